@@ -1,0 +1,29 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity({ name: 'instances' })
+export class InstanceEntity {
+  @PrimaryColumn({ type: 'varchar', length: 128 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  host: string;
+
+  @Column({ type: 'int' })
+  pid: number;
+
+  @Column({ type: 'varchar', length: 32 })
+  version: string;
+
+  @Column({ name: 'started_at', type: 'datetime', precision: 3 })
+  startedAt: Date;
+
+  @Column({ name: 'last_seen_at', type: 'datetime', precision: 3 })
+  lastSeenAt: Date;
+
+  /** What this instance runs: [{subscriptionId, state, partitions}]. */
+  @Column({ type: 'json', nullable: true })
+  running: unknown;
+
+  @Column({ name: 'stopped_at', type: 'datetime', precision: 3, nullable: true })
+  stoppedAt: Date | null;
+}

@@ -1,0 +1,60 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import type { Response } from 'express';
+import { JsonLogger } from '../logging/json.logger';
+import { DomainErrorCode } from './domain-error-code.enum';
+import { DomainException } from './domain.exception';
+
+const STATUS: Record<DomainErrorCode, number> = {
+  [DomainErrorCode.InvalidInput]: HttpStatus.BAD_REQUEST,
+  [DomainErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
+  [DomainErrorCode.NotFound]: HttpStatus.NOT_FOUND,
+  [DomainErrorCode.Conflict]: HttpStatus.CONFLICT,
+};
+
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
+};
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+}
+
+/** Renders every error as {statusCode, error, message}. */
+@Catch()
+export class DomainExceptionFilter implements ExceptionFilter {
+  constructor(private readonly logger: JsonLogger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { status, message } = this.describe(exception);
+    res.status(status).json({ statusCode: status, error: REASON[status] ?? 'Error', message });
+  }
+
+  private describe(exception: unknown): { status: number; message: string | string[] } {
+    if (exception instanceof DomainException) {
+      return { status: STATUS[exception.code], message: exception.details };
+    }
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      const message =
+        typeof body === 'object' && body && 'message' in body ? (body as { message: string | string[] }).message : exception.message;
+      return { status: exception.getStatus(), message };
+    }
+    const parserError = exception as BodyParserError;
+    if (parserError?.type === 'entity.parse.failed') {
+      return { status: 400, message: `request body is not valid JSON: ${parserError.message}` };
+    }
+    if (parserError?.type === 'entity.too.large') {
+      return { status: 413, message: 'request body is too large' };
+    }
+    this.logger.error('unhandled error in admin API', { err: String(exception), stack: (exception as Error)?.stack });
+    return { status: 500, message: 'internal error; see the proxy log' };
+  }
+}

@@ -1,0 +1,114 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { InvalidConfigError } from './invalid-config.error';
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const intFromEnv = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string({ error: 'is required (mysql://user:pass@host:port/db)' })
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'mysql:' || u.protocol === 'mariadb:') && u.pathname.length > 1;
+      } catch {
+        return false;
+      }
+    }, 'must look like mysql://user:pass@host:port/db'),
+  PORT: intFromEnv(0, 65535, 8080),
+  HOST: z.string().trim().min(1).optional().transform((v) => v ?? '0.0.0.0'),
+  INSTANCE_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits, . _ : -')
+    .optional(),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
+  CONFIG_REFRESH_INTERVAL_MS: intFromEnv(100, 3_600_000, 10_000),
+  COMMIT_INTERVAL_MS: intFromEnv(10, 3_600_000, 1_000),
+  SHUTDOWN_DRAIN_TIMEOUT_MS: intFromEnv(0, 600_000, 10_000),
+  HEARTBEAT_INTERVAL_MS: intFromEnv(100, 600_000, 5_000),
+  MAX_MESSAGE_BYTES: intFromEnv(1, 100 * 1024 * 1024, 1024 * 1024),
+  PARTITION_BUFFER_SIZE: intFromEnv(1, 1_000_000, 500),
+  DB_POOL_SIZE: intFromEnv(1, 200, 10),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional().transform((v) => v ?? 'info'),
+});
+
+export interface DatabaseSettings {
+  readonly url: string;
+  readonly poolSize: number;
+}
+
+/** Every setting of the process, validated once at boot. */
+export class AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly instanceId: string;
+  readonly adminToken: string | undefined;
+  readonly refreshIntervalMs: number;
+  readonly commitIntervalMs: number;
+  readonly shutdownDrainTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly maxMessageBytes: number;
+  readonly partitionBufferSize: number;
+  readonly logLevel: LogLevel;
+  readonly database: DatabaseSettings;
+
+  private constructor(values: z.output<typeof envSchema>) {
+    this.port = values.PORT;
+    this.host = values.HOST;
+    this.instanceId = values.INSTANCE_ID ?? hostname();
+    this.adminToken = values.ADMIN_TOKEN;
+    this.refreshIntervalMs = values.CONFIG_REFRESH_INTERVAL_MS;
+    this.commitIntervalMs = values.COMMIT_INTERVAL_MS;
+    this.shutdownDrainTimeoutMs = values.SHUTDOWN_DRAIN_TIMEOUT_MS;
+    this.heartbeatIntervalMs = values.HEARTBEAT_INTERVAL_MS;
+    this.maxMessageBytes = values.MAX_MESSAGE_BYTES;
+    this.partitionBufferSize = values.PARTITION_BUFFER_SIZE;
+    this.logLevel = values.LOG_LEVEL;
+    this.database = { url: values.DATABASE_URL, poolSize: values.DB_POOL_SIZE };
+  }
+
+  /** Throws one error naming every bad variable. Empty strings count as unset. */
+  static fromEnv(env: NodeJS.ProcessEnv): AppConfig {
+    const parsed = envSchema.safeParse(pickSet(env, Object.keys(envSchema.shape)));
+    if (!parsed.success) throw new InvalidConfigError(describe(parsed.error.issues));
+    return new AppConfig(parsed.data);
+  }
+
+  static fromProcessEnv(): AppConfig {
+    return AppConfig.fromEnv(process.env);
+  }
+
+  /** For tools that only touch the database (migrations): validates just those variables. */
+  static databaseFromProcessEnv(): DatabaseSettings {
+    const dbSchema = envSchema.pick({ DATABASE_URL: true, DB_POOL_SIZE: true });
+    const parsed = dbSchema.safeParse(pickSet(process.env, Object.keys(dbSchema.shape)));
+    if (!parsed.success) throw new InvalidConfigError(describe(parsed.error.issues));
+    return { url: parsed.data.DATABASE_URL, poolSize: parsed.data.DB_POOL_SIZE };
+  }
+}
+
+function pickSet(env: NodeJS.ProcessEnv, keys: string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const key of keys) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  return picked;
+}
+
+function describe(issues: readonly z.core.$ZodIssue[]): string {
+  return `Invalid environment:\n${issues.map((i) => `  ${String(i.path[0])}: ${i.message}`).join('\n')}`;
+}

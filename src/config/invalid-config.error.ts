@@ -1,0 +1,3 @@
+export class InvalidConfigError extends Error {
+  override readonly name = 'InvalidConfigError';
+}

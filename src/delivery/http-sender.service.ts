@@ -1,0 +1,84 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Pool } from 'undici';
+import type { DeliveryTarget } from './delivery-target';
+import { RetryPolicy } from './retry-policy';
+
+export interface HttpAttempt {
+  /** 0 when no response arrived (connection error, timeout). */
+  readonly status: number;
+  readonly error?: string;
+  /** The response text, read only when the verdict or a failure report needs it (bounded). */
+  readonly body?: string;
+  readonly retryAfterMs?: number;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** Outbound HTTP over undici, one keep-alive pool per endpoint origin. */
+@Injectable()
+export class HttpSender implements OnApplicationShutdown {
+  private readonly pools = new Map<string, Pool>();
+
+  async send(target: DeliveryTarget, body: string | Buffer, headers: Record<string, string>): Promise<HttpAttempt> {
+    const pool = this.pool(target.origin);
+    try {
+      const res = await pool.request({
+        path: target.path,
+        method: target.method,
+        headers,
+        body,
+        headersTimeout: target.timeoutMs,
+        bodyTimeout: target.timeoutMs,
+        signal: AbortSignal.timeout(target.timeoutMs),
+      });
+      const status = res.statusCode;
+      const ok = target.success.statusOk(status);
+      let text: string | undefined;
+      if (!ok || target.success.needsBody) text = await readBounded(res.body);
+      else await res.body.dump();
+      const retryAfterMs = ok ? undefined : RetryPolicy.parseRetryAfter(res.headers['retry-after']);
+      return { status, body: text, retryAfterMs };
+    } catch (err) {
+      return { status: 0, error: describeNetworkError(err, target) };
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled(pools.map((p) => p.close()));
+  }
+
+  private pool(origin: string): Pool {
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+}
+
+async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= MAX_BODY_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8');
+}
+
+function describeNetworkError(err: unknown, target: DeliveryTarget): string {
+  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT') {
+    return `timed out after ${target.timeoutMs} ms waiting for ${target.origin}`;
+  }
+  const code = e?.code ?? e?.cause?.code;
+  const message = e?.cause?.message ?? e?.message ?? String(err);
+  return `request to ${target.origin} failed${code ? ` (${code})` : ''}: ${message}`;
+}

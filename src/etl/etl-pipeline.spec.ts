@@ -1,0 +1,68 @@
+import { DeadLetterReason } from '../dead-letters/dead-letter-reason.enum';
+import { EtlPipeline } from './etl-pipeline';
+
+const buf = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
+const order = { type: 'order', id: 7, user: { name: 'ann', tier: 'gold' }, tags: ['a', 'b'], amount: 12.5 };
+
+describe('EtlPipeline', () => {
+  it('passes the original bytes through when there are no rules and no fields', () => {
+    const raw = buf(order);
+    const out = EtlPipeline.compile(undefined).apply(raw);
+    expect(out).toEqual({ kind: 'deliver', body: raw });
+    if (out.kind === 'deliver') expect(out.body).toBe(raw);
+  });
+
+  it('projects fields into a flat object', () => {
+    const etl = EtlPipeline.compile({ fields: { orderId: '$.id', userName: '$.user.name', firstTag: '$.tags[0]' } });
+    const out = etl.apply(buf(order));
+    expect(out.kind).toBe('deliver');
+    if (out.kind === 'deliver') expect(JSON.parse(String(out.body))).toEqual({ orderId: 7, userName: 'ann', firstTag: 'a' });
+  });
+
+  it.each([
+    [{ path: '$.type', op: 'eq', value: 'order' }, true],
+    [{ path: '$.type', op: 'eq', value: 'refund' }, false],
+    [{ path: '$.user', op: 'eq', value: { name: 'ann', tier: 'gold' } }, true],
+    [{ path: '$.type', op: 'neq', value: 'refund' }, true],
+    [{ path: '$.missing', op: 'neq', value: 'x' }, true],
+    [{ path: '$.user.tier', op: 'in', value: ['gold', 'silver'] }, true],
+    [{ path: '$.user.tier', op: 'in', value: ['bronze'] }, false],
+    [{ path: '$.user.name', op: 'exists' }, true],
+    [{ path: '$.user.age', op: 'exists' }, false],
+    [{ path: '$.user.age', op: 'exists', value: false }, true],
+    [{ path: '$.user.name', op: 'regex', value: '^a' }, true],
+    [{ path: '$.amount', op: 'regex', value: '^12\\.' }, true],
+    [{ path: '$.user', op: 'regex', value: '.*' }, false],
+    [{ path: '$.tags[*]', op: 'eq', value: 'b' }, true],
+    [{ path: '$.tags[*]', op: 'neq', value: 'b' }, false],
+  ] as const)('rule %j holds: %s', (rule, holds) => {
+    const out = EtlPipeline.compile({ filter: [rule as never] }).apply(buf(order));
+    expect(out.kind).toBe(holds ? 'deliver' : 'filtered');
+  });
+
+  it('requires every rule to hold', () => {
+    const etl = EtlPipeline.compile({
+      filter: [
+        { path: '$.type', op: 'eq', value: 'order' },
+        { path: '$.user.tier', op: 'eq', value: 'silver' },
+      ],
+    });
+    expect(etl.apply(buf(order)).kind).toBe('filtered');
+  });
+
+  it('rejects a value that is not JSON', () => {
+    const out = EtlPipeline.compile(undefined).apply(buf('not json {'));
+    expect(out).toMatchObject({ kind: 'reject', reason: DeadLetterReason.NotJson });
+  });
+
+  it('rejects a record whose field path matches nothing, naming the field', () => {
+    const out = EtlPipeline.compile({ fields: { zip: '$.user.address.zip' } }).apply(buf(order));
+    expect(out).toMatchObject({ kind: 'reject', reason: DeadLetterReason.PathNotMatched });
+    if (out.kind === 'reject') expect(out.error).toContain('fields.zip');
+  });
+
+  it('keeps null as a value, not a missing field', () => {
+    const out = EtlPipeline.compile({ fields: { n: '$.n' } }).apply(buf({ n: null }));
+    expect(out).toEqual({ kind: 'deliver', body: '{"n":null}' });
+  });
+});

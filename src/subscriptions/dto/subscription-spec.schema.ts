@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { HTTP_METHODS, ORDERING_MODES } from '../../delivery/delivery-spec';
+import { FILTER_OPS } from '../../etl/etl-spec';
+import { FilterRule } from '../../etl/filter-rule';
+import { JsonPath } from '../../etl/json-path';
+
+export const SUBSCRIPTION_STATUSES = ['running', 'stopped'] as const;
+export const START_POSITIONS = ['earliest', 'latest'] as const;
+
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'idempotency-key']);
+
+const int = (min: number, max: number) =>
+  z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+const jsonPath = z.string({ error: 'must be a JSONPath string such as $.user.name' }).superRefine((path, ctx) => {
+  const problem = JsonPath.problem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const brokers = z
+  .string({ error: 'is required: a comma-separated list of host:port' })
+  .trim()
+  .min(1, 'is required: a comma-separated list of host:port')
+  .max(1024)
+  .superRefine((list, ctx) => {
+    for (const entry of list.split(',').map((s) => s.trim())) {
+      const m = HOST_PORT.exec(entry);
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not a host:port pair` });
+      }
+    }
+  });
+
+const kafkaSchema = z.strictObject({
+  brokers,
+  topic: z
+    .string({ error: 'is required' })
+    .regex(TOPIC, 'must be 1-249 characters of letters, digits, ".", "_" or "-"'),
+  groupId: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,255}$/, 'must be 1-255 characters of letters, digits, ".", "_", ":" or "-"')
+    .nullish()
+    .transform((v) => v ?? null),
+  startFrom: z.enum(START_POSITIONS, { error: `must be one of ${START_POSITIONS.join(', ')}` }).default('earliest'),
+});
+
+const filterRuleSchema = z
+  .strictObject({
+    path: jsonPath,
+    op: z.enum(FILTER_OPS, { error: `must be one of ${FILTER_OPS.join(', ')}` }),
+    value: z.unknown().optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (JsonPath.problem(rule.path)) return;
+    const problem = FilterRule.problem(rule);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
+  });
+
+const etlSchema = z.strictObject({
+  filter: z.array(filterRuleSchema, { error: 'must be an array of rules' }).max(100).default([]),
+  fields: z
+    .record(
+      z.string().regex(/^[^\s]{1,128}$/, 'output names must be 1-128 characters without spaces'),
+      jsonPath,
+      { error: 'must be an object mapping output names to JSONPath expressions' },
+    )
+    .refine((f) => Object.keys(f).length > 0 && Object.keys(f).length <= 500, 'must name between 1 and 500 fields')
+    .nullish()
+    .transform((v) => v ?? null),
+});
+
+const headersSchema = z
+  .record(z.string(), z.string({ error: 'header values must be strings' }), { error: 'must be an object of header names to values' })
+  .superRefine((headers, ctx) => {
+    for (const [name, value] of Object.entries(headers)) {
+      const lower = name.toLowerCase();
+      if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
+      else if (RESERVED_HEADERS.has(lower) || lower.startsWith('x-kafka-')) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is set by kproxy and cannot be configured' });
+      }
+      if (/[\r\n\0]/.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'must not contain line breaks' });
+    }
+  });
+
+const endpointSchema = z.strictObject({
+  url: z
+    .string({ error: 'is required' })
+    .max(2048)
+    .superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid URL` });
+        return;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        ctx.addIssue({ code: 'custom', message: `scheme "${url.protocol.replace(':', '')}" is not allowed: use http or https` });
+      }
+    }),
+  method: z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` }).default('POST'),
+  headers: headersSchema.default({}),
+  timeoutMs: int(1, 300_000).default(5000),
+  successStatus: z.array(int(100, 599), { error: 'must be an array of HTTP status codes' }).max(100).default([]),
+  errcodePath: jsonPath.nullish().transform((v) => v ?? null),
+  errcodeOk: z
+    .array(z.union([z.number(), z.string()], { error: 'errcodes must be numbers or strings' }), { error: 'must be an array' })
+    .min(1, 'must list at least one code')
+    .max(100)
+    .default([0]),
+});
+
+const deliverySchema = z
+  .strictObject({
+    maxRetries: int(0, 1000).default(3),
+    backoffMs: int(1, 3_600_000).default(200),
+    maxBackoffMs: int(1, 86_400_000).default(30_000),
+    ratePerSec: z.number({ error: 'must be a number' }).min(0, 'must be 0 (unlimited) or more').max(1_000_000).default(0),
+    ordering: z.enum(ORDERING_MODES, { error: `must be one of ${ORDERING_MODES.join(', ')}` }).default('partition'),
+    maxInFlight: int(1, 10_000).default(1),
+  })
+  .superRefine((d, ctx) => {
+    if (d.maxBackoffMs < d.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: 'must be at least backoffMs' });
+  });
+
+export const subscriptionSpecSchema = z.strictObject({
+  name: z
+    .string({ error: 'is required' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 characters of letters, digits, ".", "_" or "-", starting with a letter or digit'),
+  kafka: kafkaSchema,
+  etl: etlSchema.nullish().transform((v) => v ?? null),
+  endpoint: endpointSchema,
+  delivery: deliverySchema.default(() => deliverySchema.parse({})),
+  hosts: z
+    .array(z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'instance ids are 1-128 characters of letters, digits, ".", "_", ":" or "-"'), {
+      error: 'must be an array of instance ids',
+    })
+    .max(1000)
+    .default([]),
+  status: z.enum(SUBSCRIPTION_STATUSES, { error: `must be one of ${SUBSCRIPTION_STATUSES.join(', ')}` }).default('stopped'),
+});
+
+export type SubscriptionSpec = z.output<typeof subscriptionSpecSchema>;
+export type SubscriptionInput = z.input<typeof subscriptionSpecSchema>;
+
+/** Parses API or database input; missing fields read "is required" rather than a type error. */
+export function parseSubscriptionSpec(input: unknown) {
+  return subscriptionSpecSchema.safeParse(input, {
+    error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined),
+  });
+}

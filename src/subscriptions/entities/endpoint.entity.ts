@@ -1,0 +1,34 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+@Entity({ name: 'endpoints' })
+export class EndpointEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 2048 })
+  url: string;
+
+  @Column({ type: 'varchar', length: 8, default: 'POST' })
+  method: string;
+
+  @Column({ type: 'json', nullable: true })
+  headers: unknown;
+
+  @Column({ name: 'timeout_ms', type: 'int', default: 5000 })
+  timeoutMs: number;
+
+  @Column({ name: 'success_status', type: 'json', nullable: true })
+  successStatus: unknown;
+
+  @Column({ name: 'errcode_path', type: 'varchar', length: 512, nullable: true })
+  errcodePath: string | null;
+
+  @Column({ name: 'errcode_ok', type: 'json', nullable: true })
+  errcodeOk: unknown;
+
+  @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}

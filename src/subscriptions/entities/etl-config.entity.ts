@@ -1,0 +1,21 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+@Entity({ name: 'etl_configs' })
+export class EtlConfigEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  /** JSON array of {path, op, value}. */
+  @Column({ name: 'filter_rules', type: 'json', nullable: true })
+  filterRules: unknown;
+
+  /** JSON object {outputName: jsonPath}. */
+  @Column({ type: 'json', nullable: true })
+  fields: unknown;
+
+  @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}

@@ -1,0 +1,64 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { EndpointEntity } from './endpoint.entity';
+import { EtlConfigEntity } from './etl-config.entity';
+import { KafkaSourceEntity } from './kafka-source.entity';
+
+@Entity({ name: 'subscriptions' })
+export class SubscriptionEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 128, unique: true })
+  name: string;
+
+  @ManyToOne(() => KafkaSourceEntity, { eager: true, nullable: false, cascade: ['insert', 'update'] })
+  @JoinColumn({ name: 'kafka_source_id' })
+  kafka: KafkaSourceEntity;
+
+  @ManyToOne(() => EtlConfigEntity, { eager: true, nullable: true, cascade: ['insert', 'update'] })
+  @JoinColumn({ name: 'etl_config_id' })
+  etl: EtlConfigEntity | null;
+
+  @ManyToOne(() => EndpointEntity, { eager: true, nullable: false, cascade: ['insert', 'update'] })
+  @JoinColumn({ name: 'endpoint_id' })
+  endpoint: EndpointEntity;
+
+  @Column({ name: 'max_retries', type: 'int', default: 3 })
+  maxRetries: number;
+
+  @Column({ name: 'backoff_ms', type: 'int', default: 200 })
+  backoffMs: number;
+
+  @Column({ name: 'max_backoff_ms', type: 'int', default: 30000 })
+  maxBackoffMs: number;
+
+  @Column({ name: 'rate_per_sec', type: 'double', default: 0 })
+  ratePerSec: number;
+
+  @Column({ type: 'varchar', length: 16, default: 'partition' })
+  ordering: string;
+
+  @Column({ name: 'max_in_flight', type: 'int', default: 1 })
+  maxInFlight: number;
+
+  /** JSON array of instance ids; null or [] = any instance. */
+  @Column({ type: 'json', nullable: true })
+  hosts: unknown;
+
+  @Column({ type: 'varchar', length: 16, default: 'stopped' })
+  status: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}
