@@ -1,5 +1,5 @@
 /** Unit specs live beside the sources; integration suites under test/ run against real services. */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
   projects: [
     {

@@ -40,6 +40,7 @@ const envSchema = z.object({
   SHUTDOWN_DRAIN_TIMEOUT_MS: intFromEnv(0, 600_000, 10_000),
   HEARTBEAT_INTERVAL_MS: intFromEnv(100, 600_000, 5_000),
   MAX_MESSAGE_BYTES: intFromEnv(1, 100 * 1024 * 1024, 1024 * 1024),
+  KAFKA_SESSION_TIMEOUT_MS: intFromEnv(1000, 300_000, 10_000),
   PARTITION_BUFFER_SIZE: intFromEnv(1, 1_000_000, 500),
   DB_POOL_SIZE: intFromEnv(1, 200, 10),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional().transform((v) => v ?? 'info'),
@@ -62,6 +63,7 @@ export class AppConfig {
   readonly heartbeatIntervalMs: number;
   readonly maxMessageBytes: number;
   readonly partitionBufferSize: number;
+  readonly kafkaSessionTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly database: DatabaseSettings;
 
@@ -76,6 +78,7 @@ export class AppConfig {
     this.heartbeatIntervalMs = values.HEARTBEAT_INTERVAL_MS;
     this.maxMessageBytes = values.MAX_MESSAGE_BYTES;
     this.partitionBufferSize = values.PARTITION_BUFFER_SIZE;
+    this.kafkaSessionTimeoutMs = values.KAFKA_SESSION_TIMEOUT_MS;
     this.logLevel = values.LOG_LEVEL;
     this.database = { url: values.DATABASE_URL, poolSize: values.DB_POOL_SIZE };
   }

@@ -9,5 +9,5 @@ export interface FilterRuleSpec {
 
 export interface EtlSpec {
   filter?: FilterRuleSpec[];
-  fields?: Record<string, string>;
+  fields?: Record<string, string> | null;
 }

@@ -14,3 +14,7 @@ export function formatZodIssues(issues: readonly core.$ZodIssue[]): string[] {
   }
   return lines;
 }
+
+/** Error map for parse calls: a missing field reads "is required" rather than a type error. */
+export const requiredFieldError = (issue: core.$ZodRawIssue): string | undefined =>
+  issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined;

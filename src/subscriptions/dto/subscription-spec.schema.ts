@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requiredFieldError } from '../../common/validation/format-zod-issues';
 import { HTTP_METHODS, ORDERING_MODES } from '../../delivery/delivery-spec';
 import { FILTER_OPS } from '../../etl/etl-spec';
 import { FilterRule } from '../../etl/filter-rule';
@@ -152,7 +153,5 @@ export type SubscriptionInput = z.input<typeof subscriptionSpecSchema>;
 
 /** Parses API or database input; missing fields read "is required" rather than a type error. */
 export function parseSubscriptionSpec(input: unknown) {
-  return subscriptionSpecSchema.safeParse(input, {
-    error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined),
-  });
+  return subscriptionSpecSchema.safeParse(input, { error: requiredFieldError });
 }

@@ -1,0 +1,32 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ClusterModule } from './cluster/cluster.module';
+import { CommonModule } from './common/common.module';
+import { JsonLogger } from './common/logging/json.logger';
+import { AppConfig } from './config/app.config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { RuntimeModule } from './runtime/runtime.module';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: JsonLogger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        CommonModule.forRoot(logger),
+        DatabaseModule,
+        MetricsModule,
+        SubscriptionsModule,
+        DeadLettersModule,
+        RuntimeModule,
+        ClusterModule,
+        HealthModule,
+      ],
+    };
+  }
+}

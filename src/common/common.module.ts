@@ -1,0 +1,21 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AdminTokenGuard } from './auth/admin-token.guard';
+import { DomainExceptionFilter } from './errors/domain-exception.filter';
+import { JsonLogger } from './logging/json.logger';
+
+@Global()
+@Module({})
+export class CommonModule {
+  static forRoot(logger: JsonLogger): DynamicModule {
+    return {
+      module: CommonModule,
+      providers: [
+        { provide: JsonLogger, useValue: logger },
+        { provide: APP_GUARD, useClass: AdminTokenGuard },
+        { provide: APP_FILTER, useClass: DomainExceptionFilter },
+      ],
+      exports: [JsonLogger],
+    };
+  }
+}

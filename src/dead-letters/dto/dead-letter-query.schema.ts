@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+export const DEAD_LETTER_STATES = ['pending', 'redelivered', 'discarded'] as const;
+
+const positiveInt = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be a positive integer')
+  .transform(Number)
+  .pipe(z.number().int().min(1, 'must be a positive integer'));
+
+export const deadLetterQuerySchema = z.strictObject({
+  subscriptionId: positiveInt.optional(),
+  state: z.enum(DEAD_LETTER_STATES, { error: `must be one of ${DEAD_LETTER_STATES.join(', ')}` }).optional(),
+  beforeId: positiveInt.optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, 'must be a whole number between 1 and 500')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500'))
+    .default(50),
+});
+
+export type DeadLetterQueryInput = z.output<typeof deadLetterQuerySchema>;

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { HttpSender } from './http-sender.service';
+
+@Module({ providers: [HttpSender], exports: [HttpSender] })
+export class DeliveryModule {}

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { InstanceHeartbeat } from './cluster/instance-heartbeat.service';
+import { JsonLogger } from './common/logging/json.logger';
+import { AppConfig } from './config/app.config';
+import { InvalidConfigError } from './config/invalid-config.error';
+import { ConsumerSupervisor } from './runtime/supervisor/consumer-supervisor.service';
+
+async function bootstrap(): Promise<void> {
+  const config = AppConfig.fromProcessEnv();
+  const logger = new JsonLogger(config.logLevel);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    logger,
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: '1mb' });
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+  // Workers start only once the app is ready to answer health checks and admin calls.
+  await app.get(ConsumerSupervisor).start();
+  await app.get(InstanceHeartbeat).start();
+  logger.info('kproxy ready', { port: config.port, instanceId: config.instanceId, adminAuth: config.adminToken ? 'on' : 'off' });
+}
+
+bootstrap().catch((err: unknown) => {
+  const message = err instanceof InvalidConfigError ? err.message : `kproxy failed to start: ${(err as Error)?.stack ?? String(err)}`;
+  process.stderr.write(message + '\n');
+  process.exit(1);
+});

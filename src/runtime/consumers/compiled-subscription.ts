@@ -1,0 +1,48 @@
+import type { DeliveryPolicySpec } from '../../delivery/delivery-spec';
+import { DeliveryTarget } from '../../delivery/delivery-target';
+import { RetryPolicy } from '../../delivery/retry-policy';
+import { EtlPipeline } from '../../etl/etl-pipeline';
+import type { SubscriptionSpec } from '../../subscriptions/dto/subscription-spec.schema';
+
+export interface KafkaSettings {
+  readonly brokers: string;
+  readonly topic: string;
+  readonly groupId: string;
+  readonly startFrom: 'earliest' | 'latest';
+}
+
+/**
+ * One config version of a subscription, compiled once: the per-message path never re-reads or
+ * re-parses configuration. `kafkaKey` changes only when the consumer itself must be rebuilt.
+ */
+export class CompiledSubscription {
+  readonly kafka: KafkaSettings;
+  readonly kafkaKey: string;
+  readonly liveKey: string;
+  readonly etl: EtlPipeline;
+  readonly target: DeliveryTarget;
+  readonly retry: RetryPolicy;
+  readonly policy: DeliveryPolicySpec;
+
+  constructor(
+    readonly id: number,
+    readonly spec: SubscriptionSpec,
+  ) {
+    this.kafka = {
+      brokers: spec.kafka.brokers,
+      topic: spec.kafka.topic,
+      groupId: spec.kafka.groupId ?? `kproxy.${spec.name}`,
+      startFrom: spec.kafka.startFrom,
+    };
+    this.kafkaKey = JSON.stringify(this.kafka);
+    this.liveKey = JSON.stringify([spec.name, spec.etl, spec.endpoint, spec.delivery]);
+    this.etl = EtlPipeline.compile(spec.etl);
+    this.target = new DeliveryTarget(spec.endpoint);
+    this.retry = new RetryPolicy(spec.delivery);
+    this.policy = spec.delivery;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+}

@@ -1,0 +1,352 @@
+import { CODES, KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from '@confluentinc/kafka-javascript';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JsonLogger } from '../../common/logging/json.logger';
+import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
+import type { HttpSender } from '../../delivery/http-sender.service';
+import { RateGate } from '../../delivery/rate-gate';
+import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
+import type { CompiledSubscription } from './compiled-subscription';
+import { PartitionState } from './partition-state';
+import type { RdKafkaConsumer } from './rdkafka-consumer';
+import { RecordProcessor } from './record-processor';
+
+export interface ConsumerSettings {
+  readonly instanceId: string;
+  readonly commitIntervalMs: number;
+  readonly drainTimeoutMs: number;
+  readonly partitionBufferSize: number;
+  readonly maxMessageBytes: number;
+  readonly sessionTimeoutMs: number;
+}
+
+export interface ConsumerDeps {
+  readonly sender: HttpSender;
+  readonly deadLetters: DeadLettersService;
+  readonly metrics: SubscriptionMetrics;
+  readonly logger: JsonLogger;
+  readonly settings: ConsumerSettings;
+}
+
+export type ConsumerState = 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface ConsumerSnapshot {
+  subscriptionId: number;
+  state: ConsumerState;
+  partitions: number[];
+}
+
+const CONSUME_BATCH = 500;
+const CONSUME_TIMEOUT_MS = 200;
+
+/**
+ * One Kafka consumer for one subscription: fetches, dispatches records to the processor,
+ * tracks acknowledgements per partition and commits the done prefix. Partition order: one
+ * record in flight per partition, at most maxInFlight across partitions.
+ */
+export class SubscriptionConsumer {
+  private state: ConsumerState = 'starting';
+  private kafka: RdKafkaConsumer | null = null;
+  private readonly partitions = new Map<number, PartitionState>();
+  private readonly abort = new AbortController();
+  private readonly gate: RateGate;
+  private readonly processor: RecordProcessor;
+  private inFlight = 0;
+  private rotation = 0;
+  private commitTimer: NodeJS.Timeout | null = null;
+  private committing: Promise<void> | null = null;
+  private pollLoop: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  private idleWaiters: Array<() => void> = [];
+  private lastFetchError = '';
+
+  constructor(
+    private compiled: CompiledSubscription,
+    private readonly deps: ConsumerDeps,
+  ) {
+    this.gate = new RateGate(compiled.policy.ratePerSec);
+    this.processor = new RecordProcessor(
+      { ...deps, gate: this.gate, maxMessageBytes: deps.settings.maxMessageBytes },
+      () => this.compiled,
+      this.abort.signal,
+    );
+  }
+
+  get config(): CompiledSubscription {
+    return this.compiled;
+  }
+
+  snapshot(): ConsumerSnapshot {
+    return { subscriptionId: this.compiled.id, state: this.state, partitions: [...this.partitions.keys()].sort((a, b) => a - b) };
+  }
+
+  /** ETL, endpoint, retry and rate changes: applied to the next record without touching the group. */
+  update(compiled: CompiledSubscription): void {
+    if (compiled.kafkaKey !== this.compiled.kafkaKey) throw new Error('Kafka settings changed: the consumer must be rebuilt');
+    this.compiled = compiled;
+    this.gate.setRate(compiled.policy.ratePerSec);
+    this.dispatchAll();
+  }
+
+  start(): void {
+    this.pollLoop = this.run().catch((err: unknown) => {
+      this.log('error', 'consumer loop failed', { err: (err as Error).message });
+    });
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async run(): Promise<void> {
+    const kafka = await this.connect();
+    if (!kafka) return;
+    this.state = 'running';
+    this.log('info', 'consumer started', { groupId: this.compiled.kafka.groupId });
+    this.commitTimer = setInterval(() => void this.commit(), this.deps.settings.commitIntervalMs);
+    while (this.state === 'running') {
+      const batch = await this.fetch(kafka);
+      for (let i = 0; i < batch.length; i++) this.enqueue(batch[i]);
+      this.dispatchAll();
+    }
+  }
+
+  private async connect(): Promise<RdKafkaConsumer | null> {
+    const { kafka: k } = this.compiled;
+    const { settings } = this.deps;
+    for (let wait = 1000; this.state === 'starting'; wait = Math.min(wait * 2, 30_000)) {
+      const consumer = new KafkaConsumer(
+        {
+          'metadata.broker.list': k.brokers,
+          'group.id': k.groupId,
+          'client.id': `kproxy-${settings.instanceId}-${this.compiled.id}`,
+          'enable.auto.commit': false,
+          'enable.auto.offset.store': false,
+          'session.timeout.ms': settings.sessionTimeoutMs,
+          'heartbeat.interval.ms': Math.max(100, Math.floor(settings.sessionTimeoutMs / 3)),
+          'topic.metadata.refresh.interval.ms': 10_000,
+          'socket.keepalive.enable': true,
+          'log_level': 3,
+          rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(consumer, err, assignment),
+        },
+        { 'auto.offset.reset': k.startFrom },
+      ) as RdKafkaConsumer;
+      consumer.on('event.error', (err) => this.log('warn', 'kafka client error', { err: err.message, code: err.code }));
+      try {
+        await new Promise<void>((resolve, reject) =>
+          consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())),
+        );
+        consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
+        consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
+        consumer.subscribe([k.topic]);
+        this.kafka = consumer;
+        return consumer;
+      } catch (err) {
+        this.log('warn', 'cannot reach the Kafka cluster; retrying', { brokers: k.brokers, err: (err as Error).message, retryInMs: wait });
+        consumer.disconnect();
+        try {
+          await sleep(wait, undefined, { signal: this.abort.signal });
+        } catch {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
+  private fetch(kafka: RdKafkaConsumer): Promise<Message[]> {
+    return new Promise((resolve) => {
+      kafka.consume(CONSUME_BATCH, (err, messages) => {
+        if (err) {
+          if (err.message !== this.lastFetchError) {
+            this.lastFetchError = err.message;
+            this.log('warn', 'fetch failed', { err: err.message, code: err.code });
+          }
+          setTimeout(() => resolve([]), CONSUME_TIMEOUT_MS);
+          return;
+        }
+        this.lastFetchError = '';
+        resolve(messages ?? []);
+      });
+    });
+  }
+
+  private onRebalance(consumer: RdKafkaConsumer, err: LibrdKafkaError, assignment: TopicPartition[]): void {
+    const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
+    try {
+      if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+        for (const tp of assignment) this.partitions.set(tp.partition, new PartitionState(tp.partition));
+        if (cooperative) consumer.incrementalAssign(assignment);
+        else consumer.assign(assignment);
+        this.log('info', 'partitions assigned', { partitions: assignment.map((tp) => tp.partition) });
+      } else if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+        // Commit what is done before the partitions move; records still in flight are not done
+        // and will be delivered again by the new owner.
+        const offsets = this.doneOffsets(assignment.map((tp) => tp.partition));
+        if (offsets.length && !consumer.assignmentLost()) {
+          try {
+            consumer.commitSync(offsets);
+          } catch (e) {
+            this.log('warn', 'commit on revoke failed', { err: (e as Error).message });
+          }
+        }
+        for (const tp of assignment) {
+          const st = this.partitions.get(tp.partition);
+          if (st) {
+            st.revoked = true;
+            st.clearQueue();
+            this.partitions.delete(tp.partition);
+          }
+        }
+        if (cooperative) consumer.incrementalUnassign(assignment);
+        else consumer.unassign();
+        this.log('info', 'partitions revoked', { partitions: assignment.map((tp) => tp.partition) });
+      } else {
+        this.log('error', 'rebalance error', { err: err.message, code: err.code });
+      }
+    } catch (e) {
+      this.log('error', 'rebalance handling failed', { err: (e as Error).message });
+    }
+  }
+
+  private enqueue(msg: Message): void {
+    const st = this.partitions.get(msg.partition);
+    if (!st) return;
+    try {
+      st.push(msg);
+    } catch {
+      // A record we already hold (re-fetched after a resume): keep the first copy.
+      return;
+    }
+    if (!st.paused && st.queued >= this.deps.settings.partitionBufferSize && this.kafka) {
+      st.paused = true;
+      this.kafka.pause([{ topic: msg.topic, partition: msg.partition }]);
+    }
+  }
+
+  private dispatchAll(): void {
+    if (this.state !== 'running') return;
+    const max = this.compiled.policy.maxInFlight;
+    const states = [...this.partitions.values()];
+    const n = states.length;
+    for (let i = 0; i < n && this.inFlight < max; i++) {
+      const st = states[(this.rotation + i) % n];
+      if (st.inFlight > 0) continue;
+      const msg = st.shift();
+      if (msg) this.run1(st, msg);
+    }
+    this.rotation = n ? (this.rotation + 1) % n : 0;
+  }
+
+  private run1(st: PartitionState, msg: Message): void {
+    st.inFlight++;
+    this.inFlight++;
+    this.maybeResume(st);
+    this.processor.process(msg).then(
+      (result) => this.finish(st, msg, result === 'done'),
+      (err: unknown) => {
+        this.log('error', 'unexpected error while processing; the record will be tried again', {
+          partition: msg.partition,
+          offset: msg.offset,
+          err: (err as Error).message,
+        });
+        st.unshift(msg);
+        setTimeout(() => this.finish(st, msg, false), 1000).unref();
+      },
+    );
+  }
+
+  private finish(st: PartitionState, msg: Message, done: boolean): void {
+    st.inFlight--;
+    this.inFlight--;
+    if (done && !st.revoked) st.tracker.markDone(msg.offset);
+    if (this.inFlight === 0) this.wakeIdle();
+    this.dispatchAll();
+  }
+
+  private maybeResume(st: PartitionState): void {
+    if (st.paused && this.kafka && st.queued <= this.deps.settings.partitionBufferSize >> 1) {
+      st.paused = false;
+      this.kafka.resume([{ topic: this.compiled.kafka.topic, partition: st.partition }]);
+    }
+  }
+
+  private doneOffsets(only?: number[]): Array<{ topic: string; partition: number; offset: number }> {
+    const out: Array<{ topic: string; partition: number; offset: number }> = [];
+    for (const st of this.partitions.values()) {
+      if (only && !only.includes(st.partition)) continue;
+      const next = st.tracker.nextCommit();
+      if (next !== undefined && next > st.committed) out.push({ topic: this.compiled.kafka.topic, partition: st.partition, offset: next });
+    }
+    return out;
+  }
+
+  private commit(): Promise<void> {
+    if (this.committing) return this.committing;
+    const kafka = this.kafka;
+    const offsets = this.doneOffsets();
+    if (!kafka || offsets.length === 0) return Promise.resolve();
+    this.committing = new Promise<void>((resolve) => {
+      kafka.commitCb(offsets, (err) => {
+        if (err) this.log('warn', 'offset commit failed; will retry', { err: err.message, code: err.code });
+        else {
+          for (const o of offsets) {
+            const st = this.partitions.get(o.partition);
+            if (st && o.offset > st.committed) st.committed = o.offset;
+          }
+        }
+        resolve();
+      });
+    }).finally(() => {
+      this.committing = null;
+    });
+    return this.committing;
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(this.inFlight === 0), timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private async shutdown(): Promise<void> {
+    const wasRunning = this.state === 'running';
+    this.state = 'stopping';
+    if (!wasRunning) this.abort.abort();
+    await this.pollLoop;
+    for (const st of this.partitions.values()) st.clearQueue();
+    const drained = await this.waitIdle(this.deps.settings.drainTimeoutMs);
+    if (!drained) {
+      this.log('warn', 'drain timeout: abandoning in-flight records, they will be delivered again', { inFlight: this.inFlight });
+    }
+    this.abort.abort();
+    this.gate.close();
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    await this.waitIdle(this.compiled.target.timeoutMs + 1000);
+    if (this.committing) await this.committing;
+    await this.commit();
+    const kafka = this.kafka;
+    this.kafka = null;
+    if (kafka) {
+      await new Promise<void>((resolve) => kafka.disconnect(5000, () => resolve()));
+    }
+    this.partitions.clear();
+    this.state = 'stopped';
+    this.log('info', 'consumer stopped', {});
+  }
+
+  private log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>): void {
+    this.deps.logger[level](msg, { subscription: this.compiled.id, topic: this.compiled.kafka.topic, ...fields });
+  }
+}

@@ -1,0 +1,144 @@
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { JsonLogger } from '../../common/logging/json.logger';
+import { AppConfig } from '../../config/app.config';
+import { DeadLettersService } from '../../dead-letters/dead-letters.service';
+import { HttpSender } from '../../delivery/http-sender.service';
+import { MetricsService } from '../../metrics/metrics.service';
+import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
+import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
+import { CompiledSubscription } from '../consumers/compiled-subscription';
+import { ConsumerSettings, ConsumerSnapshot, SubscriptionConsumer } from '../consumers/subscription-consumer';
+
+/**
+ * Reconciles desired state (the database) with the consumers running here: periodically,
+ * on the refresh API and after every admin change. Reconciles never overlap.
+ */
+@Injectable()
+export class ConsumerSupervisor implements BeforeApplicationShutdown {
+  private readonly consumers = new Map<number, SubscriptionConsumer>();
+  private readonly reported = new Map<number, string>();
+  private readonly settings: ConsumerSettings;
+  private timer: NodeJS.Timeout | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private started = false;
+  private shuttingDown = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly changes: SubscriptionChangeFeed,
+    private readonly sender: HttpSender,
+    private readonly deadLetters: DeadLettersService,
+    private readonly metrics: MetricsService,
+    private readonly logger: JsonLogger,
+  ) {
+    this.settings = {
+      instanceId: config.instanceId,
+      commitIntervalMs: config.commitIntervalMs,
+      drainTimeoutMs: config.shutdownDrainTimeoutMs,
+      partitionBufferSize: config.partitionBufferSize,
+      maxMessageBytes: config.maxMessageBytes,
+      sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+    };
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  /** Called once the HTTP server is listening, so workers never run ahead of a ready app. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.changes.listen(() => this.reconcile());
+    await this.reconcile();
+    this.timer = setInterval(() => {
+      this.reconcile().catch(() => undefined);
+    }, this.config.refreshIntervalMs);
+    this.started = true;
+  }
+
+  reconcile(): Promise<void> {
+    const next = this.queue.then(() => this.reconcileOnce());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  snapshot(): ConsumerSnapshot[] {
+    return [...this.consumers.values()].map((c) => c.snapshot());
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.queue;
+    await Promise.all([...this.consumers.values()].map((c) => c.stop()));
+    this.consumers.clear();
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    if (this.shuttingDown) return;
+    let stored;
+    try {
+      stored = await this.subscriptions.loadAll();
+    } catch (err) {
+      this.logger.error('cannot read subscriptions; keeping the consumers as they are', { err: (err as Error).message });
+      throw err;
+    }
+    const desired = new Map<number, CompiledSubscription>();
+    const keep = new Set<number>();
+    for (const s of stored) {
+      if (!s.spec) {
+        // A bad hand-written row: report it once; a consumer already running keeps its last good config.
+        this.reportOnce(s.id, s.errors.join('; '), () =>
+          this.logger.error('subscription config is invalid and will not run until it is fixed', { subscription: s.id, errors: s.errors }),
+        );
+        keep.add(s.id);
+        continue;
+      }
+      this.reported.delete(s.id);
+      if (s.spec.status !== 'running' || !this.allowedHere(s.spec.hosts)) continue;
+      desired.set(s.id, new CompiledSubscription(s.id, s.spec));
+    }
+    const stops: Promise<void>[] = [];
+    for (const [id, consumer] of this.consumers) {
+      if (desired.has(id) || keep.has(id)) continue;
+      this.consumers.delete(id);
+      stops.push(consumer.stop());
+    }
+    await Promise.all(stops);
+    for (const [id, compiled] of desired) {
+      const current = this.consumers.get(id);
+      if (!current) this.launch(compiled);
+      else if (current.config.kafkaKey !== compiled.kafkaKey) {
+        this.consumers.delete(id);
+        await current.stop();
+        this.launch(compiled);
+      } else if (current.config.liveKey !== compiled.liveKey) {
+        current.update(compiled);
+        this.logger.info('subscription config applied live', { subscription: id, topic: compiled.kafka.topic });
+      }
+    }
+  }
+
+  private launch(compiled: CompiledSubscription): void {
+    const consumer = new SubscriptionConsumer(compiled, {
+      sender: this.sender,
+      deadLetters: this.deadLetters,
+      metrics: this.metrics.forSubscription(compiled.id),
+      logger: this.logger,
+      settings: this.settings,
+    });
+    this.consumers.set(compiled.id, consumer);
+    consumer.start();
+  }
+
+  private allowedHere(hosts: string[]): boolean {
+    return hosts.length === 0 || hosts.includes(this.config.instanceId);
+  }
+
+  private reportOnce(id: number, key: string, report: () => void): void {
+    if (this.reported.get(id) === key) return;
+    this.reported.set(id, key);
+    report();
+  }
+}

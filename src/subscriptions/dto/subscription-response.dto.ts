@@ -1,0 +1,43 @@
+import { formatZodIssues } from '../../common/validation/format-zod-issues';
+import { SubscriptionEntity } from '../entities/subscription.entity';
+import { SubscriptionMapper } from '../subscription.mapper';
+import { parseSubscriptionSpec } from './subscription-spec.schema';
+
+/** What the API returns for a subscription: the stored config with secrets masked. */
+export class SubscriptionResponseDto {
+  id: number;
+  name: string;
+  kafka: unknown;
+  etl: unknown;
+  endpoint: Record<string, unknown>;
+  delivery: unknown;
+  hosts: unknown;
+  status: string;
+  /** Why the stored row cannot run (rows written with SQL are checked too); null when valid. */
+  configErrors: string[] | null;
+  createdAt: string;
+  updatedAt: string;
+
+  static from(row: SubscriptionEntity): SubscriptionResponseDto {
+    const input = SubscriptionMapper.toInput(row);
+    const parsed = parseSubscriptionSpec(input);
+    const endpoint = { ...(input.endpoint as Record<string, unknown>) };
+    endpoint.headers = SubscriptionMapper.maskHeaders(endpoint.headers);
+    endpoint.url = SubscriptionMapper.maskUrl(endpoint.url);
+    const dto = new SubscriptionResponseDto();
+    Object.assign(dto, {
+      id: row.id,
+      name: row.name,
+      kafka: input.kafka,
+      etl: input.etl,
+      endpoint,
+      delivery: input.delivery,
+      hosts: input.hosts,
+      status: row.status,
+      configErrors: parsed.success ? null : formatZodIssues(parsed.error.issues),
+      createdAt: row.createdAt?.toISOString(),
+      updatedAt: row.updatedAt?.toISOString(),
+    });
+    return dto;
+  }
+}

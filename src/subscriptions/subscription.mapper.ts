@@ -1,0 +1,118 @@
+import { EndpointEntity } from './entities/endpoint.entity';
+import { EtlConfigEntity } from './entities/etl-config.entity';
+import { KafkaSourceEntity } from './entities/kafka-source.entity';
+import { SubscriptionEntity } from './entities/subscription.entity';
+import type { SubscriptionSpec } from './dto/subscription-spec.schema';
+
+const SECRET_HEADER = /authorization|cookie|token|secret|passw|api[-_]?key|signature|credential/i;
+export const MASK = '****';
+
+/** Rows ↔ the API shape. Rows written by hand are read as-is, so validation sees exactly what is stored. */
+export class SubscriptionMapper {
+  static toInput(row: SubscriptionEntity): Record<string, unknown> {
+    return {
+      name: row.name,
+      kafka: {
+        brokers: row.kafka.brokers,
+        topic: row.kafka.topic,
+        groupId: row.kafka.groupId,
+        startFrom: row.kafka.startFrom,
+      },
+      etl: row.etl ? { filter: row.etl.filterRules ?? [], fields: row.etl.fields ?? null } : null,
+      endpoint: {
+        url: row.endpoint.url,
+        method: row.endpoint.method,
+        headers: row.endpoint.headers ?? {},
+        timeoutMs: row.endpoint.timeoutMs,
+        successStatus: row.endpoint.successStatus ?? [],
+        errcodePath: row.endpoint.errcodePath,
+        errcodeOk: row.endpoint.errcodeOk ?? [0],
+      },
+      delivery: {
+        maxRetries: row.maxRetries,
+        backoffMs: row.backoffMs,
+        maxBackoffMs: row.maxBackoffMs,
+        ratePerSec: Number(row.ratePerSec),
+        ordering: row.ordering,
+        maxInFlight: row.maxInFlight,
+      },
+      hosts: row.hosts ?? [],
+      status: row.status,
+    };
+  }
+
+  static apply(row: SubscriptionEntity, spec: SubscriptionSpec): SubscriptionEntity {
+    row.name = spec.name;
+    const kafka = row.kafka ?? new KafkaSourceEntity();
+    kafka.brokers = spec.kafka.brokers;
+    kafka.topic = spec.kafka.topic;
+    kafka.groupId = spec.kafka.groupId ?? `kproxy.${spec.name}`;
+    kafka.startFrom = spec.kafka.startFrom;
+    row.kafka = kafka;
+    if (spec.etl) {
+      const etl = row.etl ?? new EtlConfigEntity();
+      etl.filterRules = spec.etl.filter;
+      etl.fields = spec.etl.fields;
+      row.etl = etl;
+    } else {
+      row.etl = null;
+    }
+    const endpoint = row.endpoint ?? new EndpointEntity();
+    endpoint.url = spec.endpoint.url;
+    endpoint.method = spec.endpoint.method;
+    endpoint.headers = spec.endpoint.headers;
+    endpoint.timeoutMs = spec.endpoint.timeoutMs;
+    endpoint.successStatus = spec.endpoint.successStatus;
+    endpoint.errcodePath = spec.endpoint.errcodePath;
+    endpoint.errcodeOk = spec.endpoint.errcodeOk;
+    row.endpoint = endpoint;
+    row.maxRetries = spec.delivery.maxRetries;
+    row.backoffMs = spec.delivery.backoffMs;
+    row.maxBackoffMs = spec.delivery.maxBackoffMs;
+    row.ratePerSec = spec.delivery.ratePerSec;
+    row.ordering = spec.delivery.ordering;
+    row.maxInFlight = spec.delivery.maxInFlight;
+    row.hosts = spec.hosts;
+    row.status = spec.status;
+    return row;
+  }
+
+  static maskHeaders(headers: unknown): unknown {
+    if (!headers || typeof headers !== 'object') return headers;
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(headers)) out[name] = SECRET_HEADER.test(name) ? MASK : value;
+    return out;
+  }
+
+  static maskUrl(value: unknown): unknown {
+    if (typeof value !== 'string') return value;
+    try {
+      const url = new URL(value);
+      if (!url.password) return value;
+      url.password = MASK;
+      return url.toString();
+    } catch {
+      return value;
+    }
+  }
+
+  /** A client that sends back what it read keeps the stored secret instead of storing the mask. */
+  static unmaskHeaders(incoming: Record<string, unknown>, stored: unknown): Record<string, unknown> {
+    const previous = (stored && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(incoming)) out[name] = value === MASK && name in previous ? previous[name] : value;
+    return out;
+  }
+
+  static unmaskUrl(incoming: unknown, stored: string): unknown {
+    if (typeof incoming !== 'string' || !incoming.includes(MASK)) return incoming;
+    try {
+      const url = new URL(incoming);
+      const old = new URL(stored);
+      if (url.password === MASK && old.password) url.password = old.password;
+      return url.toString();
+    } catch {
+      return incoming;
+    }
+  }
+}

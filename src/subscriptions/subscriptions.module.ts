@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { SubscriptionChangeFeed } from './subscription-change-feed';
+import { SubscriptionsController } from './subscriptions.controller';
+import { SubscriptionsRepository } from './subscriptions.repository';
+import { SubscriptionsService } from './subscriptions.service';
+
+@Module({
+  controllers: [SubscriptionsController],
+  providers: [SubscriptionsRepository, SubscriptionsService, SubscriptionChangeFeed],
+  exports: [SubscriptionsService, SubscriptionChangeFeed],
+})
+export class SubscriptionsModule {}

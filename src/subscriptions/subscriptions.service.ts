@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
+import { DomainException } from '../common/errors/domain.exception';
+import { formatZodIssues } from '../common/validation/format-zod-issues';
+import { SubscriptionResponseDto } from './dto/subscription-response.dto';
+import { parseSubscriptionSpec, SubscriptionSpec } from './dto/subscription-spec.schema';
+import { SubscriptionEntity } from './entities/subscription.entity';
+import { SubscriptionChangeFeed } from './subscription-change-feed';
+import { SubscriptionMapper } from './subscription.mapper';
+import { SubscriptionsRepository } from './subscriptions.repository';
+
+const SECTIONS = ['kafka', 'etl', 'endpoint', 'delivery'] as const;
+
+export interface StoredSubscription {
+  readonly id: number;
+  readonly name: string;
+  readonly updatedAt: Date;
+  /** The validated config, or the reasons the stored row cannot run. */
+  readonly spec: SubscriptionSpec | null;
+  readonly errors: string[];
+}
+
+@Injectable()
+export class SubscriptionsService {
+  constructor(
+    private readonly repository: SubscriptionsRepository,
+    private readonly changes: SubscriptionChangeFeed,
+  ) {}
+
+  async list(): Promise<SubscriptionResponseDto[]> {
+    return (await this.repository.findAll()).map((row) => SubscriptionResponseDto.from(row));
+  }
+
+  async get(id: number): Promise<SubscriptionResponseDto> {
+    return SubscriptionResponseDto.from(await this.require(id));
+  }
+
+  async create(spec: SubscriptionSpec): Promise<SubscriptionResponseDto> {
+    const row = SubscriptionMapper.apply(new SubscriptionEntity(), spec);
+    const saved = await this.saveUnique(row);
+    await this.changes.announce();
+    return SubscriptionResponseDto.from((await this.repository.findById(saved.id)) ?? saved);
+  }
+
+  /** Partial update: sections merge field by field; arrays and maps inside them are replaced. */
+  async patch(id: number, body: Record<string, unknown>): Promise<SubscriptionResponseDto> {
+    const row = await this.require(id);
+    const current = SubscriptionMapper.toInput(row);
+    const merged: Record<string, unknown> = { ...current };
+    for (const [key, value] of Object.entries(body)) {
+      const section = SECTIONS.includes(key as (typeof SECTIONS)[number]);
+      const base = current[key];
+      merged[key] =
+        section && isPlainObject(value) && isPlainObject(base) ? { ...(base as object), ...(value as object) } : value;
+    }
+    const endpoint = merged.endpoint as Record<string, unknown> | undefined;
+    if (isPlainObject(endpoint)) {
+      if (isPlainObject(endpoint.headers)) endpoint.headers = SubscriptionMapper.unmaskHeaders(endpoint.headers as Record<string, unknown>, row.endpoint.headers);
+      endpoint.url = SubscriptionMapper.unmaskUrl(endpoint.url, row.endpoint.url);
+    }
+    const parsed = parseSubscriptionSpec(merged);
+    if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
+    await this.saveUnique(SubscriptionMapper.apply(row, parsed.data));
+    await this.changes.announce();
+    return this.get(id);
+  }
+
+  async setStatus(id: number, status: 'running' | 'stopped'): Promise<SubscriptionResponseDto> {
+    await this.require(id);
+    await this.repository.setStatus(id, status);
+    await this.changes.announce();
+    return this.get(id);
+  }
+
+  async remove(id: number): Promise<void> {
+    const row = await this.require(id);
+    await this.repository.delete(row);
+    await this.changes.announce();
+  }
+
+  /** Every stored subscription with its validated config, for the runtime. */
+  async loadAll(): Promise<StoredSubscription[]> {
+    return (await this.repository.findAll()).map((row) => {
+      const parsed = parseSubscriptionSpec(SubscriptionMapper.toInput(row));
+      return parsed.success
+        ? { id: row.id, name: row.name, updatedAt: row.updatedAt, spec: parsed.data, errors: [] }
+        : { id: row.id, name: row.name, updatedAt: row.updatedAt, spec: null, errors: formatZodIssues(parsed.error.issues) };
+    });
+  }
+
+  private async require(id: number): Promise<SubscriptionEntity> {
+    const row = Number.isSafeInteger(id) && id > 0 ? await this.repository.findById(id) : null;
+    if (!row) throw DomainException.notFound('subscription', id);
+    return row;
+  }
+
+  private async saveUnique(row: SubscriptionEntity): Promise<SubscriptionEntity> {
+    try {
+      return await this.repository.save(row);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') {
+        throw new DomainException(DomainErrorCode.Conflict, `a subscription named "${row.name}" already exists; choose another name`);
+      }
+      throw err;
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,68 @@
+import { MockKafkaCluster } from '../scripts/mock-kafka/mock-kafka-cluster';
+import { subscriptionBody, unique } from './support/fixtures';
+import { KafkaTestClient } from './support/kafka-client';
+import { ProxyProcess } from './support/proxy-process';
+import { SinkServer } from './support/sink-server';
+import { MOCK_KAFKA_BINARY } from './support/test-env';
+import { waitFor } from './support/wait-for';
+
+describe('data path: filter, flatten, deliver, commit', () => {
+  let kafka: MockKafkaCluster;
+  let client: KafkaTestClient;
+  let sink: SinkServer;
+  let proxy: ProxyProcess;
+
+  beforeAll(async () => {
+    kafka = await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
+    client = new KafkaTestClient(kafka.bootstrap);
+    sink = await SinkServer.start();
+    proxy = await ProxyProcess.start();
+  });
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await client?.close();
+    await sink?.stop();
+    await kafka?.stop();
+  });
+
+  it('filters and flattens records and sends them with the Kafka headers', async () => {
+    const topic = unique('orders');
+    await kafka.createTopic(topic, 2);
+    const res = await proxy.api('POST', '/api/subscriptions', subscriptionBody({
+      name: unique('orders-sub'),
+      brokers: kafka.bootstrap,
+      topic,
+      url: `${sink.url}/orders?src=kproxy`,
+      etl: {
+        filter: [{ path: '$.type', op: 'eq', value: 'order' }],
+        fields: { orderId: '$.id', userName: '$.user.name' },
+      },
+      endpoint: { headers: { 'X-App': 'billing' } },
+    }));
+    expect(res.status).toBe(201);
+    const sub = res.body;
+    await client.produce(topic, [
+      { key: 'k1', value: JSON.stringify({ type: 'order', id: 1, user: { name: 'ann' }, noise: 'x' }), partition: 0 },
+      { key: 'k2', value: JSON.stringify({ type: 'refund', id: 2, user: { name: 'bob' } }), partition: 0 },
+      { key: 'k3', value: JSON.stringify({ type: 'order', id: 3, user: { name: 'cy' } }), partition: 1 },
+    ]);
+    const got = await waitFor(() => sink.requests.filter((r) => r.path === '/orders?src=kproxy').length === 2 && sink.requests, 'two deliveries');
+    const first = got.find((r) => r.headers['x-kafka-key'] === 'k1')!;
+    expect(JSON.parse(first.body)).toEqual({ orderId: 1, userName: 'ann' });
+    expect(first.method).toBe('POST');
+    expect(first.headers['x-app']).toBe('billing');
+    expect(first.headers['content-type']).toBe('application/json');
+    expect(first.headers['x-kafka-topic']).toBe(topic);
+    expect(first.headers['x-kafka-partition']).toBe('0');
+    expect(first.headers['x-kafka-offset']).toBe('0');
+    expect(first.headers['idempotency-key']).toBe(`${topic}-0-0`);
+    const third = got.find((r) => r.headers['x-kafka-key'] === 'k3')!;
+    expect(JSON.parse(third.body)).toEqual({ orderId: 3, userName: 'cy' });
+    // The filtered record is done too: both partitions commit past everything.
+    await waitFor(async () => {
+      const offsets = await client.committed(sub.kafka.groupId, topic, 2);
+      return offsets[0] === 2 && offsets[1] === 1;
+    }, 'offsets committed past the filtered record');
+  });
+});

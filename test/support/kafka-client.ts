@@ -1,0 +1,54 @@
+import { KafkaConsumer, KafkaJS } from '@confluentinc/kafka-javascript';
+
+export interface TestRecord {
+  key?: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: Record<string, string>;
+  partition?: number;
+}
+
+/** Producer and offset inspection for tests, over the real Kafka protocol. */
+export class KafkaTestClient {
+  private producer: KafkaJS.Producer | null = null;
+
+  constructor(private readonly brokers: string) {}
+
+  async produce(topic: string, records: TestRecord[]): Promise<void> {
+    if (!this.producer) {
+      const kafka = new KafkaJS.Kafka({ kafkaJS: { brokers: this.brokers.split(','), logLevel: KafkaJS.logLevel.NOTHING } });
+      this.producer = kafka.producer({ 'linger.ms': 5 } as never);
+      await this.producer.connect();
+    }
+    await this.producer.send({
+      topic,
+      messages: records.map((r) => ({ key: r.key ?? null, value: r.value, headers: r.headers, partition: r.partition })),
+    });
+  }
+
+  produceJson(topic: string, values: unknown[], partition?: number): Promise<void> {
+    return this.produce(
+      topic,
+      values.map((v) => ({ value: JSON.stringify(v), partition })),
+    );
+  }
+
+  /** The group's committed offsets (-1001 = none) for partitions 0..n-1. */
+  async committed(groupId: string, topic: string, partitions: number): Promise<number[]> {
+    const consumer = new KafkaConsumer({ 'metadata.broker.list': this.brokers, 'group.id': groupId, 'log_level': 0 }, {});
+    await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+    try {
+      const toppars = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
+      const result = await new Promise<Array<{ partition: number; offset: number }>>((resolve, reject) =>
+        consumer.committed(toppars, 10_000, (err, tps) => (err ? reject(err) : resolve(tps as never))),
+      );
+      return result.sort((a, b) => a.partition - b.partition).map((tp) => tp.offset);
+    } finally {
+      await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect();
+    this.producer = null;
+  }
+}
