@@ -6,6 +6,7 @@ import { InstanceHeartbeat } from './cluster/instance-heartbeat.service';
 import { JsonLogger } from './common/logging/json.logger';
 import { AppConfig } from './config/app.config';
 import { InvalidConfigError } from './config/invalid-config.error';
+import { jsonBody } from './common/validation/json-body';
 import { ConsumerSupervisor } from './runtime/supervisor/consumer-supervisor.service';
 
 async function bootstrap(): Promise<void> {
@@ -15,7 +16,7 @@ async function bootstrap(): Promise<void> {
     logger,
     bodyParser: false,
   });
-  app.useBodyParser('json', { limit: '1mb' });
+  app.use(...jsonBody('1mb'));
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   // Workers start only once the app is ready to answer health checks and admin calls.

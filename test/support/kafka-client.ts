@@ -41,7 +41,7 @@ export class KafkaTestClient {
       const result = await new Promise<Array<{ partition: number; offset: number }>>((resolve, reject) =>
         consumer.committed(toppars, 10_000, (err, tps) => (err ? reject(err) : resolve(tps as never))),
       );
-      return result.sort((a, b) => a.partition - b.partition).map((tp) => tp.offset);
+      return result.sort((a, b) => a.partition - b.partition).map((tp) => (typeof tp.offset === "number" && tp.offset >= 0 ? tp.offset : -1001));
     } finally {
       await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
     }

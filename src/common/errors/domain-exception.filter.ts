@@ -20,12 +20,6 @@ const REASON: Record<number, string> = {
   500: 'Internal Server Error',
 };
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  message?: string;
-}
-
 /** Renders every error as {statusCode, error, message}. */
 @Catch()
 export class DomainExceptionFilter implements ExceptionFilter {
@@ -46,13 +40,6 @@ export class DomainExceptionFilter implements ExceptionFilter {
       const message =
         typeof body === 'object' && body && 'message' in body ? (body as { message: string | string[] }).message : exception.message;
       return { status: exception.getStatus(), message };
-    }
-    const parserError = exception as BodyParserError;
-    if (parserError?.type === 'entity.parse.failed') {
-      return { status: 400, message: `request body is not valid JSON: ${parserError.message}` };
-    }
-    if (parserError?.type === 'entity.too.large') {
-      return { status: 413, message: 'request body is too large' };
     }
     this.logger.error('unhandled error in admin API', { err: String(exception), stack: (exception as Error)?.stack });
     return { status: 500, message: 'internal error; see the proxy log' };

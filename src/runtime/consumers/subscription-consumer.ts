@@ -339,7 +339,7 @@ export class SubscriptionConsumer {
     const kafka = this.kafka;
     this.kafka = null;
     if (kafka) {
-      await new Promise<void>((resolve) => kafka.disconnect(5000, () => resolve()));
+      await new Promise<void>((resolve) => kafka.disconnect(() => resolve()));
     }
     this.partitions.clear();
     this.state = 'stopped';
