@@ -1,11 +1,10 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createServer, connect, Server, Socket } from 'node:net';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface MockKafkaOptions {
   /** Path of the compiled harness (scripts/build-mock-kafka.sh prints it). */
-  binary?: string;
+  binary: string;
   brokers?: number;
   /** Serve broker 1 on this fixed loopback port (e.g. 9092) through a forwarder. */
   port?: number;
@@ -22,15 +21,16 @@ export class MockKafkaCluster {
   private forwarder: Server | null = null;
   private readonly sockets = new Set<Socket>();
 
-  static async start(options: MockKafkaOptions = {}): Promise<MockKafkaCluster> {
+  static async start(options: MockKafkaOptions): Promise<MockKafkaCluster> {
     const cluster = new MockKafkaCluster();
     await cluster.launch(options);
     return cluster;
   }
 
   private async launch(options: MockKafkaOptions): Promise<void> {
-    const binary = options.binary ?? join(__dirname, '..', '..', '.run', 'mock-kafka');
-    const child = spawn(binary, [String(options.brokers ?? 1)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Own process group, so a terminal's Ctrl-C does not take the broker away before its clients
+    // have stopped; it still exits when its stdin (this process) goes away.
+    const child = spawn(options.binary, [String(options.brokers ?? 1)], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
     child.stderr.on('data', () => undefined);
     const lines = createInterface({ input: child.stdout });

@@ -2,6 +2,8 @@ import { LoggerService } from '@nestjs/common';
 import type { LogLevel } from '../../config/app.config';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+// Nest's start-up chatter (one line per module and route) is only interesting when debugging.
+const FRAMEWORK_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory']);
 
 export type LogFields = Record<string, unknown>;
 
@@ -26,7 +28,8 @@ export class JsonLogger implements LoggerService {
     this.write('debug', message, rest);
   }
   log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
+    const context = rest[rest.length - 1];
+    this.write(typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
   }
   info(message: unknown, ...rest: unknown[]): void {
     this.write('info', message, rest);

@@ -1,0 +1,152 @@
+/*
+ * The newcomer's demo: a local broker (unless KAFKA_BROKERS is given), a demo business API that
+ * logs what it receives, the proxy, a demo subscription and a producer feeding sample orders.
+ * Ctrl-C stops everything. Started by scripts/dev-up.sh after it installed and migrated.
+ */
+import { KafkaJS } from '@confluentinc/kafka-javascript';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, Server } from 'node:http';
+import { join } from 'node:path';
+import { MockKafkaCluster } from '../mock-kafka/mock-kafka-cluster';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const env = process.env;
+const PORT = Number(env.PORT ?? 8080);
+const DEMO_API_PORT = Number(env.DEMO_API_PORT ?? 18080);
+const TOPIC = env.DEMO_TOPIC ?? 'demo.orders';
+const TOKEN = env.ADMIN_TOKEN || randomBytes(18).toString('base64url');
+
+const say = (msg: string) => process.stdout.write(`\x1b[36m[demo]\x1b[0m ${msg}\n`);
+
+async function main(): Promise<void> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const c of cleanups.reverse()) await c();
+    say('stopped cleanly');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    let brokers = env.KAFKA_BROKERS ?? '';
+    if (!brokers) {
+      const kafka = await MockKafkaCluster.start({ binary: join(ROOT, '.run', 'mock-kafka'), port: Number(env.KAFKA_PORT ?? 9092) });
+      await kafka.createTopic(TOPIC, 4);
+      cleanups.push(() => kafka.stop());
+      brokers = kafka.bootstrap;
+      say(`local Kafka-protocol broker (librdkafka mock cluster) on ${brokers}, topic ${TOPIC} with 4 partitions`);
+    }
+
+    const api = await demoBusinessApi(DEMO_API_PORT);
+    cleanups.push(() => new Promise<void>((r) => { api.closeAllConnections(); api.close(() => r()); }));
+    say(`demo business API on http://127.0.0.1:${DEMO_API_PORT}/orders (answers {"errcode":0})`);
+
+    const proxy = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+      env: { ...env, PORT: String(PORT), ADMIN_TOKEN: TOKEN, CONFIG_REFRESH_INTERVAL_MS: env.CONFIG_REFRESH_INTERVAL_MS ?? '5000' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+      // Its own process group: Ctrl-C reaches only this script, which stops the parts in order.
+      detached: true,
+    });
+    process.on('exit', () => proxy.exitCode === null && proxy.kill('SIGKILL'));
+    cleanups.push(() => stopChild(proxy));
+    proxy.once('exit', (code) => {
+      if (!stopping) {
+        say(`the proxy exited with code ${code}`);
+        void stop(1);
+      }
+    });
+    await waitReady(`http://127.0.0.1:${PORT}/health/ready`);
+
+    const sub = await ensureDemoSubscription(brokers);
+    say(`demo subscription #${sub.id} "${sub.name}": ${TOPIC} -> filter type=order -> {orderId, customer, total} -> POST /orders`);
+
+    const producer = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.NOTHING } }).producer();
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    let n = 0;
+    const feed = setInterval(() => {
+      n += 1;
+      const type = n % 4 === 0 ? 'refund' : 'order';
+      const value = { type, id: n, user: { name: ['ann', 'bob', 'cy', 'dee'][n % 4], tier: 'gold' }, total: (n * 7.5) % 100, items: [{ sku: `sku-${n % 9}` }] };
+      producer.send({ topic: TOPIC, messages: [{ key: `customer-${n % 10}`, value: JSON.stringify(value) }] }).catch((err) => say(`produce failed: ${err.message}`));
+    }, 1000);
+    cleanups.push(() => clearInterval(feed));
+
+    say('');
+    say(`admin API:  http://127.0.0.1:${PORT}/api  (token: ${TOKEN})`);
+    say(`try:        curl -H "Authorization: Bearer ${TOKEN}" http://127.0.0.1:${PORT}/api/subscriptions`);
+    say(`metrics:    http://127.0.0.1:${PORT}/metrics   health: http://127.0.0.1:${PORT}/health/ready`);
+    say('one sample order a second (every 4th is a refund, which the filter skips). Ctrl-C stops everything.');
+  } catch (err) {
+    say(`demo failed: ${(err as Error).message}`);
+    await stop(1);
+  }
+}
+
+async function demoBusinessApi(port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      process.stdout.write(
+        `\x1b[32m[business-api]\x1b[0m ${req.method} ${req.url} partition=${req.headers['x-kafka-partition']} offset=${req.headers['x-kafka-offset']} key=${req.headers['x-kafka-key'] ?? '-'} body=${Buffer.concat(chunks).toString()}\n`,
+      );
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"errcode":0}');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return server;
+}
+
+async function waitReady(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not become ready within 60 s`);
+}
+
+async function ensureDemoSubscription(brokers: string): Promise<{ id: number; name: string }> {
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+  const base = `http://127.0.0.1:${PORT}/api/subscriptions`;
+  const existing = ((await (await fetch(base, { headers })).json()) as Array<{ id: number; name: string }>).find((s) => s.name === 'demo-orders');
+  const body = {
+    name: 'demo-orders',
+    kafka: { brokers, topic: TOPIC, startFrom: 'latest' },
+    etl: { filter: [{ path: '$.type', op: 'eq', value: 'order' }], fields: { orderId: '$.id', customer: '$.user.name', total: '$.total' } },
+    endpoint: { url: `http://127.0.0.1:${DEMO_API_PORT}/orders`, errcodePath: '$.errcode', errcodeOk: [0] },
+    delivery: { maxRetries: 5, ratePerSec: 0, ordering: 'partition', maxInFlight: 4 },
+    status: 'running',
+  };
+  const res = existing
+    ? await fetch(`${base}/${existing.id}`, { method: 'PATCH', headers, body: JSON.stringify(body) })
+    : await fetch(base, { method: 'POST', headers, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`creating the demo subscription failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: number; name: string };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+void main();

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian/Ubuntu machine and runs the whole suite:
+# unit specs, then integration suites against a real MariaDB, the mock Kafka cluster and
+# local HTTP servers. TEST_DATABASE_URL may point at another MySQL/MariaDB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/system-deps.sh
+scripts/node-deps.sh
+npm run --silent build
+scripts/build-mock-kafka.sh >/dev/null
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  TEST_DATABASE_URL=$(scripts/mariadb.sh kproxy_test)
+  export TEST_DATABASE_URL
+fi
+
+mkdir -p test-output
+status=0
+npx jest --config jest.config.js --selectProjects unit --json --outputFile=test-output/unit.json || status=1
+npx jest --config jest.config.js --selectProjects integration --runInBand --testTimeout=120000 \
+  --json --outputFile=test-output/integration.json || status=1
+
+node -e '
+  let passed = 0, failed = 0;
+  for (const f of ["unit", "integration"]) {
+    try { const r = require("./test-output/" + f + ".json"); passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites; }
+    catch { failed += 1; console.log(f + ": no results"); }
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  if (passed === 0) process.exit(1);
+' || status=1
+exit $status
