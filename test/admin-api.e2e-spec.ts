@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { MockKafkaCluster } from '../scripts/mock-kafka/mock-kafka-cluster';
 import { subscriptionBody, unique } from './support/fixtures';
+import { resetDatabase } from './support/database';
 import { KafkaTestClient } from './support/kafka-client';
 import { ProxyProcess } from './support/proxy-process';
 import { SinkServer } from './support/sink-server';
@@ -18,6 +19,7 @@ describe('admin API', () => {
   let proxy: ProxyProcess;
 
   beforeAll(async () => {
+    await resetDatabase();
     kafka = await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
     client = new KafkaTestClient(kafka.bootstrap);
     sink = await SinkServer.start();

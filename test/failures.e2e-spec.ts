@@ -1,5 +1,6 @@
 import { MockKafkaCluster } from '../scripts/mock-kafka/mock-kafka-cluster';
 import { subscriptionBody, unique } from './support/fixtures';
+import { resetDatabase } from './support/database';
 import { KafkaTestClient } from './support/kafka-client';
 import { ProxyProcess } from './support/proxy-process';
 import { SinkServer } from './support/sink-server';
@@ -13,6 +14,7 @@ describe('failures: retries, dead letters, errcode, bad records', () => {
   let proxy: ProxyProcess;
 
   beforeAll(async () => {
+    await resetDatabase();
     kafka = await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
     client = new KafkaTestClient(kafka.bootstrap);
     sink = await SinkServer.start((req, attempt) => {

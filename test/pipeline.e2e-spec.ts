@@ -1,5 +1,6 @@
 import { MockKafkaCluster } from '../scripts/mock-kafka/mock-kafka-cluster';
 import { subscriptionBody, unique } from './support/fixtures';
+import { resetDatabase } from './support/database';
 import { KafkaTestClient } from './support/kafka-client';
 import { ProxyProcess } from './support/proxy-process';
 import { SinkServer } from './support/sink-server';
@@ -13,6 +14,7 @@ describe('data path: filter, flatten, deliver, commit', () => {
   let proxy: ProxyProcess;
 
   beforeAll(async () => {
+    await resetDatabase();
     kafka = await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
     client = new KafkaTestClient(kafka.bootstrap);
     sink = await SinkServer.start();
@@ -64,5 +66,18 @@ describe('data path: filter, flatten, deliver, commit', () => {
       const offsets = await client.committed(sub.kafka.groupId, topic, 2);
       return offsets[0] === 2 && offsets[1] === 1;
     }, 'offsets committed past the filtered record');
+  });
+
+  it('keeps delivering while other subscriptions point at an unreachable cluster', async () => {
+    for (let i = 0; i < 8; i++) {
+      const res = await proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('dead'), brokers: '127.0.0.1:1', topic: 'nowhere', url: `${sink.url}/never` }));
+      expect(res.status).toBe(201);
+    }
+    const topic = unique('alive');
+    await kafka.createTopic(topic, 1);
+    await proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('alive'), brokers: kafka.bootstrap, topic, url: `${sink.url}/alive` }));
+    await client.produceJson(topic, [{ ok: true }]);
+    // librdkafka's blocking connects to the dead cluster must not starve the healthy consumer.
+    await waitFor(() => sink.attempts(`${topic}-0-0`) === 1, 'delivery beside eight unreachable subscriptions', { timeoutMs: 8000 });
   });
 });

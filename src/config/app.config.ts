@@ -41,6 +41,10 @@ const envSchema = z.object({
   HEARTBEAT_INTERVAL_MS: intFromEnv(100, 600_000, 5_000),
   MAX_MESSAGE_BYTES: intFromEnv(1, 100 * 1024 * 1024, 1024 * 1024),
   KAFKA_SESSION_TIMEOUT_MS: intFromEnv(1000, 300_000, 10_000),
+  KAFKA_DEBUG: z
+    .string()
+    .regex(/^[a-z,]+$/, 'must be a comma-separated list of librdkafka debug contexts, e.g. consumer,cgrp,fetch')
+    .optional(),
   PARTITION_BUFFER_SIZE: intFromEnv(1, 1_000_000, 500),
   DB_POOL_SIZE: intFromEnv(1, 200, 10),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional().transform((v) => v ?? 'info'),
@@ -64,6 +68,7 @@ export class AppConfig {
   readonly maxMessageBytes: number;
   readonly partitionBufferSize: number;
   readonly kafkaSessionTimeoutMs: number;
+  readonly kafkaDebug: string | undefined;
   readonly logLevel: LogLevel;
   readonly database: DatabaseSettings;
 
@@ -79,6 +84,7 @@ export class AppConfig {
     this.maxMessageBytes = values.MAX_MESSAGE_BYTES;
     this.partitionBufferSize = values.PARTITION_BUFFER_SIZE;
     this.kafkaSessionTimeoutMs = values.KAFKA_SESSION_TIMEOUT_MS;
+    this.kafkaDebug = values.KAFKA_DEBUG;
     this.logLevel = values.LOG_LEVEL;
     this.database = { url: values.DATABASE_URL, poolSize: values.DB_POOL_SIZE };
   }

@@ -1,4 +1,4 @@
-import { CODES, KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from '@confluentinc/kafka-javascript';
+import { CODES, KafkaConsumer, type ConsumerGlobalConfig, type LibrdKafkaError, type Message, type TopicPartition } from '@confluentinc/kafka-javascript';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonLogger } from '../../common/logging/json.logger';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
@@ -17,6 +17,7 @@ export interface ConsumerSettings {
   readonly partitionBufferSize: number;
   readonly maxMessageBytes: number;
   readonly sessionTimeoutMs: number;
+  readonly kafkaDebug?: string;
 }
 
 export interface ConsumerDeps {
@@ -36,7 +37,8 @@ export interface ConsumerSnapshot {
 }
 
 const CONSUME_BATCH = 500;
-const CONSUME_TIMEOUT_MS = 200;
+// Rebalance callbacks only run inside consume(), so an idle consumer still polls this often.
+const IDLE_POLL_MS = 250;
 
 /**
  * One Kafka consumer for one subscription: fetches, dispatches records to the processor,
@@ -58,6 +60,7 @@ export class SubscriptionConsumer {
   private stopping: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
   private lastFetchError = '';
+  private wake: (() => void) | null = null;
 
   constructor(
     private compiled: CompiledSubscription,
@@ -126,17 +129,22 @@ export class SubscriptionConsumer {
           'heartbeat.interval.ms': Math.max(100, Math.floor(settings.sessionTimeoutMs / 3)),
           'topic.metadata.refresh.interval.ms': 10_000,
           'socket.keepalive.enable': true,
-          'log_level': 3,
+          'log_level': settings.kafkaDebug ? 7 : 3,
+          ...(settings.kafkaDebug ? { debug: settings.kafkaDebug, event_cb: true } : {}),
           rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(consumer, err, assignment),
-        },
+          // librdkafka signals when records arrive, so consume() never blocks a libuv pool thread
+          // waiting for data (the approach of the library's own KafkaJS layer).
+          queue_non_empty_cb: () => this.wakeFetch(),
+        } as ConsumerGlobalConfig,
         { 'auto.offset.reset': k.startFrom },
       ) as RdKafkaConsumer;
       consumer.on('event.error', (err) => this.log('warn', 'kafka client error', { err: err.message, code: err.code }));
+      if (settings.kafkaDebug) consumer.on('event.log', (e) => this.deps.logger.debug('librdkafka', { subscription: this.compiled.id, fac: e.fac, log: e.message }));
       try {
         await new Promise<void>((resolve, reject) =>
           consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())),
         );
-        consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
+        consumer.setDefaultConsumeTimeout(0);
         consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
         consumer.subscribe([k.topic]);
         this.kafka = consumer;
@@ -154,21 +162,39 @@ export class SubscriptionConsumer {
     return null;
   }
 
-  private fetch(kafka: RdKafkaConsumer): Promise<Message[]> {
-    return new Promise((resolve) => {
+  private async fetch(kafka: RdKafkaConsumer): Promise<Message[]> {
+    const batch = await new Promise<Message[]>((resolve) => {
       kafka.consume(CONSUME_BATCH, (err, messages) => {
         if (err) {
           if (err.message !== this.lastFetchError) {
             this.lastFetchError = err.message;
             this.log('warn', 'fetch failed', { err: err.message, code: err.code });
           }
-          setTimeout(() => resolve([]), CONSUME_TIMEOUT_MS);
+          resolve([]);
           return;
         }
         this.lastFetchError = '';
         resolve(messages ?? []);
       });
     });
+    if (batch.length === 0 && this.state === 'running') await this.idle();
+    return batch;
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wakeFetch(), IDLE_POLL_MS);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private wakeFetch(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 
   private onRebalance(consumer: RdKafkaConsumer, err: LibrdKafkaError, assignment: TopicPartition[]): void {
@@ -323,6 +349,7 @@ export class SubscriptionConsumer {
   private async shutdown(): Promise<void> {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
+    this.wakeFetch();
     if (!wasRunning) this.abort.abort();
     await this.pollLoop;
     for (const st of this.partitions.values()) st.clearQueue();

@@ -39,6 +39,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       partitionBufferSize: config.partitionBufferSize,
       maxMessageBytes: config.maxMessageBytes,
       sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+      kafkaDebug: config.kafkaDebug,
     };
   }
 

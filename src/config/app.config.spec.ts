@@ -1,0 +1,37 @@
+import { AppConfig } from './app.config';
+import { InvalidConfigError } from './invalid-config.error';
+
+const base = { DATABASE_URL: 'mysql://u:p@127.0.0.1:3306/kproxy' };
+
+describe('AppConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = AppConfig.fromEnv(base);
+    expect(c.port).toBe(8080);
+    expect(c.refreshIntervalMs).toBe(10_000);
+    expect(c.adminToken).toBeUndefined();
+    expect(c.instanceId.length).toBeGreaterThan(0);
+    expect(c.database).toEqual({ url: base.DATABASE_URL, poolSize: 10 });
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(AppConfig.fromEnv({ ...base, PORT: '', ADMIN_TOKEN: '' }).port).toBe(8080);
+  });
+
+  it('names every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      AppConfig.fromEnv({ DATABASE_URL: 'postgres://x/y', PORT: '99999', LOG_LEVEL: 'loud', ADMIN_TOKEN: 'short', COMMIT_INTERVAL_MS: '1.5' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    const message = (error as Error).message;
+    for (const name of ['DATABASE_URL', 'PORT: must be at most 65535', 'LOG_LEVEL', 'ADMIN_TOKEN: must be at least 16', 'COMMIT_INTERVAL_MS: must be a whole number']) {
+      expect(message).toContain(name);
+    }
+  });
+
+  it('requires DATABASE_URL', () => {
+    expect(() => AppConfig.fromEnv({})).toThrow(/DATABASE_URL/);
+  });
+});

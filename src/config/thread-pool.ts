@@ -1,0 +1,8 @@
+/**
+ * librdkafka's blocking calls (connect, metadata, commits) run on libuv's thread pool, which
+ * has 4 threads by default: a few subscriptions pointing at an unreachable cluster would stall
+ * every other one. libuv reads the size once, on first use, so this runs before anything else.
+ */
+export function sizeThreadPool(env: NodeJS.ProcessEnv, size = 64): void {
+  if (!env.UV_THREADPOOL_SIZE) env.UV_THREADPOOL_SIZE = String(size);
+}
