@@ -6,10 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/system-deps.sh
-scripts/node-deps.sh
-npm run --silent build
-scripts/build-mock-kafka.sh >/dev/null
+scripts/prepare.sh
 
 started_db=""
 if [ -z "${DATABASE_URL:-}" ]; then

@@ -5,10 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/system-deps.sh
-scripts/node-deps.sh
-npm run --silent build
-scripts/build-mock-kafka.sh >/dev/null
+scripts/prepare.sh
+npm run --silent lint
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
   TEST_DATABASE_URL=$(scripts/mariadb.sh kproxy_test)
   export TEST_DATABASE_URL

@@ -1,37 +1,28 @@
 import { createConnection } from 'mysql2/promise';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { MockKafkaCluster } from '../scripts/mock-kafka/mock-kafka-cluster';
 import { subscriptionBody, unique } from './support/fixtures';
-import { resetDatabase } from './support/database';
-import { KafkaTestClient } from './support/kafka-client';
 import { ProxyProcess } from './support/proxy-process';
-import { SinkServer } from './support/sink-server';
-import { MOCK_KAFKA_BINARY, ROOT, TEST_DATABASE_URL } from './support/test-env';
+import { ROOT, TEST_DATABASE_URL } from './support/test-env';
+import { TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 const TOKEN = 'test-admin-token-0123456789';
 
 describe('admin API', () => {
-  let kafka: MockKafkaCluster;
-  let client: KafkaTestClient;
-  let sink: SinkServer;
+  let world: TestWorld;
+  let kafka: TestWorld['kafka'];
+  let client: TestWorld['client'];
+  let sink: TestWorld['sink'];
   let proxy: ProxyProcess;
 
   beforeAll(async () => {
-    await resetDatabase();
-    kafka = await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
-    client = new KafkaTestClient(kafka.bootstrap);
-    sink = await SinkServer.start();
-    proxy = await ProxyProcess.start({ adminToken: TOKEN });
+    world = await TestWorld.start();
+    ({ kafka, client, sink } = world);
+    proxy = await world.startProxy({ adminToken: TOKEN });
   });
 
-  afterAll(async () => {
-    await proxy?.stop();
-    await client?.close();
-    await sink?.stop();
-    await kafka?.stop();
-  });
+  afterAll(() => world?.stop());
 
   const valid = () =>
     subscriptionBody({ name: unique('valid'), brokers: kafka.bootstrap, topic: unique('t'), url: `${sink.url}/x`, status: 'stopped' });

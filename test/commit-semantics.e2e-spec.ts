@@ -1,39 +1,23 @@
-import { MockKafkaCluster } from '../scripts/mock-kafka/mock-kafka-cluster';
 import { subscriptionBody, unique } from './support/fixtures';
-import { resetDatabase } from './support/database';
-import { KafkaTestClient } from './support/kafka-client';
-import { ProxyProcess } from './support/proxy-process';
-import { SinkServer } from './support/sink-server';
-import { MOCK_KAFKA_BINARY } from './support/test-env';
+import { TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 const NO_OFFSET = -1001;
 
 describe('offsets are committed only after success', () => {
-  let kafka: MockKafkaCluster;
-  let client: KafkaTestClient;
-  let sink: SinkServer;
-  const proxies: ProxyProcess[] = [];
+  let world: TestWorld;
+  let kafka: TestWorld['kafka'];
+  let client: TestWorld['client'];
+  let sink: TestWorld['sink'];
 
   beforeAll(async () => {
-    await resetDatabase();
-    kafka = await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
-    client = new KafkaTestClient(kafka.bootstrap);
-    sink = await SinkServer.start();
+    world = await TestWorld.start();
+    ({ kafka, client, sink } = world);
   });
 
-  afterAll(async () => {
-    for (const p of proxies) await p.stop();
-    await client?.close();
-    await sink?.stop();
-    await kafka?.stop();
-  });
+  afterAll(() => world?.stop());
 
-  const startProxy = async (env: Record<string, string> = {}) => {
-    const p = await ProxyProcess.start({ env });
-    proxies.push(p);
-    return p;
-  };
+  const startProxy = (env: Record<string, string> = {}) => world.startProxy({ env });
 
   it('delivers again after a crash between delivery and commit', async () => {
     const topic = unique('crash');

@@ -1,23 +1,17 @@
-import { MockKafkaCluster } from '../scripts/mock-kafka/mock-kafka-cluster';
 import { subscriptionBody, unique } from './support/fixtures';
-import { resetDatabase } from './support/database';
-import { KafkaTestClient } from './support/kafka-client';
 import { ProxyProcess } from './support/proxy-process';
-import { SinkServer } from './support/sink-server';
-import { MOCK_KAFKA_BINARY } from './support/test-env';
+import { TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 describe('failures: retries, dead letters, errcode, bad records', () => {
-  let kafka: MockKafkaCluster;
-  let client: KafkaTestClient;
-  let sink: SinkServer;
+  let world: TestWorld;
+  let kafka: TestWorld['kafka'];
+  let client: TestWorld['client'];
+  let sink: TestWorld['sink'];
   let proxy: ProxyProcess;
 
   beforeAll(async () => {
-    await resetDatabase();
-    kafka = await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
-    client = new KafkaTestClient(kafka.bootstrap);
-    sink = await SinkServer.start((req, attempt) => {
+    world = await TestWorld.start((req, attempt) => {
       const n = JSON.parse(req.body || '{}').n;
       switch (req.path) {
         case '/always-500':
@@ -32,15 +26,11 @@ describe('failures: retries, dead letters, errcode, bad records', () => {
           return { status: 200, body: { errcode: 0 } };
       }
     });
-    proxy = await ProxyProcess.start({ env: { MAX_MESSAGE_BYTES: '300' } });
+    ({ kafka, client, sink } = world);
+    proxy = await world.startProxy({ env: { MAX_MESSAGE_BYTES: '300' } });
   });
 
-  afterAll(async () => {
-    await proxy?.stop();
-    await client?.close();
-    await sink?.stop();
-    await kafka?.stop();
-  });
+  afterAll(() => world?.stop());
 
   async function subscribe(path: string, extra: Record<string, unknown> = {}) {
     const topic = unique(path.replace('/', ''));

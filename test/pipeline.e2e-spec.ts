@@ -1,32 +1,22 @@
-import { MockKafkaCluster } from '../scripts/mock-kafka/mock-kafka-cluster';
 import { subscriptionBody, unique } from './support/fixtures';
-import { resetDatabase } from './support/database';
-import { KafkaTestClient } from './support/kafka-client';
 import { ProxyProcess } from './support/proxy-process';
-import { SinkServer } from './support/sink-server';
-import { MOCK_KAFKA_BINARY } from './support/test-env';
+import { TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 describe('data path: filter, flatten, deliver, commit', () => {
-  let kafka: MockKafkaCluster;
-  let client: KafkaTestClient;
-  let sink: SinkServer;
+  let world: TestWorld;
+  let kafka: TestWorld['kafka'];
+  let client: TestWorld['client'];
+  let sink: TestWorld['sink'];
   let proxy: ProxyProcess;
 
   beforeAll(async () => {
-    await resetDatabase();
-    kafka = await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
-    client = new KafkaTestClient(kafka.bootstrap);
-    sink = await SinkServer.start();
-    proxy = await ProxyProcess.start();
+    world = await TestWorld.start();
+    ({ kafka, client, sink } = world);
+    proxy = await world.startProxy();
   });
 
-  afterAll(async () => {
-    await proxy?.stop();
-    await client?.close();
-    await sink?.stop();
-    await kafka?.stop();
-  });
+  afterAll(() => world?.stop());
 
   it('filters and flattens records and sends them with the Kafka headers', async () => {
     const topic = unique('orders');

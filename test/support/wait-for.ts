@@ -1,15 +1,17 @@
+type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
+
 /** Polls a condition until it holds or the deadline passes; never a bare sleep. */
 export async function waitFor<T>(
   probe: () => T | Promise<T>,
   what: string,
   { timeoutMs = 30_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const value = await probe();
-      if (value) return value as NonNullable<T>;
+      if (value) return value as Truthy<T>;
       last = value;
     } catch (err) {
       last = err;

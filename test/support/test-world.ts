@@ -1,0 +1,36 @@
+import { MockKafkaCluster } from '../../scripts/mock-kafka/mock-kafka-cluster';
+import { resetDatabase } from './database';
+import { KafkaTestClient } from './kafka-client';
+import { ProxyOptions, ProxyProcess } from './proxy-process';
+import { Responder, SinkServer } from './sink-server';
+import { MOCK_KAFKA_BINARY } from './test-env';
+
+/** What every integration suite runs against: empty tables, a mock cluster, a sink, proxies. */
+export class TestWorld {
+  readonly proxies: ProxyProcess[] = [];
+
+  private constructor(
+    readonly kafka: MockKafkaCluster,
+    readonly client: KafkaTestClient,
+    readonly sink: SinkServer,
+  ) {}
+
+  static async start(responder?: Responder): Promise<TestWorld> {
+    await resetDatabase();
+    const kafka = await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
+    return new TestWorld(kafka, new KafkaTestClient(kafka.bootstrap), await SinkServer.start(responder));
+  }
+
+  async startProxy(options?: ProxyOptions): Promise<ProxyProcess> {
+    const proxy = await ProxyProcess.start(options);
+    this.proxies.push(proxy);
+    return proxy;
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.proxies) await p.stop();
+    await this.client.close();
+    await this.sink.stop();
+    await this.kafka.stop();
+  }
+}
