@@ -70,4 +70,23 @@ describe('data path: filter, flatten, deliver, commit', () => {
     // librdkafka's blocking connects to the dead cluster must not starve the healthy consumer.
     await waitFor(() => sink.attempts(`${topic}-0-0`) === 1, 'delivery beside eight unreachable subscriptions', { timeoutMs: 8000 });
   });
+
+  it('holds deliveries to ratePerSec', async () => {
+    const topic = unique('rated');
+    await kafka.createTopic(topic, 2);
+    await client.produce(topic, Array.from({ length: 30 }, (_, i) => ({ value: JSON.stringify({ i }), partition: i % 2 })));
+    await proxy.api('POST', '/api/subscriptions', subscriptionBody({
+      name: unique('rated'),
+      brokers: kafka.bootstrap,
+      topic,
+      url: `${sink.url}/rated`,
+      delivery: { ratePerSec: 20, maxInFlight: 8 },
+    }));
+    const got = await waitFor(() => {
+      const r = sink.requests.filter((q) => q.path === '/rated');
+      return r.length === 30 && r;
+    }, 'all 30 records');
+    // 30 records at 20/s: the first may go at once, the other 29 are spaced 50 ms apart.
+    expect(got[29].at - got[0].at).toBeGreaterThanOrEqual(29 * 50 - 60);
+  });
 });

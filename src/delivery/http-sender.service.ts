@@ -19,7 +19,8 @@ const MAX_BODY_BYTES = 64 * 1024;
 export class HttpSender implements OnApplicationShutdown {
   private readonly pools = new Map<string, Pool>();
 
-  async send(target: DeliveryTarget, body: string | Buffer, headers: Record<string, string>): Promise<HttpAttempt> {
+  /** cancel: aborts the request when the record's work is given up (stop, revoke). */
+  async send(target: DeliveryTarget, body: string | Buffer, headers: Record<string, string>, cancel?: AbortSignal): Promise<HttpAttempt> {
     const pool = this.pool(target.origin);
     try {
       const res = await pool.request({
@@ -29,7 +30,7 @@ export class HttpSender implements OnApplicationShutdown {
         body,
         headersTimeout: target.timeoutMs,
         bodyTimeout: target.timeoutMs,
-        signal: AbortSignal.timeout(target.timeoutMs),
+        signal: cancel ? AbortSignal.any([AbortSignal.timeout(target.timeoutMs), cancel]) : AbortSignal.timeout(target.timeoutMs),
       });
       const status = res.statusCode;
       const ok = target.success.statusOk(status);
@@ -39,6 +40,7 @@ export class HttpSender implements OnApplicationShutdown {
       const retryAfterMs = ok ? undefined : RetryPolicy.parseRetryAfter(res.headers['retry-after']);
       return { status, body: text, retryAfterMs };
     } catch (err) {
+      if (cancel?.aborted) return { status: 0, error: 'cancelled: the consumer stopped or the partition moved' };
       return { status: 0, error: describeNetworkError(err, target) };
     }
   }

@@ -10,8 +10,28 @@ export class PartitionState {
   paused = false;
   committed = -1;
   revoked = false;
+  private readonly abort = new AbortController();
 
-  constructor(readonly partition: number) {}
+  constructor(
+    readonly partition: number,
+    private previous?: PartitionState,
+  ) {}
+
+  /** Aborted on revoke and on stop: retries and waits of this partition's records give up. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  get waitingForPrevious(): boolean {
+    if (this.previous && this.previous.inFlight === 0) this.previous = undefined;
+    return this.previous !== undefined;
+  }
+
+  revoke(): void {
+    this.revoked = true;
+    this.clearQueue();
+    this.abort.abort();
+  }
 
   get queued(): number {
     return this.queue.length - this.head;

@@ -42,19 +42,20 @@ export class RecordProcessor {
   constructor(
     private readonly deps: RecordProcessorDeps,
     private readonly config: () => CompiledSubscription,
-    private readonly signal: AbortSignal,
   ) {}
 
-  async process(msg: Message): Promise<ProcessResult> {
+  /** signal: aborted when the record's partition is revoked or the consumer stops. */
+  async process(msg: Message, signal: AbortSignal): Promise<ProcessResult> {
     const { metrics, maxMessageBytes } = this.deps;
     metrics.consumed();
     const value = msg.value;
     if (value === null || value === undefined) {
-      return this.deadLetter(msg, failure(DeadLetterReason.NoValue, 'record has no value (a tombstone); there is nothing to deliver'));
+      return this.deadLetter(msg, signal, failure(DeadLetterReason.NoValue, 'record has no value (a tombstone); there is nothing to deliver'));
     }
     if (value.length > maxMessageBytes) {
       return this.deadLetter(
         msg,
+        signal,
         failure(DeadLetterReason.TooLarge, `value is ${value.length} bytes, over the ${maxMessageBytes}-byte limit (MAX_MESSAGE_BYTES)`),
       );
     }
@@ -63,34 +64,36 @@ export class RecordProcessor {
       metrics.filtered();
       return 'done';
     }
-    if (outcome.kind === 'reject') return this.deadLetter(msg, failure(outcome.reason, outcome.error));
-    return this.deliver(msg, outcome.body);
+    if (outcome.kind === 'reject') return this.deadLetter(msg, signal, failure(outcome.reason, outcome.error));
+    return this.deliver(msg, outcome.body, signal);
   }
 
-  private async deliver(msg: Message, body: Buffer | string): Promise<ProcessResult> {
+  private async deliver(msg: Message, body: Buffer | string, signal: AbortSignal): Promise<ProcessResult> {
     const { sender, metrics, gate } = this.deps;
     let cfg = this.config();
-    const headers = requestHeaders(cfg.target.headers, msg);
+    let headers = requestHeaders(cfg.target.headers, msg);
     const firstAttemptAt = new Date();
     for (let attempt = 1; ; attempt++) {
-      try {
-        await gate.acquire();
-      } catch {
-        return 'abandoned';
+      // A rejection while not aborted means the limiter was replaced (rate change): wait again.
+      while (!(await gate.acquire().then(
+        () => true,
+        () => false,
+      ))) {
+        if (signal.aborted) return 'abandoned';
       }
-      if (this.signal.aborted) return 'abandoned';
+      if (signal.aborted) return 'abandoned';
       const started = performance.now();
-      const res = await sender.send(cfg.target, body, headers);
+      const res = await sender.send(cfg.target, body, headers, signal);
       const verdict = res.status === 0 ? { ok: false, problem: res.error } : cfg.target.success.evaluate(res.status, res.body);
       metrics.attempt((performance.now() - started) / 1000, verdict.ok);
       if (verdict.ok) {
         metrics.delivered();
         return 'done';
       }
-      if (this.signal.aborted) return 'abandoned';
+      if (signal.aborted) return 'abandoned';
       const retryable = res.status === 0 || RetryPolicy.isRetryableStatus(res.status) || cfg.target.success.statusOk(res.status);
       if (!retryable || !cfg.retry.canRetry(attempt)) {
-        return this.deadLetter(msg, {
+        return this.deadLetter(msg, signal, {
           reason: retryable ? DeadLetterReason.RetriesExhausted : DeadLetterReason.Rejected,
           error: verdict.problem ?? 'delivery failed',
           attempts: attempt,
@@ -102,17 +105,19 @@ export class RecordProcessor {
       }
       metrics.retried();
       try {
-        await sleep(cfg.retry.delayMs(attempt, res.retryAfterMs), undefined, { signal: this.signal });
+        await sleep(cfg.retry.delayMs(attempt, res.retryAfterMs), undefined, { signal });
       } catch {
         return 'abandoned';
       }
       // Endpoint and retry changes made while this record waited apply to its next attempt.
-      cfg = this.config();
+      const next = this.config();
+      if (next.target !== cfg.target) headers = requestHeaders(next.target.headers, msg);
+      cfg = next;
     }
   }
 
   /** Done only once the row is durable; a database outage holds the record (and its partition). */
-  private async deadLetter(msg: Message, f: Failure): Promise<ProcessResult> {
+  private async deadLetter(msg: Message, signal: AbortSignal, f: Failure): Promise<ProcessResult> {
     const { deadLetters, metrics, logger } = this.deps;
     const cfg = this.config();
     const row: DeadLetterRecord = {
@@ -147,7 +152,7 @@ export class RecordProcessor {
           retryInMs: wait,
         });
         try {
-          await sleep(wait, undefined, { signal: this.signal });
+          await sleep(wait, undefined, { signal });
         } catch {
           return 'abandoned';
         }

@@ -28,7 +28,8 @@ export interface ConsumerDeps {
   readonly settings: ConsumerSettings;
 }
 
-export type ConsumerState = 'starting' | 'running' | 'stopping' | 'stopped';
+/** 'failed': the fetch loop died; the supervisor rebuilds the consumer on its next pass. */
+export type ConsumerState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
 export interface ConsumerSnapshot {
   subscriptionId: number;
@@ -60,6 +61,7 @@ export class SubscriptionConsumer {
   private stopping: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
   private lastFetchError = '';
+  private readonly revokedBusy = new Map<number, PartitionState>();
   private wake: (() => void) | null = null;
 
   constructor(
@@ -70,7 +72,6 @@ export class SubscriptionConsumer {
     this.processor = new RecordProcessor(
       { ...deps, gate: this.gate, maxMessageBytes: deps.settings.maxMessageBytes },
       () => this.compiled,
-      this.abort.signal,
     );
   }
 
@@ -92,7 +93,8 @@ export class SubscriptionConsumer {
 
   start(): void {
     this.pollLoop = this.run().catch((err: unknown) => {
-      this.log('error', 'consumer loop failed', { err: (err as Error).message });
+      if (this.state === 'running' || this.state === 'starting') this.state = 'failed';
+      this.log('error', 'consumer loop failed; it will be rebuilt', { err: (err as Error).message });
     });
   }
 
@@ -103,7 +105,7 @@ export class SubscriptionConsumer {
 
   private async run(): Promise<void> {
     const kafka = await this.connect();
-    if (!kafka) return;
+    if (!kafka || this.state !== 'starting') return;
     this.state = 'running';
     this.log('info', 'consumer started', { groupId: this.compiled.kafka.groupId });
     this.commitTimer = setInterval(() => void this.commit(), this.deps.settings.commitIntervalMs);
@@ -148,7 +150,8 @@ export class SubscriptionConsumer {
         consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
         consumer.subscribe([k.topic]);
         this.kafka = consumer;
-        return consumer;
+        // A stop that arrived while connecting: hand the client to shutdown() and leave.
+        return this.state === 'starting' ? consumer : null;
       } catch (err) {
         this.log('warn', 'cannot reach the Kafka cluster; retrying', { brokers: k.brokers, err: (err as Error).message, retryInMs: wait });
         consumer.disconnect();
@@ -201,7 +204,11 @@ export class SubscriptionConsumer {
     const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
     try {
       if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-        for (const tp of assignment) this.partitions.set(tp.partition, new PartitionState(tp.partition));
+        for (const tp of assignment) {
+          // A record of the previous ownership may still be settling; the new state waits for it
+          // so that one partition never has two records in flight.
+          this.partitions.set(tp.partition, new PartitionState(tp.partition, this.revokedBusy.get(tp.partition)));
+        }
         if (cooperative) consumer.incrementalAssign(assignment);
         else consumer.assign(assignment);
         this.log('info', 'partitions assigned', { partitions: assignment.map((tp) => tp.partition) });
@@ -216,14 +223,17 @@ export class SubscriptionConsumer {
             this.log('warn', 'commit on revoke failed', { err: (e as Error).message });
           }
         }
+        const paused: TopicPartition[] = [];
         for (const tp of assignment) {
           const st = this.partitions.get(tp.partition);
-          if (st) {
-            st.revoked = true;
-            st.clearQueue();
-            this.partitions.delete(tp.partition);
-          }
+          if (!st) continue;
+          // librdkafka keeps a partition's pause across unassign/assign.
+          if (st.paused) paused.push({ topic: tp.topic, partition: tp.partition });
+          st.revoke();
+          if (st.inFlight > 0) this.revokedBusy.set(st.partition, st);
+          this.partitions.delete(tp.partition);
         }
+        if (paused.length) consumer.resume(paused);
         if (cooperative) consumer.incrementalUnassign(assignment);
         else consumer.unassign();
         this.log('info', 'partitions revoked', { partitions: assignment.map((tp) => tp.partition) });
@@ -257,7 +267,7 @@ export class SubscriptionConsumer {
     const n = states.length;
     for (let i = 0; i < n && this.inFlight < max; i++) {
       const st = states[(this.rotation + i) % n];
-      if (st.inFlight > 0) continue;
+      if (st.inFlight > 0 || st.waitingForPrevious) continue;
       const msg = st.shift();
       if (msg) this.run1(st, msg);
     }
@@ -268,8 +278,12 @@ export class SubscriptionConsumer {
     st.inFlight++;
     this.inFlight++;
     this.maybeResume(st);
-    this.processor.process(msg).then(
-      (result) => this.finish(st, msg, result === 'done'),
+    this.processor.process(msg, st.signal).then(
+      (result) => {
+        // Abandoned while still owned and running (cannot normally happen): never skip it.
+        if (result === 'abandoned' && this.state === 'running' && !st.revoked) st.unshift(msg);
+        this.finish(st, msg, result === 'done');
+      },
       (err: unknown) => {
         this.log('error', 'unexpected error while processing; the record will be tried again', {
           partition: msg.partition,
@@ -286,6 +300,7 @@ export class SubscriptionConsumer {
     st.inFlight--;
     this.inFlight--;
     if (done && !st.revoked) st.tracker.markDone(msg.offset);
+    if (st.revoked && st.inFlight === 0 && this.revokedBusy.get(st.partition) === st) this.revokedBusy.delete(st.partition);
     if (this.inFlight === 0) this.wakeIdle();
     this.dispatchAll();
   }
@@ -293,7 +308,11 @@ export class SubscriptionConsumer {
   private maybeResume(st: PartitionState): void {
     if (st.paused && this.kafka && st.queued <= this.deps.settings.partitionBufferSize >> 1) {
       st.paused = false;
-      this.kafka.resume([{ topic: this.compiled.kafka.topic, partition: st.partition }]);
+      try {
+        this.kafka.resume([{ topic: this.compiled.kafka.topic, partition: st.partition }]);
+      } catch (err) {
+        this.log('warn', 'resume failed', { partition: st.partition, err: (err as Error).message });
+      }
     }
   }
 
@@ -313,7 +332,7 @@ export class SubscriptionConsumer {
     const offsets = this.doneOffsets();
     if (!kafka || offsets.length === 0) return Promise.resolve();
     this.committing = new Promise<void>((resolve) => {
-      kafka.commitCb(offsets, (err) => {
+      const done = (err: { message: string; code?: number } | null) => {
         if (err) this.log('warn', 'offset commit failed; will retry', { err: err.message, code: err.code });
         else {
           for (const o of offsets) {
@@ -322,7 +341,12 @@ export class SubscriptionConsumer {
           }
         }
         resolve();
-      });
+      };
+      try {
+        kafka.commitCb(offsets, done);
+      } catch (err) {
+        done(err as Error);
+      }
     }).finally(() => {
       this.committing = null;
     });
@@ -358,6 +382,7 @@ export class SubscriptionConsumer {
       this.log('warn', 'drain timeout: abandoning in-flight records, they will be delivered again', { inFlight: this.inFlight });
     }
     this.abort.abort();
+    for (const st of this.partitions.values()) st.revoke();
     this.gate.close();
     if (this.commitTimer) clearInterval(this.commitTimer);
     await this.waitIdle(this.compiled.target.timeoutMs + 1000);

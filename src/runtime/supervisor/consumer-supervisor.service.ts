@@ -110,7 +110,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     for (const [id, compiled] of desired) {
       const current = this.consumers.get(id);
       if (!current) this.launch(compiled);
-      else if (current.config.kafkaKey !== compiled.kafkaKey) {
+      else if (current.config.kafkaKey !== compiled.kafkaKey || current.snapshot().state === 'failed') {
         this.consumers.delete(id);
         await current.stop();
         this.launch(compiled);

@@ -1,0 +1,54 @@
+import { RateGate } from './rate-gate';
+
+const admittedWithin = async (gate: RateGate, ms: number): Promise<number> => {
+  let admitted = 0;
+  let open = true;
+  const pump = async () => {
+    while (open) {
+      await gate.acquire();
+      if (open) admitted++;
+    }
+  };
+  const workers = Array.from({ length: 8 }, pump);
+  await new Promise((r) => setTimeout(r, ms));
+  open = false;
+  gate.close();
+  await Promise.allSettled(workers);
+  return admitted;
+};
+
+describe('RateGate', () => {
+  it('admits everything at once when unlimited', async () => {
+    const gate = new RateGate(0);
+    await Promise.all(Array.from({ length: 1000 }, () => gate.acquire()));
+    gate.close();
+  });
+
+  it('spaces a low rate', async () => {
+    const n = await admittedWithin(new RateGate(20), 1000);
+    expect(n).toBeGreaterThanOrEqual(15);
+    expect(n).toBeLessThanOrEqual(23);
+  });
+
+  it('holds a high rate instead of the heartbeat-limited fraction of it', async () => {
+    const n = await admittedWithin(new RateGate(1000), 1000);
+    expect(n).toBeGreaterThanOrEqual(800);
+    expect(n).toBeLessThanOrEqual(1200);
+  });
+
+  it('lets waiting callers through when the limit is lifted live', async () => {
+    const gate = new RateGate(1);
+    await gate.acquire();
+    const waiting = Array.from({ length: 5 }, () => gate.acquire());
+    gate.setRate(0);
+    await expect(Promise.all(waiting)).resolves.toHaveLength(5);
+  });
+
+  it('releases waiting callers with a rejection on close', async () => {
+    const gate = new RateGate(1);
+    await gate.acquire();
+    const waiting = gate.acquire();
+    gate.close();
+    await expect(waiting).rejects.toBeDefined();
+  });
+});
