@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ControlModule } from './runtime/control.module';
 import { RuntimeModule } from './runtime/runtime.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 
@@ -25,6 +26,7 @@ export class AppModule {
         DeadLettersModule,
         RuntimeModule,
         ClusterModule,
+        ControlModule,
         HealthModule,
       ],
     };

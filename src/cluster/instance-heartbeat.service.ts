@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { JsonLogger } from '../common/logging/json.logger';
 import { AppConfig } from '../config/app.config';
 import { appVersion } from '../config/app-version';
+import { MetricsService } from '../metrics/metrics.service';
 import { ConsumerSupervisor } from '../runtime/supervisor/consumer-supervisor.service';
 import { InstanceEntity } from './instance.entity';
 
@@ -22,6 +23,7 @@ export class InstanceHeartbeat implements BeforeApplicationShutdown {
     private readonly supervisor: ConsumerSupervisor,
     private readonly config: AppConfig,
     private readonly logger: JsonLogger,
+    private readonly metrics: MetricsService,
   ) {}
 
   async start(): Promise<void> {
@@ -40,7 +42,8 @@ export class InstanceHeartbeat implements BeforeApplicationShutdown {
     }
   }
 
-  private async beat(): Promise<void> {
+  /** Also called right after this instance stopped something others wait for. */
+  async beat(): Promise<void> {
     try {
       await this.dataSource.getRepository(InstanceEntity).save({
         id: this.config.instanceId,
@@ -50,6 +53,7 @@ export class InstanceHeartbeat implements BeforeApplicationShutdown {
         startedAt: this.startedAt,
         lastSeenAt: new Date(),
         running: this.supervisor.snapshot(),
+        counters: this.metrics.countersById(),
         stoppedAt: null,
       });
       if (this.failing) this.logger.info('heartbeat restored', { instanceId: this.config.instanceId });

@@ -24,6 +24,10 @@ export class InstanceEntity {
   @Column({ type: 'json', nullable: true })
   running: unknown;
 
+  /** Per-subscription counters since this instance started: {"<id>": {consumed, ...}}. */
+  @Column({ type: 'json', nullable: true })
+  counters: unknown;
+
   @Column({ name: 'stopped_at', type: 'datetime', precision: 3, nullable: true })
   stoppedAt: Date | null;
 }

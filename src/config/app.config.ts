@@ -39,6 +39,9 @@ const envSchema = z.object({
   COMMIT_INTERVAL_MS: intFromEnv(10, 3_600_000, 1_000),
   SHUTDOWN_DRAIN_TIMEOUT_MS: intFromEnv(0, 600_000, 10_000),
   HEARTBEAT_INTERVAL_MS: intFromEnv(100, 600_000, 5_000),
+  INSTANCE_TIMEOUT_MS: intFromEnv(300, 3_600_000, 15_000),
+  RESET_WAIT_TIMEOUT_MS: intFromEnv(1_000, 3_600_000, 60_000),
+  DEAD_LETTER_DIR: z.string().trim().min(1).optional(),
   MAX_MESSAGE_BYTES: intFromEnv(1, 100 * 1024 * 1024, 1024 * 1024),
   KAFKA_SESSION_TIMEOUT_MS: intFromEnv(1000, 300_000, 10_000),
   KAFKA_DEBUG: z
@@ -65,6 +68,12 @@ export class AppConfig {
   readonly commitIntervalMs: number;
   readonly shutdownDrainTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
+  /** An instance whose heartbeat is older than this no longer counts as running anything. */
+  readonly instanceTimeoutMs: number;
+  /** How long an offset reset waits for every instance to stop the subscription. */
+  readonly resetWaitTimeoutMs: number;
+  /** When set, every dead letter is also appended to <dir>/subscription-<id>.jsonl. */
+  readonly deadLetterDir: string | undefined;
   readonly maxMessageBytes: number;
   readonly partitionBufferSize: number;
   readonly kafkaSessionTimeoutMs: number;
@@ -81,6 +90,9 @@ export class AppConfig {
     this.commitIntervalMs = values.COMMIT_INTERVAL_MS;
     this.shutdownDrainTimeoutMs = values.SHUTDOWN_DRAIN_TIMEOUT_MS;
     this.heartbeatIntervalMs = values.HEARTBEAT_INTERVAL_MS;
+    this.instanceTimeoutMs = Math.max(values.INSTANCE_TIMEOUT_MS, values.HEARTBEAT_INTERVAL_MS * 2);
+    this.resetWaitTimeoutMs = values.RESET_WAIT_TIMEOUT_MS;
+    this.deadLetterDir = values.DEAD_LETTER_DIR;
     this.maxMessageBytes = values.MAX_MESSAGE_BYTES;
     this.partitionBufferSize = values.PARTITION_BUFFER_SIZE;
     this.kafkaSessionTimeoutMs = values.KAFKA_SESSION_TIMEOUT_MS;

@@ -1,13 +1,18 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { IdParamPipe } from '../common/validation/id-param.pipe';
 import { ZodValidationPipe } from '../common/validation/zod-validation.pipe';
+import { DeadLetterRedeliveryService } from './dead-letter-redelivery.service';
 import { DeadLettersService } from './dead-letters.service';
+import { DeadLetterBulkRequest, deadLetterBulkSchema } from './dto/dead-letter-bulk.schema';
 import { DeadLetterQueryInput, deadLetterQuerySchema } from './dto/dead-letter-query.schema';
 import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';
 
 @Controller('api/dead-letters')
 export class DeadLettersController {
-  constructor(private readonly deadLetters: DeadLettersService) {}
+  constructor(
+    private readonly deadLetters: DeadLettersService,
+    private readonly redelivery: DeadLetterRedeliveryService,
+  ) {}
 
   @Get()
   list(@Query(new ZodValidationPipe(deadLetterQuerySchema)) query: DeadLetterQueryInput): Promise<DeadLetterResponseDto[]> {
@@ -17,5 +22,29 @@ export class DeadLettersController {
   @Get(':id')
   get(@Param('id', IdParamPipe) id: number): Promise<DeadLetterResponseDto> {
     return this.deadLetters.get(id);
+  }
+
+  @Post('redeliver')
+  @HttpCode(200)
+  redeliverAll(@Body(new ZodValidationPipe(deadLetterBulkSchema)) body: DeadLetterBulkRequest) {
+    return this.redelivery.redeliverAll(body.subscriptionId);
+  }
+
+  @Post('discard')
+  @HttpCode(200)
+  discardAll(@Body(new ZodValidationPipe(deadLetterBulkSchema)) body: DeadLetterBulkRequest) {
+    return this.redelivery.discardAll(body.subscriptionId);
+  }
+
+  @Post(':id/redeliver')
+  @HttpCode(200)
+  redeliver(@Param('id', IdParamPipe) id: number): Promise<DeadLetterResponseDto> {
+    return this.redelivery.redeliverOne(id);
+  }
+
+  @Post(':id/discard')
+  @HttpCode(200)
+  discard(@Param('id', IdParamPipe) id: number): Promise<DeadLetterResponseDto> {
+    return this.redelivery.discardOne(id);
   }
 }

@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { DeadLetterRedeliveryService } from './dead-letter-redelivery.service';
 import { DeadLettersController } from './dead-letters.controller';
 import { DeadLettersRepository } from './dead-letters.repository';
 import { DeadLettersService } from './dead-letters.service';
 
 @Module({
+  imports: [SubscriptionsModule, DeliveryModule],
   controllers: [DeadLettersController],
-  providers: [DeadLettersRepository, DeadLettersService],
+  providers: [DeadLettersRepository, DeadLettersService, DeadLetterRedeliveryService],
   exports: [DeadLettersService],
 })
 export class DeadLettersModule {}

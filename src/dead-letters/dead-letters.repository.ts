@@ -6,6 +6,7 @@ import type { DeadLetterRecord } from './dead-letter-record';
 
 export interface DeadLetterQuery {
   subscriptionId?: number;
+  topic?: string;
   state?: string;
   beforeId?: number;
   limit: number;
@@ -51,8 +52,41 @@ export class DeadLettersRepository {
     const where: FindOptionsWhere<DeadLetterEntity> = {};
     if (q.subscriptionId !== undefined) where.subscriptionId = q.subscriptionId;
     if (q.state !== undefined) where.state = q.state;
+    if (q.topic !== undefined) where.topic = q.topic;
     if (q.beforeId !== undefined) where.id = LessThan(String(q.beforeId));
     return this.dataSource.getRepository(DeadLetterEntity).find({ where, order: { id: 'DESC' }, take: q.limit });
+  }
+
+  /** Pending ids of a subscription after `afterId`, ascending: bulk work pages with it. */
+  async pendingIds(subscriptionId: number, afterId: number, limit: number): Promise<number[]> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      "SELECT id FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT ?",
+      [subscriptionId, afterId, limit],
+    );
+    return rows.map((r) => Number(r.id));
+  }
+
+  /** Records one re-delivery attempt; only a pending row changes (a concurrent discard wins). */
+  async recordAttempt(
+    id: number,
+    outcome: { state: 'pending' | 'redelivered' | 'discarded'; status: number | null; error: string | null; excerpt: string | null },
+  ): Promise<boolean> {
+    const res = await this.dataSource.query(
+      `UPDATE dead_letters SET state = ?, attempts = attempts + 1, last_status = COALESCE(?, last_status),
+         last_error = ?, response_excerpt = ?, last_attempt_at = CURRENT_TIMESTAMP(3)
+       WHERE id = ? AND state = 'pending'`,
+      [outcome.state, outcome.status, outcome.error, outcome.excerpt, id],
+    );
+    return res.affectedRows === 1;
+  }
+
+  async discard(where: { id: number } | { subscriptionId: number }): Promise<number> {
+    const [column, value] = 'id' in where ? ['id', where.id] : ['subscription_id', where.subscriptionId];
+    const res = await this.dataSource.query(
+      `UPDATE dead_letters SET state = 'discarded' WHERE ${column} = ? AND state = 'pending'`,
+      [value],
+    );
+    return res.affectedRows;
   }
 
   findById(id: number): Promise<DeadLetterEntity | null> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { HttpSender } from './http-sender.service';
+import { RateGateRegistry } from './rate-gate.registry';
 
-@Module({ providers: [HttpSender], exports: [HttpSender] })
+@Module({ providers: [HttpSender, RateGateRegistry], exports: [HttpSender, RateGateRegistry] })
 export class DeliveryModule {}

@@ -30,14 +30,29 @@ export class RateGate {
     return this.rate;
   }
 
-  acquire(): Promise<void> {
+  /** Resolves when a permit is granted; rejects when `signal` aborts or the gate closes. */
+  acquire(signal?: AbortSignal): Promise<void> {
     if (!this.limiter) return UNLIMITED;
     if (this.permits > 0 && this.waiters.length === 0) {
       this.permits--;
       return UNLIMITED;
     }
     return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
+      if (signal?.aborted) return reject(new Error('aborted'));
+      const waiter: Waiter = { resolve, reject };
+      if (signal) {
+        const onAbort = () => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new Error('aborted'));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.resolve = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+      }
+      this.waiters.push(waiter);
       this.refill();
     });
   }
@@ -71,7 +86,7 @@ export class RateGate {
     }
   }
 
-  /** Waiting callers are released with a rejection; used when a consumer stops. */
+  /** Waiting callers are released with a rejection; used when the subscription goes away. */
   close(): void {
     const previous = this.limiter;
     this.limiter = null;

@@ -1,12 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { SubscriptionMetrics } from './subscription-metrics';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { SubscriptionCounters, SubscriptionMetrics } from './subscription-metrics';
+
+export interface PartitionLag {
+  subscription: number;
+  partition: number;
+  lag: number;
+}
 
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
   private readonly families;
   private readonly perSubscription = new Map<number, SubscriptionMetrics>();
+  private lagSource: () => PartitionLag[] = () => [];
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kproxy_' });
@@ -29,6 +36,22 @@ export class MetricsService {
         registers: [this.registry],
       }),
     };
+    const lagSource = () => this.lagSource();
+    new Gauge({
+      name: 'kproxy_consumer_lag',
+      help: 'Records in a partition after the next offset this instance will commit (high watermark - position)',
+      labelNames: ['subscription', 'partition'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const l of lagSource()) this.set({ subscription: String(l.subscription), partition: String(l.partition) }, l.lag);
+      },
+    });
+  }
+
+  /** Lag is read at scrape time from whoever runs the consumers (the supervisor). */
+  setLagSource(source: () => PartitionLag[]): void {
+    this.lagSource = source;
   }
 
   /** One handle per subscription id, kept across consumer restarts so counters accumulate. */
@@ -39,6 +62,13 @@ export class MetricsService {
       this.perSubscription.set(id, m);
     }
     return m;
+  }
+
+  /** Counters of every subscription this process has handled, keyed by subscription id. */
+  countersById(): Record<string, SubscriptionCounters> {
+    const out: Record<string, SubscriptionCounters> = {};
+    for (const [id, m] of this.perSubscription) out[id] = { ...m.counters };
+    return out;
   }
 
   render(): Promise<string> {

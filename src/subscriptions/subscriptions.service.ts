@@ -80,12 +80,24 @@ export class SubscriptionsService {
 
   /** Every stored subscription with its validated config, for the runtime. */
   async loadAll(): Promise<StoredSubscription[]> {
-    return (await this.repository.findAll()).map((row) => {
-      const parsed = parseSubscriptionSpec(SubscriptionMapper.toInput(row));
-      return parsed.success
-        ? { id: row.id, name: row.name, updatedAt: row.updatedAt, spec: parsed.data, errors: [] }
-        : { id: row.id, name: row.name, updatedAt: row.updatedAt, spec: null, errors: formatZodIssues(parsed.error.issues) };
-    });
+    return (await this.repository.findAll()).map(toStored);
+  }
+
+  /** One stored subscription with its validated config; 404 when it does not exist. */
+  async load(id: number): Promise<StoredSubscription> {
+    return toStored(await this.require(id));
+  }
+
+  /** Like load, but a config that cannot run is a conflict naming what to fix. */
+  async loadRunnable(id: number): Promise<StoredSubscription & { spec: SubscriptionSpec }> {
+    const stored = await this.load(id);
+    if (!stored.spec) {
+      throw new DomainException(DomainErrorCode.Conflict, [
+        `subscription ${id} has an invalid stored config; fix it first (PATCH or SQL):`,
+        ...stored.errors,
+      ]);
+    }
+    return stored as StoredSubscription & { spec: SubscriptionSpec };
   }
 
   private async require(id: number): Promise<SubscriptionEntity> {
@@ -104,6 +116,13 @@ export class SubscriptionsService {
       throw err;
     }
   }
+}
+
+function toStored(row: SubscriptionEntity): StoredSubscription {
+  const parsed = parseSubscriptionSpec(SubscriptionMapper.toInput(row));
+  return parsed.success
+    ? { id: row.id, name: row.name, updatedAt: row.updatedAt, spec: parsed.data, errors: [] }
+    : { id: row.id, name: row.name, updatedAt: row.updatedAt, spec: null, errors: formatZodIssues(parsed.error.issues) };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

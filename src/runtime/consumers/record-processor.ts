@@ -5,6 +5,7 @@ import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
 import { DeadLetterReason } from '../../dead-letters/dead-letter-reason.enum';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpAttempt, HttpSender } from '../../delivery/http-sender.service';
+import { kafkaRequestHeaders, type RecordCoordinates } from '../../delivery/kafka-headers';
 import type { RateGate } from '../../delivery/rate-gate';
 import { RetryPolicy } from '../../delivery/retry-policy';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
@@ -22,7 +23,6 @@ export interface RecordProcessorDeps {
 }
 
 const EXCERPT_CHARS = 2048;
-const PRINTABLE = /^[\x20-\x7e]*$/;
 
 interface Failure {
   reason: DeadLetterReason;
@@ -71,15 +71,13 @@ export class RecordProcessor {
   private async deliver(msg: Message, body: Buffer | string, signal: AbortSignal): Promise<ProcessResult> {
     const { sender, metrics, gate } = this.deps;
     let cfg = this.config();
-    let headers = requestHeaders(cfg.target.headers, msg);
+    let headers = kafkaRequestHeaders(cfg.target.headers, msg as RecordCoordinates);
     const firstAttemptAt = new Date();
     for (let attempt = 1; ; attempt++) {
-      // A rejection while not aborted means the limiter was replaced (rate change): wait again.
-      while (!(await gate.acquire().then(
-        () => true,
-        () => false,
-      ))) {
-        if (signal.aborted) return 'abandoned';
+      try {
+        await gate.acquire(signal);
+      } catch {
+        return 'abandoned';
       }
       if (signal.aborted) return 'abandoned';
       const started = performance.now();
@@ -111,7 +109,7 @@ export class RecordProcessor {
       }
       // Endpoint and retry changes made while this record waited apply to its next attempt.
       const next = this.config();
-      if (next.target !== cfg.target) headers = requestHeaders(next.target.headers, msg);
+      if (next.target !== cfg.target) headers = kafkaRequestHeaders(next.target.headers, msg as RecordCoordinates);
       cfg = next;
     }
   }
@@ -180,25 +178,6 @@ function failure(reason: DeadLetterReason, error: string): Failure {
 function excerpt(res: HttpAttempt): string | null {
   if (res.body === undefined) return null;
   return res.body.length > EXCERPT_CHARS ? res.body.slice(0, EXCERPT_CHARS) : res.body;
-}
-
-function requestHeaders(base: Readonly<Record<string, string>>, msg: Message): Record<string, string> {
-  const headers: Record<string, string> = { ...base };
-  const partition = String(msg.partition);
-  const offset = String(msg.offset);
-  headers['x-kafka-topic'] = msg.topic;
-  headers['x-kafka-partition'] = partition;
-  headers['x-kafka-offset'] = offset;
-  headers['idempotency-key'] = `${msg.topic}-${partition}-${offset}`;
-  if (msg.key !== undefined && msg.key !== null) {
-    const key = typeof msg.key === 'string' ? msg.key : (msg.key as Buffer).toString('utf8');
-    if (PRINTABLE.test(key)) headers['x-kafka-key'] = key;
-    else {
-      headers['x-kafka-key'] = Buffer.from(msg.key as Buffer | string).toString('base64');
-      headers['x-kafka-key-encoding'] = 'base64';
-    }
-  }
-  return headers;
 }
 
 function recordHeaders(msg: Message): Array<[string, string]> | null {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonLogger } from '../../common/logging/json.logger';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpSender } from '../../delivery/http-sender.service';
-import { RateGate } from '../../delivery/rate-gate';
+import type { RateGate } from '../../delivery/rate-gate';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
 import { PartitionState } from './partition-state';
@@ -22,6 +22,7 @@ export interface ConsumerSettings {
 
 export interface ConsumerDeps {
   readonly sender: HttpSender;
+  readonly gate: RateGate;
   readonly deadLetters: DeadLettersService;
   readonly metrics: SubscriptionMetrics;
   readonly logger: JsonLogger;
@@ -51,7 +52,6 @@ export class SubscriptionConsumer {
   private kafka: RdKafkaConsumer | null = null;
   private readonly partitions = new Map<number, PartitionState>();
   private readonly abort = new AbortController();
-  private readonly gate: RateGate;
   private readonly processor: RecordProcessor;
   private inFlight = 0;
   private rotation = 0;
@@ -68,9 +68,8 @@ export class SubscriptionConsumer {
     private compiled: CompiledSubscription,
     private readonly deps: ConsumerDeps,
   ) {
-    this.gate = new RateGate(compiled.policy.ratePerSec);
     this.processor = new RecordProcessor(
-      { ...deps, gate: this.gate, maxMessageBytes: deps.settings.maxMessageBytes },
+      { ...deps, maxMessageBytes: deps.settings.maxMessageBytes },
       () => this.compiled,
     );
   }
@@ -83,11 +82,29 @@ export class SubscriptionConsumer {
     return { subscriptionId: this.compiled.id, state: this.state, partitions: [...this.partitions.keys()].sort((a, b) => a - b) };
   }
 
+  /** Lag per owned partition from the client's cached high watermark; no broker round trip. */
+  lag(): Array<{ partition: number; lag: number }> {
+    const kafka = this.kafka;
+    if (!kafka || this.state !== 'running') return [];
+    const out: Array<{ partition: number; lag: number }> = [];
+    for (const st of this.partitions.values()) {
+      const position = st.tracker.nextCommit() ?? (st.committed >= 0 ? st.committed : undefined);
+      if (position === undefined) continue;
+      try {
+        const { highOffset } = kafka.getWatermarkOffsets(this.compiled.kafka.topic, st.partition);
+        if (highOffset >= 0) out.push({ partition: st.partition, lag: Math.max(0, highOffset - position) });
+      } catch {
+        // not fetched yet: no watermark known
+      }
+    }
+    return out;
+  }
+
   /** ETL, endpoint, retry and rate changes: applied to the next record without touching the group. */
   update(compiled: CompiledSubscription): void {
     if (compiled.kafkaKey !== this.compiled.kafkaKey) throw new Error('Kafka settings changed: the consumer must be rebuilt');
     this.compiled = compiled;
-    this.gate.setRate(compiled.policy.ratePerSec);
+    this.deps.gate.setRate(compiled.policy.ratePerSec);
     this.dispatchAll();
   }
 
@@ -383,7 +400,6 @@ export class SubscriptionConsumer {
     }
     this.abort.abort();
     for (const st of this.partitions.values()) st.revoke();
-    this.gate.close();
     if (this.commitTimer) clearInterval(this.commitTimer);
     await this.waitIdle(this.compiled.target.timeoutMs + 1000);
     if (this.committing) await this.committing;

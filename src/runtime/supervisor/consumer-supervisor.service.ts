@@ -3,6 +3,7 @@ import { JsonLogger } from '../../common/logging/json.logger';
 import { AppConfig } from '../../config/app.config';
 import { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import { HttpSender } from '../../delivery/http-sender.service';
+import { RateGateRegistry } from '../../delivery/rate-gate.registry';
 import { MetricsService } from '../../metrics/metrics.service';
 import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
@@ -28,6 +29,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     private readonly subscriptions: SubscriptionsService,
     private readonly changes: SubscriptionChangeFeed,
     private readonly sender: HttpSender,
+    private readonly gates: RateGateRegistry,
     private readonly deadLetters: DeadLettersService,
     private readonly metrics: MetricsService,
     private readonly logger: JsonLogger,
@@ -51,6 +53,9 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
   async start(): Promise<void> {
     if (this.started) return;
     this.changes.listen(() => this.reconcile());
+    this.metrics.setLagSource(() =>
+      [...this.consumers.values()].flatMap((c) => c.lag().map((l) => ({ subscription: c.config.id, ...l }))),
+    );
     await this.reconcile();
     this.timer = setInterval(() => {
       this.reconcile().catch(() => undefined);
@@ -124,6 +129,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
   private launch(compiled: CompiledSubscription): void {
     const consumer = new SubscriptionConsumer(compiled, {
       sender: this.sender,
+      gate: this.gates.gate(compiled.id, compiled.policy.ratePerSec),
       deadLetters: this.deadLetters,
       metrics: this.metrics.forSubscription(compiled.id),
       logger: this.logger,

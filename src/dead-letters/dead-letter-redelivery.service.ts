@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
+import { DomainException } from '../common/errors/domain.exception';
+import { JsonLogger } from '../common/logging/json.logger';
+import { AppConfig } from '../config/app.config';
+import { HttpSender } from '../delivery/http-sender.service';
+import { kafkaRequestHeaders } from '../delivery/kafka-headers';
+import { RateGateRegistry } from '../delivery/rate-gate.registry';
+import { CompiledSubscription } from '../runtime/consumers/compiled-subscription';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { DeadLetterEntity } from './dead-letter.entity';
+import { DeadLettersRepository } from './dead-letters.repository';
+import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';
+
+type Outcome = 'redelivered' | 'failed' | 'discarded';
+
+const EXCERPT_CHARS = 2048;
+const BULK_PAGE = 100;
+const BULK_CONCURRENCY = 8;
+
+/**
+ * Sends dead letters again through the subscription's current ETL and endpoint (so a fixed
+ * config or a recovered API gets them), one attempt each, within the subscription's rate limit.
+ */
+@Injectable()
+export class DeadLetterRedeliveryService {
+  constructor(
+    private readonly repository: DeadLettersRepository,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly sender: HttpSender,
+    private readonly gates: RateGateRegistry,
+    private readonly config: AppConfig,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  async redeliverOne(id: number): Promise<DeadLetterResponseDto> {
+    const row = await this.requirePending(id);
+    const sub = await this.compiled(row.subscriptionId);
+    await this.attempt(row, sub);
+    return DeadLetterResponseDto.from((await this.repository.findById(id))!);
+  }
+
+  async redeliverAll(subscriptionId: number): Promise<{ redelivered: number; failed: number; discarded: number }> {
+    const sub = await this.compiled(subscriptionId);
+    const totals = { redelivered: 0, failed: 0, discarded: 0 };
+    // Rows that fail stay pending; paging by id visits each one once.
+    for (let after = 0; ; ) {
+      const ids = await this.repository.pendingIds(subscriptionId, after, BULK_PAGE);
+      if (ids.length === 0) break;
+      after = ids[ids.length - 1];
+      for (let i = 0; i < ids.length; i += BULK_CONCURRENCY) {
+        const outcomes = await Promise.all(
+          ids.slice(i, i + BULK_CONCURRENCY).map(async (rowId) => {
+            const row = await this.repository.findById(rowId);
+            return row && row.state === 'pending' ? this.attempt(row, sub) : null;
+          }),
+        );
+        for (const o of outcomes) if (o) totals[o]++;
+      }
+    }
+    this.logger.info('dead letters redelivered', { subscription: subscriptionId, ...totals });
+    return totals;
+  }
+
+  async discardOne(id: number): Promise<DeadLetterResponseDto> {
+    await this.requirePending(id);
+    await this.repository.discard({ id });
+    return DeadLetterResponseDto.from((await this.repository.findById(id))!);
+  }
+
+  async discardAll(subscriptionId: number): Promise<{ discarded: number }> {
+    return { discarded: await this.repository.discard({ subscriptionId }) };
+  }
+
+  private async attempt(row: DeadLetterEntity, sub: CompiledSubscription): Promise<Outcome> {
+    const result = await this.deliver(row, sub);
+    const state = result.outcome === 'failed' ? 'pending' : result.outcome;
+    await this.repository.recordAttempt(Number(row.id), { state, status: result.status, error: result.error, excerpt: result.excerpt });
+    return result.outcome;
+  }
+
+  private async deliver(
+    row: DeadLetterEntity,
+    sub: CompiledSubscription,
+  ): Promise<{ outcome: Outcome; status: number | null; error: string | null; excerpt: string | null }> {
+    const fail = (error: string, status: number | null = null, excerpt: string | null = null) => ({ outcome: 'failed' as const, status, error, excerpt });
+    if (!row.value) return fail('the record has no value, so there is nothing to deliver; discard it');
+    if (row.value.length > this.config.maxMessageBytes) {
+      return fail(`value is ${row.value.length} bytes, over the ${this.config.maxMessageBytes}-byte limit (MAX_MESSAGE_BYTES)`);
+    }
+    const etl = sub.etl.apply(row.value);
+    if (etl.kind === 'filtered') return { outcome: 'discarded', status: null, error: 'filtered out by the current filter rules', excerpt: null };
+    if (etl.kind === 'reject') return fail(etl.error);
+    const headers = kafkaRequestHeaders(sub.target.headers, {
+      topic: row.topic,
+      partition: row.partition,
+      offset: Number(row.offset),
+      key: row.key,
+    });
+    await this.gates.gate(sub.id, sub.policy.ratePerSec).acquire();
+    const res = await this.sender.send(sub.target, etl.body, headers);
+    if (res.status === 0) return fail(res.error ?? 'no response');
+    const verdict = sub.target.success.evaluate(res.status, res.body);
+    if (verdict.ok) return { outcome: 'redelivered', status: res.status, error: null, excerpt: null };
+    return fail(verdict.problem ?? 'delivery failed', res.status, res.body === undefined ? null : res.body.slice(0, EXCERPT_CHARS));
+  }
+
+  private async requirePending(id: number): Promise<DeadLetterEntity> {
+    const row = await this.repository.findById(id);
+    if (!row) throw DomainException.notFound('dead letter', id);
+    if (row.state !== 'pending') {
+      throw new DomainException(DomainErrorCode.Conflict, `dead letter ${id} is already ${row.state}; only pending ones can be redelivered or discarded`);
+    }
+    return row;
+  }
+
+  private async compiled(subscriptionId: number): Promise<CompiledSubscription> {
+    let stored;
+    try {
+      stored = await this.subscriptions.loadRunnable(subscriptionId);
+    } catch (err) {
+      if (err instanceof DomainException && err.code === DomainErrorCode.NotFound) {
+        throw new DomainException(
+          DomainErrorCode.Conflict,
+          `subscription ${subscriptionId} no longer exists, so its dead letters cannot be redelivered; discard them instead`,
+        );
+      }
+      throw err;
+    }
+    return new CompiledSubscription(subscriptionId, stored.spec);
+  }
+}

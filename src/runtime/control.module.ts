@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ClusterModule } from '../cluster/cluster.module';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { OffsetResetService } from './offsets/offset-reset.service';
+import { OffsetsController } from './offsets/offsets.controller';
+import { SubscriptionStatusController } from './status/subscription-status.controller';
+import { SubscriptionStatusService } from './status/subscription-status.service';
+
+/** Offset reset (replay) and status: they need the cluster's view, so they sit above it. */
+@Module({
+  imports: [SubscriptionsModule, ClusterModule],
+  controllers: [OffsetsController, SubscriptionStatusController],
+  providers: [OffsetResetService, SubscriptionStatusService],
+})
+export class ControlModule {}

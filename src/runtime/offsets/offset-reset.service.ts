@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { InstanceHeartbeat } from '../../cluster/instance-heartbeat.service';
+import { InstancesService } from '../../cluster/instances.service';
+import { DomainErrorCode } from '../../common/errors/domain-error-code.enum';
+import { DomainException } from '../../common/errors/domain.exception';
+import { JsonLogger } from '../../common/logging/json.logger';
+import { AppConfig } from '../../config/app.config';
+import { NamedLock } from '../../database/named-lock';
+import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
+import { CompiledSubscription } from '../consumers/compiled-subscription';
+import type { OffsetResetRequest } from './dto/offset-reset.schema';
+import { KafkaGroupClient } from './kafka-group-client';
+
+export interface OffsetResetResult {
+  partitions: Array<{ partition: number; offset: number }>;
+}
+
+/**
+ * Replay: Kafka takes offset changes only from a group without active members, so the
+ * subscription is stopped everywhere first, the targets are committed, and it is started
+ * again when asked. One reset per subscription at a time, cluster-wide (a database lock).
+ */
+@Injectable()
+export class OffsetResetService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly instances: InstancesService,
+    private readonly heartbeat: InstanceHeartbeat,
+    private readonly config: AppConfig,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  async reset(id: number, req: OffsetResetRequest): Promise<OffsetResetResult> {
+    const stored = await this.subscriptions.loadRunnable(id);
+    const sub = new CompiledSubscription(id, stored.spec);
+    const lock = await NamedLock.tryAcquire(this.dataSource, `kproxy.offset-reset.${id}`);
+    if (!lock) {
+      throw new DomainException(DomainErrorCode.Conflict, `an offset reset of subscription ${id} is already running; wait for it to finish`);
+    }
+    let client: KafkaGroupClient | null = null;
+    let stopped = false;
+    try {
+      client = await this.connect(sub);
+      const partitions = await client.partitions();
+      if (partitions.length === 0) {
+        throw new DomainException(DomainErrorCode.Conflict, `topic "${sub.kafka.topic}" does not exist on ${sub.kafka.brokers}`);
+      }
+      // Bad explicit offsets are refused before anything is stopped.
+      if (req.to === 'offsets') await this.targets(client, partitions, req, sub.kafka.topic);
+
+      await this.subscriptions.setStatus(id, 'stopped');
+      stopped = true;
+      await this.heartbeat.beat();
+      const still = await this.instances.waitUntilNoneRuns(id, this.config.resetWaitTimeoutMs);
+      if (still.length) {
+        throw new DomainException(
+          DomainErrorCode.Conflict,
+          `subscription ${id} is still running on ${still.join(', ')} after ${this.config.resetWaitTimeoutMs} ms; ` +
+            'check that those instances are healthy (or stop them) and try again',
+        );
+      }
+      // Targets are resolved only now, so "latest" means latest at the moment nothing consumes.
+      const targets = await this.targets(client, partitions, req, sub.kafka.topic);
+      try {
+        await client.commit(targets);
+      } catch (err) {
+        throw new DomainException(
+          DomainErrorCode.Conflict,
+          `Kafka refused the commit for group "${sub.kafka.groupId}": ${(err as Error).message}. ` +
+            'A consumer outside kproxy may be using this group; stop it and try again',
+        );
+      }
+      const result = { partitions: [...targets].map(([partition, offset]) => ({ partition, offset })) };
+      this.logger.info('offsets reset', { subscription: id, topic: sub.kafka.topic, to: req.to, partitions: result.partitions });
+      if (req.restart) await this.subscriptions.setStatus(id, 'running');
+      return result;
+    } catch (err) {
+      // A reset that did not happen leaves the subscription as it found it.
+      if (stopped && stored.spec.status === 'running') await this.subscriptions.setStatus(id, 'running').catch(() => undefined);
+      throw err;
+    } finally {
+      if (client) void client.close();
+      await lock.release().catch(() => undefined);
+    }
+  }
+
+  private async connect(sub: CompiledSubscription): Promise<KafkaGroupClient> {
+    try {
+      return await KafkaGroupClient.connect(sub.kafka, `kproxy-${this.config.instanceId}-admin-${sub.id}`);
+    } catch (err) {
+      throw new DomainException(DomainErrorCode.Conflict, (err as Error).message);
+    }
+  }
+
+  private async targets(client: KafkaGroupClient, partitions: number[], req: OffsetResetRequest, topic: string): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    switch (req.to) {
+      case 'earliest':
+      case 'latest':
+        for (const p of partitions) {
+          const w = await client.watermarks(p);
+          out.set(p, req.to === 'earliest' ? w.low : w.high);
+        }
+        return out;
+      case 'timestamp': {
+        const found = await client.offsetsForTime(partitions, req.timestamp!);
+        for (const p of partitions) {
+          const offset = found.get(p);
+          // No record at or after the time: start after the last one.
+          out.set(p, offset !== undefined && offset >= 0 ? offset : (await client.watermarks(p)).high);
+        }
+        return out;
+      }
+      case 'offsets': {
+        const problems: string[] = [];
+        for (const { partition, offset } of req.offsets!) {
+          if (!partitions.includes(partition)) {
+            problems.push(`partition ${partition} does not exist: topic "${topic}" has partitions ${partitions.join(', ')}`);
+            continue;
+          }
+          const w = await client.watermarks(partition);
+          if (offset < w.low || offset > w.high) {
+            problems.push(`offset ${offset} is outside partition ${partition}'s range ${w.low}..${w.high}`);
+            continue;
+          }
+          out.set(partition, offset);
+        }
+        if (problems.length) throw new DomainException(DomainErrorCode.Conflict, problems);
+        return out;
+      }
+    }
+  }
+}

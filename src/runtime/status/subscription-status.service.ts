@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { InstancesService } from '../../cluster/instances.service';
+import { AppConfig } from '../../config/app.config';
+import type { SubscriptionCounters } from '../../metrics/subscription-metrics';
+import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
+import { CompiledSubscription } from '../consumers/compiled-subscription';
+import { KafkaGroupClient } from '../offsets/kafka-group-client';
+
+export interface SubscriptionStatus {
+  id: number;
+  status: string;
+  instances: Array<{ instanceId: string; state: string; partitions: number[] }>;
+  partitions: Array<{ partition: number; committedOffset: number | null; highWatermark: number; lag: number }>;
+  counters: SubscriptionCounters;
+  /** Why partitions could not be read (broker unreachable, invalid config); absent when they were. */
+  kafkaError?: string;
+  configErrors?: string[];
+}
+
+const ZERO: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0 };
+
+/** Who runs a subscription, how far its group got per partition, and what it has done. */
+@Injectable()
+export class SubscriptionStatusService {
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly instances: InstancesService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async status(id: number): Promise<SubscriptionStatus> {
+    const stored = await this.subscriptions.load(id);
+    const all = await this.instances.list();
+    const counters = { ...ZERO };
+    const instances: SubscriptionStatus['instances'] = [];
+    for (const inst of all) {
+      if (!inst.live) continue;
+      const c = inst.counters[String(id)];
+      if (c) for (const k of Object.keys(counters) as Array<keyof SubscriptionCounters>) counters[k] += c[k] ?? 0;
+      const consumer = inst.running.find((r) => r.subscriptionId === id && r.state !== 'stopped');
+      if (consumer) instances.push({ instanceId: inst.instanceId, state: consumer.state, partitions: consumer.partitions });
+    }
+    const result: SubscriptionStatus = {
+      id,
+      status: stored.spec?.status ?? 'stopped',
+      instances,
+      partitions: [],
+      counters,
+    };
+    if (!stored.spec) return { ...result, configErrors: stored.errors };
+    try {
+      result.partitions = await this.partitions(new CompiledSubscription(id, stored.spec));
+    } catch (err) {
+      result.kafkaError = (err as Error).message;
+    }
+    return result;
+  }
+
+  private async partitions(sub: CompiledSubscription): Promise<SubscriptionStatus['partitions']> {
+    const client = await KafkaGroupClient.connect(sub.kafka, `kproxy-${this.config.instanceId}-status-${sub.id}`);
+    try {
+      const ids = await client.partitions();
+      const committed = await client.committed(ids);
+      const out: SubscriptionStatus['partitions'] = [];
+      for (const partition of ids) {
+        const w = await client.watermarks(partition);
+        const at = committed.get(partition);
+        out.push({
+          partition,
+          committedOffset: at ?? null,
+          highWatermark: w.high,
+          lag: Math.max(0, w.high - (at ?? w.low)),
+        });
+      }
+      return out;
+    } finally {
+      void client.close();
+    }
+  }
+}
