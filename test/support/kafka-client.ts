@@ -5,6 +5,8 @@ export interface TestRecord {
   value: string | Buffer | null;
   headers?: Record<string, string>;
   partition?: number;
+  /** Record timestamp in ms; default: now. */
+  timestamp?: number;
 }
 
 /** Producer and offset inspection for tests, over the real Kafka protocol. */
@@ -23,7 +25,13 @@ export class KafkaTestClient {
     }
     await this.producer.send({
       topic,
-      messages: records.map((r) => ({ key: r.key ?? null, value: r.value, headers: r.headers, partition: r.partition })),
+      messages: records.map((r) => ({
+        key: r.key ?? null,
+        value: r.value,
+        headers: r.headers,
+        partition: r.partition,
+        timestamp: r.timestamp === undefined ? undefined : String(r.timestamp),
+      })),
     });
   }
 

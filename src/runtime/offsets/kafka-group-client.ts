@@ -1,4 +1,4 @@
-import { KafkaConsumer, type LibrdKafkaError } from '@confluentinc/kafka-javascript';
+import { CODES, KafkaConsumer, type LibrdKafkaError } from '@confluentinc/kafka-javascript';
 import type { KafkaSettings } from '../consumers/compiled-subscription';
 import type { RdKafkaConsumer } from '../consumers/rdkafka-consumer';
 
@@ -10,14 +10,17 @@ export interface Watermarks {
 const TIMEOUT_MS = 10_000;
 
 /**
- * A client that speaks for a consumer group without joining it: reads partitions, watermarks,
- * offsets for a time and the group's committed offsets, and commits offsets for an empty group.
- * Uses only the consumer calls the mock broker supports (no admin ListOffsets).
+ * A client that speaks for a consumer group: reads partitions, watermarks, record timestamps and
+ * the group's committed offsets without joining, and commits new offsets by briefly joining the
+ * (otherwise empty) group. Uses only consumer calls the mock broker supports (no admin
+ * ListOffsets, no member-less commits).
  */
 export class KafkaGroupClient {
   private constructor(
     private readonly consumer: RdKafkaConsumer,
     private readonly topic: string,
+    private readonly kafka: KafkaSettings,
+    private readonly clientId: string,
   ) {}
 
   static async connect(kafka: KafkaSettings, clientId: string): Promise<KafkaGroupClient> {
@@ -34,7 +37,8 @@ export class KafkaGroupClient {
     await new Promise<void>((resolve, reject) =>
       consumer.connect({ timeout: TIMEOUT_MS, topic: kafka.topic, allTopics: false }, (err) => (err ? reject(describe(err, kafka.brokers)) : resolve())),
     );
-    return new KafkaGroupClient(consumer, kafka.topic);
+    consumer.setDefaultConsumeTimeout(2000);
+    return new KafkaGroupClient(consumer, kafka.topic, kafka, clientId);
   }
 
   /** Partition ids of the topic, ascending; empty when the topic does not exist. */
@@ -81,16 +85,103 @@ export class KafkaGroupClient {
     );
   }
 
-  /** Kafka accepts this only while the group has no active members. */
-  commit(offsets: Map<number, number>): Promise<void> {
-    const list = [...offsets].map(([partition, offset]) => ({ topic: this.topic, partition, offset }));
-    return new Promise((resolve, reject) => {
-      try {
-        this.consumer.commitCb(list, (err) => (err ? reject(err) : resolve()));
-      } catch (err) {
-        reject(err as Error);
+  /**
+   * Commits as the group's only member: joins, checks that it was given every partition (so no
+   * one else consumes), commits, verifies, and leaves. Kafka takes offset changes only this way
+   * or from a member-less client while the group is empty, and the mock broker only this way.
+   */
+  async commitAsMember(offsets: Map<number, number>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const group: { assigned: number[] | null } = { assigned: null };
+    const member = new KafkaConsumer(
+      {
+        'metadata.broker.list': this.kafka.brokers,
+        'group.id': this.kafka.groupId,
+        'client.id': `${this.clientId}-committer`,
+        'enable.auto.commit': false,
+        'session.timeout.ms': 6000,
+        'log_level': 0,
+        rebalance_cb: (err: LibrdKafkaError, assignment: Array<{ topic: string; partition: number }>) => {
+          if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+            member.assign(assignment);
+            group.assigned = assignment.map((a) => a.partition);
+          } else {
+            member.unassign();
+            group.assigned = null;
+          }
+        },
+      },
+      { 'auto.offset.reset': 'earliest' },
+    ) as RdKafkaConsumer;
+    await new Promise<void>((resolve, reject) => member.connect({ timeout: TIMEOUT_MS }, (err) => (err ? reject(err) : resolve())));
+    try {
+      member.setDefaultConsumeTimeout(100);
+      member.subscribe([this.topic]);
+      const list = [...offsets].map(([partition, offset]) => ({ topic: this.topic, partition, offset }));
+      let problem = `could not join group "${this.kafka.groupId}"`;
+      // A rebalance can still be settling (a member that just left); commit until it sticks.
+      while (Date.now() < deadline) {
+        // The rebalance callback runs inside consume().
+        await new Promise<void>((resolve) => member.consume(1, () => resolve()));
+        const got = group.assigned;
+        if (got === null) continue;
+        const missing = [...offsets.keys()].filter((p) => !got.includes(p));
+        if (missing.length) {
+          problem =
+            `group "${this.kafka.groupId}" has other active members (they hold partitions ${missing.join(', ')}); ` +
+            'stop every consumer of this group outside kproxy and try again';
+          continue;
+        }
+        try {
+          await new Promise<void>((resolve, reject) => member.commitCb(list, (err) => (err ? reject(err) : resolve())));
+        } catch (err) {
+          problem = `the broker refused the commit: ${(err as Error).message}`;
+          continue;
+        }
+        const stored = await this.committed([...offsets.keys()]);
+        const wrong = [...offsets].filter(([p, o]) => stored.get(p) !== o);
+        if (wrong.length === 0) return;
+        problem = `the broker did not store the new offsets for partitions ${wrong.map(([p]) => p).join(', ')}`;
       }
-    });
+      throw new Error(`${problem} (gave up after ${timeoutMs} ms)`);
+    } finally {
+      await new Promise<void>((resolve) => member.disconnect(() => resolve()));
+    }
+  }
+
+  /**
+   * The first offset whose record timestamp is at or after `timestamp`, by binary search over
+   * the records (for brokers whose offsets-for-times lookup answers nothing, like the mock).
+   * Assumes timestamps grow with offsets, as Kafka's own time index does.
+   */
+  async offsetAtTime(partition: number, timestamp: number): Promise<number> {
+    const { low, high } = await this.watermarks(partition);
+    if (high <= low) return high;
+    const last = await this.recordAt(partition, high - 1);
+    if (!last || last.timestamp < timestamp) return high;
+    // Smallest x whose first record at/after x is recent enough; gaps (compaction) are fine.
+    let lo = low;
+    let hi = last.offset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const rec = await this.recordAt(partition, mid);
+      if (rec && rec.timestamp >= timestamp) hi = mid;
+      else lo = mid + 1;
+    }
+    return (await this.recordAt(partition, lo))?.offset ?? high;
+  }
+
+  /** The first record at or after `offset` (its real offset and timestamp). */
+  private async recordAt(partition: number, offset: number): Promise<{ offset: number; timestamp: number } | null> {
+    this.consumer.assign([{ topic: this.topic, partition, offset }]);
+    try {
+      const [msg] = await new Promise<Array<{ offset: number; timestamp?: number }>>((resolve, reject) =>
+        this.consumer.consume(1, (err, msgs) => (err ? reject(err) : resolve(msgs ?? []))),
+      );
+      return msg ? { offset: msg.offset, timestamp: msg.timestamp ?? 0 } : null;
+    } finally {
+      this.consumer.unassign();
+    }
   }
 
   /** Closing takes librdkafka a few seconds; callers need not wait for it. */

@@ -65,13 +65,9 @@ export class OffsetResetService {
       // Targets are resolved only now, so "latest" means latest at the moment nothing consumes.
       const targets = await this.targets(client, partitions, req, sub.kafka.topic);
       try {
-        await client.commit(targets);
+        await client.commitAsMember(targets, this.config.resetWaitTimeoutMs);
       } catch (err) {
-        throw new DomainException(
-          DomainErrorCode.Conflict,
-          `Kafka refused the commit for group "${sub.kafka.groupId}": ${(err as Error).message}. ` +
-            'A consumer outside kproxy may be using this group; stop it and try again',
-        );
+        throw new DomainException(DomainErrorCode.Conflict, `the new offsets were not committed: ${(err as Error).message}`);
       }
       const result = { partitions: [...targets].map(([partition, offset]) => ({ partition, offset })) };
       this.logger.info('offsets reset', { subscription: id, topic: sub.kafka.topic, to: req.to, partitions: result.partitions });
@@ -109,8 +105,9 @@ export class OffsetResetService {
         const found = await client.offsetsForTime(partitions, req.timestamp!);
         for (const p of partitions) {
           const offset = found.get(p);
-          // No record at or after the time: start after the last one.
-          out.set(p, offset !== undefined && offset >= 0 ? offset : (await client.watermarks(p)).high);
+          // -1 is "none at or after the time" from a real broker, and the mock's answer to every
+          // lookup; reading the records tells which (no record after it: start after the last).
+          out.set(p, offset !== undefined && offset >= 0 ? offset : await client.offsetAtTime(p, req.timestamp!));
         }
         return out;
       }

@@ -9,8 +9,8 @@ export const offsetResetSchema = z
     offsets: z
       .array(
         z.strictObject({
-          partition: z.number({ error: 'must be a partition number' }).int().min(0, 'must be 0 or more'),
-          offset: z.number({ error: 'must be an offset' }).int().min(0, 'must be 0 or more'),
+          partition: z.number({ error: 'must be a partition number' }).int('must be a whole number').min(0, 'must be 0 or more'),
+          offset: z.number({ error: 'must be an offset' }).int('must be a whole number').min(0, 'must be 0 or more'),
         }),
         { error: 'must be an array of {partition, offset}' },
       )
