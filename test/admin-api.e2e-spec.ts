@@ -2,54 +2,41 @@ import { createConnection } from 'mysql2/promise';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { subscriptionBody, unique } from './support/fixtures';
-import { ProxyProcess } from './support/proxy-process';
 import { ROOT, TEST_DATABASE_URL } from './support/test-env';
-import { TestWorld } from './support/test-world';
+import { useTestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 const TOKEN = 'test-admin-token-0123456789';
 
 describe('admin API', () => {
-  let world: TestWorld;
-  let kafka: TestWorld['kafka'];
-  let client: TestWorld['client'];
-  let sink: TestWorld['sink'];
-  let proxy: ProxyProcess;
-
-  beforeAll(async () => {
-    world = await TestWorld.start();
-    ({ kafka, client, sink } = world);
-    proxy = await world.startProxy({ adminToken: TOKEN });
-  });
-
-  afterAll(() => world?.stop());
+  const t = useTestWorld({ proxy: { adminToken: TOKEN } });
 
   const valid = () =>
-    subscriptionBody({ name: unique('valid'), brokers: kafka.bootstrap, topic: unique('t'), url: `${sink.url}/x`, status: 'stopped' });
+    subscriptionBody({ name: unique('valid'), brokers: t.kafka.bootstrap, topic: unique('t'), url: `${t.sink.url}/x`, status: 'stopped' });
 
   describe('authentication', () => {
     it('refuses /api without the bearer token, and with a wrong one', async () => {
-      const none = await proxy.api('GET', '/api/subscriptions', undefined, '');
+      const none = await t.proxy.api('GET', '/api/subscriptions', undefined, '');
       expect(none.status).toBe(401);
       expect(none.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringContaining('Authorization') });
-      const wrong = await proxy.api('GET', '/api/subscriptions', undefined, 'not-the-token');
+      const wrong = await t.proxy.api('GET', '/api/subscriptions', undefined, 'not-the-token');
       expect(wrong.status).toBe(401);
-      expect((await proxy.api('GET', '/api/subscriptions')).status).toBe(200);
+      expect((await t.proxy.api('GET', '/api/subscriptions')).status).toBe(200);
     });
 
     it('leaves health and metrics open for probes', async () => {
-      expect((await proxy.api('GET', '/health/live', undefined, '')).status).toBe(200);
-      expect((await proxy.api('GET', '/health/ready', undefined, '')).status).toBe(200);
-      expect((await proxy.api('GET', '/metrics', undefined, '')).status).toBe(200);
+      expect((await t.proxy.api('GET', '/health/live', undefined, '')).status).toBe(200);
+      expect((await t.proxy.api('GET', '/health/ready', undefined, '')).status).toBe(200);
+      expect((await t.proxy.api('GET', '/metrics', undefined, '')).status).toBe(200);
     });
   });
 
   describe('validation', () => {
-    const count = async () => ((await proxy.api('GET', '/api/subscriptions')).body as unknown[]).length;
+    const count = async () => ((await t.proxy.api('GET', '/api/subscriptions')).body as unknown[]).length;
 
     it('names every bad field and stores nothing', async () => {
       const before = await count();
-      const res = await proxy.api('POST', '/api/subscriptions', {
+      const res = await t.proxy.api('POST', '/api/subscriptions', {
         name: 'bad one',
         kafka: { topic: 'ok' },
         etl: { filter: [{ path: '$.a', op: 'like', value: 1 }], fields: { x: 'not-a-path' } },
@@ -77,33 +64,33 @@ describe('admin API', () => {
     });
 
     it('answers 400 for a body that is not JSON', async () => {
-      const res = await proxy.api('POST', '/api/subscriptions', '{"name": "x",');
+      const res = await t.proxy.api('POST', '/api/subscriptions', '{"name": "x",');
       expect(res.status).toBe(400);
       expect(res.body.message).toEqual([expect.stringMatching(/^body: is not valid JSON/)]);
     });
 
     it('answers 400 for unknown fields, 404 for unknown ids and 409 for a duplicate name', async () => {
-      const extra = await proxy.api('POST', '/api/subscriptions', { ...valid(), colour: 'blue' });
+      const extra = await t.proxy.api('POST', '/api/subscriptions', { ...valid(), colour: 'blue' });
       expect(extra.status).toBe(400);
       expect(extra.body.message).toEqual(['colour: is not a known field']);
-      expect((await proxy.api('GET', '/api/subscriptions/999999')).status).toBe(404);
-      expect((await proxy.api('GET', '/api/subscriptions/abc')).status).toBe(400);
+      expect((await t.proxy.api('GET', '/api/subscriptions/999999')).status).toBe(404);
+      expect((await t.proxy.api('GET', '/api/subscriptions/abc')).status).toBe(400);
       const body = valid();
-      expect((await proxy.api('POST', '/api/subscriptions', body)).status).toBe(201);
-      const dup = await proxy.api('POST', '/api/subscriptions', body);
+      expect((await t.proxy.api('POST', '/api/subscriptions', body)).status).toBe(201);
+      const dup = await t.proxy.api('POST', '/api/subscriptions', body);
       expect(dup.status).toBe(409);
       expect(dup.body.message).toContain('already exists');
     });
 
     it('rejects an invalid PATCH and keeps the stored subscription unchanged', async () => {
-      const created = (await proxy.api('POST', '/api/subscriptions', valid())).body;
-      const res = await proxy.api('PATCH', `/api/subscriptions/${created.id}`, { endpoint: { url: 'gopher://x' }, delivery: { maxInFlight: 0 } });
+      const created = (await t.proxy.api('POST', '/api/subscriptions', valid())).body;
+      const res = await t.proxy.api('PATCH', `/api/subscriptions/${created.id}`, { endpoint: { url: 'gopher://x' }, delivery: { maxInFlight: 0 } });
       expect(res.status).toBe(400);
       expect(res.body.message).toEqual([
         expect.stringMatching(/^endpoint\.url: scheme "gopher"/),
         'delivery.maxInFlight: must be at least 1',
       ]);
-      const after = (await proxy.api('GET', `/api/subscriptions/${created.id}`)).body;
+      const after = (await t.proxy.api('GET', `/api/subscriptions/${created.id}`)).body;
       expect(after).toEqual(created);
     });
   });
@@ -111,10 +98,10 @@ describe('admin API', () => {
   it('masks secret headers and keeps them when the masked value is sent back', async () => {
     const body = valid();
     (body.endpoint as Record<string, unknown>).headers = { Authorization: 'Bearer s3cret', 'X-App': 'billing' };
-    const created = (await proxy.api('POST', '/api/subscriptions', body)).body;
+    const created = (await t.proxy.api('POST', '/api/subscriptions', body)).body;
     expect(created.endpoint.headers).toEqual({ Authorization: '****', 'X-App': 'billing' });
     expect(JSON.stringify(created)).not.toContain('s3cret');
-    const patched = await proxy.api('PATCH', `/api/subscriptions/${created.id}`, { endpoint: { headers: created.endpoint.headers, timeoutMs: 999 } });
+    const patched = await t.proxy.api('PATCH', `/api/subscriptions/${created.id}`, { endpoint: { headers: created.endpoint.headers, timeoutMs: 999 } });
     expect(patched.status).toBe(200);
     const conn = await createConnection(TEST_DATABASE_URL);
     const [rows] = await conn.query('SELECT e.headers, e.timeout_ms FROM subscriptions s JOIN endpoints e ON e.id = s.endpoint_id WHERE s.id = ?', [created.id]);
@@ -126,41 +113,41 @@ describe('admin API', () => {
 
   it('applies a PATCH to a running subscription without restarting its consumer', async () => {
     const topic = unique('live');
-    await kafka.createTopic(topic, 1);
+    await t.kafka.createTopic(topic, 1);
     const created = (
-      await proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('live'), brokers: kafka.bootstrap, topic, url: `${sink.url}/before` }))
+      await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('live'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/before` }))
     ).body;
-    await client.produceJson(topic, [{ id: 1, a: 'x' }]);
-    await waitFor(() => sink.requests.some((r) => r.path === '/before'), 'delivery to the first URL');
-    const starts = proxy.logs.filter((l) => l.msg === 'consumer started' && l.subscription === created.id).length;
-    const res = await proxy.api('PATCH', `/api/subscriptions/${created.id}`, { endpoint: { url: `${sink.url}/after` }, etl: { fields: { only: '$.id' } } });
+    await t.client.produceJson(topic, [{ id: 1, a: 'x' }]);
+    await waitFor(() => t.sink.requests.some((r) => r.path === '/before'), 'delivery to the first URL');
+    const starts = t.proxy.logs.filter((l) => l.msg === 'consumer started' && l.subscription === created.id).length;
+    const res = await t.proxy.api('PATCH', `/api/subscriptions/${created.id}`, { endpoint: { url: `${t.sink.url}/after` }, etl: { fields: { only: '$.id' } } });
     expect(res.status).toBe(200);
-    await client.produceJson(topic, [{ id: 2, a: 'y' }]);
-    const after = await waitFor(() => sink.requests.find((r) => r.path === '/after'), 'delivery to the patched URL');
+    await t.client.produceJson(topic, [{ id: 2, a: 'y' }]);
+    const after = await waitFor(() => t.sink.requests.find((r) => r.path === '/after'), 'delivery to the patched URL');
     expect(JSON.parse(after.body)).toEqual({ only: 2 });
-    expect(proxy.logs.filter((l) => l.msg === 'consumer started' && l.subscription === created.id)).toHaveLength(starts);
+    expect(t.proxy.logs.filter((l) => l.msg === 'consumer started' && l.subscription === created.id)).toHaveLength(starts);
   });
 
   it('runs a subscription inserted with plain SQL after a refresh', async () => {
     const topic = unique('sql');
-    await kafka.createTopic(topic, 1);
+    await t.kafka.createTopic(topic, 1);
     const name = unique('sql-sub');
     const conn = await createConnection(TEST_DATABASE_URL);
-    await conn.query('INSERT INTO kafka_sources (brokers, topic, group_id, start_from) VALUES (?, ?, ?, ?)', [kafka.bootstrap, topic, `g-${name}`, 'earliest']);
+    await conn.query('INSERT INTO kafka_sources (brokers, topic, group_id, start_from) VALUES (?, ?, ?, ?)', [t.kafka.bootstrap, topic, `g-${name}`, 'earliest']);
     await conn.query(`INSERT INTO etl_configs (filter_rules, fields) VALUES ('[{"path":"$.type","op":"eq","value":"order"}]', '{"orderId":"$.id"}')`);
-    await conn.query(`INSERT INTO endpoints (url, headers) VALUES (?, '{"X-From":"sql"}')`, [`${sink.url}/sql`]);
+    await conn.query(`INSERT INTO endpoints (url, headers) VALUES (?, '{"X-From":"sql"}')`, [`${t.sink.url}/sql`]);
     await conn.query(
       `INSERT INTO subscriptions (name, kafka_source_id, etl_config_id, endpoint_id, status)
        VALUES (?, (SELECT MAX(id) FROM kafka_sources), (SELECT MAX(id) FROM etl_configs), (SELECT MAX(id) FROM endpoints), 'running')`,
       [name],
     );
     await conn.end();
-    await client.produceJson(topic, [{ type: 'order', id: 42 }, { type: 'other', id: 43 }]);
-    expect((await proxy.api('POST', '/api/config/refresh')).status).toBe(200);
-    const got = await waitFor(() => sink.requests.find((r) => r.path === '/sql'), 'delivery of the SQL-configured subscription');
+    await t.client.produceJson(topic, [{ type: 'order', id: 42 }, { type: 'other', id: 43 }]);
+    expect((await t.proxy.api('POST', '/api/config/refresh')).status).toBe(200);
+    const got = await waitFor(() => t.sink.requests.find((r) => r.path === '/sql'), 'delivery of the SQL-configured subscription');
     expect(JSON.parse(got.body)).toEqual({ orderId: 42 });
     expect(got.headers['x-from']).toBe('sql');
-    const listed = ((await proxy.api('GET', '/api/subscriptions')).body as any[]).find((s) => s.name === name);
+    const listed = ((await t.proxy.api('GET', '/api/subscriptions')).body as any[]).find((s) => s.name === name);
     expect(listed.configErrors).toBeNull();
   });
 
@@ -174,31 +161,31 @@ describe('admin API', () => {
       [name],
     );
     await conn.end();
-    await proxy.api('POST', '/api/config/refresh');
-    const listed = ((await proxy.api('GET', '/api/subscriptions')).body as any[]).find((s) => s.name === name);
+    await t.proxy.api('POST', '/api/config/refresh');
+    const listed = ((await t.proxy.api('GET', '/api/subscriptions')).body as any[]).find((s) => s.name === name);
     expect(listed.configErrors).toEqual([expect.stringMatching(/^kafka\.brokers:/), expect.stringMatching(/^endpoint\.url: scheme "file"/)]);
-    expect(proxy.logs.some((l) => l.msg === 'subscription config is invalid and will not run until it is fixed' && l.subscription === listed.id)).toBe(true);
+    expect(t.proxy.logs.some((l) => l.msg === 'subscription config is invalid and will not run until it is fixed' && l.subscription === listed.id)).toBe(true);
   });
 
   it('stops delivering after stop, deletes on DELETE', async () => {
     const topic = unique('stop');
-    await kafka.createTopic(topic, 1);
+    await t.kafka.createTopic(topic, 1);
     const created = (
-      await proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('stop'), brokers: kafka.bootstrap, topic, url: `${sink.url}/stop` }))
+      await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('stop'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/stop` }))
     ).body;
-    await client.produceJson(topic, [{ n: 1 }]);
-    await waitFor(() => sink.attempts(`${topic}-0-0`) === 1, 'first delivery');
-    const stopped = await proxy.api('POST', `/api/subscriptions/${created.id}/stop`);
+    await t.client.produceJson(topic, [{ n: 1 }]);
+    await waitFor(() => t.sink.attempts(`${topic}-0-0`) === 1, 'first delivery');
+    const stopped = await t.proxy.api('POST', `/api/subscriptions/${created.id}/stop`);
     expect(stopped.body.status).toBe('stopped');
-    await client.produceJson(topic, [{ n: 2 }]);
-    const refresh = await proxy.api('POST', '/api/config/refresh');
+    await t.client.produceJson(topic, [{ n: 2 }]);
+    const refresh = await t.proxy.api('POST', '/api/config/refresh');
     expect(refresh.body.consumers.find((c: any) => c.subscriptionId === created.id)).toBeUndefined();
-    expect(sink.attempts(`${topic}-0-1`)).toBe(0);
-    await proxy.api('POST', `/api/subscriptions/${created.id}/start`);
-    await waitFor(() => sink.attempts(`${topic}-0-1`) === 1, 'delivery after start');
-    expect(sink.attempts(`${topic}-0-0`)).toBe(1);
-    expect((await proxy.api('DELETE', `/api/subscriptions/${created.id}`)).status).toBe(200);
-    expect((await proxy.api('GET', `/api/subscriptions/${created.id}`)).status).toBe(404);
+    expect(t.sink.attempts(`${topic}-0-1`)).toBe(0);
+    await t.proxy.api('POST', `/api/subscriptions/${created.id}/start`);
+    await waitFor(() => t.sink.attempts(`${topic}-0-1`) === 1, 'delivery after start');
+    expect(t.sink.attempts(`${topic}-0-0`)).toBe(1);
+    expect((await t.proxy.api('DELETE', `/api/subscriptions/${created.id}`)).status).toBe(200);
+    expect((await t.proxy.api('GET', `/api/subscriptions/${created.id}`)).status).toBe(404);
   });
 });
 

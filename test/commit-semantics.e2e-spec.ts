@@ -1,67 +1,57 @@
 import { subscriptionBody, unique } from './support/fixtures';
-import { TestWorld } from './support/test-world';
+import { useTestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 const NO_OFFSET = -1001;
 
 describe('offsets are committed only after success', () => {
-  let world: TestWorld;
-  let kafka: TestWorld['kafka'];
-  let client: TestWorld['client'];
-  let sink: TestWorld['sink'];
+  const t = useTestWorld({ proxy: false });
 
-  beforeAll(async () => {
-    world = await TestWorld.start();
-    ({ kafka, client, sink } = world);
-  });
-
-  afterAll(() => world?.stop());
-
-  const startProxy = (env: Record<string, string> = {}) => world.startProxy({ env });
+  const startProxy = (env: Record<string, string> = {}) => t.world.startProxy({ env });
 
   it('delivers again after a crash between delivery and commit', async () => {
     const topic = unique('crash');
-    await kafka.createTopic(topic, 1);
+    await t.kafka.createTopic(topic, 1);
     // A commit interval longer than the test: the record is delivered but never committed.
     const first = await startProxy({ COMMIT_INTERVAL_MS: '3600000' });
-    const res = await first.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('crash'), brokers: kafka.bootstrap, topic, url: `${sink.url}/crash` }));
+    const res = await first.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('crash'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/crash` }));
     expect(res.status).toBe(201);
     const groupId = res.body.kafka.groupId;
-    await client.produceJson(topic, [{ n: 1 }]);
+    await t.client.produceJson(topic, [{ n: 1 }]);
     const key = `${topic}-0-0`;
-    await waitFor(() => sink.attempts(key) === 1, 'the first delivery');
+    await waitFor(() => t.sink.attempts(key) === 1, 'the first delivery');
     await first.kill();
-    expect(await client.committed(groupId, topic, 1)).toEqual([NO_OFFSET]);
+    expect(await t.client.committed(groupId, topic, 1)).toEqual([NO_OFFSET]);
 
     await startProxy();
-    await waitFor(() => sink.attempts(key) === 2, 'the record delivered again after the crash', { timeoutMs: 60_000 });
-    await waitFor(async () => (await client.committed(groupId, topic, 1))[0] === 1, 'the commit after the redelivery');
+    await waitFor(() => t.sink.attempts(key) === 2, 'the record delivered again after the crash', { timeoutMs: 60_000 });
+    await waitFor(async () => (await t.client.committed(groupId, topic, 1))[0] === 1, 'the commit after the redelivery');
   });
 
   it('commits nothing while the endpoint keeps failing, then moves on once it recovers', async () => {
     const topic = unique('failing');
-    await kafka.createTopic(topic, 1);
+    await t.kafka.createTopic(topic, 1);
     let healthy = false;
-    sink.respond((req) => (req.path === '/flaky' && !healthy ? { status: 503, body: 'down' } : { status: 200, body: { errcode: 0 } }));
+    t.sink.respond((req) => (req.path === '/flaky' && !healthy ? { status: 503, body: 'down' } : { status: 200, body: { errcode: 0 } }));
     const proxy = await startProxy();
     const res = await proxy.api('POST', '/api/subscriptions', subscriptionBody({
       name: unique('failing'),
-      brokers: kafka.bootstrap,
+      brokers: t.kafka.bootstrap,
       topic,
-      url: `${sink.url}/flaky`,
+      url: `${t.sink.url}/flaky`,
       delivery: { maxRetries: 1000, backoffMs: 10, maxBackoffMs: 40 },
     }));
     const groupId = res.body.kafka.groupId;
-    await client.produceJson(topic, [{ n: 1 }, { n: 2 }]);
+    await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }]);
     const key = `${topic}-0-0`;
-    await waitFor(() => sink.attempts(key) >= 8, 'several failed attempts');
-    expect(await client.committed(groupId, topic, 1)).toEqual([NO_OFFSET]);
-    expect(sink.attempts(`${topic}-0-1`)).toBe(0);
+    await waitFor(() => t.sink.attempts(key) >= 8, 'several failed attempts');
+    expect(await t.client.committed(groupId, topic, 1)).toEqual([NO_OFFSET]);
+    expect(t.sink.attempts(`${topic}-0-1`)).toBe(0);
     healthy = true;
-    await waitFor(() => sink.attempts(`${topic}-0-1`) === 1, 'the next record after recovery');
-    await waitFor(async () => (await client.committed(groupId, topic, 1))[0] === 2, 'commit after recovery');
+    await waitFor(() => t.sink.attempts(`${topic}-0-1`) === 1, 'the next record after recovery');
+    await waitFor(async () => (await t.client.committed(groupId, topic, 1))[0] === 2, 'commit after recovery');
     const dead = await proxy.api('GET', `/api/dead-letters?subscriptionId=${res.body.id}`);
     expect(dead.body).toEqual([]);
-    sink.respond(() => ({ status: 200, body: { errcode: 0 } }));
+    t.sink.respond(() => ({ status: 200, body: { errcode: 0 } }));
   });
 });

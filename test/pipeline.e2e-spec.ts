@@ -1,31 +1,18 @@
 import { subscriptionBody, unique } from './support/fixtures';
-import { ProxyProcess } from './support/proxy-process';
-import { TestWorld } from './support/test-world';
+import { useTestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 describe('data path: filter, flatten, deliver, commit', () => {
-  let world: TestWorld;
-  let kafka: TestWorld['kafka'];
-  let client: TestWorld['client'];
-  let sink: TestWorld['sink'];
-  let proxy: ProxyProcess;
-
-  beforeAll(async () => {
-    world = await TestWorld.start();
-    ({ kafka, client, sink } = world);
-    proxy = await world.startProxy();
-  });
-
-  afterAll(() => world?.stop());
+  const t = useTestWorld();
 
   it('filters and flattens records and sends them with the Kafka headers', async () => {
     const topic = unique('orders');
-    await kafka.createTopic(topic, 2);
-    const res = await proxy.api('POST', '/api/subscriptions', subscriptionBody({
+    await t.kafka.createTopic(topic, 2);
+    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
       name: unique('orders-sub'),
-      brokers: kafka.bootstrap,
+      brokers: t.kafka.bootstrap,
       topic,
-      url: `${sink.url}/orders?src=kproxy`,
+      url: `${t.sink.url}/orders?src=kproxy`,
       etl: {
         filter: [{ path: '$.type', op: 'eq', value: 'order' }],
         fields: { orderId: '$.id', userName: '$.user.name' },
@@ -34,12 +21,12 @@ describe('data path: filter, flatten, deliver, commit', () => {
     }));
     expect(res.status).toBe(201);
     const sub = res.body;
-    await client.produce(topic, [
+    await t.client.produce(topic, [
       { key: 'k1', value: JSON.stringify({ type: 'order', id: 1, user: { name: 'ann' }, noise: 'x' }), partition: 0 },
       { key: 'k2', value: JSON.stringify({ type: 'refund', id: 2, user: { name: 'bob' } }), partition: 0 },
       { key: 'k3', value: JSON.stringify({ type: 'order', id: 3, user: { name: 'cy' } }), partition: 1 },
     ]);
-    const got = await waitFor(() => sink.requests.filter((r) => r.path === '/orders?src=kproxy').length === 2 && sink.requests, 'two deliveries');
+    const got = await waitFor(() => t.sink.requests.filter((r) => r.path === '/orders?src=kproxy').length === 2 && t.sink.requests, 'two deliveries');
     const first = got.find((r) => r.headers['x-kafka-key'] === 'k1')!;
     expect(JSON.parse(first.body)).toEqual({ orderId: 1, userName: 'ann' });
     expect(first.method).toBe('POST');
@@ -53,37 +40,37 @@ describe('data path: filter, flatten, deliver, commit', () => {
     expect(JSON.parse(third.body)).toEqual({ orderId: 3, userName: 'cy' });
     // The filtered record is done too: both partitions commit past everything.
     await waitFor(async () => {
-      const offsets = await client.committed(sub.kafka.groupId, topic, 2);
+      const offsets = await t.client.committed(sub.kafka.groupId, topic, 2);
       return offsets[0] === 2 && offsets[1] === 1;
     }, 'offsets committed past the filtered record');
   });
 
   it('keeps delivering while other subscriptions point at an unreachable cluster', async () => {
     for (let i = 0; i < 8; i++) {
-      const res = await proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('dead'), brokers: '127.0.0.1:1', topic: 'nowhere', url: `${sink.url}/never` }));
+      const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('dead'), brokers: '127.0.0.1:1', topic: 'nowhere', url: `${t.sink.url}/never` }));
       expect(res.status).toBe(201);
     }
     const topic = unique('alive');
-    await kafka.createTopic(topic, 1);
-    await proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('alive'), brokers: kafka.bootstrap, topic, url: `${sink.url}/alive` }));
-    await client.produceJson(topic, [{ ok: true }]);
+    await t.kafka.createTopic(topic, 1);
+    await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('alive'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/alive` }));
+    await t.client.produceJson(topic, [{ ok: true }]);
     // librdkafka's blocking connects to the dead cluster must not starve the healthy consumer.
-    await waitFor(() => sink.attempts(`${topic}-0-0`) === 1, 'delivery beside eight unreachable subscriptions', { timeoutMs: 8000 });
+    await waitFor(() => t.sink.attempts(`${topic}-0-0`) === 1, 'delivery beside eight unreachable subscriptions', { timeoutMs: 8000 });
   });
 
   it('holds deliveries to ratePerSec', async () => {
     const topic = unique('rated');
-    await kafka.createTopic(topic, 2);
-    await client.produce(topic, Array.from({ length: 30 }, (_, i) => ({ value: JSON.stringify({ i }), partition: i % 2 })));
-    await proxy.api('POST', '/api/subscriptions', subscriptionBody({
+    await t.kafka.createTopic(topic, 2);
+    await t.client.produce(topic, Array.from({ length: 30 }, (_, i) => ({ value: JSON.stringify({ i }), partition: i % 2 })));
+    await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
       name: unique('rated'),
-      brokers: kafka.bootstrap,
+      brokers: t.kafka.bootstrap,
       topic,
-      url: `${sink.url}/rated`,
+      url: `${t.sink.url}/rated`,
       delivery: { ratePerSec: 20, maxInFlight: 8 },
     }));
     const got = await waitFor(() => {
-      const r = sink.requests.filter((q) => q.path === '/rated');
+      const r = t.sink.requests.filter((q) => q.path === '/rated');
       return r.length === 30 && r;
     }, 'all 30 records');
     // 30 records at 20/s: the first may go at once, the other 29 are spaced 50 ms apart.

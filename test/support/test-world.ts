@@ -34,3 +34,24 @@ export class TestWorld {
     await this.kafka.stop();
   }
 }
+
+export interface WorldContext {
+  world: TestWorld;
+  kafka: MockKafkaCluster;
+  client: KafkaTestClient;
+  sink: SinkServer;
+  /** The suite's main proxy (absent when the suite starts its own). */
+  proxy: ProxyProcess;
+}
+
+/** Registers the suite's set-up and tear-down; fields are filled in by beforeAll. */
+export function useTestWorld(options: { responder?: Responder; proxy?: ProxyOptions | false } = {}): WorldContext {
+  const ctx = {} as WorldContext;
+  beforeAll(async () => {
+    const world = await TestWorld.start(options.responder);
+    Object.assign(ctx, { world, kafka: world.kafka, client: world.client, sink: world.sink });
+    if (options.proxy !== false) ctx.proxy = await world.startProxy(options.proxy);
+  });
+  afterAll(() => ctx.world?.stop());
+  return ctx;
+}
