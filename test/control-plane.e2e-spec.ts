@@ -197,6 +197,21 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
       expect((await t.proxy.api('POST', '/api/dead-letters/99999999/redeliver')).status).toBe(404);
     });
 
+    it('lets only one caller re-deliver a row at a time', async () => {
+      const rows = await list(`subscriptionId=${subId}&state=pending`);
+      const row = rows[rows.length - 1];
+      healthy = false;
+      t.sink.respond((req) => (req.path === '/dl' ? { status: 500, delayMs: 800 } : { status: 200 }));
+      const [a, b] = await Promise.all([
+        t.proxy.api('POST', `/api/dead-letters/${row.id}/redeliver`),
+        new Promise((r) => setTimeout(r, 100)).then(() => t.proxy.api('POST', `/api/dead-letters/${row.id}/redeliver`)),
+      ]);
+      expect([a.status, b.status]).toEqual([200, 409]);
+      expect(b.body.message).toContain('being redelivered');
+      t.sink.respond((req) => (req.path === '/dl' && !healthy ? { status: 500 } : { status: 200, body: { errcode: 0 } }));
+      healthy = true;
+    });
+
     it('discards one, then redelivers the rest in bulk', async () => {
       const pending = await list(`subscriptionId=${subId}&state=pending`);
       expect(pending).toHaveLength(4);

@@ -7,7 +7,6 @@ import { AppConfig } from '../config/app.config';
 import { appVersion } from '../config/app-version';
 import { MetricsService } from '../metrics/metrics.service';
 import { ConsumerSupervisor } from '../runtime/supervisor/consumer-supervisor.service';
-import { InstanceEntity } from './instance.entity';
 
 
 /** Registers this instance and heartbeats what it runs, for status views and cluster-wide resets. */
@@ -16,6 +15,8 @@ export class InstanceHeartbeat implements BeforeApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private readonly startedAt = new Date();
   private failing = false;
+  private stopped = false;
+  private inFlight: Promise<void> = Promise.resolve();
   private readonly version = appVersion();
 
   constructor(
@@ -33,29 +34,45 @@ export class InstanceHeartbeat implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    // A beat still in flight must not land after the goodbye and make this instance look alive.
+    await this.inFlight;
     try {
-      await this.dataSource
-        .getRepository(InstanceEntity)
-        .update({ id: this.config.instanceId }, { stoppedAt: new Date(), running: [], lastSeenAt: new Date() });
+      await this.dataSource.query(
+        "UPDATE instances SET stopped_at = CURRENT_TIMESTAMP(3), last_seen_at = CURRENT_TIMESTAMP(3), running = '[]' WHERE id = ?",
+        [this.config.instanceId],
+      );
     } catch {
       // The database may be the reason we stop; the row ages out by its last_seen_at.
     }
   }
 
-  /** Also called right after this instance stopped something others wait for. */
-  async beat(): Promise<void> {
+  /** Also called right after this instance stopped something others wait for. Beats never overlap. */
+  beat(): Promise<void> {
+    const next = this.inFlight.then(() => (this.stopped ? undefined : this.write()));
+    this.inFlight = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The database's clock stamps the row, so liveness never depends on hosts agreeing on time. */
+  private async write(): Promise<void> {
     try {
-      await this.dataSource.getRepository(InstanceEntity).save({
-        id: this.config.instanceId,
-        host: hostname(),
-        pid: process.pid,
-        version: this.version,
-        startedAt: this.startedAt,
-        lastSeenAt: new Date(),
-        running: this.supervisor.snapshot(),
-        counters: this.metrics.countersById(),
-        stoppedAt: null,
-      });
+      await this.dataSource.query(
+        `INSERT INTO instances (id, host, pid, version, started_at, last_seen_at, running, counters, stopped_at)
+         VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3), ?, ?, NULL)
+         ON DUPLICATE KEY UPDATE host = VALUES(host), pid = VALUES(pid), version = VALUES(version),
+           started_at = VALUES(started_at), last_seen_at = CURRENT_TIMESTAMP(3), running = VALUES(running),
+           counters = VALUES(counters), stopped_at = NULL`,
+        [
+          this.config.instanceId,
+          hostname(),
+          process.pid,
+          this.version,
+          this.startedAt,
+          JSON.stringify(this.supervisor.snapshot()),
+          JSON.stringify(this.metrics.countersById()),
+        ],
+      );
       if (this.failing) this.logger.info('heartbeat restored', { instanceId: this.config.instanceId });
       this.failing = false;
     } catch (err) {

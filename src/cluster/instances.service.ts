@@ -7,7 +7,7 @@ import type { SubscriptionCounters } from '../metrics/subscription-metrics';
 import { MetricsService } from '../metrics/metrics.service';
 import type { ConsumerSnapshot } from '../runtime/consumers/subscription-consumer';
 import { ConsumerSupervisor } from '../runtime/supervisor/consumer-supervisor.service';
-import { InstanceEntity } from './instance.entity';
+import { hostname } from 'node:os';
 
 export interface InstanceView {
   instanceId: string;
@@ -31,21 +31,41 @@ export class InstancesService {
   ) {}
 
   async list(): Promise<InstanceView[]> {
-    const rows = await this.dataSource.getRepository(InstanceEntity).find({ order: { id: 'ASC' } });
-    const now = Date.now();
-    return rows.map((row) => {
-      const self = row.id === this.config.instanceId;
+    // Ages come from the database clock, the same clock that stamped the heartbeats.
+    const rows: InstanceRow[] = await this.dataSource.query(
+      `SELECT id, host, version, started_at, last_seen_at, running, counters, stopped_at,
+              TIMESTAMPDIFF(MICROSECOND, last_seen_at, CURRENT_TIMESTAMP(3)) DIV 1000 AS age_ms
+       FROM instances ORDER BY id`,
+    );
+    const self = this.config.instanceId;
+    const views = rows.map((row) => {
+      const mine = row.id === self;
       return {
         instanceId: row.id,
         host: row.host,
         version: row.version,
-        startedAt: row.startedAt.toISOString(),
-        lastSeenAt: row.lastSeenAt.toISOString(),
-        live: self || (!row.stoppedAt && now - row.lastSeenAt.getTime() < this.config.instanceTimeoutMs),
-        running: self ? this.supervisor.snapshot() : asArray<ConsumerSnapshot>(row.running),
-        counters: self ? this.metrics.countersById() : ((row.counters ?? {}) as Record<string, SubscriptionCounters>),
+        startedAt: new Date(row.started_at).toISOString(),
+        lastSeenAt: new Date(row.last_seen_at).toISOString(),
+        live: mine || (!row.stopped_at && Number(row.age_ms) < this.config.instanceTimeoutMs),
+        running: mine ? this.supervisor.snapshot() : asArray<ConsumerSnapshot>(parseJson(row.running)),
+        counters: mine ? this.metrics.countersById() : ((parseJson(row.counters) ?? {}) as Record<string, SubscriptionCounters>),
       };
     });
+    if (!views.some((v) => v.instanceId === self)) {
+      // Not registered yet (or its first heartbeat failed): what runs here still counts.
+      const now = new Date().toISOString();
+      views.push({
+        instanceId: self,
+        host: hostname(),
+        version: '',
+        startedAt: now,
+        lastSeenAt: now,
+        live: true,
+        running: this.supervisor.snapshot(),
+        counters: this.metrics.countersById(),
+      });
+    }
+    return views;
   }
 
   /** Live instances that run the subscription, with what they report about it. */
@@ -67,6 +87,28 @@ export class InstancesService {
       if (runners.length === 0 || Date.now() > deadline) return runners;
       await sleep(Math.min(250, this.config.heartbeatIntervalMs));
     }
+  }
+}
+
+interface InstanceRow {
+  id: string;
+  host: string;
+  version: string;
+  started_at: Date | string;
+  last_seen_at: Date | string;
+  running: unknown;
+  counters: unknown;
+  stopped_at: Date | string | null;
+  age_ms: number | string;
+}
+
+/** MariaDB hands JSON columns back as text, MySQL as objects. */
+function parseJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return null;
   }
 }
 

@@ -1,35 +1,37 @@
-import type { DataSource, QueryRunner } from 'typeorm';
+import { createConnection, type Connection } from 'mysql2/promise';
 
 /**
- * A MySQL/MariaDB named lock (GET_LOCK), held on its own connection: mutual exclusion across
- * every instance sharing the database, released when the holder finishes or its session dies.
+ * A MySQL/MariaDB named lock (GET_LOCK) held on a connection of its own, outside the pool, so a
+ * long holder never starves the pool: mutual exclusion across every instance sharing the
+ * database, released when the holder finishes or its session dies.
  */
 export class NamedLock {
   private constructor(
-    private readonly runner: QueryRunner,
+    private readonly conn: Connection,
     private readonly name: string,
   ) {}
 
   /** null when someone else holds it. */
-  static async tryAcquire(dataSource: DataSource, name: string): Promise<NamedLock | null> {
-    const runner = dataSource.createQueryRunner();
-    await runner.connect();
+  static async tryAcquire(databaseUrl: string, name: string): Promise<NamedLock | null> {
+    const conn = await createConnection(databaseUrl);
     try {
-      const [row] = await runner.query('SELECT GET_LOCK(?, 0) AS got', [name]);
-      if (Number(row.got) === 1) return new NamedLock(runner, name);
+      const [rows] = await conn.query('SELECT GET_LOCK(?, 0) AS got', [name]);
+      const got = (rows as Array<{ got: number | null }>)[0]?.got;
+      if (got === null || got === undefined) throw new Error(`the database could not take lock "${name}"`);
+      if (Number(got) === 1) return new NamedLock(conn, name);
     } catch (err) {
-      await runner.release();
+      await conn.end().catch(() => undefined);
       throw err;
     }
-    await runner.release();
+    await conn.end().catch(() => undefined);
     return null;
   }
 
   async release(): Promise<void> {
     try {
-      await this.runner.query('SELECT RELEASE_LOCK(?)', [this.name]);
+      await this.conn.query('SELECT RELEASE_LOCK(?)', [this.name]);
     } finally {
-      await this.runner.release();
+      await this.conn.end().catch(() => undefined);
     }
   }
 }

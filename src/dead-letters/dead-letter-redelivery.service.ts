@@ -5,6 +5,7 @@ import { JsonLogger } from '../common/logging/json.logger';
 import { AppConfig } from '../config/app.config';
 import { HttpSender } from '../delivery/http-sender.service';
 import { kafkaRequestHeaders } from '../delivery/kafka-headers';
+import { RateGate } from '../delivery/rate-gate';
 import { RateGateRegistry } from '../delivery/rate-gate.registry';
 import { CompiledSubscription } from '../runtime/consumers/compiled-subscription';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
@@ -17,6 +18,7 @@ type Outcome = 'redelivered' | 'failed' | 'discarded';
 const EXCERPT_CHARS = 2048;
 const BULK_PAGE = 100;
 const BULK_CONCURRENCY = 8;
+const CLAIM_MARGIN_MS = 30_000;
 
 /**
  * Sends dead letters again through the subscription's current ETL and endpoint (so a fixed
@@ -36,12 +38,29 @@ export class DeadLetterRedeliveryService {
   async redeliverOne(id: number): Promise<DeadLetterResponseDto> {
     const row = await this.requirePending(id);
     const sub = await this.compiled(row.subscriptionId);
-    await this.attempt(row, sub);
+    const gate = this.gateFor(sub);
+    try {
+      if ((await this.attempt(row, sub, gate.gate)) === null) {
+        throw new DomainException(DomainErrorCode.Conflict, `dead letter ${id} is being redelivered or was discarded by another request`);
+      }
+    } finally {
+      gate.done();
+    }
     return DeadLetterResponseDto.from((await this.repository.findById(id))!);
   }
 
   async redeliverAll(subscriptionId: number): Promise<{ redelivered: number; failed: number; discarded: number }> {
     const sub = await this.compiled(subscriptionId);
+    const gate = this.gateFor(sub);
+    try {
+      return await this.redeliverPages(sub, gate.gate);
+    } finally {
+      gate.done();
+    }
+  }
+
+  private async redeliverPages(sub: CompiledSubscription, gate: RateGate): Promise<{ redelivered: number; failed: number; discarded: number }> {
+    const subscriptionId = sub.id;
     const totals = { redelivered: 0, failed: 0, discarded: 0 };
     // Rows that fail stay pending; paging by id visits each one once.
     for (let after = 0; ; ) {
@@ -52,7 +71,7 @@ export class DeadLetterRedeliveryService {
         const outcomes = await Promise.all(
           ids.slice(i, i + BULK_CONCURRENCY).map(async (rowId) => {
             const row = await this.repository.findById(rowId);
-            return row && row.state === 'pending' ? this.attempt(row, sub) : null;
+            return row && row.state === 'pending' ? this.attempt(row, sub, gate) : null;
           }),
         );
         for (const o of outcomes) if (o) totals[o]++;
@@ -72,16 +91,27 @@ export class DeadLetterRedeliveryService {
     return { discarded: await this.repository.discard({ subscriptionId }) };
   }
 
-  private async attempt(row: DeadLetterEntity, sub: CompiledSubscription): Promise<Outcome> {
-    const result = await this.deliver(row, sub);
+  /** null when another caller holds the row or it stopped being pending. */
+  private async attempt(row: DeadLetterEntity, sub: CompiledSubscription, gate: RateGate): Promise<Outcome | null> {
+    if (!(await this.repository.claim(Number(row.id), sub.target.timeoutMs + CLAIM_MARGIN_MS))) return null;
+    const result = await this.deliver(row, sub, gate);
     const state = result.outcome === 'failed' ? 'pending' : result.outcome;
-    await this.repository.recordAttempt(Number(row.id), { state, status: result.status, error: result.error, excerpt: result.excerpt });
-    return result.outcome;
+    const recorded = await this.repository.recordAttempt(Number(row.id), { state, status: result.status, error: result.error, excerpt: result.excerpt });
+    return recorded ? result.outcome : null;
+  }
+
+  /** The running consumer's gate when this process runs the subscription, else one for this call. */
+  private gateFor(sub: CompiledSubscription): { gate: RateGate; done: () => void } {
+    const shared = this.gates.existing(sub.id);
+    if (shared) return { gate: shared, done: () => undefined };
+    const own = new RateGate(sub.policy.ratePerSec);
+    return { gate: own, done: () => own.close() };
   }
 
   private async deliver(
     row: DeadLetterEntity,
     sub: CompiledSubscription,
+    gate: RateGate,
   ): Promise<{ outcome: Outcome; status: number | null; error: string | null; excerpt: string | null }> {
     const fail = (error: string, status: number | null = null, excerpt: string | null = null) => ({ outcome: 'failed' as const, status, error, excerpt });
     if (!row.value) return fail('the record has no value, so there is nothing to deliver; discard it');
@@ -97,7 +127,7 @@ export class DeadLetterRedeliveryService {
       offset: Number(row.offset),
       key: row.key,
     });
-    await this.gates.gate(sub.id, sub.policy.ratePerSec).acquire();
+    await gate.acquire();
     const res = await this.sender.send(sub.target, etl.body, headers);
     if (res.status === 0) return fail(res.error ?? 'no response');
     const verdict = sub.target.success.evaluate(res.status, res.body);

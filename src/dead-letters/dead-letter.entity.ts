@@ -53,6 +53,10 @@ export class DeadLetterEntity {
   @Column({ type: 'varchar', length: 16, default: 'pending' })
   state: string;
 
+  /** Set while one caller re-delivers the row; expires so a crashed caller does not hold it. */
+  @Column({ name: 'claimed_until', type: 'datetime', precision: 3, nullable: true })
+  claimedUntil: Date | null;
+
   @Column({ name: 'first_attempt_at', type: 'datetime', precision: 3, nullable: true })
   firstAttemptAt: Date | null;
 

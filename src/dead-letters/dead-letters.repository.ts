@@ -66,14 +66,24 @@ export class DeadLettersRepository {
     return rows.map((r) => Number(r.id));
   }
 
-  /** Records one re-delivery attempt; only a pending row changes (a concurrent discard wins). */
+  /** Claims a pending row for one re-delivery; false when it is not pending or someone holds it. */
+  async claim(id: number, forMs: number): Promise<boolean> {
+    const res = await this.dataSource.query(
+      `UPDATE dead_letters SET claimed_until = CURRENT_TIMESTAMP(3) + INTERVAL ? MICROSECOND
+       WHERE id = ? AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < CURRENT_TIMESTAMP(3))`,
+      [forMs * 1000, id],
+    );
+    return res.affectedRows === 1;
+  }
+
+  /** Records one re-delivery attempt and drops the claim; only a pending row changes (a concurrent discard wins). */
   async recordAttempt(
     id: number,
     outcome: { state: 'pending' | 'redelivered' | 'discarded'; status: number | null; error: string | null; excerpt: string | null },
   ): Promise<boolean> {
     const res = await this.dataSource.query(
-      `UPDATE dead_letters SET state = ?, attempts = attempts + 1, last_status = COALESCE(?, last_status),
-         last_error = ?, response_excerpt = ?, last_attempt_at = CURRENT_TIMESTAMP(3)
+      `UPDATE dead_letters SET state = ?, attempts = attempts + 1, last_status = ?,
+         last_error = ?, response_excerpt = ?, last_attempt_at = CURRENT_TIMESTAMP(3), claimed_until = NULL
        WHERE id = ? AND state = 'pending'`,
       [outcome.state, outcome.status, outcome.error, outcome.excerpt, id],
     );

@@ -9,6 +9,12 @@ import { RateGate } from './rate-gate';
 export class RateGateRegistry implements OnApplicationShutdown {
   private readonly gates = new Map<number, RateGate>();
 
+  /** The running consumer's gate, when this process runs the subscription. */
+  existing(subscriptionId: number): RateGate | undefined {
+    return this.gates.get(subscriptionId);
+  }
+
+  /** For the consumer, which owns the rate: creates the gate or applies the new rate. */
   gate(subscriptionId: number, ratePerSec: number): RateGate {
     let gate = this.gates.get(subscriptionId);
     if (!gate) {

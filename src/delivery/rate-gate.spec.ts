@@ -36,6 +36,12 @@ describe('RateGate', () => {
     expect(n).toBeLessThanOrEqual(1200);
   });
 
+  it('holds a rate between the spaced and reservoir steps, not a multiple of 20', async () => {
+    const n = await admittedWithin(new RateGate(35), 2000);
+    expect(n).toBeGreaterThanOrEqual(62);
+    expect(n).toBeLessThanOrEqual(78);
+  });
+
   it('lets waiting callers through when the limit is lifted live', async () => {
     const gate = new RateGate(1);
     await gate.acquire();

@@ -17,6 +17,7 @@ interface Waiter {
 export class RateGate {
   private limiter: Bottleneck | null = null;
   private rate = 0;
+  /** Permits taken from Bottleneck per job (weight). */
   private chunk = 1;
   private permits = 0;
   private refilling = false;
@@ -66,19 +67,8 @@ export class RateGate {
     this.refilling = false;
     if (previous) retire(previous);
     if (ratePerSec > 0) {
-      this.chunk = Math.max(1, Math.floor(ratePerSec / 20));
-      this.limiter = new Bottleneck(
-        ratePerSec <= 20
-          ? { minTime: 1000 / ratePerSec, maxConcurrent: null }
-          : {
-              maxConcurrent: null,
-              reservoir: this.chunk * 2,
-              reservoirRefreshAmount: this.chunk * 2,
-              reservoirRefreshInterval: 100,
-              // The refresh is checked on Bottleneck's heartbeat, 250 ms by default.
-              heartbeatInterval: 10,
-            },
-      );
+      this.limiter = new Bottleneck(limiterSettings(ratePerSec));
+      this.chunk = ratePerSec <= SPACED_UP_TO ? 1 : Math.max(1, Math.floor(refillAmount(ratePerSec) / 2));
       if (this.waiters.length) this.refill();
     } else {
       // Lifted: whoever waits goes through at once.
@@ -120,6 +110,30 @@ export class RateGate {
     if (Number.isFinite(count)) this.permits -= n;
     for (const w of this.waiters.splice(0, n)) w.resolve();
   }
+}
+
+const SPACED_UP_TO = 20;
+const HEARTBEAT_MS = 10;
+
+function refillAmount(ratePerSec: number): number {
+  return Math.max(1, Math.round(ratePerSec / 10));
+}
+
+/**
+ * Low rates are spaced evenly (minTime). Higher ones refill a reservoir about every 100 ms with
+ * an interval derived from the exact rate; Bottleneck refills on its heartbeat, on average half a
+ * beat late, so the interval is shortened by that much to keep the long-run rate exact.
+ */
+function limiterSettings(ratePerSec: number): Bottleneck.ConstructorOptions {
+  if (ratePerSec <= SPACED_UP_TO) return { minTime: 1000 / ratePerSec, maxConcurrent: null };
+  const amount = refillAmount(ratePerSec);
+  return {
+    maxConcurrent: null,
+    reservoir: amount,
+    reservoirRefreshAmount: amount,
+    reservoirRefreshInterval: Math.max(HEARTBEAT_MS, (1000 * amount) / ratePerSec - HEARTBEAT_MS / 2),
+    heartbeatInterval: HEARTBEAT_MS,
+  };
 }
 
 function retire(limiter: Bottleneck): void {

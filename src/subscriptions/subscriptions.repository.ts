@@ -35,6 +35,12 @@ export class SubscriptionsRepository {
       .then(() => undefined);
   }
 
+  /** Compare-and-set on the status; true when it changed. */
+  async setStatusIf(id: number, from: string, to: string): Promise<boolean> {
+    const res = await this.dataSource.getRepository(SubscriptionEntity).update({ id, status: from }, { status: to });
+    return (res.affected ?? 0) > 0;
+  }
+
   /** Removes the subscription and the config rows no other subscription shares. */
   delete(row: SubscriptionEntity): Promise<void> {
     return this.dataSource.transaction(async (em) => {

@@ -72,6 +72,11 @@ export class SubscriptionsService {
     return this.get(id);
   }
 
+  /** Back to running after an aborted reset, unless someone changed the status meanwhile. */
+  async restoreRunning(id: number): Promise<void> {
+    if (await this.repository.setStatusIf(id, 'stopped', 'running')) await this.changes.announce();
+  }
+
   async remove(id: number): Promise<void> {
     const row = await this.require(id);
     await this.repository.delete(row);

@@ -32,7 +32,8 @@ export class KafkaGroupClient {
         'enable.auto.commit': false,
         'log_level': 0,
       },
-      {},
+      // Record reads below an expired low watermark start at the earliest retained record.
+      { 'auto.offset.reset': 'earliest' },
     ) as RdKafkaConsumer;
     await new Promise<void>((resolve, reject) =>
       consumer.connect({ timeout: TIMEOUT_MS, topic: kafka.topic, allTopics: false }, (err) => (err ? reject(describe(err, kafka.brokers)) : resolve())),
@@ -90,7 +91,7 @@ export class KafkaGroupClient {
    * one else consumes), commits, verifies, and leaves. Kafka takes offset changes only this way
    * or from a member-less client while the group is empty, and the mock broker only this way.
    */
-  async commitAsMember(offsets: Map<number, number>, timeoutMs: number): Promise<void> {
+  async commitAsMember(offsets: Map<number, number>, allPartitions: number[], timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const group: { assigned: number[] | null } = { assigned: null };
     const member = new KafkaConsumer(
@@ -125,7 +126,7 @@ export class KafkaGroupClient {
         await new Promise<void>((resolve) => member.consume(1, () => resolve()));
         const got = group.assigned;
         if (got === null) continue;
-        const missing = [...offsets.keys()].filter((p) => !got.includes(p));
+        const missing = allPartitions.filter((p) => !got.includes(p));
         if (missing.length) {
           problem =
             `group "${this.kafka.groupId}" has other active members (they hold partitions ${missing.join(', ')}); ` +
@@ -171,14 +172,22 @@ export class KafkaGroupClient {
     return (await this.recordAt(partition, lo))?.offset ?? high;
   }
 
-  /** The first record at or after `offset` (its real offset and timestamp). */
+  /**
+   * The first record at or after `offset` (its real offset and timestamp). An empty answer is
+   * retried: the first fetch after an assign can come back before the data does.
+   */
   private async recordAt(partition: number, offset: number): Promise<{ offset: number; timestamp: number } | null> {
+    const { high } = await this.watermarks(partition);
+    if (offset >= high) return null;
     this.consumer.assign([{ topic: this.topic, partition, offset }]);
     try {
-      const [msg] = await new Promise<Array<{ offset: number; timestamp?: number }>>((resolve, reject) =>
-        this.consumer.consume(1, (err, msgs) => (err ? reject(err) : resolve(msgs ?? []))),
-      );
-      return msg ? { offset: msg.offset, timestamp: msg.timestamp ?? 0 } : null;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const [msg] = await new Promise<Array<{ offset: number; timestamp?: number }>>((resolve, reject) =>
+          this.consumer.consume(1, (err, msgs) => (err ? reject(err) : resolve(msgs ?? []))),
+        );
+        if (msg) return { offset: msg.offset, timestamp: msg.timestamp ?? 0 };
+      }
+      throw new Error(`could not read partition ${partition} at offset ${offset} (below the high watermark ${high})`);
     } finally {
       this.consumer.unassign();
     }

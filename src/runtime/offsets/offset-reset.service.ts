@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { InstanceHeartbeat } from '../../cluster/instance-heartbeat.service';
 import { InstancesService } from '../../cluster/instances.service';
 import { DomainErrorCode } from '../../common/errors/domain-error-code.enum';
@@ -15,6 +13,8 @@ import { KafkaGroupClient } from './kafka-group-client';
 
 export interface OffsetResetResult {
   partitions: Array<{ partition: number; offset: number }>;
+  /** Present when the offsets were committed but something after that did not work. */
+  warning?: string;
 }
 
 /**
@@ -25,7 +25,6 @@ export interface OffsetResetResult {
 @Injectable()
 export class OffsetResetService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly subscriptions: SubscriptionsService,
     private readonly instances: InstancesService,
     private readonly heartbeat: InstanceHeartbeat,
@@ -34,14 +33,20 @@ export class OffsetResetService {
   ) {}
 
   async reset(id: number, req: OffsetResetRequest): Promise<OffsetResetResult> {
-    const stored = await this.subscriptions.loadRunnable(id);
-    const sub = new CompiledSubscription(id, stored.spec);
-    const lock = await NamedLock.tryAcquire(this.dataSource, `kproxy.offset-reset.${id}`);
+    await this.subscriptions.load(id);
+    const lock = await NamedLock.tryAcquire(this.config.database.url, `kproxy.offset-reset.${id}`);
     if (!lock) {
       throw new DomainException(DomainErrorCode.Conflict, `an offset reset of subscription ${id} is already running; wait for it to finish`);
     }
     let client: KafkaGroupClient | null = null;
-    let stopped = false;
+    let stopping = false;
+    // Read under the lock: another reset may just have changed the status.
+    const stored = await this.subscriptions.loadRunnable(id).catch(async (err) => {
+      await lock.release().catch(() => undefined);
+      throw err;
+    });
+    const sub = new CompiledSubscription(id, stored.spec);
+    const wasRunning = stored.spec.status === 'running';
     try {
       client = await this.connect(sub);
       const partitions = await client.partitions();
@@ -51,8 +56,8 @@ export class OffsetResetService {
       // Bad explicit offsets are refused before anything is stopped.
       if (req.to === 'offsets') await this.targets(client, partitions, req, sub.kafka.topic);
 
+      stopping = true;
       await this.subscriptions.setStatus(id, 'stopped');
-      stopped = true;
       await this.heartbeat.beat();
       const still = await this.instances.waitUntilNoneRuns(id, this.config.resetWaitTimeoutMs);
       if (still.length) {
@@ -65,17 +70,25 @@ export class OffsetResetService {
       // Targets are resolved only now, so "latest" means latest at the moment nothing consumes.
       const targets = await this.targets(client, partitions, req, sub.kafka.topic);
       try {
-        await client.commitAsMember(targets, this.config.resetWaitTimeoutMs);
+        await client.commitAsMember(targets, partitions, this.config.resetWaitTimeoutMs);
       } catch (err) {
         throw new DomainException(DomainErrorCode.Conflict, `the new offsets were not committed: ${(err as Error).message}`);
       }
-      const result = { partitions: [...targets].map(([partition, offset]) => ({ partition, offset })) };
+      const result: OffsetResetResult = { partitions: [...targets].map(([partition, offset]) => ({ partition, offset })) };
       this.logger.info('offsets reset', { subscription: id, topic: sub.kafka.topic, to: req.to, partitions: result.partitions });
-      if (req.restart) await this.subscriptions.setStatus(id, 'running');
+      stopping = false;
+      if (req.restart) {
+        try {
+          await this.subscriptions.setStatus(id, 'running');
+        } catch (err) {
+          // The offsets are committed: the reset happened, only the restart is left to the operator.
+          result.warning = `offsets committed, but the restart failed: ${(err as Error).message}; start it with POST /api/subscriptions/${id}/start`;
+        }
+      }
       return result;
     } catch (err) {
       // A reset that did not happen leaves the subscription as it found it.
-      if (stopped && stored.spec.status === 'running') await this.subscriptions.setStatus(id, 'running').catch(() => undefined);
+      if (stopping && wasRunning) await this.subscriptions.restoreRunning(id).catch(() => undefined);
       throw err;
     } finally {
       if (client) void client.close();

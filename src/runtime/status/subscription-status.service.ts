@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InstancesService } from '../../cluster/instances.service';
 import { AppConfig } from '../../config/app.config';
 import type { SubscriptionCounters } from '../../metrics/subscription-metrics';
@@ -19,9 +19,20 @@ export interface SubscriptionStatus {
 
 const ZERO: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0 };
 
+const CLIENT_IDLE_MS = 60_000;
+
+interface CachedClient {
+  client: Promise<KafkaGroupClient>;
+  timer: NodeJS.Timeout;
+}
+
 /** Who runs a subscription, how far its group got per partition, and what it has done. */
 @Injectable()
-export class SubscriptionStatusService {
+export class SubscriptionStatusService implements OnApplicationShutdown {
+  // Opening a librdkafka client costs threads and sockets, and closing one takes seconds;
+  // a dashboard polling status reuses one per cluster and group until it idles.
+  private readonly clients = new Map<string, CachedClient>();
+
   constructor(
     private readonly subscriptions: SubscriptionsService,
     private readonly instances: InstancesService,
@@ -56,8 +67,41 @@ export class SubscriptionStatusService {
     return result;
   }
 
+  onApplicationShutdown(): void {
+    for (const key of [...this.clients.keys()]) this.drop(key);
+  }
+
+  private client(sub: CompiledSubscription): Promise<KafkaGroupClient> {
+    const key = sub.kafkaKey;
+    const cached = this.clients.get(key);
+    if (cached) {
+      cached.timer.refresh();
+      return cached.client;
+    }
+    const client = KafkaGroupClient.connect(sub.kafka, `kproxy-${this.config.instanceId}-status-${sub.id}`);
+    const timer = setTimeout(() => this.drop(key), CLIENT_IDLE_MS);
+    timer.unref();
+    this.clients.set(key, { client, timer });
+    client.catch(() => this.drop(key));
+    return client;
+  }
+
+  private drop(key: string): void {
+    const cached = this.clients.get(key);
+    if (!cached) return;
+    this.clients.delete(key);
+    clearTimeout(cached.timer);
+    cached.client.then((c) => c.close()).catch(() => undefined);
+  }
+
   private async partitions(sub: CompiledSubscription): Promise<SubscriptionStatus['partitions']> {
-    const client = await KafkaGroupClient.connect(sub.kafka, `kproxy-${this.config.instanceId}-status-${sub.id}`);
+    let client: KafkaGroupClient;
+    try {
+      client = await this.client(sub);
+    } catch (err) {
+      this.drop(sub.kafkaKey);
+      throw err;
+    }
     try {
       const ids = await client.partitions();
       const committed = await client.committed(ids);
@@ -73,8 +117,9 @@ export class SubscriptionStatusService {
         });
       }
       return out;
-    } finally {
-      void client.close();
+    } catch (err) {
+      this.drop(sub.kafkaKey);
+      throw err;
     }
   }
 }

@@ -77,8 +77,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     this.shuttingDown = true;
     if (this.timer) clearInterval(this.timer);
     await this.queue;
-    await Promise.all([...this.consumers.values()].map((c) => c.stop()));
-    this.consumers.clear();
+    await Promise.all([...this.consumers].map(([id, c]) => this.retire(id, c, true)));
   }
 
   private async reconcileOnce(): Promise<void> {
@@ -108,22 +107,27 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     const stops: Promise<void>[] = [];
     for (const [id, consumer] of this.consumers) {
       if (desired.has(id) || keep.has(id)) continue;
-      this.consumers.delete(id);
-      stops.push(consumer.stop());
+      // Stays listed (as stopping) until it has drained and left, so others waiting see it.
+      stops.push(this.retire(id, consumer, true));
     }
     await Promise.all(stops);
     for (const [id, compiled] of desired) {
       const current = this.consumers.get(id);
       if (!current) this.launch(compiled);
       else if (current.config.kafkaKey !== compiled.kafkaKey || current.snapshot().state === 'failed') {
-        this.consumers.delete(id);
-        await current.stop();
+        await this.retire(id, current, false);
         this.launch(compiled);
       } else if (current.config.liveKey !== compiled.liveKey) {
         current.update(compiled);
         this.logger.info('subscription config applied live', { subscription: id, topic: compiled.kafka.topic });
       }
     }
+  }
+
+  private async retire(id: number, consumer: SubscriptionConsumer, releaseGate: boolean): Promise<void> {
+    await consumer.stop();
+    if (this.consumers.get(id) === consumer) this.consumers.delete(id);
+    if (releaseGate) this.gates.remove(id);
   }
 
   private launch(compiled: CompiledSubscription): void {
