@@ -13,11 +13,14 @@ export interface KafkaSettings {
 
 /**
  * One config version of a subscription, compiled once: the per-message path never re-reads or
- * re-parses configuration. `kafkaKey` changes only when the consumer itself must be rebuilt.
+ * re-parses configuration. `rebuildKey` changes only when the consumer itself must be rebuilt
+ * (Kafka settings, or the ordering mode, which decides how buffered records are laned).
  */
 export class CompiledSubscription {
   readonly kafka: KafkaSettings;
+  /** Identifies the cluster, topic and group. */
   readonly kafkaKey: string;
+  readonly rebuildKey: string;
   readonly liveKey: string;
   readonly etl: EtlPipeline;
   readonly target: DeliveryTarget;
@@ -35,6 +38,7 @@ export class CompiledSubscription {
       startFrom: spec.kafka.startFrom,
     };
     this.kafkaKey = JSON.stringify(this.kafka);
+    this.rebuildKey = JSON.stringify([this.kafka, spec.delivery.ordering]);
     this.liveKey = JSON.stringify([spec.name, spec.etl, spec.endpoint, spec.delivery]);
     this.etl = EtlPipeline.compile(spec.etl);
     this.target = new DeliveryTarget(spec.endpoint);

@@ -6,6 +6,7 @@ import type { HttpSender } from '../../delivery/http-sender.service';
 import type { RateGate } from '../../delivery/rate-gate';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
+import { LaneScheduler } from './lane-scheduler';
 import { PartitionState } from './partition-state';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
 import { RecordProcessor } from './record-processor';
@@ -39,6 +40,8 @@ export interface ConsumerSnapshot {
 }
 
 const CONSUME_BATCH = 500;
+/** Commit once this many records are done, besides every COMMIT_INTERVAL_MS. */
+const COMMIT_BATCH = 1000;
 // Rebalance callbacks only run inside consume(), so an idle consumer still polls this often.
 const IDLE_POLL_MS = 250;
 
@@ -61,13 +64,15 @@ export class SubscriptionConsumer {
   private stopping: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
   private lastFetchError = '';
-  private readonly revokedBusy = new Map<number, PartitionState>();
+  private readonly scheduler: LaneScheduler;
+  private doneSinceCommit = 0;
   private wake: (() => void) | null = null;
 
   constructor(
     private compiled: CompiledSubscription,
     private readonly deps: ConsumerDeps,
   ) {
+    this.scheduler = new LaneScheduler(compiled.policy.ordering);
     this.processor = new RecordProcessor(
       { ...deps, maxMessageBytes: deps.settings.maxMessageBytes },
       () => this.compiled,
@@ -102,7 +107,7 @@ export class SubscriptionConsumer {
 
   /** ETL, endpoint, retry and rate changes: applied to the next record without touching the group. */
   update(compiled: CompiledSubscription): void {
-    if (compiled.kafkaKey !== this.compiled.kafkaKey) throw new Error('Kafka settings changed: the consumer must be rebuilt');
+    if (compiled.rebuildKey !== this.compiled.rebuildKey) throw new Error('Kafka or ordering settings changed: the consumer must be rebuilt');
     this.compiled = compiled;
     this.deps.gate.setRate(compiled.policy.ratePerSec);
     this.dispatchAll();
@@ -221,11 +226,9 @@ export class SubscriptionConsumer {
     const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
     try {
       if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-        for (const tp of assignment) {
-          // A record of the previous ownership may still be settling; the new state waits for it
-          // so that one partition never has two records in flight.
-          this.partitions.set(tp.partition, new PartitionState(tp.partition, this.revokedBusy.get(tp.partition)));
-        }
+        // A record of a previous ownership may still be settling: its lane keeps later records
+        // of the same partition or key waiting, so order holds across the reassignment.
+        for (const tp of assignment) this.partitions.set(tp.partition, new PartitionState(tp.partition));
         if (cooperative) consumer.incrementalAssign(assignment);
         else consumer.assign(assignment);
         this.log('info', 'partitions assigned', { partitions: assignment.map((tp) => tp.partition) });
@@ -247,7 +250,7 @@ export class SubscriptionConsumer {
           // librdkafka keeps a partition's pause across unassign/assign.
           if (st.paused) paused.push({ topic: tp.topic, partition: tp.partition });
           st.revoke();
-          if (st.inFlight > 0) this.revokedBusy.set(st.partition, st);
+          this.scheduler.dropPartition(tp.partition);
           this.partitions.delete(tp.partition);
         }
         if (paused.length) consumer.resume(paused);
@@ -266,70 +269,87 @@ export class SubscriptionConsumer {
     const st = this.partitions.get(msg.partition);
     if (!st) return;
     try {
-      st.push(msg);
+      st.tracker.track(msg.offset);
     } catch {
       // A record we already hold (re-fetched after a resume): keep the first copy.
       return;
     }
-    if (!st.paused && st.queued >= this.deps.settings.partitionBufferSize && this.kafka) {
-      st.paused = true;
-      this.kafka.pause([{ topic: msg.topic, partition: msg.partition }]);
+    this.scheduler.push(msg);
+    // The window counts done records behind a stuck head too, so a head that never finishes
+    // pauses its partition instead of letting the buffer grow.
+    if (this.kafka && st.shouldPause(this.deps.settings.partitionBufferSize)) {
+      try {
+        this.kafka.pause([{ topic: msg.topic, partition: msg.partition }]);
+      } catch (err) {
+        st.paused = false;
+        this.log('warn', 'pause failed', { partition: msg.partition, err: (err as Error).message });
+      }
     }
   }
 
   private dispatchAll(): void {
     if (this.state !== 'running') return;
     const max = this.compiled.policy.maxInFlight;
-    const states = [...this.partitions.values()];
-    const n = states.length;
-    for (let i = 0; i < n && this.inFlight < max; i++) {
-      const st = states[(this.rotation + i) % n];
-      if (st.inFlight > 0 || st.waitingForPrevious) continue;
-      const msg = st.shift();
-      if (msg) this.run1(st, msg);
+    while (this.inFlight < max) {
+      const msg = this.scheduler.next();
+      if (!msg) return;
+      const st = this.partitions.get(msg.partition);
+      if (!st || st.revoked) {
+        this.scheduler.settle(msg);
+        continue;
+      }
+      this.run1(st, msg);
     }
-    this.rotation = n ? (this.rotation + 1) % n : 0;
   }
 
   private run1(st: PartitionState, msg: Message): void {
     st.inFlight++;
     this.inFlight++;
-    this.maybeResume(st);
+    this.attempt(st, msg);
+  }
+
+  private attempt(st: PartitionState, msg: Message): void {
     this.processor.process(msg, st.signal).then(
       (result) => {
-        // Abandoned while still owned and running (cannot normally happen): never skip it.
-        if (result === 'abandoned' && this.state === 'running' && !st.revoked) st.unshift(msg);
-        this.finish(st, msg, result === 'done');
+        if (result === 'abandoned' && this.state === 'running' && !st.revoked) this.later(st, msg, 'abandoned while running');
+        else this.finish(st, msg, result === 'done');
       },
-      (err: unknown) => {
-        this.log('error', 'unexpected error while processing; the record will be tried again', {
-          partition: msg.partition,
-          offset: msg.offset,
-          err: (err as Error).message,
-        });
-        st.unshift(msg);
-        setTimeout(() => this.finish(st, msg, false), 1000).unref();
-      },
+      (err: unknown) => this.later(st, msg, (err as Error).message),
     );
+  }
+
+  /** An unexpected failure: the record keeps its lane and is tried again; it is never skipped. */
+  private later(st: PartitionState, msg: Message, why: string): void {
+    this.log('error', 'unexpected error while processing; the record will be tried again', {
+      partition: msg.partition,
+      offset: msg.offset,
+      err: why,
+    });
+    setTimeout(() => {
+      if (this.state === 'running' && !st.revoked) this.attempt(st, msg);
+      else this.finish(st, msg, false);
+    }, 1000).unref();
   }
 
   private finish(st: PartitionState, msg: Message, done: boolean): void {
     st.inFlight--;
     this.inFlight--;
-    if (done && !st.revoked) st.tracker.markDone(msg.offset);
-    if (st.revoked && st.inFlight === 0 && this.revokedBusy.get(st.partition) === st) this.revokedBusy.delete(st.partition);
+    this.scheduler.settle(msg);
+    if (done && !st.revoked) {
+      st.tracker.markDone(msg.offset);
+      if (++this.doneSinceCommit >= COMMIT_BATCH) void this.commit();
+    }
+    this.maybeResume(st);
     if (this.inFlight === 0) this.wakeIdle();
     this.dispatchAll();
   }
 
   private maybeResume(st: PartitionState): void {
-    if (st.paused && this.kafka && st.queued <= this.deps.settings.partitionBufferSize >> 1) {
-      st.paused = false;
-      try {
-        this.kafka.resume([{ topic: this.compiled.kafka.topic, partition: st.partition }]);
-      } catch (err) {
-        this.log('warn', 'resume failed', { partition: st.partition, err: (err as Error).message });
-      }
+    if (!this.kafka || !st.shouldResume(this.deps.settings.partitionBufferSize)) return;
+    try {
+      this.kafka.resume([{ topic: this.compiled.kafka.topic, partition: st.partition }]);
+    } catch (err) {
+      this.log('warn', 'resume failed', { partition: st.partition, err: (err as Error).message });
     }
   }
 
@@ -347,6 +367,7 @@ export class SubscriptionConsumer {
     if (this.committing) return this.committing;
     const kafka = this.kafka;
     const offsets = this.doneOffsets();
+    this.doneSinceCommit = 0;
     if (!kafka || offsets.length === 0) return Promise.resolve();
     this.committing = new Promise<void>((resolve) => {
       const done = (err: { message: string; code?: number } | null) => {
@@ -393,7 +414,7 @@ export class SubscriptionConsumer {
     this.wakeFetch();
     if (!wasRunning) this.abort.abort();
     await this.pollLoop;
-    for (const st of this.partitions.values()) st.clearQueue();
+    this.scheduler.clear();
     const drained = await this.waitIdle(this.deps.settings.drainTimeoutMs);
     if (!drained) {
       this.log('warn', 'drain timeout: abandoning in-flight records, they will be delivered again', { inFlight: this.inFlight });

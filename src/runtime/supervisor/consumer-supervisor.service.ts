@@ -114,7 +114,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     for (const [id, compiled] of desired) {
       const current = this.consumers.get(id);
       if (!current) this.launch(compiled);
-      else if (current.config.kafkaKey !== compiled.kafkaKey || current.snapshot().state === 'failed') {
+      else if (current.config.rebuildKey !== compiled.rebuildKey || current.snapshot().state === 'failed') {
         await this.retire(id, current, false);
         this.launch(compiled);
       } else if (current.config.liveKey !== compiled.liveKey) {
