@@ -20,6 +20,16 @@ async function bootstrap(): Promise<void> {
   });
   app.use(...jsonBody('1mb'));
   app.enableShutdownHooks();
+  // A safety net: if some part hangs on shutdown, the process still ends.
+  const hardStopMs = config.shutdownDrainTimeoutMs + 30_000;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        logger.error('shutdown did not finish in time; exiting', { afterMs: hardStopMs });
+        process.exit(1);
+      }, hardStopMs).unref();
+    });
+  }
   await app.listen(config.port, config.host);
   // Workers start only once the app is ready to answer health checks and admin calls.
   await app.get(ConsumerSupervisor).start();

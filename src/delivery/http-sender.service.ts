@@ -30,7 +30,8 @@ export class HttpSender implements OnApplicationShutdown {
         body,
         headersTimeout: target.timeoutMs,
         bodyTimeout: target.timeoutMs,
-        signal: cancel ? AbortSignal.any([AbortSignal.timeout(target.timeoutMs), cancel]) : AbortSignal.timeout(target.timeoutMs),
+        // headersTimeout + bodyTimeout bound the request; no per-request timer signal to allocate.
+        signal: cancel,
       });
       const status = res.statusCode;
       const ok = target.success.statusOk(status);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { OffsetTracker } from './offset-tracker';
 
 /** What one consumer holds for one assigned partition. Dropped (revoked) states are never committed. */
@@ -9,7 +10,10 @@ export class PartitionState {
   revoked = false;
   private readonly abort = new AbortController();
 
-  constructor(readonly partition: number) {}
+  constructor(readonly partition: number) {
+    // Every record in flight on this partition listens to it (request, rate gate, backoff).
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /** Aborted on revoke and on stop: retries and waits of this partition's records give up. */
   get signal(): AbortSignal {

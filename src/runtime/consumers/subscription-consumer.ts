@@ -42,6 +42,7 @@ export interface ConsumerSnapshot {
 const CONSUME_BATCH = 500;
 /** Commit once this many records are done, besides every COMMIT_INTERVAL_MS. */
 const COMMIT_BATCH = 1000;
+const DISCONNECT_TIMEOUT_MS = 10_000;
 // Rebalance callbacks only run inside consume(), so an idle consumer still polls this often.
 const IDLE_POLL_MS = 250;
 
@@ -428,7 +429,12 @@ export class SubscriptionConsumer {
     const kafka = this.kafka;
     this.kafka = null;
     if (kafka) {
-      await new Promise<void>((resolve) => kafka.disconnect(() => resolve()));
+      // With every broker gone, librdkafka's close can wait forever; a stop must not.
+      const closed = await Promise.race([
+        new Promise<boolean>((resolve) => kafka.disconnect(() => resolve(true))),
+        sleep(DISCONNECT_TIMEOUT_MS).then(() => false),
+      ]);
+      if (!closed) this.log('warn', 'the Kafka client did not close in time; leaving it behind', { timeoutMs: DISCONNECT_TIMEOUT_MS });
     }
     this.partitions.clear();
     this.state = 'stopped';

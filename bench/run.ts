@@ -1,0 +1,421 @@
+/*
+ * npm run bench: everything measured side by side in one run, on the same mock broker and sink.
+ * Needs DATABASE_URL (scripts/bench.sh provides a local MariaDB) and the built proxy.
+ */
+import { KafkaConsumer, KafkaJS, type Message } from '@confluentinc/kafka-javascript';
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Pool } from 'undici';
+import { MockKafkaCluster } from '../scripts/mock-kafka/mock-kafka-cluster';
+
+const ROOT = join(__dirname, '..', '..');
+const env = process.env;
+const N_FAST = Number(env.BENCH_RECORDS ?? 20_000);
+const N_SLOW = Number(env.BENCH_SLOW_RECORDS ?? 10_000);
+const N_NAIVE_SLOW = Number(env.BENCH_NAIVE_SLOW_RECORDS ?? 800);
+const N_REPLAY = Number(env.BENCH_REPLAY_RECORDS ?? 1_000_000);
+const REPLAY_RATE = Number(env.BENCH_REPLAY_RATE ?? 5_000);
+const CONCURRENCY = 64;
+const KEYS = 1000;
+
+interface Row {
+  name: string;
+  records: number;
+  rate: number;
+  p50?: number;
+  p99?: number;
+  rssMb?: number;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+class Sink {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(delayMs: number): Promise<Sink> {
+    const child = spawn(process.execPath, [join(__dirname, 'sink-process.js')], { env: { ...env, DELAY_MS: String(delayMs), PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+    return new Sink(child, `http://127.0.0.1:${line.split(' ')[1]}`);
+  }
+
+  async stats(): Promise<{ count: number; first: number; last: number; p50: number; p99: number }> {
+    return (await fetch(`${this.url}/stats`)).json() as never;
+  }
+
+  async reset(): Promise<void> {
+    await fetch(`${this.url}/reset`, { method: 'POST' });
+  }
+
+  async waitFor(count: number, timeoutMs = 600_000): Promise<{ count: number; first: number; last: number; p50: number; p99: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.stats();
+      if (s.count >= count) return s;
+      if (Date.now() > deadline) throw new Error(`sink got ${s.count} of ${count} records in time`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
+}
+
+async function produce(kafka: MockKafkaCluster, topic: string, partitions: number, n: number, create = true): Promise<void> {
+  if (create) await kafka.createTopic(topic, partitions);
+  const producer = new KafkaJS.Kafka({ kafkaJS: { brokers: [kafka.bootstrap], logLevel: KafkaJS.logLevel.NOTHING } }).producer({
+    'linger.ms': 20,
+    'batch.num.messages': 10000,
+    'queue.buffering.max.messages': 1_000_000,
+  } as never);
+  await producer.connect();
+  const chunk = 5000;
+  for (let i = 0; i < n; i += chunk) {
+    const messages = [];
+    for (let j = i; j < Math.min(n, i + chunk); j++) {
+      const k = j % KEYS;
+      messages.push({ key: `key-${k}`, value: `{"ts":${Date.now()},"i":${j},"k":"key-${k}","pad":"abcdefghijklmnop"}`, partition: j % partitions });
+    }
+    await producer.send({ topic, messages });
+  }
+  await producer.disconnect();
+}
+
+function consumer(kafka: MockKafkaCluster, group: string): Promise<KafkaConsumer> {
+  const c = new KafkaConsumer({ 'metadata.broker.list': kafka.bootstrap, 'group.id': group, 'enable.auto.commit': false, 'log_level': 0 }, { 'auto.offset.reset': 'earliest' });
+  return new Promise((resolve, reject) => c.connect({}, (err) => (err ? reject(err) : resolve(c))));
+}
+
+const consumeBatch = (c: KafkaConsumer, n: number) =>
+  new Promise<Message[]>((resolve, reject) => c.consume(n, (err, msgs) => (err ? reject(err) : resolve(msgs))));
+
+async function consumeCeiling(kafka: MockKafkaCluster, topic: string, partitions: number, n: number): Promise<Row> {
+  const c = await consumer(kafka, `bench-consume-${topic}`);
+  c.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
+  c.setDefaultConsumeTimeout(100);
+  let got = 0;
+  const started = performance.now();
+  while (got < n) got += (await consumeBatch(c, 1000)).length;
+  const secs = (performance.now() - started) / 1000;
+  c.disconnect();
+  return { name: 'ceiling: consume only (no HTTP)', records: got, rate: got / secs };
+}
+
+async function httpCeiling(sink: Sink, n: number): Promise<Row> {
+  const url = new URL(sink.url);
+  const pool = new Pool(url.origin, { connections: CONCURRENCY, pipelining: 1 });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) {
+        const i = next++;
+        const res = await pool.request({ path: '/http', method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"ts":${Date.now()},"i":${i}}` });
+        await res.body.dump();
+      }
+    }),
+  );
+  const secs = (performance.now() - started) / 1000;
+  await pool.close();
+  const s = await sink.stats();
+  return { name: `ceiling: HTTP only (undici, ${CONCURRENCY} concurrent)`, records: n, rate: n / secs, p50: s.p50, p99: s.p99 };
+}
+
+/** The consumer a team writes by hand: per partition, await the POST, then commit, one by one. */
+async function naive(kafka: MockKafkaCluster, sink: Sink, topic: string, partitions: number, n: number, label: string): Promise<Row> {
+  await sink.reset();
+  const c = await consumer(kafka, `bench-naive-${topic}`);
+  c.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
+  c.setDefaultConsumeTimeout(100);
+  const pool = new Pool(new URL(sink.url).origin, { connections: partitions });
+  const queues: Message[][] = Array.from({ length: partitions }, () => []);
+  let fetched = 0;
+  let done = 0;
+  const started = performance.now();
+  const fetcher = (async () => {
+    while (fetched < n) {
+      for (const m of await consumeBatch(c, 500)) {
+        if (fetched >= n) break;
+        queues[m.partition].push(m);
+        fetched++;
+      }
+    }
+  })();
+  await Promise.all(
+    queues.map(async (q) => {
+      while (done < n) {
+        const m = q.shift();
+        if (!m) {
+          await new Promise((r) => setTimeout(r, 1));
+          continue;
+        }
+        const res = await pool.request({ path: '/naive', method: 'POST', headers: { 'content-type': 'application/json' }, body: m.value! });
+        await res.body.dump();
+        c.commitSync({ topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+        done++;
+      }
+    }),
+  );
+  await fetcher;
+  const secs = (performance.now() - started) / 1000;
+  const s = await sink.stats();
+  c.disconnect();
+  await pool.close();
+  return { name: label, records: done, rate: done / secs, p50: s.p50, p99: s.p99 };
+}
+
+class Proxy {
+  private peakRssKb = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(extraEnv: Record<string, string> = {}): Promise<Proxy> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+      env: { ...env, ADMIN_TOKEN: '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', CONFIG_REFRESH_INTERVAL_MS: '1000', INSTANCE_ID: `bench-${port}`, ...extraEnv },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const proxy = new Proxy(child, `http://127.0.0.1:${port}`);
+    for (let i = 0; i < 300; i++) {
+      try {
+        if ((await fetch(`${proxy.url}/health/ready`)).ok) break;
+      } catch {
+        // starting
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    proxy.timer = setInterval(() => (proxy.peakRssKb = Math.max(proxy.peakRssKb, proxy.rssKb())), 100);
+    return proxy;
+  }
+
+  rssKb(): number {
+    try {
+      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      return 0;
+    }
+  }
+
+  /** CPU seconds (user + system) used so far. */
+  cpuSeconds(): number {
+    const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+
+  resetPeak(): void {
+    this.peakRssKb = this.rssKb();
+  }
+
+  get peakRssMb(): number {
+    return Math.round(this.peakRssKb / 1024);
+  }
+
+  async subscribe(body: Record<string, unknown>): Promise<number> {
+    const res = await fetch(`${this.url}/api/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (res.status !== 201) throw new Error(`subscription refused: ${await res.text()}`);
+    return ((await res.json()) as { id: number }).id;
+  }
+
+  async stopSubscription(id: number): Promise<void> {
+    await fetch(`${this.url}/api/subscriptions/${id}`, { method: 'DELETE' });
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+async function viaProxy(
+  proxy: Proxy,
+  kafka: MockKafkaCluster,
+  sink: Sink,
+  topic: string,
+  n: number,
+  label: string,
+  delivery: Record<string, unknown>,
+): Promise<Row> {
+  await sink.reset();
+  proxy.resetPeak();
+  const id = await proxy.subscribe({
+    name: `bench-${topic}-${Object.values(delivery).join('-')}`.slice(0, 120),
+    kafka: { brokers: kafka.bootstrap, topic, startFrom: 'earliest' },
+    endpoint: { url: `${sink.url}/kproxy`, timeoutMs: 10_000 },
+    delivery: { maxRetries: 3, ...delivery },
+    status: 'running',
+  });
+  const s = await sink.waitFor(n);
+  // From the first delivery to the last: excludes the group join, as the naive run does.
+  const secs = Math.max(0.001, (s.last - s.first) / 1000);
+  await proxy.stopSubscription(id);
+  return { name: label, records: s.count, rate: s.count / secs, p50: s.p50, p99: s.p99, rssMb: proxy.peakRssMb };
+}
+
+async function main(): Promise<void> {
+  if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required (scripts/bench.sh sets up a local MariaDB)');
+  const kafka = await MockKafkaCluster.start({ binary: join(ROOT, '.run', 'mock-kafka') });
+  const fast = await Sink.start(0);
+  const slow = await Sink.start(20);
+  const stamp = Date.now().toString(36);
+  try {
+    say(`producing ${N_FAST} records per fast topic, ${N_SLOW} per slow topic (4 partitions, ${KEYS} keys)`);
+    const topics = {
+      ceiling: `ceil-${stamp}`,
+      naive: `naive-${stamp}`,
+      naiveSlow: `naive-slow-${stamp}`,
+      partition: `part-${stamp}`,
+      key: `key-${stamp}`,
+      unordered: `unord-${stamp}`,
+      partitionSlow: `part-slow-${stamp}`,
+      keySlow: `key-slow-${stamp}`,
+      unorderedSlow: `unord-slow-${stamp}`,
+    };
+    for (const t of [topics.ceiling, topics.naive, topics.partition, topics.key, topics.unordered]) await produce(kafka, t, 4, N_FAST);
+    for (const t of [topics.partitionSlow, topics.keySlow, topics.unorderedSlow]) await produce(kafka, t, 4, N_SLOW);
+    await produce(kafka, topics.naiveSlow, 4, N_NAIVE_SLOW);
+
+    say('ceilings');
+    const consumeRow = await consumeCeiling(kafka, topics.ceiling, 4, N_FAST);
+    rows.push(consumeRow);
+    const httpRow = await httpCeiling(fast, N_FAST);
+    rows.push(httpRow);
+    say('naive baselines');
+    const naiveFast = await naive(kafka, fast, topics.naive, 4, N_FAST, 'naive: await POST then commit, sink 0 ms');
+    rows.push(naiveFast);
+    const naiveSlow = await naive(kafka, slow, topics.naiveSlow, 4, N_NAIVE_SLOW, 'naive: await POST then commit, sink 20 ms');
+    rows.push(naiveSlow);
+
+    const proxy = await Proxy.start();
+    try {
+      for (const mode of ['partition', 'key', 'unordered'] as const) {
+        say(`kproxy ${mode}, sink 0 ms`);
+        const topic = mode === 'partition' ? topics.partition : mode === 'key' ? topics.key : topics.unordered;
+        rows.push({ ...(await viaProxy(proxy, kafka, fast, topic, N_FAST, `kproxy ${mode}, sink 0 ms`, { ordering: mode, maxInFlight: CONCURRENCY })), note: 'fast' });
+      }
+      for (const mode of ['partition', 'key', 'unordered'] as const) {
+        say(`kproxy ${mode}, sink 20 ms`);
+        const topic = mode === 'partition' ? topics.partitionSlow : mode === 'key' ? topics.keySlow : topics.unorderedSlow;
+        rows.push({ ...(await viaProxy(proxy, kafka, slow, topic, N_SLOW, `kproxy ${mode}, sink 20 ms`, { ordering: mode, maxInFlight: 512 })), note: 'slow' });
+      }
+    } finally {
+      await proxy.stop();
+    }
+
+    say(`replay of ${N_REPLAY} records (16 partitions), unlimited and at ${REPLAY_RATE}/s`);
+    const replayTopic = `replay-${stamp}`;
+    await produce(kafka, replayTopic, 16, N_REPLAY);
+    const replayProxy = await Proxy.start();
+    try {
+      rows.push({ ...(await viaProxy(replayProxy, kafka, fast, replayTopic, N_REPLAY, `replay ${N_REPLAY} records, unlimited`, { ordering: 'unordered', maxInFlight: CONCURRENCY })), note: 'replay' });
+      await fast.reset();
+      replayProxy.resetPeak();
+      const id = await replayProxy.subscribe({
+        name: `bench-replay-rated-${stamp}`,
+        kafka: { brokers: kafka.bootstrap, topic: replayTopic, startFrom: 'earliest' },
+        endpoint: { url: `${fast.url}/rated` },
+        delivery: { ordering: 'unordered', maxInFlight: CONCURRENCY, ratePerSec: REPLAY_RATE },
+        status: 'running',
+      });
+      await fast.waitFor(REPLAY_RATE);
+      const a = await fast.stats();
+      await new Promise((r) => setTimeout(r, 10_000));
+      const b = await fast.stats();
+      const measured = (b.count - a.count) / 10;
+      rows.push({
+        name: `replay at ratePerSec ${REPLAY_RATE}, 10 s window`,
+        records: b.count - a.count,
+        rate: measured,
+        rssMb: replayProxy.peakRssMb,
+        note: `rate ${((measured / REPLAY_RATE - 1) * 100).toFixed(1)} % off target`,
+      });
+      await replayProxy.stopSubscription(id);
+    } finally {
+      await replayProxy.stop();
+    }
+
+    say('100 subscriptions in one process');
+    const many = await Proxy.start();
+    try {
+      const manyTopics: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const topic = `many-${stamp}-${i}`;
+        await kafka.createTopic(topic, 1);
+        manyTopics.push(topic);
+        await many.subscribe({
+          name: `bench-many-${stamp}-${i}`,
+          kafka: { brokers: kafka.bootstrap, topic, startFrom: 'earliest' },
+          endpoint: { url: `${fast.url}/many` },
+          delivery: { ordering: 'partition', maxInFlight: 4 },
+          status: 'running',
+        });
+      }
+      await new Promise((r) => setTimeout(r, 5000));
+      many.resetPeak();
+      const cpu0 = many.cpuSeconds();
+      await new Promise((r) => setTimeout(r, 10_000));
+      const idleCpu = ((many.cpuSeconds() - cpu0) / 10) * 100;
+      rows.push({ name: '100 subscriptions, idle (10 s)', records: 0, rate: 0, rssMb: many.peakRssMb, note: `CPU ${idleCpu.toFixed(1)} % of one core` });
+      await fast.reset();
+      const per = 200;
+      for (const topic of manyTopics) await produce(kafka, topic, 1, per, false);
+      const cpu1 = many.cpuSeconds();
+      const s = await fast.waitFor(100 * per);
+      const loadSecs = Math.max(0.001, (s.last - s.first) / 1000);
+      const loadCpu = ((many.cpuSeconds() - cpu1) / loadSecs) * 100;
+      rows.push({ name: `100 subscriptions, under load (${per} records each)`, records: s.count, rate: s.count / loadSecs, p50: s.p50, p99: s.p99, rssMb: many.peakRssMb, note: `CPU ${loadCpu.toFixed(0)} % of one core` });
+    } finally {
+      await many.stop();
+    }
+
+    print(rows, consumeRow.rate, httpRow.rate, naiveFast.rate, naiveSlow.rate);
+  } finally {
+    fast.stop();
+    slow.stop();
+    await kafka.stop();
+  }
+}
+
+function print(all: Row[], consumeCeiling: number, httpCeiling: number, naiveFast: number, naiveSlow: number): void {
+  const ceiling = Math.min(consumeCeiling, httpCeiling);
+  const fmt = (v: number | undefined, d = 0) => (v === undefined ? '' : v.toFixed(d));
+  const lines = [
+    `| scenario | records | msgs/s | p50 ms | p99 ms | peak RSS MB | × naive | % of min(ceilings) | note |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---|`,
+  ];
+  for (const r of all) {
+    const naive = r.note === 'slow' || r.name.includes('20 ms') ? naiveSlow : naiveFast;
+    const ratio = r.rate > 0 && !r.name.startsWith('ceiling') ? (r.rate / naive).toFixed(1) : '';
+    const pct = r.rate > 0 && !r.name.startsWith('ceiling') ? ((r.rate / ceiling) * 100).toFixed(0) : '';
+    const note = r.note && !['fast', 'slow', 'replay'].includes(r.note) ? r.note : '';
+    lines.push(`| ${r.name} | ${r.records} | ${fmt(r.rate)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.rssMb)} | ${ratio} | ${pct} | ${note} |`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`\nmin(ceilings) = ${ceiling.toFixed(0)} msgs/s; naive 0 ms = ${naiveFast.toFixed(0)}, naive 20 ms = ${naiveSlow.toFixed(0)} msgs/s\n`);
+  process.stdout.write(`latency is produce time to receipt; backlogs are produced before each run, so it includes queueing behind them\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
