@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { sizeThreadPool } from './config/thread-pool';
-sizeThreadPool(process.env);
+sizeThreadPool();
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
