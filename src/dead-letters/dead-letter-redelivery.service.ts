@@ -15,7 +15,6 @@ import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';
 
 type Outcome = 'redelivered' | 'failed' | 'discarded';
 
-const EXCERPT_CHARS = 2048;
 const BULK_PAGE = 100;
 const BULK_CONCURRENCY = 8;
 const CLAIM_MARGIN_MS = 30_000;
@@ -129,10 +128,9 @@ export class DeadLetterRedeliveryService {
     });
     await gate.acquire();
     const res = await this.sender.send(sub.target, etl.body, headers);
-    if (res.status === 0) return fail(res.error ?? 'no response');
-    const verdict = sub.target.success.evaluate(res.status, res.body);
+    const verdict = sub.target.judge(res);
     if (verdict.ok) return { outcome: 'redelivered', status: res.status, error: null, excerpt: null };
-    return fail(verdict.problem ?? 'delivery failed', res.status, res.body === undefined ? null : res.body.slice(0, EXCERPT_CHARS));
+    return fail(verdict.problem, res.status || null, verdict.excerpt);
   }
 
   private async requirePending(id: number): Promise<DeadLetterEntity> {

@@ -1,5 +1,21 @@
 import type { EndpointSpec, HttpMethod } from './delivery-spec';
+import type { HttpAttempt } from './http-sender.service';
+import { RetryPolicy } from './retry-policy';
 import { SuccessRule } from './success-rule';
+
+const EXCERPT_CHARS = 2048;
+
+export interface AttemptVerdict {
+  readonly ok: boolean;
+  /** Why it failed, for the dead-letter row and logs. */
+  readonly problem: string;
+  /** Network errors, timeouts, 5xx, 408, 429 and errcode mismatches may succeed next time. */
+  readonly retryable: boolean;
+  /** A bounded excerpt of the response body, kept with a failure. */
+  readonly excerpt: string | null;
+}
+
+const DELIVERED: AttemptVerdict = { ok: true, problem: '', retryable: false, excerpt: null };
 
 /** An endpoint compiled once per config version: parsed URL, normalised headers, success rule. */
 export class DeliveryTarget {
@@ -20,5 +36,18 @@ export class DeliveryTarget {
     for (const [name, value] of Object.entries(spec.headers)) headers[name.toLowerCase()] = value;
     this.headers = headers;
     this.success = new SuccessRule(spec);
+  }
+
+  /** The one place that decides what an HTTP attempt means, for live delivery and re-delivery alike. */
+  judge(res: HttpAttempt): AttemptVerdict {
+    if (res.status === 0) return { ok: false, problem: res.error ?? 'no response', retryable: true, excerpt: null };
+    const verdict = this.success.evaluate(res.status, res.body);
+    if (verdict.ok) return DELIVERED;
+    return {
+      ok: false,
+      problem: verdict.problem ?? 'delivery failed',
+      retryable: RetryPolicy.isRetryableStatus(res.status) || this.success.statusOk(res.status),
+      excerpt: res.body === undefined ? null : res.body.slice(0, EXCERPT_CHARS),
+    };
   }
 }

@@ -27,10 +27,6 @@ export class RateGate {
     this.setRate(ratePerSec);
   }
 
-  get ratePerSec(): number {
-    return this.rate;
-  }
-
   /** Resolves when a permit is granted; rejects when `signal` aborts or the gate closes. */
   acquire(signal?: AbortSignal): Promise<void> {
     if (!this.limiter) return UNLIMITED;

@@ -14,7 +14,6 @@ const SECTIONS = ['kafka', 'etl', 'endpoint', 'delivery'] as const;
 export interface StoredSubscription {
   readonly id: number;
   readonly name: string;
-  readonly updatedAt: Date;
   /** The validated config, or the reasons the stored row cannot run. */
   readonly spec: SubscriptionSpec | null;
   readonly errors: string[];
@@ -126,8 +125,8 @@ export class SubscriptionsService {
 function toStored(row: SubscriptionEntity): StoredSubscription {
   const parsed = parseSubscriptionSpec(SubscriptionMapper.toInput(row));
   return parsed.success
-    ? { id: row.id, name: row.name, updatedAt: row.updatedAt, spec: parsed.data, errors: [] }
-    : { id: row.id, name: row.name, updatedAt: row.updatedAt, spec: null, errors: formatZodIssues(parsed.error.issues) };
+    ? { id: row.id, name: row.name, spec: parsed.data, errors: [] }
+    : { id: row.id, name: row.name, spec: null, errors: formatZodIssues(parsed.error.issues) };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

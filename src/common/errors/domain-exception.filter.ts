@@ -16,7 +16,6 @@ const REASON: Record<number, string> = {
   401: 'Unauthorized',
   404: 'Not Found',
   409: 'Conflict',
-  413: 'Payload Too Large',
   500: 'Internal Server Error',
 };
 

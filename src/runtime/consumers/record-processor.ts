@@ -4,10 +4,9 @@ import type { JsonLogger } from '../../common/logging/json.logger';
 import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
 import { DeadLetterReason } from '../../dead-letters/dead-letter-reason.enum';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
-import type { HttpAttempt, HttpSender } from '../../delivery/http-sender.service';
+import type { HttpSender } from '../../delivery/http-sender.service';
 import { kafkaRequestHeaders, type RecordCoordinates } from '../../delivery/kafka-headers';
 import type { RateGate } from '../../delivery/rate-gate';
-import { RetryPolicy } from '../../delivery/retry-policy';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
 
@@ -22,7 +21,6 @@ export interface RecordProcessorDeps {
   readonly maxMessageBytes: number;
 }
 
-const EXCERPT_CHARS = 2048;
 
 interface Failure {
   reason: DeadLetterReason;
@@ -82,21 +80,20 @@ export class RecordProcessor {
       if (signal.aborted) return 'abandoned';
       const started = performance.now();
       const res = await sender.send(cfg.target, body, headers, signal);
-      const verdict = res.status === 0 ? { ok: false, problem: res.error } : cfg.target.success.evaluate(res.status, res.body);
+      const verdict = cfg.target.judge(res);
       metrics.attempt((performance.now() - started) / 1000, verdict.ok);
       if (verdict.ok) {
         metrics.delivered();
         return 'done';
       }
       if (signal.aborted) return 'abandoned';
-      const retryable = res.status === 0 || RetryPolicy.isRetryableStatus(res.status) || cfg.target.success.statusOk(res.status);
-      if (!retryable || !cfg.retry.canRetry(attempt)) {
+      if (!verdict.retryable || !cfg.retry.canRetry(attempt)) {
         return this.deadLetter(msg, signal, {
-          reason: retryable ? DeadLetterReason.RetriesExhausted : DeadLetterReason.Rejected,
-          error: verdict.problem ?? 'delivery failed',
+          reason: verdict.retryable ? DeadLetterReason.RetriesExhausted : DeadLetterReason.Rejected,
+          error: verdict.problem,
           attempts: attempt,
           status: res.status || null,
-          body: excerpt(res),
+          body: verdict.excerpt,
           transformed: typeof body === 'string' ? body : body.toString('utf8'),
           firstAttemptAt,
         });
@@ -173,11 +170,6 @@ export class RecordProcessor {
 
 function failure(reason: DeadLetterReason, error: string): Failure {
   return { reason, error, attempts: 0, status: null, body: null, transformed: null, firstAttemptAt: null };
-}
-
-function excerpt(res: HttpAttempt): string | null {
-  if (res.body === undefined) return null;
-  return res.body.length > EXCERPT_CHARS ? res.body.slice(0, EXCERPT_CHARS) : res.body;
 }
 
 function recordHeaders(msg: Message): Array<[string, string]> | null {

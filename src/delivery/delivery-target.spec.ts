@@ -1,0 +1,19 @@
+import { DeliveryTarget } from './delivery-target';
+
+const target = (errcodePath: string | null = null) =>
+  new DeliveryTarget({ url: 'http://127.0.0.1:1/x', method: 'POST', headers: {}, timeoutMs: 100, successStatus: [], errcodePath, errcodeOk: [0] });
+
+describe('DeliveryTarget.judge', () => {
+  it('retries what may succeed next time and not what will not', () => {
+    expect(target().judge({ status: 0, error: 'timed out' })).toMatchObject({ ok: false, retryable: true, problem: 'timed out' });
+    expect(target().judge({ status: 503, body: 'busy' })).toMatchObject({ ok: false, retryable: true, excerpt: 'busy' });
+    expect(target().judge({ status: 429 })).toMatchObject({ retryable: true });
+    expect(target().judge({ status: 400, body: 'bad' })).toMatchObject({ ok: false, retryable: false, excerpt: 'bad' });
+    expect(target('$.errcode').judge({ status: 200, body: '{"errcode":5}' })).toMatchObject({ ok: false, retryable: true });
+    expect(target('$.errcode').judge({ status: 200, body: '{"errcode":0}' }).ok).toBe(true);
+  });
+
+  it('keeps only a bounded excerpt of the response', () => {
+    expect(target().judge({ status: 500, body: 'x'.repeat(10_000) }).excerpt).toHaveLength(2048);
+  });
+});
