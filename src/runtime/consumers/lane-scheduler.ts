@@ -1,10 +1,10 @@
 import type { Message } from '@confluentinc/kafka-javascript';
 import type { OrderingMode } from '../../delivery/delivery-spec';
+import { Fifo } from './fifo';
 
 interface Lane {
   readonly id: string;
-  queue: Message[];
-  head: number;
+  readonly queue: Fifo<Message>;
   busy: number;
   ready: boolean;
 }
@@ -18,21 +18,14 @@ interface Lane {
  */
 export class LaneScheduler {
   private readonly lanes = new Map<string, Lane>();
-  private ready: Lane[] = [];
-  private readyHead = 0;
-  private free: Message[] = [];
-  private freeHead = 0;
+  private readonly ready = new Fifo<Lane>();
+  private readonly free = new Fifo<Message>();
   private count = 0;
 
-  constructor(private mode: OrderingMode) {}
+  constructor(private readonly mode: OrderingMode) {}
 
   get queued(): number {
     return this.count;
-  }
-
-  /** Switching modes is only safe with nothing buffered or in flight; the consumer ensures it. */
-  setMode(mode: OrderingMode): void {
-    this.mode = mode;
   }
 
   push(msg: Message): void {
@@ -44,7 +37,7 @@ export class LaneScheduler {
     const id = this.laneId(msg);
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { id, queue: [], head: 0, busy: 0, ready: false };
+      lane = { id, queue: new Fifo<Message>(), busy: 0, ready: false };
       this.lanes.set(id, lane);
     }
     lane.queue.push(msg);
@@ -53,27 +46,15 @@ export class LaneScheduler {
 
   /** A record that may start now (its lane becomes busy), or undefined. */
   next(): Message | undefined {
-    if (this.freeHead < this.free.length) {
-      const msg = this.free[this.freeHead];
-      this.free[this.freeHead++] = undefined as unknown as Message;
-      if (this.freeHead === this.free.length) {
-        this.free = [];
-        this.freeHead = 0;
-      }
+    const loose = this.free.shift();
+    if (loose) {
       this.count--;
-      return msg;
+      return loose;
     }
-    while (this.readyHead < this.ready.length) {
-      const lane = this.ready[this.readyHead];
-      this.ready[this.readyHead++] = undefined as unknown as Lane;
-      if (this.readyHead === this.ready.length) {
-        this.ready = [];
-        this.readyHead = 0;
-      }
+    for (let lane = this.ready.shift(); lane; lane = this.ready.shift()) {
       lane.ready = false;
-      if (lane.head >= lane.queue.length) continue;
-      const msg = lane.queue[lane.head];
-      lane.queue[lane.head++] = undefined as unknown as Message;
+      const msg = lane.queue.shift();
+      if (!msg) continue;
       lane.busy++;
       this.count--;
       return msg;
@@ -88,37 +69,30 @@ export class LaneScheduler {
     if (!lane) return;
     lane.busy--;
     if (lane.busy > 0) return;
-    if (lane.head < lane.queue.length) this.markReady(lane);
+    if (lane.queue.size > 0) this.markReady(lane);
     else this.lanes.delete(lane.id);
   }
 
   /** Forgets buffered records of a partition (revoked or stopping); in-flight ones settle later. */
   dropPartition(partition: number): void {
     const keep = (m: Message) => m.partition !== partition;
-    if (this.freeHead < this.free.length) {
-      this.free = this.free.slice(this.freeHead).filter(keep);
-      this.freeHead = 0;
-    }
-    let remaining = this.free.length;
+    this.free.retain(keep);
+    let remaining = this.free.size;
     for (const lane of this.lanes.values()) {
-      lane.queue = lane.queue.slice(lane.head).filter(keep);
-      lane.head = 0;
-      remaining += lane.queue.length;
-      if (lane.queue.length === 0 && lane.busy === 0) this.lanes.delete(lane.id);
+      lane.queue.retain(keep);
+      remaining += lane.queue.size;
+      if (lane.queue.size === 0 && lane.busy === 0) this.lanes.delete(lane.id);
     }
     this.count = remaining;
   }
 
   clear(): void {
     for (const lane of [...this.lanes.values()]) {
-      lane.queue = [];
-      lane.head = 0;
+      lane.queue.clear();
       if (lane.busy === 0) this.lanes.delete(lane.id);
     }
-    this.free = [];
-    this.freeHead = 0;
-    this.ready = [];
-    this.readyHead = 0;
+    this.free.clear();
+    this.ready.clear();
     this.count = 0;
   }
 
