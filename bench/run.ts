@@ -18,6 +18,11 @@ const N_SLOW = Number(env.BENCH_SLOW_RECORDS ?? 10_000);
 const N_NAIVE_SLOW = Number(env.BENCH_NAIVE_SLOW_RECORDS ?? 800);
 const N_REPLAY = Number(env.BENCH_REPLAY_RECORDS ?? 1_000_000);
 const REPLAY_RATE = Number(env.BENCH_REPLAY_RATE ?? 5_000);
+// BENCH_ONLY=modes,slow,replay,many runs a subset (ceilings and naive baselines always run).
+const ONLY = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null;
+const wants = (section: string) => !ONLY || ONLY.has(section);
+// BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the proxy processes.
+const PROXY_NODE_ARGS = env.BENCH_PROXY_NODE_ARGS ? env.BENCH_PROXY_NODE_ARGS.split(' ') : [];
 const CONCURRENCY = 64;
 const KEYS = 1000;
 
@@ -190,7 +195,7 @@ class Proxy {
 
   static async start(extraEnv: Record<string, string> = {}): Promise<Proxy> {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+    const child = spawn(process.execPath, [...PROXY_NODE_ARGS, join(ROOT, 'dist', 'src', 'main.js')], {
       env: { ...env, ADMIN_TOKEN: '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', CONFIG_REFRESH_INTERVAL_MS: '1000', INSTANCE_ID: `bench-${port}`, ...extraEnv },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -308,12 +313,12 @@ async function main(): Promise<void> {
 
     const proxy = await Proxy.start();
     try {
-      for (const mode of ['partition', 'key', 'unordered'] as const) {
+      for (const mode of wants('modes') ? (['partition', 'key', 'unordered'] as const) : []) {
         say(`kproxy ${mode}, sink 0 ms`);
         const topic = mode === 'partition' ? topics.partition : mode === 'key' ? topics.key : topics.unordered;
         rows.push({ ...(await viaProxy(proxy, kafka, fast, topic, N_FAST, `kproxy ${mode}, sink 0 ms`, { ordering: mode, maxInFlight: CONCURRENCY })), note: 'fast' });
       }
-      for (const mode of ['partition', 'key', 'unordered'] as const) {
+      for (const mode of wants('slow') ? (['partition', 'key', 'unordered'] as const) : []) {
         say(`kproxy ${mode}, sink 20 ms`);
         const topic = mode === 'partition' ? topics.partitionSlow : mode === 'key' ? topics.keySlow : topics.unorderedSlow;
         rows.push({ ...(await viaProxy(proxy, kafka, slow, topic, N_SLOW, `kproxy ${mode}, sink 20 ms`, { ordering: mode, maxInFlight: 512 })), note: 'slow' });
@@ -322,77 +327,84 @@ async function main(): Promise<void> {
       await proxy.stop();
     }
 
-    say(`replay of ${N_REPLAY} records (16 partitions), unlimited and at ${REPLAY_RATE}/s`);
-    const replayTopic = `replay-${stamp}`;
-    await produce(kafka, replayTopic, 16, N_REPLAY);
-    const replayProxy = await Proxy.start();
-    try {
-      rows.push({ ...(await viaProxy(replayProxy, kafka, fast, replayTopic, N_REPLAY, `replay ${N_REPLAY} records, unlimited`, { ordering: 'unordered', maxInFlight: CONCURRENCY })), note: 'replay' });
-      await fast.reset();
-      replayProxy.resetPeak();
-      const id = await replayProxy.subscribe({
-        name: `bench-replay-rated-${stamp}`,
-        kafka: { brokers: kafka.bootstrap, topic: replayTopic, startFrom: 'earliest' },
-        endpoint: { url: `${fast.url}/rated` },
-        delivery: { ordering: 'unordered', maxInFlight: CONCURRENCY, ratePerSec: REPLAY_RATE },
-        status: 'running',
-      });
-      await fast.waitFor(REPLAY_RATE);
-      const a = await fast.stats();
-      await new Promise((r) => setTimeout(r, 10_000));
-      const b = await fast.stats();
-      const measured = (b.count - a.count) / 10;
-      rows.push({
-        name: `replay at ratePerSec ${REPLAY_RATE}, 10 s window`,
-        records: b.count - a.count,
-        rate: measured,
-        rssMb: replayProxy.peakRssMb,
-        note: `rate ${((measured / REPLAY_RATE - 1) * 100).toFixed(1)} % off target`,
-      });
-      await replayProxy.stopSubscription(id);
-    } finally {
-      await replayProxy.stop();
-    }
-
-    say('100 subscriptions in one process');
-    const many = await Proxy.start();
-    try {
-      const manyTopics: string[] = [];
-      for (let i = 0; i < 100; i++) {
-        const topic = `many-${stamp}-${i}`;
-        await kafka.createTopic(topic, 1);
-        manyTopics.push(topic);
-        await many.subscribe({
-          name: `bench-many-${stamp}-${i}`,
-          kafka: { brokers: kafka.bootstrap, topic, startFrom: 'earliest' },
-          endpoint: { url: `${fast.url}/many` },
-          delivery: { ordering: 'partition', maxInFlight: 4 },
-          status: 'running',
-        });
-      }
-      await new Promise((r) => setTimeout(r, 5000));
-      many.resetPeak();
-      const cpu0 = many.cpuSeconds();
-      await new Promise((r) => setTimeout(r, 10_000));
-      const idleCpu = ((many.cpuSeconds() - cpu0) / 10) * 100;
-      rows.push({ name: '100 subscriptions, idle (10 s)', records: 0, rate: 0, rssMb: many.peakRssMb, note: `CPU ${idleCpu.toFixed(1)} % of one core` });
-      await fast.reset();
-      const per = 200;
-      for (const topic of manyTopics) await produce(kafka, topic, 1, per, false);
-      const cpu1 = many.cpuSeconds();
-      const s = await fast.waitFor(100 * per);
-      const loadSecs = Math.max(0.001, (s.last - s.first) / 1000);
-      const loadCpu = ((many.cpuSeconds() - cpu1) / loadSecs) * 100;
-      rows.push({ name: `100 subscriptions, under load (${per} records each)`, records: s.count, rate: s.count / loadSecs, p50: s.p50, p99: s.p99, rssMb: many.peakRssMb, note: `CPU ${loadCpu.toFixed(0)} % of one core` });
-    } finally {
-      await many.stop();
-    }
+    if (wants('replay')) await replay(kafka, fast, stamp);
+    if (wants('many')) await manySubscriptions(kafka, fast, stamp);
 
     print(rows, consumeRow.rate, httpRow.rate, naiveFast.rate, naiveSlow.rate);
   } finally {
     fast.stop();
     slow.stop();
     await kafka.stop();
+  }
+}
+
+async function replay(kafka: MockKafkaCluster, fast: Sink, stamp: string): Promise<void> {
+  say(`replay of ${N_REPLAY} records (16 partitions), unlimited and at ${REPLAY_RATE}/s`);
+  const replayTopic = `replay-${stamp}`;
+  await produce(kafka, replayTopic, 16, N_REPLAY);
+  const replayProxy = await Proxy.start();
+  try {
+    rows.push({ ...(await viaProxy(replayProxy, kafka, fast, replayTopic, N_REPLAY, `replay ${N_REPLAY} records, unlimited`, { ordering: 'unordered', maxInFlight: CONCURRENCY })), note: 'replay' });
+    await fast.reset();
+    replayProxy.resetPeak();
+    const id = await replayProxy.subscribe({
+      name: `bench-replay-rated-${stamp}`,
+      kafka: { brokers: kafka.bootstrap, topic: replayTopic, startFrom: 'earliest' },
+      endpoint: { url: `${fast.url}/rated` },
+      delivery: { ordering: 'unordered', maxInFlight: CONCURRENCY, ratePerSec: REPLAY_RATE },
+      status: 'running',
+    });
+    await fast.waitFor(REPLAY_RATE);
+    const a = await fast.stats();
+    await new Promise((r) => setTimeout(r, 10_000));
+    const b = await fast.stats();
+    const measured = (b.count - a.count) / 10;
+    rows.push({
+      name: `replay at ratePerSec ${REPLAY_RATE}, 10 s window`,
+      records: b.count - a.count,
+      rate: measured,
+      rssMb: replayProxy.peakRssMb,
+      note: `rate ${((measured / REPLAY_RATE - 1) * 100).toFixed(1)} % off target`,
+    });
+    await replayProxy.stopSubscription(id);
+  } finally {
+    await replayProxy.stop();
+  }
+}
+
+async function manySubscriptions(kafka: MockKafkaCluster, fast: Sink, stamp: string): Promise<void> {
+  say('100 subscriptions in one process');
+  const many = await Proxy.start();
+  try {
+    const manyTopics: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const topic = `many-${stamp}-${i}`;
+      await kafka.createTopic(topic, 1);
+      manyTopics.push(topic);
+      await many.subscribe({
+        name: `bench-many-${stamp}-${i}`,
+        kafka: { brokers: kafka.bootstrap, topic, startFrom: 'earliest' },
+        endpoint: { url: `${fast.url}/many` },
+        delivery: { ordering: 'partition', maxInFlight: 4 },
+        status: 'running',
+      });
+    }
+    await new Promise((r) => setTimeout(r, 5000));
+    many.resetPeak();
+    const cpu0 = many.cpuSeconds();
+    await new Promise((r) => setTimeout(r, 10_000));
+    const idleCpu = ((many.cpuSeconds() - cpu0) / 10) * 100;
+    rows.push({ name: '100 subscriptions, idle (10 s)', records: 0, rate: 0, rssMb: many.peakRssMb, note: `CPU ${idleCpu.toFixed(1)} % of one core` });
+    await fast.reset();
+    const per = 200;
+    for (const topic of manyTopics) await produce(kafka, topic, 1, per, false);
+    const cpu1 = many.cpuSeconds();
+    const s = await fast.waitFor(100 * per);
+    const loadSecs = Math.max(0.001, (s.last - s.first) / 1000);
+    const loadCpu = ((many.cpuSeconds() - cpu1) / loadSecs) * 100;
+    rows.push({ name: `100 subscriptions, under load (${per} records each)`, records: s.count, rate: s.count / loadSecs, p50: s.p50, p99: s.p99, rssMb: many.peakRssMb, note: `CPU ${loadCpu.toFixed(0)} % of one core` });
+  } finally {
+    await many.stop();
   }
 }
 

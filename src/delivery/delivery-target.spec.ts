@@ -17,3 +17,18 @@ describe('DeliveryTarget.judge', () => {
     expect(target().judge({ status: 500, body: 'x'.repeat(10_000) }).excerpt).toHaveLength(2048);
   });
 });
+
+describe('DeliveryTarget headers', () => {
+  it('lower-cases configured headers and never lets them shadow the per-record ones', () => {
+    const t = new DeliveryTarget({
+      url: 'http://127.0.0.1:1/x',
+      method: 'POST',
+      headers: { Authorization: 'Bearer s', 'Idempotency-Key': 'fixed', 'X-Kafka-Offset': '9' },
+      timeoutMs: 100,
+      successStatus: [],
+      errcodePath: null,
+      errcodeOk: [0],
+    });
+    expect(t.headers).toEqual(['content-type', 'application/json', 'authorization', 'Bearer s']);
+  });
+});

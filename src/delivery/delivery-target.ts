@@ -4,6 +4,16 @@ import { RetryPolicy } from './retry-policy';
 import { SuccessRule } from './success-rule';
 
 const EXCERPT_CHARS = 2048;
+const PER_RECORD_HEADERS = new Set([
+  'x-kafka-topic',
+  'x-kafka-partition',
+  'x-kafka-offset',
+  'x-kafka-key',
+  'x-kafka-key-encoding',
+  'x-kafka-records',
+  'x-kafka-batch-size',
+  'idempotency-key',
+]);
 
 export interface AttemptVerdict {
   readonly ok: boolean;
@@ -23,7 +33,8 @@ export class DeliveryTarget {
   readonly path: string;
   readonly method: HttpMethod;
   readonly timeoutMs: number;
-  readonly headers: Readonly<Record<string, string>>;
+  /** Flat name/value list, lower-case names; the per-record headers are appended to a copy. */
+  readonly headers: readonly string[];
   readonly success: SuccessRule;
 
   constructor(spec: EndpointSpec) {
@@ -33,8 +44,12 @@ export class DeliveryTarget {
     this.method = spec.method;
     this.timeoutMs = spec.timeoutMs;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    for (const [name, value] of Object.entries(spec.headers)) headers[name.toLowerCase()] = value;
-    this.headers = headers;
+    for (const [name, value] of Object.entries(spec.headers)) {
+      const lower = name.toLowerCase();
+      // The record's own coordinates always win over a configured header of the same name.
+      if (!PER_RECORD_HEADERS.has(lower)) headers[lower] = value;
+    }
+    this.headers = Object.entries(headers).flat();
     this.success = new SuccessRule(spec);
   }
 

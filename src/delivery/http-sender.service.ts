@@ -20,13 +20,13 @@ export class HttpSender implements OnApplicationShutdown {
   private readonly pools = new Map<string, Pool>();
 
   /** cancel: aborts the request when the record's work is given up (stop, revoke). */
-  async send(target: DeliveryTarget, body: string | Buffer, headers: Record<string, string>, cancel?: AbortSignal): Promise<HttpAttempt> {
+  async send(target: DeliveryTarget, body: string | Buffer, headers: readonly string[], cancel?: AbortSignal): Promise<HttpAttempt> {
     const pool = this.pool(target.origin);
     try {
       const res = await pool.request({
         path: target.path,
         method: target.method,
-        headers,
+        headers: headers as string[],
         body,
         headersTimeout: target.timeoutMs,
         bodyTimeout: target.timeoutMs,

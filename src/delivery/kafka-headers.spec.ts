@@ -1,8 +1,10 @@
-import { kafkaRequestHeaders } from './kafka-headers';
+import { headerValue, kafkaRequestHeaders } from './kafka-headers';
+
+const pairs = (list: string[]) => Object.fromEntries(Array.from({ length: list.length / 2 }, (_, i) => [list[2 * i], list[2 * i + 1]]));
 
 describe('kafkaRequestHeaders', () => {
   it('adds where the record came from and an idempotency key, keeping configured headers', () => {
-    expect(kafkaRequestHeaders({ 'x-app': 'billing' }, { topic: 'orders', partition: 3, offset: 42, key: 'k-1' })).toEqual({
+    expect(pairs(kafkaRequestHeaders(['x-app', 'billing'], { topic: 'orders', partition: 3, offset: 42, key: 'k-1' }))).toEqual({
       'x-app': 'billing',
       'x-kafka-topic': 'orders',
       'x-kafka-partition': '3',
@@ -12,13 +14,29 @@ describe('kafkaRequestHeaders', () => {
     });
   });
 
+  it('sends a printable Buffer key as text', () => {
+    expect(headerValue(kafkaRequestHeaders([], { topic: 't', partition: 0, offset: 1, key: Buffer.from('user-7') }), 'x-kafka-key')).toBe('user-7');
+  });
+
   it('sends a binary key as base64 and says so', () => {
-    const h = kafkaRequestHeaders({}, { topic: 't', partition: 0, offset: 1, key: Buffer.from([0, 255, 10]) });
-    expect(h['x-kafka-key']).toBe('AP8K');
-    expect(h['x-kafka-key-encoding']).toBe('base64');
+    const h = kafkaRequestHeaders([], { topic: 't', partition: 0, offset: 1, key: Buffer.from([0, 255, 10]) });
+    expect(headerValue(h, 'x-kafka-key')).toBe('AP8K');
+    expect(headerValue(h, 'x-kafka-key-encoding')).toBe('base64');
+  });
+
+  it('base64-encodes a string key with non-printable characters', () => {
+    const h = kafkaRequestHeaders([], { topic: 't', partition: 0, offset: 1, key: 'é\n' });
+    expect(headerValue(h, 'x-kafka-key')).toBe(Buffer.from('é\n').toString('base64'));
+    expect(headerValue(h, 'x-kafka-key-encoding')).toBe('base64');
   });
 
   it('omits the key header when the record has none', () => {
-    expect(kafkaRequestHeaders({}, { topic: 't', partition: 0, offset: 1, key: null })).not.toHaveProperty('x-kafka-key');
+    expect(headerValue(kafkaRequestHeaders([], { topic: 't', partition: 0, offset: 1, key: null }), 'x-kafka-key')).toBeUndefined();
+  });
+
+  it('does not change the shared base list', () => {
+    const base = ['content-type', 'application/json'];
+    kafkaRequestHeaders(base, { topic: 't', partition: 0, offset: 1 });
+    expect(base).toEqual(['content-type', 'application/json']);
   });
 });

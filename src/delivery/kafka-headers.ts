@@ -1,5 +1,3 @@
-const PRINTABLE = /^[\x20-\x7e]*$/;
-
 export interface RecordCoordinates {
   topic: string;
   partition: number;
@@ -7,22 +5,44 @@ export interface RecordCoordinates {
   key?: Buffer | string | null;
 }
 
+/** Flat [name, value, name, value, ...]: undici takes it as is, with no per-request object. */
+export type HeaderList = string[];
+
 /** The configured headers plus where the record came from, and the idempotency key. */
-export function kafkaRequestHeaders(base: Readonly<Record<string, string>>, r: RecordCoordinates): Record<string, string> {
-  const headers: Record<string, string> = { ...base };
+export function kafkaRequestHeaders(base: readonly string[], r: RecordCoordinates): HeaderList {
+  const headers = base.slice();
   const partition = String(r.partition);
   const offset = String(r.offset);
-  headers['x-kafka-topic'] = r.topic;
-  headers['x-kafka-partition'] = partition;
-  headers['x-kafka-offset'] = offset;
-  headers['idempotency-key'] = `${r.topic}-${partition}-${offset}`;
-  if (r.key !== undefined && r.key !== null) {
-    const key = typeof r.key === 'string' ? r.key : r.key.toString('utf8');
-    if (PRINTABLE.test(key)) headers['x-kafka-key'] = key;
-    else {
-      headers['x-kafka-key'] = Buffer.from(r.key).toString('base64');
-      headers['x-kafka-key-encoding'] = 'base64';
-    }
+  headers.push('x-kafka-topic', r.topic, 'x-kafka-partition', partition, 'x-kafka-offset', offset, 'idempotency-key', `${r.topic}-${partition}-${offset}`);
+  const key = r.key;
+  if (key !== undefined && key !== null) {
+    if (typeof key === 'string') {
+      if (printable(key)) headers.push('x-kafka-key', key);
+      else headers.push('x-kafka-key', Buffer.from(key).toString('base64'), 'x-kafka-key-encoding', 'base64');
+    } else if (printableBytes(key)) headers.push('x-kafka-key', key.toString('latin1'));
+    else headers.push('x-kafka-key', key.toString('base64'), 'x-kafka-key-encoding', 'base64');
   }
   return headers;
+}
+
+/** One header value per list entry, for tests and logs. */
+export function headerValue(list: HeaderList, name: string): string | undefined {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === name) return list[i + 1];
+  return undefined;
+}
+
+function printable(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+function printableBytes(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
 }

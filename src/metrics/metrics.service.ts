@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { DurationHistogram } from './duration-histogram';
 import { SubscriptionCounters, SubscriptionMetrics } from './subscription-metrics';
 
 export interface PartitionLag {
@@ -11,31 +12,47 @@ export interface PartitionLag {
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly families;
   private readonly perSubscription = new Map<number, SubscriptionMetrics>();
   private lagSource: () => PartitionLag[] = () => [];
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kproxy_' });
-    const counter = (name: string, help: string, labelNames = ['subscription']) =>
-      new Counter({ name, help, labelNames, registers: [this.registry] });
-    this.families = {
-      consumed: counter('kproxy_messages_consumed_total', 'Records read from Kafka'),
-      filtered: counter('kproxy_messages_filtered_total', 'Records skipped by the filter rules'),
-      delivered: counter('kproxy_messages_delivered_total', 'Records the endpoint accepted'),
-      retried: counter('kproxy_delivery_retries_total', 'Delivery attempts repeated after a failure'),
-      deadLettered: counter('kproxy_messages_dead_lettered_total', 'Records written to the dead-letter store', [
-        'subscription',
-        'reason',
-      ]),
-      duration: new Histogram({
-        name: 'kproxy_delivery_duration_seconds',
-        help: 'Duration of one HTTP delivery attempt',
-        labelNames: ['subscription', 'outcome'],
-        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    const all = () => this.perSubscription.values();
+    // Totals are kept by SubscriptionMetrics; each scrape copies them in, so the hot path never
+    // touches prom-client (whose per-call label hashing showed in the profile).
+    const counter = (name: string, help: string, field: keyof SubscriptionCounters) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['subscription'],
         registers: [this.registry],
-      }),
-    };
+        collect() {
+          this.reset();
+          for (const m of all()) if (m.counters[field] > 0) this.inc({ subscription: m.subscription }, m.counters[field]);
+        },
+      });
+    counter('kproxy_messages_consumed_total', 'Records read from Kafka', 'consumed');
+    counter('kproxy_messages_filtered_total', 'Records skipped by the filter rules', 'filtered');
+    counter('kproxy_messages_delivered_total', 'Records the endpoint accepted', 'delivered');
+    counter('kproxy_delivery_retries_total', 'Delivery attempts repeated after a failure', 'retried');
+    new Counter({
+      name: 'kproxy_messages_dead_lettered_total',
+      help: 'Records written to the dead-letter store',
+      labelNames: ['subscription', 'reason'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const m of all()) for (const [reason, n] of m.deadLetteredByReason) this.inc({ subscription: m.subscription, reason }, n);
+      },
+    });
+    this.registry.registerMetric(
+      new DurationHistogram('kproxy_delivery_duration_seconds', 'Duration of one HTTP delivery attempt', function* () {
+        for (const m of all()) {
+          if (m.success.count > 0) yield { labels: { subscription: m.subscription, outcome: 'success' }, buckets: m.success };
+          if (m.failure.count > 0) yield { labels: { subscription: m.subscription, outcome: 'failure' }, buckets: m.failure };
+        }
+      }) as never,
+    );
     const lagSource = () => this.lagSource();
     new Gauge({
       name: 'kproxy_consumer_lag',
@@ -58,7 +75,7 @@ export class MetricsService {
   forSubscription(id: number): SubscriptionMetrics {
     let m = this.perSubscription.get(id);
     if (!m) {
-      m = new SubscriptionMetrics(this.families, String(id));
+      m = new SubscriptionMetrics(String(id));
       this.perSubscription.set(id, m);
     }
     return m;

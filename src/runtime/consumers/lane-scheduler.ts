@@ -28,6 +28,11 @@ export class LaneScheduler {
     return this.count;
   }
 
+  /** Records that could start now: loose ones plus one per ready lane (the rest wait on their lane). */
+  get runnable(): number {
+    return this.free.size + this.ready.size;
+  }
+
   push(msg: Message): void {
     this.count++;
     if (this.mode === 'unordered') {

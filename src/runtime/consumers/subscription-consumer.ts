@@ -133,6 +133,10 @@ export class SubscriptionConsumer {
     this.log('info', 'consumer started', { groupId: this.compiled.kafka.groupId });
     this.commitTimer = setInterval(() => void this.commit(), this.deps.settings.commitIntervalMs);
     while (this.state === 'running') {
+      // Pull only when too little is ready to run. Records left in librdkafka's queue cost no
+      // re-fetch, while a partition paused by a full window drops its prefetch and stalls.
+      if (this.scheduler.runnable >= this.pullBelow()) await this.idle();
+      if (this.state !== 'running') break;
       const batch = await this.fetch(kafka);
       for (let i = 0; i < batch.length; i++) this.enqueue(batch[i]);
       this.dispatchAll();
@@ -190,7 +194,9 @@ export class SubscriptionConsumer {
 
   private async fetch(kafka: RdKafkaConsumer): Promise<Message[]> {
     const batch = await new Promise<Message[]>((resolve) => {
-      kafka.consume(CONSUME_BATCH, (err, messages) => {
+      // Pull about what can start soon: a large pull lands in one partition's window and pauses it.
+      const want = Math.min(CONSUME_BATCH, Math.max(1, this.pullBelow() - this.scheduler.runnable));
+      kafka.consume(want, (err, messages) => {
         if (err) {
           if (err.message !== this.lastFetchError) {
             this.lastFetchError = err.message;
@@ -343,6 +349,11 @@ export class SubscriptionConsumer {
     this.maybeResume(st);
     if (this.inFlight === 0) this.wakeIdle();
     this.dispatchAll();
+    if (this.wake && this.scheduler.runnable < this.pullBelow()) this.wakeFetch();
+  }
+
+  private pullBelow(): number {
+    return 2 * this.compiled.policy.maxInFlight;
   }
 
   private maybeResume(st: PartitionState): void {

@@ -1,0 +1,35 @@
+import { MetricsService } from './metrics.service';
+
+describe('MetricsService', () => {
+  it('renders what subscriptions counted, with cumulative histogram buckets', async () => {
+    const svc = new MetricsService();
+    const m = svc.forSubscription(7);
+    m.consumed();
+    m.consumed();
+    m.delivered();
+    m.deadLettered('not_json');
+    m.attempt(0.002, true);
+    m.attempt(0.02, true);
+    m.attempt(45, false);
+    const text = await svc.render();
+    expect(text).toContain('kproxy_messages_consumed_total{subscription="7"} 2');
+    expect(text).toContain('kproxy_messages_delivered_total{subscription="7"} 1');
+    expect(text).toContain('kproxy_messages_dead_lettered_total{subscription="7",reason="not_json"} 1');
+    expect(text).toContain('kproxy_delivery_duration_seconds_bucket{subscription="7",outcome="success",le="0.001"} 0');
+    expect(text).toContain('kproxy_delivery_duration_seconds_bucket{subscription="7",outcome="success",le="0.0025"} 1');
+    expect(text).toContain('kproxy_delivery_duration_seconds_bucket{subscription="7",outcome="success",le="+Inf"} 2');
+    expect(text).toContain('kproxy_delivery_duration_seconds_count{subscription="7",outcome="success"} 2');
+    expect(text).toContain('kproxy_delivery_duration_seconds_bucket{subscription="7",outcome="failure",le="30"} 0');
+    expect(text).toContain('kproxy_delivery_duration_seconds_bucket{subscription="7",outcome="failure",le="+Inf"} 1');
+    expect(text).toContain('kproxy_delivery_duration_seconds_sum{subscription="7",outcome="failure"} 45');
+  });
+
+  it('keeps counting across scrapes without double counting', async () => {
+    const svc = new MetricsService();
+    const m = svc.forSubscription(1);
+    m.delivered();
+    await svc.render();
+    m.delivered();
+    expect(await svc.render()).toContain('kproxy_messages_delivered_total{subscription="1"} 2');
+  });
+});
