@@ -101,7 +101,7 @@ export class DeadLetterRedeliveryService {
 
   /** The running consumer's gate when this process runs the subscription, else one for this call. */
   private gateFor(sub: CompiledSubscription): { gate: RateGate; done: () => void } {
-    const shared = this.gates.existing(sub.id);
+    const shared = this.gates.existing(sub.id, sub.spec.endpoint.rateGroup);
     if (shared) return { gate: shared, done: () => undefined };
     const own = new RateGate(sub.policy.ratePerSec);
     return { gate: own, done: () => own.close() };

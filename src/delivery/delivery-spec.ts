@@ -1,6 +1,9 @@
 export const HTTP_METHODS = ['POST', 'PUT', 'PATCH'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
+/** Bounded so a batch's x-kafka-records header stays within common server header limits. */
+export const MAX_BATCH_SIZE = 500;
+
 export const ORDERING_MODES = ['partition', 'key', 'unordered'] as const;
 export type OrderingMode = (typeof ORDERING_MODES)[number];
 
@@ -13,6 +16,8 @@ export interface EndpointSpec {
   successStatus: number[];
   errcodePath: string | null;
   errcodeOk: Array<number | string>;
+  /** Subscriptions naming the same group share one rate gate (the lowest of their rates). */
+  rateGroup: string | null;
 }
 
 export interface DeliveryPolicySpec {
@@ -21,5 +26,10 @@ export interface DeliveryPolicySpec {
   maxBackoffMs: number;
   ratePerSec: number;
   ordering: OrderingMode;
+  /** Deliveries (single records or batches) in flight at once. */
   maxInFlight: number;
+  /** > 1: POST a JSON array of up to this many records. */
+  batchSize: number;
+  /** How long a partial batch waits for more records before it is sent. */
+  batchWaitMs: number;
 }

@@ -42,6 +42,26 @@ describe('RateGate', () => {
     expect(n).toBeLessThanOrEqual(78);
   });
 
+  it('counts a weighted acquire (a batch) as that many records', async () => {
+    const gate = new RateGate(200);
+    let records = 0;
+    let open = true;
+    const pump = async () => {
+      while (open) {
+        await gate.acquire(undefined, 25);
+        if (open) records += 25;
+      }
+    };
+    const workers = Array.from({ length: 4 }, pump);
+    await new Promise((r) => setTimeout(r, 2000));
+    open = false;
+    gate.close();
+    await Promise.allSettled(workers);
+    // 400 records in 2 s, give or take one batch per worker of start-up slack.
+    expect(records).toBeGreaterThanOrEqual(325);
+    expect(records).toBeLessThanOrEqual(500);
+  });
+
   it('lets waiting callers through when the limit is lifted live', async () => {
     const gate = new RateGate(1);
     await gate.acquire();

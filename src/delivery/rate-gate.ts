@@ -4,6 +4,7 @@ const UNLIMITED = Promise.resolve();
 const noop = () => undefined;
 
 interface Waiter {
+  readonly n: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -27,16 +28,16 @@ export class RateGate {
     this.setRate(ratePerSec);
   }
 
-  /** Resolves when a permit is granted; rejects when `signal` aborts or the gate closes. */
-  acquire(signal?: AbortSignal): Promise<void> {
+  /** Resolves when `n` permits (one per record) are granted; rejects when `signal` aborts or the gate closes. */
+  acquire(signal?: AbortSignal, n = 1): Promise<void> {
     if (!this.limiter) return UNLIMITED;
-    if (this.permits > 0 && this.waiters.length === 0) {
-      this.permits--;
+    if (this.permits >= n && this.waiters.length === 0) {
+      this.permits -= n;
       return UNLIMITED;
     }
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(new Error('aborted'));
-      const waiter: Waiter = { resolve, reject };
+      const waiter: Waiter = { n, resolve, reject };
       if (signal) {
         const onAbort = () => {
           const i = this.waiters.indexOf(waiter);
@@ -68,7 +69,7 @@ export class RateGate {
       if (this.waiters.length) this.refill();
     } else {
       // Lifted: whoever waits goes through at once.
-      this.release(Number.POSITIVE_INFINITY);
+      this.release(true);
     }
   }
 
@@ -94,17 +95,24 @@ export class RateGate {
         if (limiter !== this.limiter) return;
         this.refilling = false;
         this.permits += weight;
-        this.release(this.permits);
+        this.release();
         if (this.waiters.length) this.refill();
       },
       noop,
     );
   }
 
-  private release(count: number): void {
-    const n = Math.min(count, this.waiters.length);
-    if (Number.isFinite(count)) this.permits -= n;
-    for (const w of this.waiters.splice(0, n)) w.resolve();
+  /** Waiters go in arrival order, each once the permits cover its whole weight. */
+  private release(all = false): void {
+    let i = 0;
+    for (; i < this.waiters.length; i++) {
+      const w = this.waiters[i];
+      if (!all) {
+        if (this.permits < w.n) break;
+        this.permits -= w.n;
+      }
+    }
+    for (const w of this.waiters.splice(0, i)) w.resolve();
   }
 }
 

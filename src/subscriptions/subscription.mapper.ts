@@ -27,6 +27,7 @@ export class SubscriptionMapper {
         successStatus: row.endpoint.successStatus ?? [],
         errcodePath: row.endpoint.errcodePath,
         errcodeOk: row.endpoint.errcodeOk ?? [0],
+        rateGroup: row.endpoint.rateGroup,
       },
       delivery: {
         maxRetries: row.maxRetries,
@@ -35,6 +36,8 @@ export class SubscriptionMapper {
         ratePerSec: Number(row.ratePerSec),
         ordering: row.ordering,
         maxInFlight: row.maxInFlight,
+        batchSize: row.batchSize,
+        batchWaitMs: row.batchWaitMs,
       },
       hosts: row.hosts ?? [],
       status: row.status,
@@ -65,6 +68,7 @@ export class SubscriptionMapper {
     endpoint.successStatus = spec.endpoint.successStatus;
     endpoint.errcodePath = spec.endpoint.errcodePath;
     endpoint.errcodeOk = spec.endpoint.errcodeOk;
+    endpoint.rateGroup = spec.endpoint.rateGroup;
     row.endpoint = endpoint;
     row.maxRetries = spec.delivery.maxRetries;
     row.backoffMs = spec.delivery.backoffMs;
@@ -72,6 +76,8 @@ export class SubscriptionMapper {
     row.ratePerSec = spec.delivery.ratePerSec;
     row.ordering = spec.delivery.ordering;
     row.maxInFlight = spec.delivery.maxInFlight;
+    row.batchSize = spec.delivery.batchSize;
+    row.batchWaitMs = spec.delivery.batchWaitMs;
     row.hosts = spec.hosts;
     row.status = spec.status;
     return row;

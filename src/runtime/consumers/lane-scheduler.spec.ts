@@ -36,6 +36,35 @@ describe('LaneScheduler', () => {
     expect(drain(s)).toEqual([x2]);
   });
 
+  it('nextInLane extends a batch with the same lane, in order, and the lane waits for all of it', () => {
+    const s = new LaneScheduler('key');
+    const [x1, x2, y1, x3] = [rec(0, 'x'), rec(0, 'x'), rec(0, 'y'), rec(1, 'x')];
+    [x1, x2, y1, x3].forEach((m) => s.push(m));
+    expect(s.next()).toBe(x1);
+    expect(s.nextInLane(x1)).toBe(x2);
+    expect(s.nextInLane(x2)).toBe(x3);
+    expect(s.nextInLane(x3)).toBeUndefined();
+    expect(s.queued).toBe(1);
+    s.push(rec(2, 'x'));
+    s.settle(x1);
+    s.settle(x2);
+    expect(drain(s)).toEqual([y1]);
+    s.settle(x3);
+    expect(drain(s).map((m) => m.partition)).toEqual([2]);
+  });
+
+  it('nextInLane gives nothing in unordered mode or for a lane that is not out', () => {
+    const u = new LaneScheduler('unordered');
+    const a = rec(0);
+    u.push(a);
+    u.push(rec(0));
+    expect(u.nextInLane(a)).toBeUndefined();
+    const p = new LaneScheduler('partition');
+    const b = rec(5);
+    p.push(b);
+    expect(p.nextInLane(b)).toBeUndefined();
+  });
+
   it('key mode keeps keyless records in partition order', () => {
     const s = new LaneScheduler('key');
     const [n1, n2] = [rec(3), rec(3)];

@@ -67,6 +67,22 @@ export class LaneScheduler {
     return undefined;
   }
 
+  /**
+   * The next buffered record of the same lane as `msg`, which must be out (busy) already: it
+   * joins the same batch, so the lane's order holds inside the batch. Undefined in unordered
+   * mode or when the lane has nothing buffered.
+   */
+  nextInLane(msg: Message): Message | undefined {
+    if (this.mode === 'unordered') return undefined;
+    const lane = this.lanes.get(this.laneId(msg));
+    if (!lane || lane.busy === 0) return undefined;
+    const next = lane.queue.shift();
+    if (!next) return undefined;
+    lane.busy++;
+    this.count--;
+    return next;
+  }
+
   /** The record that `next` gave out has settled (done or given up): its lane may go on. */
   settle(msg: Message): void {
     if (this.mode === 'unordered') return;

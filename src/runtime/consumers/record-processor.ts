@@ -5,7 +5,9 @@ import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
 import { DeadLetterReason } from '../../dead-letters/dead-letter-reason.enum';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpSender } from '../../delivery/http-sender.service';
-import { kafkaRequestHeaders, type RecordCoordinates } from '../../delivery/kafka-headers';
+import { batchRequestHeaders } from '../../delivery/batch-headers';
+import type { DeliveryTarget } from '../../delivery/delivery-target';
+import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '../../delivery/kafka-headers';
 import type { RateGate } from '../../delivery/rate-gate';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
@@ -17,10 +19,10 @@ export interface RecordProcessorDeps {
   readonly deadLetters: DeadLettersService;
   readonly metrics: SubscriptionMetrics;
   readonly logger: JsonLogger;
-  readonly gate: RateGate;
+  /** The gate in force now: it changes when the subscription moves to another rate group. */
+  gate(): RateGate;
   readonly maxMessageBytes: number;
 }
-
 
 interface Failure {
   reason: DeadLetterReason;
@@ -32,9 +34,21 @@ interface Failure {
   firstAttemptAt: Date | null;
 }
 
+type Prepared =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'dead'; readonly failure: Failure }
+  | { readonly kind: 'deliver'; readonly body: Buffer | string };
+
+type Delivery = 'delivered' | 'abandoned' | Failure;
+
+const PREPARED_DONE: Prepared = { kind: 'done' };
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
 /**
- * Takes one record to done: filtered, delivered, or durably dead-lettered. Resolves
- * 'abandoned' only when the consumer is stopping, and then the record is not done.
+ * Takes records to done: filtered, delivered, or durably dead-lettered. Resolves 'abandoned'
+ * only when the consumer is stopping or the partition moved, and then the record is not done.
  */
 export class RecordProcessor {
   constructor(
@@ -44,36 +58,88 @@ export class RecordProcessor {
 
   /** signal: aborted when the record's partition is revoked or the consumer stops. */
   async process(msg: Message, signal: AbortSignal): Promise<ProcessResult> {
+    const prepared = this.prepare(msg);
+    if (prepared.kind === 'done') return 'done';
+    if (prepared.kind === 'dead') return this.deadLetter(msg, signal, prepared.failure);
+    const body = prepared.body;
+    const outcome = await this.deliver(body, 1, signal, (target) => kafkaRequestHeaders(target.headers, msg as RecordCoordinates));
+    if (outcome === 'delivered' || outcome === 'abandoned') return outcome === 'delivered' ? 'done' : 'abandoned';
+    outcome.transformed = bodyText(body);
+    return this.deadLetter(msg, signal, outcome);
+  }
+
+  /**
+   * One POST of a JSON array holding every record of `msgs` that passes the filter, in order;
+   * acknowledged together and retried whole. Records that cannot be sent, and every member of
+   * a batch that finally fails, are dead-lettered one by one. Results follow `msgs`.
+   */
+  async processBatch(msgs: readonly Message[], signal: AbortSignal): Promise<ProcessResult[]> {
+    const results: ProcessResult[] = new Array<ProcessResult>(msgs.length).fill('done');
+    const writes: Array<Promise<void>> = [];
+    const members: Message[] = [];
+    const indexes: number[] = [];
+    const bodies: Array<Buffer | string> = [];
+    for (let i = 0; i < msgs.length; i++) {
+      const prepared = this.prepare(msgs[i]);
+      if (prepared.kind === 'dead') writes.push(this.deadLetter(msgs[i], signal, prepared.failure).then((r) => void (results[i] = r)));
+      else if (prepared.kind === 'deliver') {
+        members.push(msgs[i]);
+        indexes.push(i);
+        bodies.push(prepared.body);
+      }
+    }
+    if (members.length > 0) {
+      const body = jsonArray(bodies);
+      const topic = this.config().kafka.topic;
+      const outcome = await this.deliver(body, members.length, signal, (target) => batchRequestHeaders(target.headers, topic, members as RecordCoordinates[]));
+      if (outcome === 'abandoned') for (const i of indexes) results[i] = 'abandoned';
+      else if (outcome !== 'delivered') {
+        for (let j = 0; j < members.length; j++) {
+          const failure: Failure = { ...outcome, error: `${outcome.error} (in a batch of ${members.length})`, transformed: bodyText(bodies[j]) };
+          writes.push(this.deadLetter(members[j], signal, failure).then((r) => void (results[indexes[j]] = r)));
+        }
+      }
+    }
+    await Promise.all(writes);
+    return results;
+  }
+
+  private prepare(msg: Message): Prepared {
     const { metrics, maxMessageBytes } = this.deps;
     metrics.consumed();
     const value = msg.value;
     if (value === null || value === undefined) {
-      return this.deadLetter(msg, signal, failure(DeadLetterReason.NoValue, 'record has no value (a tombstone); there is nothing to deliver'));
+      return { kind: 'dead', failure: failure(DeadLetterReason.NoValue, 'record has no value (a tombstone); there is nothing to deliver') };
     }
     if (value.length > maxMessageBytes) {
-      return this.deadLetter(
-        msg,
-        signal,
-        failure(DeadLetterReason.TooLarge, `value is ${value.length} bytes, over the ${maxMessageBytes}-byte limit (MAX_MESSAGE_BYTES)`),
-      );
+      return {
+        kind: 'dead',
+        failure: failure(DeadLetterReason.TooLarge, `value is ${value.length} bytes, over the ${maxMessageBytes}-byte limit (MAX_MESSAGE_BYTES)`),
+      };
     }
     const outcome = this.config().etl.apply(value);
     if (outcome.kind === 'filtered') {
       metrics.filtered();
-      return 'done';
+      return PREPARED_DONE;
     }
-    if (outcome.kind === 'reject') return this.deadLetter(msg, signal, failure(outcome.reason, outcome.error));
-    return this.deliver(msg, outcome.body, signal);
+    if (outcome.kind === 'reject') return { kind: 'dead', failure: failure(outcome.reason, outcome.error) };
+    return outcome;
   }
 
-  private async deliver(msg: Message, body: Buffer | string, signal: AbortSignal): Promise<ProcessResult> {
-    const { sender, metrics, gate } = this.deps;
+  /** Attempts with retries under the current config; `records` permits are taken per attempt. */
+  private async deliver(
+    body: Buffer | string,
+    records: number,
+    signal: AbortSignal,
+    headersFor: (target: DeliveryTarget) => HeaderList,
+  ): Promise<Delivery> {
+    const { sender, metrics } = this.deps;
     let cfg = this.config();
-    let headers = kafkaRequestHeaders(cfg.target.headers, msg as RecordCoordinates);
+    let headers = headersFor(cfg.target);
     const firstAttemptAt = new Date();
     for (let attempt = 1; ; attempt++) {
       try {
-        await gate.acquire(signal);
+        await this.deps.gate().acquire(signal, records);
       } catch {
         return 'abandoned';
       }
@@ -83,20 +149,20 @@ export class RecordProcessor {
       const verdict = cfg.target.judge(res);
       metrics.attempt((performance.now() - started) / 1000, verdict.ok);
       if (verdict.ok) {
-        metrics.delivered();
-        return 'done';
+        metrics.delivered(records);
+        return 'delivered';
       }
       if (signal.aborted) return 'abandoned';
       if (!verdict.retryable || !cfg.retry.canRetry(attempt)) {
-        return this.deadLetter(msg, signal, {
+        return {
           reason: verdict.retryable ? DeadLetterReason.RetriesExhausted : DeadLetterReason.Rejected,
           error: verdict.problem,
           attempts: attempt,
           status: res.status || null,
           body: verdict.excerpt,
-          transformed: typeof body === 'string' ? body : body.toString('utf8'),
+          transformed: null,
           firstAttemptAt,
-        });
+        };
       }
       metrics.retried();
       try {
@@ -106,7 +172,7 @@ export class RecordProcessor {
       }
       // Endpoint and retry changes made while this record waited apply to its next attempt.
       const next = this.config();
-      if (next.target !== cfg.target) headers = kafkaRequestHeaders(next.target.headers, msg as RecordCoordinates);
+      if (next.target !== cfg.target) headers = headersFor(next.target);
       cfg = next;
     }
   }
@@ -166,6 +232,22 @@ export class RecordProcessor {
     });
     return 'done';
   }
+}
+
+function bodyText(body: Buffer | string): string {
+  return typeof body === 'string' ? body : body.toString('utf8');
+}
+
+/** Each body is one JSON document already, so the array is their bytes joined. */
+function jsonArray(bodies: ReadonlyArray<Buffer | string>): Buffer {
+  const parts: Buffer[] = [OPEN];
+  for (let i = 0; i < bodies.length; i++) {
+    if (i > 0) parts.push(COMMA);
+    const b = bodies[i];
+    parts.push(typeof b === 'string' ? Buffer.from(b) : b);
+  }
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
 }
 
 function failure(reason: DeadLetterReason, error: string): Failure {

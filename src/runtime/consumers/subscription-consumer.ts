@@ -4,8 +4,10 @@ import type { JsonLogger } from '../../common/logging/json.logger';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpSender } from '../../delivery/http-sender.service';
 import type { RateGate } from '../../delivery/rate-gate';
+import type { RateGateRegistry } from '../../delivery/rate-gate.registry';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
+import { CommitBatcher } from './commit-batcher';
 import { LaneScheduler } from './lane-scheduler';
 import { PartitionState } from './partition-state';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
@@ -23,7 +25,7 @@ export interface ConsumerSettings {
 
 export interface ConsumerDeps {
   readonly sender: HttpSender;
-  readonly gate: RateGate;
+  readonly gates: RateGateRegistry;
   readonly deadLetters: DeadLettersService;
   readonly metrics: SubscriptionMetrics;
   readonly logger: JsonLogger;
@@ -46,10 +48,15 @@ const DISCONNECT_TIMEOUT_MS = 10_000;
 // Rebalance callbacks only run inside consume(), so an idle consumer still polls this often.
 const IDLE_POLL_MS = 250;
 
+interface BatchItem {
+  readonly st: PartitionState;
+  readonly msg: Message;
+}
+
 /**
- * One Kafka consumer for one subscription: fetches, dispatches records to the processor,
- * tracks acknowledgements per partition and commits the done prefix. Partition order: one
- * record in flight per partition, at most maxInFlight across partitions.
+ * One Kafka consumer for one subscription: fetches, dispatches records (or batches of them) to
+ * the processor under the ordering mode, tracks acknowledgements per partition and commits the
+ * done prefix. At most maxInFlight deliveries run at once.
  */
 export class SubscriptionConsumer {
   private state: ConsumerState = 'starting';
@@ -57,16 +64,21 @@ export class SubscriptionConsumer {
   private readonly partitions = new Map<number, PartitionState>();
   private readonly abort = new AbortController();
   private readonly processor: RecordProcessor;
+  /** Records taken from the scheduler and not settled (sending, waiting in the open batch). */
   private inFlight = 0;
-  private rotation = 0;
-  private commitTimer: NodeJS.Timeout | null = null;
-  private committing: Promise<void> | null = null;
+  /** Deliveries running: single records or batches; bounded by maxInFlight. */
+  private active = 0;
+  /** A partial batch waiting up to batchWaitMs for more records; its lanes are held. */
+  private open: BatchItem[] | null = null;
+  private openSince = 0;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private gate: RateGate;
+  private readonly commits: CommitBatcher;
   private pollLoop: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
   private lastFetchError = '';
   private readonly scheduler: LaneScheduler;
-  private doneSinceCommit = 0;
   private wake: (() => void) | null = null;
 
   constructor(
@@ -74,8 +86,17 @@ export class SubscriptionConsumer {
     private readonly deps: ConsumerDeps,
   ) {
     this.scheduler = new LaneScheduler(compiled.policy.ordering);
+    this.commits = new CommitBatcher(() => this.flushCommit(), COMMIT_BATCH, deps.settings.commitIntervalMs);
+    this.gate = deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
     this.processor = new RecordProcessor(
-      { ...deps, maxMessageBytes: deps.settings.maxMessageBytes },
+      {
+        sender: deps.sender,
+        deadLetters: deps.deadLetters,
+        metrics: deps.metrics,
+        logger: deps.logger,
+        gate: () => this.gate,
+        maxMessageBytes: deps.settings.maxMessageBytes,
+      },
       () => this.compiled,
     );
   }
@@ -110,7 +131,7 @@ export class SubscriptionConsumer {
   update(compiled: CompiledSubscription): void {
     if (compiled.rebuildKey !== this.compiled.rebuildKey) throw new Error('Kafka or ordering settings changed: the consumer must be rebuilt');
     this.compiled = compiled;
-    this.deps.gate.setRate(compiled.policy.ratePerSec);
+    this.gate = this.deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
     this.dispatchAll();
   }
 
@@ -131,7 +152,7 @@ export class SubscriptionConsumer {
     if (!kafka || this.state !== 'starting') return;
     this.state = 'running';
     this.log('info', 'consumer started', { groupId: this.compiled.kafka.groupId });
-    this.commitTimer = setInterval(() => void this.commit(), this.deps.settings.commitIntervalMs);
+    this.commits.start();
     while (this.state === 'running') {
       // Pull only when too little is ready to run. Records left in librdkafka's queue cost no
       // re-fetch, while a partition paused by a full window drops its prefetch and stalls.
@@ -296,8 +317,14 @@ export class SubscriptionConsumer {
 
   private dispatchAll(): void {
     if (this.state !== 'running') return;
-    const max = this.compiled.policy.maxInFlight;
-    while (this.inFlight < max) {
+    const { maxInFlight, batchSize } = this.compiled.policy;
+    if (batchSize > 1 || this.open) {
+      while (this.active < maxInFlight && this.dispatchBatch(batchSize)) {
+        // one batch per turn
+      }
+      return;
+    }
+    while (this.active < maxInFlight) {
       const msg = this.scheduler.next();
       if (!msg) return;
       const st = this.partitions.get(msg.partition);
@@ -305,14 +332,11 @@ export class SubscriptionConsumer {
         this.scheduler.settle(msg);
         continue;
       }
-      this.run1(st, msg);
+      st.inFlight++;
+      this.inFlight++;
+      this.active++;
+      this.attempt(st, msg);
     }
-  }
-
-  private run1(st: PartitionState, msg: Message): void {
-    st.inFlight++;
-    this.inFlight++;
-    this.attempt(st, msg);
   }
 
   private attempt(st: PartitionState, msg: Message): void {
@@ -339,21 +363,126 @@ export class SubscriptionConsumer {
   }
 
   private finish(st: PartitionState, msg: Message, done: boolean): void {
+    this.active--;
+    this.release(st, msg, done);
+    this.afterRelease();
+  }
+
+  /**
+   * Fills the open batch from the scheduler: the same lane first (its order holds inside the
+   * batch), then, except in partition mode, other lanes. Sends it when full, when batchWaitMs
+   * has passed, or at once when batchWaitMs is 0. False when nothing was sent.
+   */
+  private dispatchBatch(size: number): boolean {
+    const batch = this.open ?? [];
+    const sameLaneOnly = this.compiled.policy.ordering === 'partition';
+    while (batch.length < size) {
+      const last = batch.length > 0 ? batch[batch.length - 1].msg : undefined;
+      let msg = last ? this.scheduler.nextInLane(last) : undefined;
+      if (!msg && (!sameLaneOnly || !last)) msg = this.scheduler.next();
+      if (!msg) break;
+      const st = this.partitions.get(msg.partition);
+      if (!st || st.revoked) {
+        this.scheduler.settle(msg);
+        continue;
+      }
+      st.inFlight++;
+      this.inFlight++;
+      batch.push({ st, msg });
+    }
+    if (batch.length === 0) return false;
+    const wait = this.compiled.policy.batchWaitMs;
+    if (batch.length < size && wait > 0) {
+      if (!this.open) {
+        this.open = batch;
+        this.openSince = performance.now();
+        this.lingerTimer = setTimeout(() => {
+          this.lingerTimer = null;
+          this.dispatchAll();
+        }, wait);
+      }
+      if (performance.now() - this.openSince < wait) return false;
+    }
+    this.closeOpen();
+    this.active++;
+    this.attemptBatch(batch);
+    return true;
+  }
+
+  private closeOpen(): void {
+    this.open = null;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+  }
+
+  private attemptBatch(items: BatchItem[]): void {
+    const live: BatchItem[] = [];
+    for (const it of items) {
+      if (it.st.revoked) this.release(it.st, it.msg, false);
+      else live.push(it);
+    }
+    if (live.length === 0) {
+      this.active--;
+      this.afterRelease();
+      return;
+    }
+    this.processor.processBatch(live.map((it) => it.msg), batchSignal(live)).then(
+      (results) => {
+        const again: BatchItem[] = [];
+        for (let i = 0; i < live.length; i++) {
+          const it = live[i];
+          if (results[i] === 'abandoned' && this.state === 'running' && !it.st.revoked) again.push(it);
+          else this.release(it.st, it.msg, results[i] === 'done');
+        }
+        // Members whose partition moved were dropped; the rest go again as one batch.
+        if (again.length) this.laterBatch(again, 'abandoned while running');
+        else {
+          this.active--;
+          this.afterRelease();
+        }
+      },
+      (err: unknown) => this.laterBatch(live, (err as Error).message),
+    );
+  }
+
+  private laterBatch(items: BatchItem[], why: string): void {
+    this.log('error', 'unexpected error while processing a batch; its records will be tried again', {
+      partition: items[0].msg.partition,
+      offset: items[0].msg.offset,
+      records: items.length,
+      err: why,
+    });
+    setTimeout(() => {
+      if (this.state === 'running') this.attemptBatch(items);
+      else {
+        for (const it of items) this.release(it.st, it.msg, false);
+        this.active--;
+        this.afterRelease();
+      }
+    }, 1000).unref();
+  }
+
+  /** A record leaves flight: its lane may go on, and when done it counts toward the commit. */
+  private release(st: PartitionState, msg: Message, done: boolean): void {
     st.inFlight--;
     this.inFlight--;
     this.scheduler.settle(msg);
     if (done && !st.revoked) {
       st.tracker.markDone(msg.offset);
-      if (++this.doneSinceCommit >= COMMIT_BATCH) void this.commit();
+      this.commits.noteDone();
     }
     this.maybeResume(st);
+  }
+
+  private afterRelease(): void {
     if (this.inFlight === 0) this.wakeIdle();
     this.dispatchAll();
     if (this.wake && this.scheduler.runnable < this.pullBelow()) this.wakeFetch();
   }
 
   private pullBelow(): number {
-    return 2 * this.compiled.policy.maxInFlight;
+    const { maxInFlight, batchSize } = this.compiled.policy;
+    return 2 * maxInFlight * batchSize;
   }
 
   private maybeResume(st: PartitionState): void {
@@ -375,13 +504,11 @@ export class SubscriptionConsumer {
     return out;
   }
 
-  private commit(): Promise<void> {
-    if (this.committing) return this.committing;
+  private flushCommit(): Promise<void> {
     const kafka = this.kafka;
     const offsets = this.doneOffsets();
-    this.doneSinceCommit = 0;
     if (!kafka || offsets.length === 0) return Promise.resolve();
-    this.committing = new Promise<void>((resolve) => {
+    return new Promise<void>((resolve) => {
       const done = (err: { message: string; code?: number } | null) => {
         if (err) this.log('warn', 'offset commit failed; will retry', { err: err.message, code: err.code });
         else {
@@ -397,10 +524,7 @@ export class SubscriptionConsumer {
       } catch (err) {
         done(err as Error);
       }
-    }).finally(() => {
-      this.committing = null;
     });
-    return this.committing;
   }
 
   private wakeIdle(): void {
@@ -426,6 +550,10 @@ export class SubscriptionConsumer {
     this.wakeFetch();
     if (!wasRunning) this.abort.abort();
     await this.pollLoop;
+    // Never sent: its records are not done and are delivered again after a restart.
+    const open = this.open;
+    this.closeOpen();
+    if (open) for (const it of open) this.release(it.st, it.msg, false);
     this.scheduler.clear();
     const drained = await this.waitIdle(this.deps.settings.drainTimeoutMs);
     if (!drained) {
@@ -433,10 +561,9 @@ export class SubscriptionConsumer {
     }
     this.abort.abort();
     for (const st of this.partitions.values()) st.revoke();
-    if (this.commitTimer) clearInterval(this.commitTimer);
     await this.waitIdle(this.compiled.target.timeoutMs + 1000);
-    if (this.committing) await this.committing;
-    await this.commit();
+    await this.commits.stop();
+    await this.commits.commitNow();
     const kafka = this.kafka;
     this.kafka = null;
     if (kafka) {
@@ -455,4 +582,16 @@ export class SubscriptionConsumer {
   private log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>): void {
     this.deps.logger[level](msg, { subscription: this.compiled.id, topic: this.compiled.kafka.topic, ...fields });
   }
+}
+
+/** Aborts when any member's partition is revoked or the consumer stops. */
+function batchSignal(items: readonly BatchItem[]): AbortSignal {
+  const first = items[0].st.signal;
+  let distinct: AbortSignal[] | null = null;
+  for (const it of items) {
+    if (it.st.signal === first) continue;
+    distinct ??= [first];
+    if (!distinct.includes(it.st.signal)) distinct.push(it.st.signal);
+  }
+  return distinct ? AbortSignal.any(distinct) : first;
 }

@@ -133,7 +133,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
   private launch(compiled: CompiledSubscription): void {
     const consumer = new SubscriptionConsumer(compiled, {
       sender: this.sender,
-      gate: this.gates.gate(compiled.id, compiled.policy.ratePerSec),
+      gates: this.gates,
       deadLetters: this.deadLetters,
       metrics: this.metrics.forSubscription(compiled.id),
       logger: this.logger,

@@ -28,8 +28,9 @@ describe('subscription spec schema', () => {
         successStatus: [],
         errcodePath: null,
         errcodeOk: [0],
+        rateGroup: null,
       },
-      delivery: { maxRetries: 3, backoffMs: 200, maxBackoffMs: 30000, ratePerSec: 0, ordering: 'partition', maxInFlight: 1 },
+      delivery: { maxRetries: 3, backoffMs: 200, maxBackoffMs: 30000, ratePerSec: 0, ordering: 'partition', maxInFlight: 1, batchSize: 1, batchWaitMs: 50 },
       hosts: [],
       status: 'stopped',
     });

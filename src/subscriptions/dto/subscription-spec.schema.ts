@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requiredFieldError } from '../../common/validation/format-zod-issues';
-import { HTTP_METHODS, ORDERING_MODES } from '../../delivery/delivery-spec';
+import { HTTP_METHODS, MAX_BATCH_SIZE, ORDERING_MODES } from '../../delivery/delivery-spec';
 import { FILTER_OPS } from '../../etl/etl-spec';
 import { FilterRule } from '../../etl/filter-rule';
 import { JsonPath } from '../../etl/json-path';
@@ -111,6 +111,11 @@ const endpointSchema = z.strictObject({
   timeoutMs: int(1, 300_000).default(5000),
   successStatus: z.array(int(100, 599), { error: 'must be an array of HTTP status codes' }).max(100).default([]),
   errcodePath: jsonPath.nullish().transform((v) => v ?? null),
+  rateGroup: z
+    .string({ error: 'must be a string' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 characters of letters, digits, ".", "_" or "-", starting with a letter or digit')
+    .nullish()
+    .transform((v) => v ?? null),
   errcodeOk: z
     .array(z.union([z.number(), z.string()], { error: 'errcodes must be numbers or strings' }), { error: 'must be an array' })
     .min(1, 'must list at least one code')
@@ -126,6 +131,8 @@ const deliverySchema = z
     ratePerSec: z.number({ error: 'must be a number' }).min(0, 'must be 0 (unlimited) or more').max(1_000_000).default(0),
     ordering: z.enum(ORDERING_MODES, { error: `must be one of ${ORDERING_MODES.join(', ')}` }).default('partition'),
     maxInFlight: int(1, 10_000).default(1),
+    batchSize: int(1, MAX_BATCH_SIZE).default(1),
+    batchWaitMs: int(0, 60_000).default(50),
   })
   .superRefine((d, ctx) => {
     if (d.maxBackoffMs < d.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: 'must be at least backoffMs' });

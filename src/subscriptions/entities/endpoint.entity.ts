@@ -26,6 +26,9 @@ export class EndpointEntity {
   @Column({ name: 'errcode_ok', type: 'json', nullable: true })
   errcodeOk: unknown;
 
+  @Column({ name: 'rate_group', type: 'varchar', length: 128, nullable: true })
+  rateGroup: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

@@ -49,6 +49,12 @@ export class SubscriptionEntity {
   @Column({ name: 'max_in_flight', type: 'int', default: 1 })
   maxInFlight: number;
 
+  @Column({ name: 'batch_size', type: 'int', default: 1 })
+  batchSize: number;
+
+  @Column({ name: 'batch_wait_ms', type: 'int', default: 50 })
+  batchWaitMs: number;
+
   /** JSON array of instance ids; null or [] = any instance. */
   @Column({ type: 'json', nullable: true })
   hosts: unknown;
