@@ -18,7 +18,7 @@ const N_SLOW = Number(env.BENCH_SLOW_RECORDS ?? 10_000);
 const N_NAIVE_SLOW = Number(env.BENCH_NAIVE_SLOW_RECORDS ?? 800);
 const N_REPLAY = Number(env.BENCH_REPLAY_RECORDS ?? 1_000_000);
 const REPLAY_RATE = Number(env.BENCH_REPLAY_RATE ?? 5_000);
-// BENCH_ONLY=modes,slow,replay,many runs a subset (ceilings and naive baselines always run).
+// BENCH_ONLY=modes,slow,batch,replay,many runs a subset (ceilings and naive baselines always run).
 const ONLY = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null;
 const wants = (section: string) => !ONLY || ONLY.has(section);
 // BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the proxy processes.
@@ -196,7 +196,7 @@ class Proxy {
   static async start(extraEnv: Record<string, string> = {}): Promise<Proxy> {
     const port = await freePort();
     const child = spawn(process.execPath, [...PROXY_NODE_ARGS, join(ROOT, 'dist', 'src', 'main.js')], {
-      env: { ...env, ADMIN_TOKEN: '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', CONFIG_REFRESH_INTERVAL_MS: '1000', INSTANCE_ID: `bench-${port}`, ...extraEnv },
+      env: { ...env, ADMIN_TOKEN: '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', INSTANCE_ID: `bench-${port}`, ...extraEnv },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const proxy = new Proxy(child, `http://127.0.0.1:${port}`);
@@ -295,9 +295,11 @@ async function main(): Promise<void> {
       partitionSlow: `part-slow-${stamp}`,
       keySlow: `key-slow-${stamp}`,
       unorderedSlow: `unord-slow-${stamp}`,
+      batch: `batch-${stamp}`,
+      batchSlow: `batch-slow-${stamp}`,
     };
-    for (const t of [topics.ceiling, topics.naive, topics.partition, topics.key, topics.unordered]) await produce(kafka, t, 4, N_FAST);
-    for (const t of [topics.partitionSlow, topics.keySlow, topics.unorderedSlow]) await produce(kafka, t, 4, N_SLOW);
+    for (const t of [topics.ceiling, topics.naive, topics.partition, topics.key, topics.unordered, topics.batch]) await produce(kafka, t, 4, N_FAST);
+    for (const t of [topics.partitionSlow, topics.keySlow, topics.unorderedSlow, topics.batchSlow]) await produce(kafka, t, 4, N_SLOW);
     await produce(kafka, topics.naiveSlow, 4, N_NAIVE_SLOW);
 
     say('ceilings');
@@ -322,6 +324,12 @@ async function main(): Promise<void> {
         say(`kproxy ${mode}, sink 20 ms`);
         const topic = mode === 'partition' ? topics.partitionSlow : mode === 'key' ? topics.keySlow : topics.unorderedSlow;
         rows.push({ ...(await viaProxy(proxy, kafka, slow, topic, N_SLOW, `kproxy ${mode}, sink 20 ms`, { ordering: mode, maxInFlight: 512 })), note: 'slow' });
+      }
+      if (wants('batch')) {
+        say('kproxy batches of 50');
+        const batch = { batchSize: 50, batchWaitMs: 20, maxInFlight: 16 };
+        rows.push({ ...(await viaProxy(proxy, kafka, fast, topics.batch, N_FAST, 'kproxy unordered, batches of 50, sink 0 ms', { ordering: 'unordered', ...batch })), note: 'fast' });
+        rows.push({ ...(await viaProxy(proxy, kafka, slow, topics.batchSlow, N_SLOW, 'kproxy key, batches of 50, sink 20 ms', { ordering: 'key', ...batch })), note: 'slow' });
       }
     } finally {
       await proxy.stop();

@@ -44,6 +44,7 @@ const envSchema = z.object({
   DEAD_LETTER_DIR: z.string().trim().min(1).optional(),
   MAX_MESSAGE_BYTES: intFromEnv(1, 100 * 1024 * 1024, 1024 * 1024),
   KAFKA_SESSION_TIMEOUT_MS: intFromEnv(1000, 300_000, 10_000),
+  KAFKA_PREFETCH_KBYTES: intFromEnv(1024, 2_097_151, 8192),
   KAFKA_DEBUG: z
     .string()
     .regex(/^[a-z,]+$/, 'must be a comma-separated list of librdkafka debug contexts, e.g. consumer,cgrp,fetch')
@@ -77,6 +78,8 @@ export class AppConfig {
   readonly maxMessageBytes: number;
   readonly partitionBufferSize: number;
   readonly kafkaSessionTimeoutMs: number;
+  /** librdkafka's prefetch per consumer (queued.max.messages.kbytes); bounds memory per subscription. */
+  readonly kafkaPrefetchKbytes: number;
   readonly kafkaDebug: string | undefined;
   readonly logLevel: LogLevel;
   readonly database: DatabaseSettings;
@@ -96,6 +99,7 @@ export class AppConfig {
     this.maxMessageBytes = values.MAX_MESSAGE_BYTES;
     this.partitionBufferSize = values.PARTITION_BUFFER_SIZE;
     this.kafkaSessionTimeoutMs = values.KAFKA_SESSION_TIMEOUT_MS;
+    this.kafkaPrefetchKbytes = values.KAFKA_PREFETCH_KBYTES;
     this.kafkaDebug = values.KAFKA_DEBUG;
     this.logLevel = values.LOG_LEVEL;
     this.database = { url: values.DATABASE_URL, poolSize: values.DB_POOL_SIZE };

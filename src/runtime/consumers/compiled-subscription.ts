@@ -27,9 +27,15 @@ export class CompiledSubscription {
   readonly retry: RetryPolicy;
   readonly policy: DeliveryPolicySpec;
 
+  /** Equal for equal specs: a refresh that finds the same key keeps this compiled version. */
+  static specKey(spec: SubscriptionSpec): string {
+    return JSON.stringify(spec);
+  }
+
   constructor(
     readonly id: number,
     readonly spec: SubscriptionSpec,
+    readonly specKey: string = CompiledSubscription.specKey(spec),
   ) {
     this.kafka = {
       brokers: spec.kafka.brokers,

@@ -20,6 +20,7 @@ export interface ConsumerSettings {
   readonly partitionBufferSize: number;
   readonly maxMessageBytes: number;
   readonly sessionTimeoutMs: number;
+  readonly prefetchKbytes: number;
   readonly kafkaDebug?: string;
 }
 
@@ -45,8 +46,10 @@ const CONSUME_BATCH = 500;
 /** Commit once this many records are done, besides every COMMIT_INTERVAL_MS. */
 const COMMIT_BATCH = 1000;
 const DISCONNECT_TIMEOUT_MS = 10_000;
-// Rebalance callbacks only run inside consume(), so an idle consumer still polls this often.
-const IDLE_POLL_MS = 250;
+// Rebalance callbacks only run inside consume(). Rebalance events also land on the consumer
+// queue and wake the loop through queue_non_empty_cb; this poll is the fallback, at the
+// interval the client's own KafkaJS layer uses.
+const IDLE_POLL_MS = 1000;
 
 interface BatchItem {
   readonly st: PartitionState;
@@ -178,6 +181,11 @@ export class SubscriptionConsumer {
           'session.timeout.ms': settings.sessionTimeoutMs,
           'heartbeat.interval.ms': Math.max(100, Math.floor(settings.sessionTimeoutMs / 3)),
           'topic.metadata.refresh.interval.ms': 10_000,
+          // librdkafka's defaults prefetch up to 64 MB and 100k records per partition for each
+          // consumer; a process runs many consumers, so each gets a small, fixed share.
+          'queued.max.messages.kbytes': settings.prefetchKbytes,
+          'queued.min.messages': 10_000,
+          'fetch.max.bytes': Math.max(1_048_576, Math.floor((settings.prefetchKbytes * 1024) / 4)),
           'socket.keepalive.enable': true,
           'log_level': settings.kafkaDebug ? 7 : 3,
           ...(settings.kafkaDebug ? { debug: settings.kafkaDebug, event_cb: true } : {}),

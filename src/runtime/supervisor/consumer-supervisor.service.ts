@@ -41,6 +41,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       partitionBufferSize: config.partitionBufferSize,
       maxMessageBytes: config.maxMessageBytes,
       sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+      prefetchKbytes: config.kafkaPrefetchKbytes,
       kafkaDebug: config.kafkaDebug,
     };
   }
@@ -102,7 +103,10 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       }
       this.reported.delete(s.id);
       if (s.spec.status !== 'running' || !this.allowedHere(s.spec.hosts)) continue;
-      desired.set(s.id, new CompiledSubscription(s.id, s.spec));
+      // Compiling (JSONPaths, URL, rules) is skipped when the stored spec did not change.
+      const running = this.consumers.get(s.id)?.config;
+      const specKey = CompiledSubscription.specKey(s.spec);
+      desired.set(s.id, running && running.specKey === specKey ? running : new CompiledSubscription(s.id, s.spec, specKey));
     }
     const stops: Promise<void>[] = [];
     for (const [id, consumer] of this.consumers) {
