@@ -4,7 +4,7 @@
  */
 import { KafkaConsumer, KafkaJS, type Message } from '@confluentinc/kafka-javascript';
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -197,7 +197,8 @@ class Proxy {
     const port = await freePort();
     const child = spawn(process.execPath, [...PROXY_NODE_ARGS, join(ROOT, 'dist', 'src', 'main.js')], {
       env: { ...env, ADMIN_TOKEN: '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', INSTANCE_ID: `bench-${port}`, ...extraEnv },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      // BENCH_PROXY_LOG=<file> keeps the proxies' JSON logs.
+      stdio: ['ignore', env.BENCH_PROXY_LOG ? openSync(env.BENCH_PROXY_LOG, 'a') : 'ignore', 'inherit'],
     });
     const proxy = new Proxy(child, `http://127.0.0.1:${port}`);
     for (let i = 0; i < 300; i++) {

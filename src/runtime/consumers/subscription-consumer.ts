@@ -45,6 +45,7 @@ export interface ConsumerSnapshot {
 const CONSUME_BATCH = 500;
 /** Commit once this many records are done, besides every COMMIT_INTERVAL_MS. */
 const COMMIT_BATCH = 1000;
+const MAX_WINDOW = 100_000;
 const DISCONNECT_TIMEOUT_MS = 10_000;
 // Rebalance callbacks only run inside consume(). Rebalance events also land on the consumer
 // queue and wake the loop through queue_non_empty_cb; this poll is the fallback, at the
@@ -313,7 +314,7 @@ export class SubscriptionConsumer {
     this.scheduler.push(msg);
     // The window counts done records behind a stuck head too, so a head that never finishes
     // pauses its partition instead of letting the buffer grow.
-    if (this.kafka && st.shouldPause(this.deps.settings.partitionBufferSize)) {
+    if (this.kafka && st.shouldPause(this.windowBound())) {
       try {
         this.kafka.pause([{ topic: msg.topic, partition: msg.partition }]);
       } catch (err) {
@@ -488,13 +489,23 @@ export class SubscriptionConsumer {
     if (this.wake && this.scheduler.runnable < this.pullBelow()) this.wakeFetch();
   }
 
+  /**
+   * A partition's window before it is paused. Pausing drops librdkafka's prefetch and costs a
+   * re-fetch, so the bound is never below what the configured concurrency keeps in flight; it
+   * only has to stop a stuck head. Done records in the window cost an offset each, not a message.
+   */
+  private windowBound(): number {
+    const { maxInFlight, batchSize } = this.compiled.policy;
+    return Math.max(this.deps.settings.partitionBufferSize, Math.min(2 * maxInFlight * batchSize, MAX_WINDOW));
+  }
+
   private pullBelow(): number {
     const { maxInFlight, batchSize } = this.compiled.policy;
     return 2 * maxInFlight * batchSize;
   }
 
   private maybeResume(st: PartitionState): void {
-    if (!this.kafka || !st.shouldResume(this.deps.settings.partitionBufferSize)) return;
+    if (!this.kafka || !st.shouldResume(this.windowBound())) return;
     try {
       this.kafka.resume([{ topic: this.compiled.kafka.topic, partition: st.partition }]);
     } catch (err) {
