@@ -16,7 +16,8 @@ export class MetricsService {
   private lagSource: () => PartitionLag[] = () => [];
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'kproxy_' });
+    // The event-loop lag probe's default 10 ms timer woke an idle process 100 times a second.
+    collectDefaultMetrics({ register: this.registry, prefix: 'kproxy_', eventLoopMonitoringPrecision: 100 });
     const all = () => this.perSubscription.values();
     // Totals are kept by SubscriptionMetrics; each scrape copies them in, so the hot path never
     // touches prom-client (whose per-call label hashing showed in the profile).

@@ -47,10 +47,10 @@ const CONSUME_BATCH = 500;
 const COMMIT_BATCH = 1000;
 const MAX_WINDOW = 100_000;
 const DISCONNECT_TIMEOUT_MS = 10_000;
-// Rebalance callbacks only run inside consume(). Rebalance events also land on the consumer
-// queue and wake the loop through queue_non_empty_cb; this poll is the fallback, at the
-// interval the client's own KafkaJS layer uses.
-const IDLE_POLL_MS = 1000;
+// Rebalance callbacks only run inside consume(). Rebalance events land on the consumer queue
+// and wake the loop through queue_non_empty_cb; this poll is only the fallback. Each poll wakes
+// the event loop a few times, which with 100 idle subscriptions was most of their CPU.
+const IDLE_POLL_MS = 5000;
 
 interface BatchItem {
   readonly st: PartitionState;
@@ -90,7 +90,7 @@ export class SubscriptionConsumer {
     private readonly deps: ConsumerDeps,
   ) {
     this.scheduler = new LaneScheduler(compiled.policy.ordering);
-    this.commits = new CommitBatcher(() => this.flushCommit(), COMMIT_BATCH, deps.settings.commitIntervalMs);
+    this.commits = new CommitBatcher(() => this.flushCommit(), () => this.doneOffsets().length > 0, COMMIT_BATCH, deps.settings.commitIntervalMs);
     this.gate = deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
     this.processor = new RecordProcessor(
       {
@@ -156,7 +156,6 @@ export class SubscriptionConsumer {
     if (!kafka || this.state !== 'starting') return;
     this.state = 'running';
     this.log('info', 'consumer started', { groupId: this.compiled.kafka.groupId });
-    this.commits.start();
     while (this.state === 'running') {
       // Pull only when too little is ready to run. Records left in librdkafka's queue cost no
       // re-fetch, while a partition paused by a full window drops its prefetch and stalls.
