@@ -112,6 +112,52 @@ describe('batch delivery and shared rate groups', () => {
     }
   });
 
+  it('sends a partial batch once batchWaitMs has passed, not at the next poll', async () => {
+    const topic = unique('batch-partial');
+    await t.kafka.createTopic(topic, 1);
+    await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
+      name: unique('batch-partial'),
+      brokers: t.kafka.bootstrap,
+      topic,
+      url: `${t.sink.url}/batch-partial`,
+      delivery: { ordering: 'partition', maxInFlight: 2, batchSize: 100, batchWaitMs: 15 },
+    }));
+    for (let round = 1; round <= 3; round++) {
+      await t.client.produceJson(topic, [{ round, i: 1 }, { round, i: 2 }]);
+      // Well under the consumer's 5 s fallback poll: a lost linger timer would miss it.
+      const got = await waitFor(() => t.sink.requests.filter((q) => q.path === '/batch-partial').length >= round, `partial batch ${round}`, { timeoutMs: 2500 });
+      expect(got).toBe(true);
+    }
+    const bodies = t.sink.requests.filter((q) => q.path === '/batch-partial').map((q) => JSON.parse(q.body));
+    expect(bodies.flat()).toHaveLength(6);
+  });
+
+  it('switching batching off live sends the waiting partial batch, then single records', async () => {
+    const topic = unique('batch-off');
+    await t.kafka.createTopic(topic, 1);
+    await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+    const sub = (await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
+      name: unique('batch-off'),
+      brokers: t.kafka.bootstrap,
+      topic,
+      url: `${t.sink.url}/batch-off`,
+      delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 10, batchWaitMs: 60_000 },
+    }))).body;
+    await waitFor(async () => {
+      const metrics = (await t.proxy.api('GET', '/metrics')).body as string;
+      return metrics.includes(`kproxy_records_in_flight{subscription="${sub.id}"} 3`);
+    }, 'the three records to wait in a partial batch');
+    const patched = await t.proxy.api('PATCH', `/api/subscriptions/${sub.id}`, { delivery: { batchSize: 1 } });
+    expect(patched.status).toBe(200);
+    await waitFor(() => t.sink.requests.some((q) => q.path === '/batch-off'), 'the partial batch');
+    await t.client.produceJson(topic, [{ n: 4 }]);
+    const bodies = await waitFor(() => {
+      const r = t.sink.requests.filter((q) => q.path === '/batch-off').map((q) => q.body);
+      return r.length >= 2 && r;
+    }, 'the next single record');
+    expect(bodies).toEqual(['[{"n":1},{"n":2},{"n":3}]', '{"n":4}']);
+  });
+
   it('subscriptions naming one rate group share its limit', async () => {
     const topics = [unique('group-a'), unique('group-b')];
     const group = unique('billing');

@@ -3,6 +3,12 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { DurationHistogram } from './duration-histogram';
 import { SubscriptionCounters, SubscriptionMetrics } from './subscription-metrics';
 
+export interface SubscriptionInFlight {
+  subscription: number;
+  /** Records taken for delivery and not yet settled (sending, retrying, or in a partial batch). */
+  records: number;
+}
+
 export interface PartitionLag {
   subscription: number;
   partition: number;
@@ -14,6 +20,7 @@ export class MetricsService {
   readonly registry = new Registry();
   private readonly perSubscription = new Map<number, SubscriptionMetrics>();
   private lagSource: () => PartitionLag[] = () => [];
+  private inFlightSource: () => SubscriptionInFlight[] = () => [];
 
   constructor() {
     // The event-loop lag probe's default 10 ms timer woke an idle process 100 times a second.
@@ -54,6 +61,17 @@ export class MetricsService {
         }
       }) as never,
     );
+    const inFlightSource = () => this.inFlightSource();
+    new Gauge({
+      name: 'kproxy_records_in_flight',
+      help: 'Records taken for delivery and not yet settled (sending, retrying, or waiting in a partial batch)',
+      labelNames: ['subscription'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const f of inFlightSource()) this.set({ subscription: String(f.subscription) }, f.records);
+      },
+    });
     const lagSource = () => this.lagSource();
     new Gauge({
       name: 'kproxy_consumer_lag',
@@ -67,9 +85,10 @@ export class MetricsService {
     });
   }
 
-  /** Lag is read at scrape time from whoever runs the consumers (the supervisor). */
-  setLagSource(source: () => PartitionLag[]): void {
-    this.lagSource = source;
+  /** Lag and in-flight counts are read at scrape time from whoever runs the consumers (the supervisor). */
+  setRuntimeSources(lag: () => PartitionLag[], inFlight: () => SubscriptionInFlight[]): void {
+    this.lagSource = lag;
+    this.inFlightSource = inFlight;
   }
 
   /** One handle per subscription id, kept across consumer restarts so counters accumulate. */

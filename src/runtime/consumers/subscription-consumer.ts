@@ -84,6 +84,8 @@ export class SubscriptionConsumer {
   private lastFetchError = '';
   private readonly scheduler: LaneScheduler;
   private wake: (() => void) | null = null;
+  /** A wake-up that came while the loop was not waiting (e.g. mid-consume); the next wait skips. */
+  private wakePending = false;
 
   constructor(
     private compiled: CompiledSubscription,
@@ -107,6 +109,10 @@ export class SubscriptionConsumer {
 
   get config(): CompiledSubscription {
     return this.compiled;
+  }
+
+  get recordsInFlight(): number {
+    return this.inFlight;
   }
 
   snapshot(): ConsumerSnapshot {
@@ -225,6 +231,7 @@ export class SubscriptionConsumer {
     const batch = await new Promise<Message[]>((resolve) => {
       // Pull about what can start soon: a large pull lands in one partition's window and pauses it.
       const want = Math.min(CONSUME_BATCH, Math.max(1, this.pullBelow() - this.scheduler.runnable));
+      this.wakePending = false;
       kafka.consume(want, (err, messages) => {
         if (err) {
           if (err.message !== this.lastFetchError) {
@@ -243,6 +250,10 @@ export class SubscriptionConsumer {
   }
 
   private idle(): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.wakeFetch(), IDLE_POLL_MS);
       this.wake = () => {
@@ -255,7 +266,8 @@ export class SubscriptionConsumer {
   private wakeFetch(): void {
     const wake = this.wake;
     this.wake = null;
-    wake?.();
+    if (wake) wake();
+    else this.wakePending = true;
   }
 
   private onRebalance(consumer: RdKafkaConsumer, err: LibrdKafkaError, assignment: TopicPartition[]): void {
@@ -326,7 +338,12 @@ export class SubscriptionConsumer {
   private dispatchAll(): void {
     if (this.state !== 'running') return;
     const { maxInFlight, batchSize } = this.compiled.policy;
-    if (batchSize > 1 || this.open) {
+    if (this.open && batchSize <= 1) {
+      // Batching was switched off live: the partial batch still goes out as the array it is.
+      if (this.active >= maxInFlight) return;
+      this.dispatchBatch(this.open.length);
+    }
+    if (batchSize > 1) {
       while (this.active < maxInFlight && this.dispatchBatch(batchSize)) {
         // one batch per turn
       }
@@ -404,12 +421,17 @@ export class SubscriptionConsumer {
       if (!this.open) {
         this.open = batch;
         this.openSince = performance.now();
-        this.lingerTimer = setTimeout(() => {
+      }
+      const left = wait - (performance.now() - this.openSince);
+      if (left > 0) {
+        // Timers run on the event loop's cached millisecond clock and may fire a fraction early:
+        // whoever finds the batch not yet due makes sure a timer is still coming.
+        this.lingerTimer ??= setTimeout(() => {
           this.lingerTimer = null;
           this.dispatchAll();
-        }, wait);
+        }, Math.ceil(left));
+        return false;
       }
-      if (performance.now() - this.openSince < wait) return false;
     }
     this.closeOpen();
     this.active++;

@@ -54,8 +54,9 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
   async start(): Promise<void> {
     if (this.started) return;
     this.changes.listen(() => this.reconcile());
-    this.metrics.setLagSource(() =>
-      [...this.consumers.values()].flatMap((c) => c.lag().map((l) => ({ subscription: c.config.id, ...l }))),
+    this.metrics.setRuntimeSources(
+      () => [...this.consumers.values()].flatMap((c) => c.lag().map((l) => ({ subscription: c.config.id, ...l }))),
+      () => [...this.consumers.values()].map((c) => ({ subscription: c.config.id, records: c.recordsInFlight })),
     );
     await this.reconcile();
     this.timer = setInterval(() => {
