@@ -1,7 +1,7 @@
 /*
  * The benchmark's business API, in its own process so it does not share an event loop with
  * what is measured. Answers after DELAY_MS; records receipt time minus the produce time that
- * each body carries ("ts"). GET /stats reports, POST /reset clears.
+ * each body carries ("ts"). GET /count is cheap, GET /stats reports, POST /reset clears.
  */
 import { createServer } from 'node:http';
 
@@ -35,6 +35,11 @@ function percentile(p: number): number {
 }
 
 const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/count') {
+    // Polled while waiting: sorting a million latencies on every poll would starve what is measured.
+    res.end(JSON.stringify({ count }));
+    return;
+  }
   if (req.method === 'GET' && req.url === '/stats') {
     res.end(JSON.stringify({ count, first, last, p50: percentile(50), p99: percentile(99) }));
     return;
