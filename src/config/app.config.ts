@@ -49,7 +49,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z,]+$/, 'must be a comma-separated list of librdkafka debug contexts, e.g. consumer,cgrp,fetch')
     .optional(),
-  PARTITION_BUFFER_SIZE: intFromEnv(1, 1_000_000, 5000),
+  PARTITION_BUFFER_SIZE: intFromEnv(1, 1_000_000, 500),
   DB_POOL_SIZE: intFromEnv(1, 200, 10),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional().transform((v) => v ?? 'info'),
 });

@@ -99,12 +99,10 @@ export class DeadLetterRedeliveryService {
     return recorded ? result.outcome : null;
   }
 
-  /** The running consumer's gate when this process runs the subscription, else one for this call. */
+  /** The gate the subscription's live traffic uses here (or its group's), held for this call. */
   private gateFor(sub: CompiledSubscription): { gate: RateGate; done: () => void } {
-    const shared = this.gates.existing(sub.id, sub.spec.endpoint.rateGroup);
-    if (shared) return { gate: shared, done: () => undefined };
-    const own = new RateGate(sub.policy.ratePerSec);
-    return { gate: own, done: () => own.close() };
+    const lent = this.gates.borrow(sub.id, sub.spec.endpoint.rateGroup, sub.policy.ratePerSec);
+    return { gate: lent.gate, done: () => lent.release() };
   }
 
   private async deliver(

@@ -9,8 +9,8 @@ describe('RateGateRegistry', () => {
     const a = registry.attach(1, null, 10);
     const b = registry.attach(2, null, 10);
     expect(a).not.toBe(b);
-    expect(registry.existing(1)).toBe(a);
     expect(registry.attach(1, null, 20)).toBe(a);
+    expect(rateOf(a)).toBe(20);
   });
 
   it('shares one gate within a group, held to the lowest positive rate', () => {
@@ -22,7 +22,6 @@ describe('RateGateRegistry', () => {
     expect(rateOf(a)).toBe(40);
     registry.remove(3);
     expect(rateOf(a)).toBe(100);
-    expect(registry.existing(99, 'billing-api')).toBe(a);
   });
 
   it('moves a subscription between gates when its group changes', () => {
@@ -33,13 +32,22 @@ describe('RateGateRegistry', () => {
     expect(rateOf(grouped)).toBe(50);
   });
 
-  it('closes a group gate when its last member leaves', async () => {
+  it('lends re-delivery the live gate, which keeps limiting after the consumer stops', async () => {
+    const live = registry.attach(1, 'g', 5);
+    const lent = registry.borrow(7, 'g', 5);
+    expect(lent.gate).toBe(live);
+    registry.remove(1);
+    expect(rateOf(lent.gate)).toBe(5);
+    lent.release();
+    await expect(lent.gate.acquire()).rejects.toThrow('closed');
+  });
+
+  it('closes a gate when its last holder leaves, rejecting whoever still waits', async () => {
     const gate = registry.attach(1, 'g', 1);
     await gate.acquire();
     const waiting = gate.acquire();
     registry.remove(1);
     await expect(waiting).rejects.toThrow('closed');
-    expect(registry.existing(1, 'g')).toBeUndefined();
   });
 });
 

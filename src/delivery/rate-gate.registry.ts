@@ -3,8 +3,14 @@ import { RateGate } from './rate-gate';
 
 interface Shared {
   readonly gate: RateGate;
-  /** Member subscription id -> its ratePerSec (0 = no limit of its own). */
-  readonly members: Map<number, number>;
+  /** Member -> its ratePerSec (0 = no limit of its own). Members are consumers and borrowers. */
+  readonly members: Map<string, number>;
+}
+
+export interface BorrowedGate {
+  readonly gate: RateGate;
+  /** Gives the gate back; it closes when nobody else holds it. */
+  release(): void;
 }
 
 /**
@@ -12,37 +18,29 @@ interface Shared {
  * dead-letter re-delivery so a replay of failures cannot overrun the live limit. Subscriptions
  * whose endpoint names the same rateGroup share one gate, held to the lowest positive rate among
  * them: the group protects one business API, so the strictest member's limit is the one to keep.
+ * A gate lives while anyone holds it, so a re-delivery keeps its limit when the consumer stops.
  */
 @Injectable()
 export class RateGateRegistry implements OnApplicationShutdown {
   private readonly shared = new Map<string, Shared>();
-  private readonly keyOf = new Map<number, string>();
-
-  /** The gate a running subscription uses here, or its group's gate when another member runs. */
-  existing(subscriptionId: number, rateGroup: string | null = null): RateGate | undefined {
-    const key = this.keyOf.get(subscriptionId) ?? (rateGroup ? groupKey(rateGroup) : undefined);
-    return key === undefined ? undefined : this.shared.get(key)?.gate;
-  }
+  private readonly keyOf = new Map<string, string>();
+  private borrowers = 0;
 
   /** For the consumer, which owns the rate: joins (or moves to) the right gate and applies the rate. */
   attach(subscriptionId: number, rateGroup: string | null, ratePerSec: number): RateGate {
-    const key = rateGroup ? groupKey(rateGroup) : `s:${subscriptionId}`;
-    const previous = this.keyOf.get(subscriptionId);
-    if (previous !== undefined && previous !== key) this.detach(subscriptionId);
-    let entry = this.shared.get(key);
-    if (!entry) {
-      entry = { gate: new RateGate(0), members: new Map() };
-      this.shared.set(key, entry);
-    }
-    entry.members.set(subscriptionId, ratePerSec);
-    this.keyOf.set(subscriptionId, key);
-    entry.gate.setRate(effectiveRate(entry.members));
-    return entry.gate;
+    return this.join(`consumer:${subscriptionId}`, gateKey(subscriptionId, rateGroup), ratePerSec);
   }
 
-  /** The subscription stopped here: it leaves its gate, which closes when no member is left. */
+  /** The subscription stopped here: it leaves its gate. */
   remove(subscriptionId: number): void {
-    this.detach(subscriptionId);
+    this.leave(`consumer:${subscriptionId}`);
+  }
+
+  /** For one re-delivery run: the gate the subscription's live traffic uses, held until released. */
+  borrow(subscriptionId: number, rateGroup: string | null, ratePerSec: number): BorrowedGate {
+    const member = `borrower:${++this.borrowers}`;
+    const gate = this.join(member, gateKey(subscriptionId, rateGroup), ratePerSec);
+    return { gate, release: () => this.leave(member) };
   }
 
   onApplicationShutdown(): void {
@@ -51,13 +49,27 @@ export class RateGateRegistry implements OnApplicationShutdown {
     this.keyOf.clear();
   }
 
-  private detach(subscriptionId: number): void {
-    const key = this.keyOf.get(subscriptionId);
+  private join(member: string, key: string, ratePerSec: number): RateGate {
+    const previous = this.keyOf.get(member);
+    if (previous !== undefined && previous !== key) this.leave(member);
+    let entry = this.shared.get(key);
+    if (!entry) {
+      entry = { gate: new RateGate(0), members: new Map() };
+      this.shared.set(key, entry);
+    }
+    entry.members.set(member, ratePerSec);
+    this.keyOf.set(member, key);
+    entry.gate.setRate(effectiveRate(entry.members));
+    return entry.gate;
+  }
+
+  private leave(member: string): void {
+    const key = this.keyOf.get(member);
     if (key === undefined) return;
-    this.keyOf.delete(subscriptionId);
+    this.keyOf.delete(member);
     const entry = this.shared.get(key);
     if (!entry) return;
-    entry.members.delete(subscriptionId);
+    entry.members.delete(member);
     if (entry.members.size === 0) {
       entry.gate.close();
       this.shared.delete(key);
@@ -67,11 +79,11 @@ export class RateGateRegistry implements OnApplicationShutdown {
   }
 }
 
-function groupKey(group: string): string {
-  return `g:${group}`;
+function gateKey(subscriptionId: number, rateGroup: string | null): string {
+  return rateGroup ? `group:${rateGroup}` : `subscription:${subscriptionId}`;
 }
 
-function effectiveRate(members: Map<number, number>): number {
+function effectiveRate(members: Map<string, number>): number {
   let rate = 0;
   for (const r of members.values()) if (r > 0 && (rate === 0 || r < rate)) rate = r;
   return rate;

@@ -62,6 +62,31 @@ describe('RateGate', () => {
     expect(records).toBeLessThanOrEqual(500);
   });
 
+  it('does not let permits gathered for a cancelled batch burst through', async () => {
+    const gate = new RateGate(10);
+    const abort = new AbortController();
+    const big = gate.acquire(abort.signal, 50);
+    await new Promise((r) => setTimeout(r, 1000));
+    abort.abort();
+    await expect(big).rejects.toThrow('aborted');
+    let passed = 0;
+    const started = Date.now();
+    const singles = Array.from({ length: 20 }, () => gate.acquire().then(() => passed++, () => undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    const within = passed;
+    gate.close();
+    await Promise.all(singles);
+    // ~10 permits had built up for the cancelled batch; at 10/s only ~3 may pass in 300 ms.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(within).toBeLessThanOrEqual(5);
+  });
+
+  it('rejects callers once closed instead of letting them through unlimited', async () => {
+    const gate = new RateGate(0);
+    gate.close();
+    await expect(gate.acquire()).rejects.toThrow('closed');
+  });
+
   it('lets waiting callers through when the limit is lifted live', async () => {
     const gate = new RateGate(1);
     await gate.acquire();

@@ -23,6 +23,7 @@ export class RateGate {
   private permits = 0;
   private refilling = false;
   private waiters: Waiter[] = [];
+  private closed = false;
 
   constructor(ratePerSec: number) {
     this.setRate(ratePerSec);
@@ -30,6 +31,7 @@ export class RateGate {
 
   /** Resolves when `n` permits (one per record) are granted; rejects when `signal` aborts or the gate closes. */
   acquire(signal?: AbortSignal, n = 1): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('rate gate closed'));
     if (!this.limiter) return UNLIMITED;
     if (this.permits >= n && this.waiters.length === 0) {
       this.permits -= n;
@@ -42,6 +44,9 @@ export class RateGate {
         const onAbort = () => {
           const i = this.waiters.indexOf(waiter);
           if (i >= 0) this.waiters.splice(i, 1);
+          // Permits gathered for a large cancelled waiter must not let the next callers burst.
+          if (this.waiters.length === 0) this.permits = Math.min(this.permits, this.chunk);
+          else this.release();
           reject(new Error('aborted'));
         };
         signal.addEventListener('abort', onAbort, { once: true });
@@ -73,8 +78,9 @@ export class RateGate {
     }
   }
 
-  /** Waiting callers are released with a rejection; used when the subscription goes away. */
+  /** Waiting and later callers are rejected; used when nobody holds the gate any more. */
   close(): void {
+    this.closed = true;
     const previous = this.limiter;
     this.limiter = null;
     this.rate = 0;

@@ -65,6 +65,15 @@ describe('LaneScheduler', () => {
     expect(p.nextInLane(b)).toBeUndefined();
   });
 
+  it('counts no runnable records for a dropped partition', () => {
+    const s = new LaneScheduler('key');
+    [rec(0, 'a'), rec(0, 'b'), rec(1, 'c')].forEach((m) => s.push(m));
+    expect(s.runnable).toBe(3);
+    s.dropPartition(0);
+    expect(s.runnable).toBe(1);
+    expect(drain(s).map((m) => m.key)).toEqual(['c']);
+  });
+
   it('key mode keeps keyless records in partition order', () => {
     const s = new LaneScheduler('key');
     const [n1, n2] = [rec(3), rec(3)];

@@ -105,6 +105,8 @@ export class LaneScheduler {
       if (lane.queue.size === 0 && lane.busy === 0) this.lanes.delete(lane.id);
     }
     this.count = remaining;
+    // Lanes just emptied or deleted must not count as runnable (that would throttle fetching).
+    this.ready.retain((lane) => this.lanes.get(lane.id) === lane && lane.queue.size > 0);
   }
 
   clear(): void {

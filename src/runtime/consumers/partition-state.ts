@@ -2,9 +2,18 @@ import { setMaxListeners } from 'node:events';
 import { OffsetTracker } from './offset-tracker';
 
 /** What one consumer holds for one assigned partition. Dropped (revoked) states are never committed. */
+export interface BufferBounds {
+  /** Uncommitted records (buffered, in flight, done behind the head): bounds the offset tracker. */
+  readonly window: number;
+  /** Records held in memory and not yet started: bounds the messages this partition keeps. */
+  readonly buffered: number;
+}
+
 export class PartitionState {
   readonly tracker = new OffsetTracker();
   inFlight = 0;
+  /** Records of this partition waiting in the scheduler. */
+  buffered = 0;
   paused = false;
   committed = -1;
   revoked = false;
@@ -26,18 +35,18 @@ export class PartitionState {
   }
 
   /**
-   * Backpressure: true when the window just reached `bound` and the partition must be paused.
-   * The window includes done records behind a stuck head, so memory stays bounded by `bound`.
+   * Backpressure: true when the window or the buffer just reached its bound and the partition
+   * must be paused. The window includes done records behind a stuck head, so memory stays bounded.
    */
-  shouldPause(bound: number): boolean {
-    if (this.paused || this.window < bound) return false;
+  shouldPause(bounds: BufferBounds): boolean {
+    if (this.paused || (this.window < bounds.window && this.buffered < bounds.buffered)) return false;
     this.paused = true;
     return true;
   }
 
-  /** True when a paused partition has drained to half the bound and must be resumed. */
-  shouldResume(bound: number): boolean {
-    if (!this.paused || this.revoked || this.window > bound >> 1) return false;
+  /** True when a paused partition has drained to half of both bounds and must be resumed. */
+  shouldResume(bounds: BufferBounds): boolean {
+    if (!this.paused || this.revoked || this.window > bounds.window / 2 || this.buffered > bounds.buffered / 2) return false;
     this.paused = false;
     return true;
   }

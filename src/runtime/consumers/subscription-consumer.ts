@@ -9,7 +9,7 @@ import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
 import { CommitBatcher } from './commit-batcher';
 import { LaneScheduler } from './lane-scheduler';
-import { PartitionState } from './partition-state';
+import { PartitionState, type BufferBounds } from './partition-state';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
 import { RecordProcessor } from './record-processor';
 
@@ -76,7 +76,9 @@ export class SubscriptionConsumer {
   private open: BatchItem[] | null = null;
   private openSince = 0;
   private lingerTimer: NodeJS.Timeout | null = null;
+  private lingerDue = 0;
   private gate: RateGate;
+  private bounds: BufferBounds;
   private readonly commits: CommitBatcher;
   private pollLoop: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
@@ -94,6 +96,7 @@ export class SubscriptionConsumer {
     this.scheduler = new LaneScheduler(compiled.policy.ordering);
     this.commits = new CommitBatcher(() => this.flushCommit(), () => this.doneOffsets().length > 0, COMMIT_BATCH, deps.settings.commitIntervalMs);
     this.gate = deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
+    this.bounds = SubscriptionConsumer.bounds(compiled.policy, deps.settings.partitionBufferSize);
     this.processor = new RecordProcessor(
       {
         sender: deps.sender,
@@ -142,6 +145,7 @@ export class SubscriptionConsumer {
     if (compiled.rebuildKey !== this.compiled.rebuildKey) throw new Error('Kafka or ordering settings changed: the consumer must be rebuilt');
     this.compiled = compiled;
     this.gate = this.deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
+    this.bounds = SubscriptionConsumer.bounds(compiled.policy, this.deps.settings.partitionBufferSize);
     this.dispatchAll();
   }
 
@@ -325,7 +329,8 @@ export class SubscriptionConsumer {
     this.scheduler.push(msg);
     // The window counts done records behind a stuck head too, so a head that never finishes
     // pauses its partition instead of letting the buffer grow.
-    if (this.kafka && st.shouldPause(this.windowBound())) {
+    st.buffered++;
+    if (this.kafka && st.shouldPause(this.bounds)) {
       try {
         this.kafka.pause([{ topic: msg.topic, partition: msg.partition }]);
       } catch (err) {
@@ -357,6 +362,7 @@ export class SubscriptionConsumer {
         this.scheduler.settle(msg);
         continue;
       }
+      st.buffered--;
       st.inFlight++;
       this.inFlight++;
       this.active++;
@@ -411,6 +417,7 @@ export class SubscriptionConsumer {
         this.scheduler.settle(msg);
         continue;
       }
+      st.buffered--;
       st.inFlight++;
       this.inFlight++;
       batch.push({ st, msg });
@@ -423,13 +430,20 @@ export class SubscriptionConsumer {
         this.openSince = performance.now();
       }
       const left = wait - (performance.now() - this.openSince);
-      if (left > 0) {
-        // Timers run on the event loop's cached millisecond clock and may fire a fraction early:
-        // whoever finds the batch not yet due makes sure a timer is still coming.
-        this.lingerTimer ??= setTimeout(() => {
-          this.lingerTimer = null;
-          this.dispatchAll();
-        }, Math.ceil(left));
+      // Waiting only makes sense when nothing else could go out meanwhile (in partition mode
+      // another partition's records may be ready while this one's batch is short).
+      if (left > 0 && this.scheduler.runnable === 0) {
+        // Timers run on the event loop's cached millisecond clock and may fire a fraction early,
+        // and batchWaitMs may have been lowered live: a timer due later than needed is replaced.
+        const due = performance.now() + left;
+        if (this.lingerTimer && this.lingerDue > due + 1) this.clearLinger();
+        if (!this.lingerTimer) {
+          this.lingerDue = due;
+          this.lingerTimer = setTimeout(() => {
+            this.lingerTimer = null;
+            this.dispatchAll();
+          }, Math.ceil(left));
+        }
         return false;
       }
     }
@@ -441,6 +455,10 @@ export class SubscriptionConsumer {
 
   private closeOpen(): void {
     this.open = null;
+    this.clearLinger();
+  }
+
+  private clearLinger(): void {
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.lingerTimer = null;
   }
@@ -456,8 +474,10 @@ export class SubscriptionConsumer {
       this.afterRelease();
       return;
     }
-    this.processor.processBatch(live.map((it) => it.msg), batchSignal(live)).then(
+    const cancel = batchCancel(live);
+    this.processor.processBatch(live.map((it) => it.msg), cancel.signal).then(
       (results) => {
+        cancel.dispose();
         const again: BatchItem[] = [];
         for (let i = 0; i < live.length; i++) {
           const it = live[i];
@@ -471,7 +491,10 @@ export class SubscriptionConsumer {
           this.afterRelease();
         }
       },
-      (err: unknown) => this.laterBatch(live, (err as Error).message),
+      (err: unknown) => {
+        cancel.dispose();
+        this.laterBatch(live, (err as Error).message);
+      },
     );
   }
 
@@ -511,13 +534,14 @@ export class SubscriptionConsumer {
   }
 
   /**
-   * A partition's window before it is paused. Pausing drops librdkafka's prefetch and costs a
-   * re-fetch, so the bound is never below what the configured concurrency keeps in flight; it
-   * only has to stop a stuck head. Done records in the window cost an offset each, not a message.
+   * When a partition is paused. Pausing drops librdkafka's prefetch and costs a re-fetch, so
+   * neither bound is below what the configured concurrency keeps in flight. Unstarted records
+   * cost a message each and are bounded by PARTITION_BUFFER_SIZE; done records behind a stuck
+   * head cost an offset each, so the window may be ten times larger.
    */
-  private windowBound(): number {
-    const { maxInFlight, batchSize } = this.compiled.policy;
-    return Math.max(this.deps.settings.partitionBufferSize, Math.min(2 * maxInFlight * batchSize, MAX_WINDOW));
+  private static bounds(policy: CompiledSubscription['policy'], buffer: number): BufferBounds {
+    const inFlight = 2 * policy.maxInFlight * policy.batchSize;
+    return { buffered: Math.max(buffer, inFlight), window: Math.min(MAX_WINDOW, Math.max(10 * buffer, inFlight)) };
   }
 
   private pullBelow(): number {
@@ -526,7 +550,7 @@ export class SubscriptionConsumer {
   }
 
   private maybeResume(st: PartitionState): void {
-    if (!this.kafka || !st.shouldResume(this.windowBound())) return;
+    if (!this.kafka || !st.shouldResume(this.bounds)) return;
     try {
       this.kafka.resume([{ topic: this.compiled.kafka.topic, partition: st.partition }]);
     } catch (err) {
@@ -624,14 +648,27 @@ export class SubscriptionConsumer {
   }
 }
 
-/** Aborts when any member's partition is revoked or the consumer stops. */
-function batchSignal(items: readonly BatchItem[]): AbortSignal {
-  const first = items[0].st.signal;
-  let distinct: AbortSignal[] | null = null;
-  for (const it of items) {
-    if (it.st.signal === first) continue;
-    distinct ??= [first];
-    if (!distinct.includes(it.st.signal)) distinct.push(it.st.signal);
-  }
-  return distinct ? AbortSignal.any(distinct) : first;
+/**
+ * A batch is given up only when every member's partition is revoked (or the consumer stops,
+ * which revokes all): one moved partition must not cancel a POST the endpoint may already have
+ * processed, since a re-sent batch has different members and another idempotency key. Members
+ * of a revoked partition are simply not marked done when the batch settles.
+ */
+function batchCancel(items: readonly BatchItem[]): { signal: AbortSignal; dispose(): void } {
+  const signals: AbortSignal[] = [];
+  for (const it of items) if (!signals.includes(it.st.signal)) signals.push(it.st.signal);
+  if (signals.length === 1) return { signal: signals[0], dispose: () => undefined };
+  const all = new AbortController();
+  let remaining = signals.filter((s) => !s.aborted).length;
+  const onAbort = () => {
+    if (--remaining === 0) all.abort();
+  };
+  if (remaining === 0) all.abort();
+  else for (const s of signals) if (!s.aborted) s.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: all.signal,
+    dispose: () => {
+      for (const s of signals) s.removeEventListener('abort', onAbort);
+    },
+  };
 }
