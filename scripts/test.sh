@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian/Ubuntu machine and runs the whole suite:
 # unit specs, then integration suites against a real MariaDB, the mock Kafka cluster and
-# local HTTP servers. TEST_DATABASE_URL may point at another MySQL/MariaDB.
+# local HTTP servers, then the fault-injection scenarios (npm run test:faults). TEST_DATABASE_URL may point at another MySQL/MariaDB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,10 +17,12 @@ status=0
 npx jest --config jest.config.js --selectProjects unit --json --outputFile=test-output/unit.json || status=1
 npx jest --config jest.config.js --selectProjects integration --runInBand --testTimeout=120000 \
   --json --outputFile=test-output/integration.json || status=1
+npx jest --config jest.config.js --selectProjects faults --runInBand --testTimeout=300000 \
+  --json --outputFile=test-output/faults.json || status=1
 
 node -e '
   let passed = 0, failed = 0;
-  for (const f of ["unit", "integration"]) {
+  for (const f of ["unit", "integration", "faults"]) {
     try { const r = require("./test-output/" + f + ".json"); passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites; }
     catch { failed += 1; console.log(f + ": no results"); }
   }
