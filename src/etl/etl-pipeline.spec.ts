@@ -55,6 +55,14 @@ describe('EtlPipeline', () => {
     expect(out).toMatchObject({ kind: 'reject', reason: DeadLetterReason.NotJson });
   });
 
+  it('rejects invalid UTF-8 instead of delivering replacement characters, even when passing bytes through', () => {
+    const bad = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    for (const pipeline of [EtlPipeline.compile(null), EtlPipeline.compile({ filter: [], fields: { name: '$.name' } })]) {
+      expect(pipeline.apply(bad)).toEqual({ kind: 'reject', reason: 'not_json', error: 'value is not valid UTF-8, so it cannot be JSON' });
+    }
+    expect(EtlPipeline.compile(null).apply(Buffer.from('{"name":"ünï ✓"}')).kind).toBe('deliver');
+  });
+
   it('rejects a record whose field path matches nothing, naming the field', () => {
     const out = EtlPipeline.compile({ fields: { zip: '$.user.address.zip' } }).apply(buf(order));
     expect(out).toMatchObject({ kind: 'reject', reason: DeadLetterReason.PathNotMatched });

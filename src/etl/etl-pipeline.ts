@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { DeadLetterReason } from '../dead-letters/dead-letter-reason.enum';
 import type { EtlSpec } from './etl-spec';
 import { FilterRule } from './filter-rule';
@@ -32,6 +33,8 @@ export class EtlPipeline {
   }
 
   apply(value: Buffer): EtlOutcome {
+    // Decoding would silently turn bad bytes into U+FFFD and deliver altered data.
+    if (!isUtf8(value)) return { kind: 'reject', reason: DeadLetterReason.NotJson, error: 'value is not valid UTF-8, so it cannot be JSON' };
     let doc: unknown;
     try {
       doc = JSON.parse(value.toString('utf8'));
