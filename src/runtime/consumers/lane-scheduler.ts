@@ -96,7 +96,11 @@ export class LaneScheduler {
 
   /** Forgets buffered records of a partition (revoked or stopping); in-flight ones settle later. */
   dropPartition(partition: number): void {
-    const keep = (m: Message) => m.partition !== partition;
+    this.retain((m) => m.partition !== partition);
+  }
+
+  /** Keeps only the buffered records that pass `keep`; lanes keep their order. */
+  retain(keep: (m: Message) => boolean): void {
     this.free.retain(keep);
     let remaining = this.free.size;
     for (const lane of this.lanes.values()) {

@@ -14,6 +14,8 @@ export class PartitionState {
   inFlight = 0;
   /** Records of this partition waiting in the scheduler. */
   buffered = 0;
+  /** Highest offset handed out for delivery; lower ones still buffered are holes a stop must fill. */
+  maxStarted = -1;
   paused = false;
   committed = -1;
   revoked = false;

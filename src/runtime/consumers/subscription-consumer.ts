@@ -77,6 +77,8 @@ export class SubscriptionConsumer {
   private openSince = 0;
   private lingerTimer: NodeJS.Timeout | null = null;
   private lingerDue = 0;
+  /** Stopping, but still finishing holes: records skipped while later ones of their partition ran. */
+  private draining = false;
   private gate: RateGate;
   private bounds: BufferBounds;
   private readonly commits: CommitBatcher;
@@ -341,7 +343,7 @@ export class SubscriptionConsumer {
   }
 
   private dispatchAll(): void {
-    if (this.state !== 'running') return;
+    if (this.state !== 'running' && !this.draining) return;
     const { maxInFlight, batchSize } = this.compiled.policy;
     if (this.open && batchSize <= 1) {
       // Batching was switched off live: the partial batch still goes out as the array it is.
@@ -363,6 +365,7 @@ export class SubscriptionConsumer {
         continue;
       }
       st.buffered--;
+      if (msg.offset > st.maxStarted) st.maxStarted = msg.offset;
       st.inFlight++;
       this.inFlight++;
       this.active++;
@@ -418,13 +421,14 @@ export class SubscriptionConsumer {
         continue;
       }
       st.buffered--;
+      if (msg.offset > st.maxStarted) st.maxStarted = msg.offset;
       st.inFlight++;
       this.inFlight++;
       batch.push({ st, msg });
     }
     if (batch.length === 0) return false;
     const wait = this.compiled.policy.batchWaitMs;
-    if (batch.length < size && wait > 0) {
+    if (batch.length < size && wait > 0 && !this.draining) {
       if (!this.open) {
         this.open = batch;
         this.openSince = performance.now();
@@ -528,8 +532,8 @@ export class SubscriptionConsumer {
   }
 
   private afterRelease(): void {
-    if (this.inFlight === 0) this.wakeIdle();
     this.dispatchAll();
+    if (this.inFlight === 0) this.wakeIdle();
     if (this.wake && this.scheduler.runnable < this.pullBelow()) this.wakeFetch();
   }
 
@@ -614,12 +618,22 @@ export class SubscriptionConsumer {
     this.wakeFetch();
     if (!wasRunning) this.abort.abort();
     await this.pollLoop;
-    // Never sent: its records are not done and are delivered again after a restart.
+    // Lanes may have started records past ones still buffered (key mode, a batch in partition
+    // mode). Leaving those holes would hold the commit back and make the next owner deliver the
+    // later ones twice, so the drain finishes them too; records past everything started wait.
+    this.scheduler.retain((m) => {
+      const st = this.partitions.get(m.partition);
+      return !!st && !st.revoked && m.offset < st.maxStarted;
+    });
+    this.draining = wasRunning;
+    this.dispatchAll();
+    const drained = await this.waitIdle(this.deps.settings.drainTimeoutMs);
+    this.draining = false;
+    // Never sent (a partial batch left by a drain timeout): not done, delivered again after a restart.
     const open = this.open;
     this.closeOpen();
     if (open) for (const it of open) this.release(it.st, it.msg, false);
     this.scheduler.clear();
-    const drained = await this.waitIdle(this.deps.settings.drainTimeoutMs);
     if (!drained) {
       this.log('warn', 'drain timeout: abandoning in-flight records, they will be delivered again', { inFlight: this.inFlight });
     }
