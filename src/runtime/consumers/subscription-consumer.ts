@@ -359,18 +359,25 @@ export class SubscriptionConsumer {
     while (this.active < maxInFlight) {
       const msg = this.scheduler.next();
       if (!msg) return;
-      const st = this.partitions.get(msg.partition);
-      if (!st || st.revoked) {
-        this.scheduler.settle(msg);
-        continue;
-      }
-      st.buffered--;
-      if (msg.offset > st.maxStarted) st.maxStarted = msg.offset;
-      st.inFlight++;
-      this.inFlight++;
+      const st = this.takeOut(msg);
+      if (!st) continue;
       this.active++;
       this.attempt(st, msg);
     }
+  }
+
+  /** A record the scheduler gave out goes into flight, unless its partition is gone (then it settles). */
+  private takeOut(msg: Message): PartitionState | undefined {
+    const st = this.partitions.get(msg.partition);
+    if (!st || st.revoked) {
+      this.scheduler.settle(msg);
+      return undefined;
+    }
+    st.buffered--;
+    if (msg.offset > st.maxStarted) st.maxStarted = msg.offset;
+    st.inFlight++;
+    this.inFlight++;
+    return st;
   }
 
   private attempt(st: PartitionState, msg: Message): void {
@@ -415,16 +422,8 @@ export class SubscriptionConsumer {
       let msg = last ? this.scheduler.nextInLane(last) : undefined;
       if (!msg && (!sameLaneOnly || !last)) msg = this.scheduler.next();
       if (!msg) break;
-      const st = this.partitions.get(msg.partition);
-      if (!st || st.revoked) {
-        this.scheduler.settle(msg);
-        continue;
-      }
-      st.buffered--;
-      if (msg.offset > st.maxStarted) st.maxStarted = msg.offset;
-      st.inFlight++;
-      this.inFlight++;
-      batch.push({ st, msg });
+      const st = this.takeOut(msg);
+      if (st) batch.push({ st, msg });
     }
     if (batch.length === 0) return false;
     const wait = this.compiled.policy.batchWaitMs;
