@@ -5,6 +5,15 @@ import { waitFor } from './support/wait-for';
 describe('batch delivery and shared rate groups', () => {
   const t = useTestWorld();
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  /** Creates a running subscription on `topic` delivering to the sink at `/<label>`. */
+  const subscribe = (label: string, topic: string, opts: { etl?: unknown; endpoint?: Record<string, unknown>; delivery: Record<string, unknown> }) =>
+    t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique(label), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/${label}`, ...opts }));
+  /** The requests at `/<label>` once their arrays hold at least `records` records in all. */
+  const batchesHolding = (label: string, records: number, what: string) =>
+    waitFor(() => {
+      const r = t.sink.requests.filter((q) => q.path === `/${label}`);
+      return r.reduce((n, q) => n + JSON.parse(q.body).length, 0) >= records && r;
+    }, what);
   const deadLetters = async (subscriptionId: number) => (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${subscriptionId}&limit=500`)).body as any[];
 
   it('key mode: POSTs JSON arrays of transformed records, every record once, each key in order', async () => {
@@ -12,20 +21,10 @@ describe('batch delivery and shared rate groups', () => {
     await t.kafka.createTopic(topic, 4);
     const keys = range(25).map((k) => `k${k}`);
     await t.client.produce(topic, range(600).map((seq) => ({ key: keys[seq % 25], value: JSON.stringify({ seq, key: keys[seq % 25], noise: 'x' }) })));
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('batch-key'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}/batch-key`,
-      etl: { fields: { seq: '$.seq', key: '$.key' } },
-      delivery: { ordering: 'key', maxInFlight: 8, batchSize: 50, batchWaitMs: 20 },
-    }));
+    const res = await subscribe('batch-key', topic, { etl: { fields: { seq: '$.seq', key: '$.key' } }, delivery: { ordering: 'key', maxInFlight: 8, batchSize: 50, batchWaitMs: 20 } });
     expect(res.status).toBe(201);
     expect(res.body.delivery).toMatchObject({ batchSize: 50, batchWaitMs: 20 });
-    const requests = await waitFor(() => {
-      const r = t.sink.requests.filter((q) => q.path === '/batch-key');
-      return r.reduce((n, q) => n + JSON.parse(q.body).length, 0) >= 600 && r;
-    }, 'all 600 records in batches');
+    const requests = await batchesHolding('batch-key', 600, 'all 600 records in batches');
     const seqsByKey = new Map<string, number[]>();
     let largest = 0;
     for (const req of requests) {
@@ -52,17 +51,8 @@ describe('batch delivery and shared rate groups', () => {
     const topic = unique('batch-part');
     await t.kafka.createTopic(topic, 3);
     await t.client.produce(topic, range(300).map((seq) => ({ value: JSON.stringify({ seq }), partition: seq % 3 })));
-    await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('batch-part'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}/batch-part`,
-      delivery: { ordering: 'partition', maxInFlight: 3, batchSize: 40, batchWaitMs: 10 },
-    }));
-    const requests = await waitFor(() => {
-      const r = t.sink.requests.filter((q) => q.path === '/batch-part');
-      return r.reduce((n, q) => n + JSON.parse(q.body).length, 0) >= 300 && r;
-    }, 'all 300 records');
+    await subscribe('batch-part', topic, { delivery: { ordering: 'partition', maxInFlight: 3, batchSize: 40, batchWaitMs: 10 } });
+    const requests = await batchesHolding('batch-part', 300, 'all 300 records');
     const byPartition = new Map<number, number[]>();
     for (const req of requests) {
       const runs = String(req.headers['x-kafka-records']).split(',');
@@ -83,13 +73,7 @@ describe('batch delivery and shared rate groups', () => {
     try {
       // The poison record comes after a pause so the first batch is already on its way.
       await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }, { n: 3 }]);
-      const sub = (await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-        name: unique('batch-fail'),
-        brokers: t.kafka.bootstrap,
-        topic,
-        url: `${t.sink.url}/batch-fail`,
-        delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 10, batchWaitMs: 200, maxRetries: 2, backoffMs: 5, maxBackoffMs: 20 },
-      }))).body;
+      const sub = (await subscribe('batch-fail', topic, { delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 10, batchWaitMs: 200, maxRetries: 2, backoffMs: 5, maxBackoffMs: 20 } })).body;
       await waitFor(() => t.sink.requests.some((q) => q.path === '/batch-fail'), 'the first batch');
       await t.client.produceJson(topic, [{ n: 4, tag: 'poison' }, { n: 5 }]);
       const rows = await waitFor(async () => {
@@ -115,13 +99,7 @@ describe('batch delivery and shared rate groups', () => {
   it('sends a partial batch once batchWaitMs has passed, not at the next poll', async () => {
     const topic = unique('batch-partial');
     await t.kafka.createTopic(topic, 1);
-    await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('batch-partial'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}/batch-partial`,
-      delivery: { ordering: 'partition', maxInFlight: 2, batchSize: 100, batchWaitMs: 15 },
-    }));
+    await subscribe('batch-partial', topic, { delivery: { ordering: 'partition', maxInFlight: 2, batchSize: 100, batchWaitMs: 15 } });
     for (let round = 1; round <= 3; round++) {
       await t.client.produceJson(topic, [{ round, i: 1 }, { round, i: 2 }]);
       // Well under the consumer's 5 s fallback poll: a lost linger timer would miss it.
@@ -136,13 +114,7 @@ describe('batch delivery and shared rate groups', () => {
     const topic = unique('batch-off');
     await t.kafka.createTopic(topic, 1);
     await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }, { n: 3 }]);
-    const sub = (await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('batch-off'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}/batch-off`,
-      delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 10, batchWaitMs: 60_000 },
-    }))).body;
+    const sub = (await subscribe('batch-off', topic, { delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 10, batchWaitMs: 60_000 } })).body;
     await waitFor(async () => {
       const metrics = (await t.proxy.api('GET', '/metrics')).body as string;
       return metrics.includes(`kproxy_records_in_flight{subscription="${sub.id}"} 3`);
@@ -166,14 +138,7 @@ describe('batch delivery and shared rate groups', () => {
       await t.client.produceJson(topic, range(400).map((n) => ({ n })));
     }
     for (const topic of topics) {
-      const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-        name: unique('grouped'),
-        brokers: t.kafka.bootstrap,
-        topic,
-        url: `${t.sink.url}/grouped`,
-        endpoint: { rateGroup: group },
-        delivery: { ordering: 'unordered', maxInFlight: 16, ratePerSec: 50 },
-      }));
+      const res = await subscribe('grouped', topic, { endpoint: { rateGroup: group }, delivery: { ordering: 'unordered', maxInFlight: 16, ratePerSec: 50 } });
       expect(res.body.endpoint.rateGroup).toBe(group);
     }
     const count = () => t.sink.requests.filter((q) => q.path === '/grouped').length;

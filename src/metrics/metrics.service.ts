@@ -61,28 +61,34 @@ export class MetricsService {
         }
       }) as never,
     );
-    const inFlightSource = () => this.inFlightSource();
-    new Gauge({
-      name: 'kproxy_records_in_flight',
-      help: 'Records taken for delivery and not yet settled (sending, retrying, or waiting in a partial batch)',
-      labelNames: ['subscription'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const f of inFlightSource()) this.set({ subscription: String(f.subscription) }, f.records);
+    // Gauges read at scrape time from whoever runs the consumers (the supervisor).
+    const gauge = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string>, v: number) => void) => void) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          fill((labels, v) => this.set(labels, v));
+        },
+      });
+    gauge(
+      'kproxy_records_in_flight',
+      'Records taken for delivery and not yet settled (sending, retrying, or waiting in a partial batch)',
+      ['subscription'],
+      (set) => {
+        for (const f of this.inFlightSource()) set({ subscription: String(f.subscription) }, f.records);
       },
-    });
-    const lagSource = () => this.lagSource();
-    new Gauge({
-      name: 'kproxy_consumer_lag',
-      help: 'Records in a partition after the next offset this instance will commit (high watermark - position)',
-      labelNames: ['subscription', 'partition'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const l of lagSource()) this.set({ subscription: String(l.subscription), partition: String(l.partition) }, l.lag);
+    );
+    gauge(
+      'kproxy_consumer_lag',
+      'Records in a partition after the next offset this instance will commit (high watermark - position)',
+      ['subscription', 'partition'],
+      (set) => {
+        for (const l of this.lagSource()) set({ subscription: String(l.subscription), partition: String(l.partition) }, l.lag);
       },
-    });
+    );
   }
 
   /** Lag and in-flight counts are read at scrape time from whoever runs the consumers (the supervisor). */

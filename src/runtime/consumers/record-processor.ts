@@ -63,7 +63,8 @@ export class RecordProcessor {
     if (prepared.kind === 'dead') return this.deadLetter(msg, signal, prepared.failure);
     const body = prepared.body;
     const outcome = await this.deliver(body, 1, signal, (target) => kafkaRequestHeaders(target.headers, msg as RecordCoordinates));
-    if (outcome === 'delivered' || outcome === 'abandoned') return outcome === 'delivered' ? 'done' : 'abandoned';
+    if (outcome === 'delivered') return 'done';
+    if (outcome === 'abandoned') return 'abandoned';
     outcome.transformed = bodyText(body);
     return this.deadLetter(msg, signal, outcome);
   }

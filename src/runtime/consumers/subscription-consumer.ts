@@ -543,13 +543,17 @@ export class SubscriptionConsumer {
    * head cost an offset each, so the window may be ten times larger.
    */
   private static bounds(policy: CompiledSubscription['policy'], buffer: number): BufferBounds {
-    const inFlight = 2 * policy.maxInFlight * policy.batchSize;
+    const inFlight = SubscriptionConsumer.readyTarget(policy);
     return { buffered: Math.max(buffer, inFlight), window: Math.min(MAX_WINDOW, Math.max(10 * buffer, inFlight)) };
   }
 
   private pullBelow(): number {
-    const { maxInFlight, batchSize } = this.compiled.policy;
-    return 2 * maxInFlight * batchSize;
+    return SubscriptionConsumer.readyTarget(this.compiled.policy);
+  }
+
+  /** Records worth having ready: two rounds of the deliveries the policy allows at once. */
+  private static readyTarget(policy: CompiledSubscription['policy']): number {
+    return 2 * policy.maxInFlight * policy.batchSize;
   }
 
   private maybeResume(st: PartitionState): void {
