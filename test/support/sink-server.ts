@@ -7,6 +7,8 @@ export interface ReceivedRequest {
   headers: IncomingMessage['headers'];
   body: string;
   at: number;
+  /** The status answered; absent while the answer is pending, 0 when the connection was reset. */
+  status?: number;
 }
 
 export interface SinkReply {
@@ -15,6 +17,8 @@ export interface SinkReply {
   headers?: Record<string, string>;
   /** Delay before answering, in ms. */
   delayMs?: number;
+  /** Reset the connection instead of answering. */
+  reset?: boolean;
 }
 
 export type Responder = (req: ReceivedRequest, attempt: number) => SinkReply | Promise<SinkReply>;
@@ -71,6 +75,12 @@ export class SinkServer {
     this.requests.push(received);
     const reply = await this.responder(received, attempt);
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (reply.reset) {
+      received.status = 0;
+      req.socket.resetAndDestroy();
+      return;
+    }
+    received.status = reply.status ?? 200;
     const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
     res.end(body);
