@@ -34,7 +34,7 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
       status: 'stopped',
       instances: [],
       partitions: [{ partition: 0, committedOffset: 5, highWatermark: 10, lag: 5 }],
-      counters: { consumed: 5, delivered: 5, filtered: 0, retried: 0, deadLettered: 0 },
+      counters: { consumed: 5, delivered: 5, filtered: 0, retried: 0, deadLettered: 0, commitFailures: 0 },
     });
     expect(received('stopstart')).toHaveLength(5);
 

@@ -43,6 +43,7 @@ export class MetricsService {
     counter('kproxy_messages_filtered_total', 'Records skipped by the filter rules', 'filtered');
     counter('kproxy_messages_delivered_total', 'Records the endpoint accepted', 'delivered');
     counter('kproxy_delivery_retries_total', 'Delivery attempts repeated after a failure', 'retried');
+    counter('kproxy_commit_failures_total', 'Offset commits that failed or went unanswered (each is retried)', 'commitFailures');
     new Counter({
       name: 'kproxy_messages_dead_lettered_total',
       help: 'Records written to the dead-letter store',

@@ -6,6 +6,8 @@ export interface SubscriptionCounters {
   filtered: number;
   retried: number;
   deadLettered: number;
+  /** Offset commits the broker refused or never answered (each is retried). */
+  commitFailures: number;
 }
 
 /**
@@ -13,7 +15,7 @@ export interface SubscriptionCounters {
  * families read them at scrape time (MetricsService), so no label lookup happens per record.
  */
 export class SubscriptionMetrics {
-  readonly counters: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0 };
+  readonly counters: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commitFailures: 0 };
   readonly deadLetteredByReason = new Map<string, number>();
   readonly success = new DurationBuckets();
   readonly failure = new DurationBuckets();
@@ -35,6 +37,9 @@ export class SubscriptionMetrics {
   deadLettered(reason: string): void {
     this.counters.deadLettered++;
     this.deadLetteredByReason.set(reason, (this.deadLetteredByReason.get(reason) ?? 0) + 1);
+  }
+  commitFailed(): void {
+    this.counters.commitFailures++;
   }
   attempt(seconds: number, ok: boolean): void {
     (ok ? this.success : this.failure).observe(seconds);

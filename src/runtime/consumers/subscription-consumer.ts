@@ -1,4 +1,4 @@
-import { CODES, KafkaConsumer, type ConsumerGlobalConfig, type LibrdKafkaError, type Message, type TopicPartition } from '@confluentinc/kafka-javascript';
+import { CODES, KafkaConsumer, type ConsumerGlobalConfig, type LibrdKafkaError, type Message, type TopicPartition, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonLogger } from '../../common/logging/json.logger';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
@@ -8,6 +8,7 @@ import type { RateGateRegistry } from '../../delivery/rate-gate.registry';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
 import { CommitBatcher } from './commit-batcher';
+import { CommitReceipts, type CommittedOffset } from './commit-receipts';
 import { LaneScheduler } from './lane-scheduler';
 import { PartitionState, type BufferBounds } from './partition-state';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
@@ -47,10 +48,20 @@ const CONSUME_BATCH = 500;
 const COMMIT_BATCH = 1000;
 const MAX_WINDOW = 100_000;
 const DISCONNECT_TIMEOUT_MS = 10_000;
+/** Commit answers saying the group is changing hands: work started now could not be committed. */
+const MEMBERSHIP_CHANGING = new Set<number>([
+  CODES.ERRORS.ERR_REBALANCE_IN_PROGRESS,
+  CODES.ERRORS.ERR_ILLEGAL_GENERATION,
+  CODES.ERRORS.ERR_UNKNOWN_MEMBER_ID,
+]);
+/** How long a commit may wait for the broker's answer before it is treated as failed and retried. */
+const COMMIT_ANSWER_TIMEOUT_MS = 30_000;
 // Rebalance callbacks only run inside consume(). Rebalance events land on the consumer queue
 // and wake the loop through queue_non_empty_cb; this poll is only the fallback. Each poll wakes
 // the event loop a few times, which with 100 idle subscriptions was most of their CPU.
 const IDLE_POLL_MS = 5000;
+const HOLD_POLL_MS = 50;
+const UNASSIGNED_POLL_MS = 250;
 
 interface BatchItem {
   readonly st: PartitionState;
@@ -86,6 +97,15 @@ export class SubscriptionConsumer {
   private stopping: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
   private lastFetchError = '';
+  private readonly receipts = new CommitReceipts();
+  /**
+   * Set while the broker refuses commits because the group is rebalancing: no new record starts
+   * until the partitions are handed out again, since whatever is done meanwhile cannot be
+   * committed and its next owner would deliver it again.
+   */
+  private holdTimer: NodeJS.Timeout | null = null;
+  /** Done offsets whose revoke commit the broker refused, for partitions handed straight back. */
+  private resumeAt: Map<number, number> | null = null;
   private readonly scheduler: LaneScheduler;
   private wake: (() => void) | null = null;
   /** A wake-up that came while the loop was not waiting (e.g. mid-consume); the next wait skips. */
@@ -202,6 +222,8 @@ export class SubscriptionConsumer {
           'log_level': settings.kafkaDebug ? 7 : 3,
           ...(settings.kafkaDebug ? { debug: settings.kafkaDebug, event_cb: true } : {}),
           rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(consumer, err, assignment),
+          // The broker's answer to each commit; commitCb only reports that it was queued.
+          offset_commit_cb: (err: LibrdKafkaError | undefined, offsets: CommittedOffset[]) => this.onCommitAnswer(err, offsets),
           // librdkafka signals when records arrive, so consume() never blocks a libuv pool thread
           // waiting for data (the approach of the library's own KafkaJS layer).
           queue_non_empty_cb: () => this.wakeFetch(),
@@ -261,12 +283,23 @@ export class SubscriptionConsumer {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.wakeFetch(), IDLE_POLL_MS);
+      const timer = setTimeout(() => this.wakeFetch(), this.pollAfterMs());
       this.wake = () => {
         clearTimeout(timer);
         resolve();
       };
     });
+  }
+
+  /**
+   * While holding, the rebalance that ends the hold is only served inside consume(), and records
+   * already queued mean no queue_non_empty_cb announces it. A member without partitions is
+   * waiting for an assignment it must take up promptly, or the group rebalances again (seen
+   * with a joining instance whose wake-up did not arrive).
+   */
+  private pollAfterMs(): number {
+    if (this.holdTimer) return HOLD_POLL_MS;
+    return this.partitions.size === 0 ? UNASSIGNED_POLL_MS : IDLE_POLL_MS;
   }
 
   private wakeFetch(): void {
@@ -278,11 +311,18 @@ export class SubscriptionConsumer {
 
   private onRebalance(consumer: RdKafkaConsumer, err: LibrdKafkaError, assignment: TopicPartition[]): void {
     const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
+    this.releaseHold();
     try {
       if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
         // A record of a previous ownership may still be settling: its lane keeps later records
         // of the same partition or key waiting, so order holds across the reassignment.
         for (const tp of assignment) this.partitions.set(tp.partition, new PartitionState(tp.partition));
+        // A partition handed straight back after a refused revoke commit starts after what this
+        // member delivered, not at the stale committed offset. Nobody else owned it in between,
+        // and should someone have, starting here only repeats records; it never skips one.
+        const resume = this.resumeAt;
+        this.resumeAt = null;
+        if (resume) for (const tp of assignment as TopicPartitionOffset[]) if (resume.has(tp.partition)) tp.offset = resume.get(tp.partition)!;
         if (cooperative) consumer.incrementalAssign(assignment);
         else consumer.assign(assignment);
         this.log('info', 'partitions assigned', { partitions: assignment.map((tp) => tp.partition) });
@@ -294,7 +334,11 @@ export class SubscriptionConsumer {
           try {
             consumer.commitSync(offsets);
           } catch (e) {
-            this.log('warn', 'commit on revoke failed', { err: (e as Error).message });
+            this.resumeAt = new Map(offsets.map((o) => [o.partition, o.offset]));
+            this.log('warn', 'commit on revoke failed; a partition handed back starts after what was delivered', {
+              err: (e as Error).message,
+              offsets: offsets.map((o) => `${o.partition}:${o.offset}`),
+            });
           }
         }
         const paused: TopicPartition[] = [];
@@ -344,6 +388,7 @@ export class SubscriptionConsumer {
 
   private dispatchAll(): void {
     if (this.state !== 'running' && !this.draining) return;
+    if (this.holdTimer && !this.draining) return;
     const { maxInFlight, batchSize } = this.compiled.policy;
     if (this.open && batchSize <= 1) {
       // Batching was switched off live: the partial batch still goes out as the array it is.
@@ -575,27 +620,65 @@ export class SubscriptionConsumer {
     return out;
   }
 
-  private flushCommit(): Promise<void> {
+  /**
+   * Commits what is done and, while running, waits for the broker's answer: only a success
+   * moves `committed`, so a failed commit is sent again. During a stop nobody polls for the
+   * answer; closing the client waits for the commit instead.
+   */
+  private async flushCommit(): Promise<void> {
     const kafka = this.kafka;
     const offsets = this.doneOffsets();
-    if (!kafka || offsets.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = (err: { message: string; code?: number } | null) => {
-        if (err) this.log('warn', 'offset commit failed; will retry', { err: err.message, code: err.code });
-        else {
-          for (const o of offsets) {
-            const st = this.partitions.get(o.partition);
-            if (st && o.offset > st.committed) st.committed = o.offset;
-          }
-        }
-        resolve();
-      };
+    if (!kafka || offsets.length === 0) return;
+    const confirm = this.state === 'running';
+    const answer = confirm ? this.receipts.expect(offsets, COMMIT_ANSWER_TIMEOUT_MS) : null;
+    const queued = await new Promise<{ message: string; code?: number } | null>((resolve) => {
       try {
-        kafka.commitCb(offsets, done);
+        kafka.commitCb(offsets, (err) => resolve(err));
       } catch (err) {
-        done(err as Error);
+        resolve(err as Error);
       }
     });
+    if (queued) {
+      if (!answer || !this.receipts.settle(queued, offsets)) this.commitFailed(queued.message, queued.code, offsets);
+    }
+    if (!answer) return;
+    const outcome = await answer;
+    if (outcome.ok) {
+      this.markCommitted(offsets);
+      this.releaseHold();
+    } else if (this.state === 'running') this.commitFailed(outcome.error, outcome.code, offsets);
+  }
+
+  /** An answer nobody waits for (a stop's final commit, or one that came after its timeout) still counts. */
+  private onCommitAnswer(err: { message: string; code?: number } | undefined, offsets: CommittedOffset[]): void {
+    if (this.receipts.settle(err, offsets)) return;
+    if (err) this.commitFailed(err.message, err.code, offsets);
+    else this.markCommitted(offsets);
+  }
+
+  private markCommitted(offsets: readonly CommittedOffset[]): void {
+    for (const o of offsets) {
+      const st = this.partitions.get(o.partition);
+      if (st && o.offset > st.committed) st.committed = o.offset;
+    }
+  }
+
+  private commitFailed(err: string, code: number | undefined, offsets: readonly CommittedOffset[]): void {
+    this.deps.metrics.commitFailed();
+    this.log('warn', 'offset commit failed; will retry', { err, code, offsets: offsets.map((o) => `${o.partition}:${o.offset}`) });
+    if (code !== undefined && MEMBERSHIP_CHANGING.has(code) && this.state === 'running' && !this.holdTimer) {
+      this.log('info', 'group is rebalancing: holding new deliveries until partitions are assigned again', {});
+      // A rebalance that never reaches this member must not hold it forever.
+      this.holdTimer = setTimeout(() => this.releaseHold(), this.deps.settings.sessionTimeoutMs);
+    }
+  }
+
+  private releaseHold(): void {
+    if (!this.holdTimer) return;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    // Called from inside consume() too (rebalance callback): dispatch after it returns.
+    setImmediate(() => this.dispatchAll());
   }
 
   private wakeIdle(): void {
@@ -621,6 +704,10 @@ export class SubscriptionConsumer {
     this.wakeFetch();
     if (!wasRunning) this.abort.abort();
     await this.pollLoop;
+    // No consume() serves commit answers from here on: the final commit is confirmed by close().
+    this.receipts.abandon('the consumer is stopping');
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
     // Lanes may have started records past ones still buffered (key mode, a batch in partition
     // mode). Leaving those holes would hold the commit back and make the next owner deliver the
     // later ones twice, so the drain finishes them too; records past everything started wait.
