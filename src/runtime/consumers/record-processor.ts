@@ -200,7 +200,8 @@ export class RecordProcessor {
       firstAttemptAt: f.firstAttemptAt,
       lastAttemptAt: f.attempts > 0 ? new Date() : null,
     };
-    for (let wait = 500; ; wait = Math.min(wait * 2, 30_000)) {
+    // Capped low: once the database is back, held partitions should move again within seconds.
+    for (let wait = 500; ; wait = Math.min(wait * 2, 5_000)) {
       try {
         await deadLetters.record(row);
         break;

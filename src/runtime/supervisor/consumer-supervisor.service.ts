@@ -23,6 +23,8 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
   private queue: Promise<void> = Promise.resolve();
   private started = false;
   private shuttingDown = false;
+  private refreshFailures = 0;
+  private refreshFailingSince = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -88,8 +90,16 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     try {
       stored = await this.subscriptions.loadAll();
     } catch (err) {
-      this.logger.error('cannot read subscriptions; keeping the consumers as they are', { err: (err as Error).message });
+      // Once per outage: a refresh runs every interval and would repeat the same line.
+      if (this.refreshFailures++ === 0) {
+        this.refreshFailingSince = Date.now();
+        this.logger.error('cannot read subscriptions; keeping the consumers as they are and retrying', { err: (err as Error).message });
+      }
       throw err;
+    }
+    if (this.refreshFailures > 0) {
+      this.logger.info('subscriptions readable again', { failedRefreshes: this.refreshFailures, downForMs: Date.now() - this.refreshFailingSince });
+      this.refreshFailures = 0;
     }
     const desired = new Map<number, CompiledSubscription>();
     const keep = new Set<number>();
