@@ -71,3 +71,24 @@ describe('OffsetTracker re-fetch', () => {
     expect(() => t.track(1)).toThrow(/out of order/);
   });
 });
+
+describe('OffsetTracker resumeAt', () => {
+  it('has the resume point to commit before any record is done, and moves on from there', () => {
+    const t = new OffsetTracker();
+    t.resumeAt(40);
+    expect(t.nextCommit()).toBe(40);
+    expect(() => t.track(39)).toThrow(/out of order/);
+    t.track(40);
+    t.track(41);
+    t.markDone(41);
+    expect(t.nextCommit()).toBe(40);
+    t.markDone(40);
+    expect(t.nextCommit()).toBe(42);
+  });
+
+  it('is refused once records are tracked', () => {
+    const t = new OffsetTracker();
+    t.track(1);
+    expect(() => t.resumeAt(5)).toThrow(/tracked nothing/);
+  });
+});

@@ -21,6 +21,16 @@ export class OffsetTracker {
     return this.doneAhead;
   }
 
+  /**
+   * Starts a fresh tracker at `offset`, with every earlier record known to be done: the next
+   * commit covers them even if no record after them is done.
+   */
+  resumeAt(offset: number): void {
+    if (this.offsets.length > 0) throw new Error('resumeAt is only for a tracker that has tracked nothing');
+    this.committable = offset;
+    this.last = offset - 1;
+  }
+
   track(offset: number): void {
     if (offset <= this.last) throw new Error(`offset ${offset} tracked out of order after ${this.last}`);
     this.last = offset;

@@ -7,6 +7,7 @@ import type { RateGate } from '../../delivery/rate-gate';
 import type { RateGateRegistry } from '../../delivery/rate-gate.registry';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
+import { RepeatSuppressor } from '../../common/logging/repeat-suppressor';
 import { CommitBatcher } from './commit-batcher';
 import { CommitReceipts, type CommittedOffset } from './commit-receipts';
 import { LaneScheduler } from './lane-scheduler';
@@ -61,6 +62,8 @@ const COMMIT_ANSWER_TIMEOUT_MS = 30_000;
 // the event loop a few times, which with 100 idle subscriptions was most of their CPU.
 const IDLE_POLL_MS = 5000;
 const HOLD_POLL_MS = 50;
+/** librdkafka reports a broken connection on every reconnect attempt; one line per window per message. */
+const CLIENT_ERROR_LOG_WINDOW_MS = 30_000;
 const UNASSIGNED_POLL_MS = 250;
 
 interface BatchItem {
@@ -98,6 +101,7 @@ export class SubscriptionConsumer {
   private idleWaiters: Array<() => void> = [];
   private lastFetchError = '';
   private readonly receipts = new CommitReceipts();
+  private readonly clientErrors = new RepeatSuppressor(CLIENT_ERROR_LOG_WINDOW_MS);
   /**
    * Set while the broker refuses commits because the group is rebalancing: no new record starts
    * until the partitions are handed out again, since whatever is done meanwhile cannot be
@@ -230,7 +234,10 @@ export class SubscriptionConsumer {
         } as ConsumerGlobalConfig,
         { 'auto.offset.reset': k.startFrom },
       ) as RdKafkaConsumer;
-      consumer.on('event.error', (err) => this.log('warn', 'kafka client error', { err: err.message, code: err.code }));
+      consumer.on('event.error', (err) => {
+        const repeated = this.clientErrors.admit(err.message);
+        if (repeated !== null) this.log('warn', 'kafka client error', { err: err.message, code: err.code, ...(repeated ? { repeated } : {}) });
+      });
       if (settings.kafkaDebug) consumer.on('event.log', (e) => this.deps.logger.debug('librdkafka', { subscription: this.compiled.id, fac: e.fac, log: e.message }));
       try {
         await new Promise<void>((resolve, reject) =>
@@ -322,7 +329,16 @@ export class SubscriptionConsumer {
         // and should someone have, starting here only repeats records; it never skips one.
         const resume = this.resumeAt;
         this.resumeAt = null;
-        if (resume) for (const tp of assignment as TopicPartitionOffset[]) if (resume.has(tp.partition)) tp.offset = resume.get(tp.partition)!;
+        let resumed = false;
+        for (const tp of assignment as TopicPartitionOffset[]) {
+          const at = resume?.get(tp.partition);
+          if (at === undefined) continue;
+          tp.offset = at;
+          // The refused commit is made now, or the group would keep the stale offset.
+          this.partitions.get(tp.partition)!.tracker.resumeAt(at);
+          resumed = true;
+        }
+        if (resumed) setImmediate(() => void this.commits.commitNow());
         if (cooperative) consumer.incrementalAssign(assignment);
         else consumer.assign(assignment);
         this.log('info', 'partitions assigned', { partitions: assignment.map((tp) => tp.partition) });
