@@ -1,13 +1,13 @@
 import { CODES, KafkaConsumer, type ConsumerGlobalConfig, type LibrdKafkaError, type Message, type TopicPartition, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonLogger } from '../../common/logging/json.logger';
+import { RepeatSuppressor } from '../../common/logging/repeat-suppressor';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpSender } from '../../delivery/http-sender.service';
 import type { RateGate } from '../../delivery/rate-gate';
 import type { RateGateRegistry } from '../../delivery/rate-gate.registry';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
-import { RepeatSuppressor } from '../../common/logging/repeat-suppressor';
 import { CommitBatcher } from './commit-batcher';
 import { CommitReceipts, type CommittedOffset } from './commit-receipts';
 import { LaneScheduler } from './lane-scheduler';
@@ -62,9 +62,9 @@ const COMMIT_ANSWER_TIMEOUT_MS = 30_000;
 // the event loop a few times, which with 100 idle subscriptions was most of their CPU.
 const IDLE_POLL_MS = 5000;
 const HOLD_POLL_MS = 50;
-/** librdkafka reports a broken connection on every reconnect attempt; one line per window per message. */
-const CLIENT_ERROR_LOG_WINDOW_MS = 30_000;
 const UNASSIGNED_POLL_MS = 250;
+/** Kafka client errors and failed commits repeat on every retry during an outage: one line per window per message. */
+const CLIENT_ERROR_LOG_WINDOW_MS = 30_000;
 
 interface BatchItem {
   readonly st: PartitionState;
@@ -681,7 +681,10 @@ export class SubscriptionConsumer {
 
   private commitFailed(err: string, code: number | undefined, offsets: readonly CommittedOffset[]): void {
     this.deps.metrics.commitFailed();
-    this.log('warn', 'offset commit failed; will retry', { err, code, offsets: offsets.map((o) => `${o.partition}:${o.offset}`) });
+    const repeated = this.clientErrors.admit(`commit: ${err}`);
+    if (repeated !== null) {
+      this.log('warn', 'offset commit failed; will retry', { err, code, offsets: offsets.map((o) => `${o.partition}:${o.offset}`), ...(repeated ? { repeated } : {}) });
+    }
     if (code !== undefined && MEMBERSHIP_CHANGING.has(code) && this.state === 'running' && !this.holdTimer) {
       this.log('info', 'group is rebalancing: holding new deliveries until partitions are assigned again', {});
       // A rebalance that never reaches this member must not hold it forever.
