@@ -11,6 +11,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ControlModule } from './runtime/control.module';
 import { RuntimeModule } from './runtime/runtime.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { TicketsModule } from './tickets/tickets.module';
 
 @Module({})
 export class AppModule {
@@ -23,6 +24,7 @@ export class AppModule {
         DatabaseModule,
         MetricsModule,
         SubscriptionsModule,
+        TicketsModule,
         DeadLettersModule,
         RuntimeModule,
         ClusterModule,

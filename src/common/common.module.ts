@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { AdminTokenGuard } from './auth/admin-token.guard';
+import { ApiTokenGuard } from './auth/api-token.guard';
 import { DomainExceptionFilter } from './errors/domain-exception.filter';
 import { JsonLogger } from './logging/json.logger';
 
@@ -12,7 +12,7 @@ export class CommonModule {
       module: CommonModule,
       providers: [
         { provide: JsonLogger, useValue: logger },
-        { provide: APP_GUARD, useClass: AdminTokenGuard },
+        { provide: APP_GUARD, useClass: ApiTokenGuard },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
       ],
       exports: [JsonLogger],

@@ -34,4 +34,12 @@ describe('AppConfig', () => {
   it('requires DATABASE_URL', () => {
     expect(() => AppConfig.fromEnv({})).toThrow(/DATABASE_URL/);
   });
+
+  it('takes a requester token only beside a different admin token', () => {
+    const admin = 'operator-token-0123456789';
+    const requester = 'requester-token-0123456789';
+    expect(AppConfig.fromEnv({ ...base, ADMIN_TOKEN: admin, REQUESTER_TOKEN: requester }).requesterToken).toBe(requester);
+    expect(() => AppConfig.fromEnv({ ...base, REQUESTER_TOKEN: requester })).toThrow(/REQUESTER_TOKEN: needs ADMIN_TOKEN/);
+    expect(() => AppConfig.fromEnv({ ...base, ADMIN_TOKEN: admin, REQUESTER_TOKEN: admin })).toThrow(/REQUESTER_TOKEN: must differ/);
+  });
 });

@@ -35,6 +35,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits, . _ : -')
     .optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
+  REQUESTER_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
   CONFIG_REFRESH_INTERVAL_MS: intFromEnv(100, 3_600_000, 10_000),
   COMMIT_INTERVAL_MS: intFromEnv(10, 3_600_000, 1_000),
   SHUTDOWN_DRAIN_TIMEOUT_MS: intFromEnv(0, 600_000, 10_000),
@@ -65,6 +66,8 @@ export class AppConfig {
   readonly host: string;
   readonly instanceId: string;
   readonly adminToken: string | undefined;
+  /** May submit and read tickets and read subscriptions; only with ADMIN_TOKEN set. */
+  readonly requesterToken: string | undefined;
   readonly refreshIntervalMs: number;
   readonly commitIntervalMs: number;
   readonly shutdownDrainTimeoutMs: number;
@@ -89,6 +92,7 @@ export class AppConfig {
     this.host = values.HOST;
     this.instanceId = values.INSTANCE_ID ?? hostname();
     this.adminToken = values.ADMIN_TOKEN;
+    this.requesterToken = values.REQUESTER_TOKEN;
     this.refreshIntervalMs = values.CONFIG_REFRESH_INTERVAL_MS;
     this.commitIntervalMs = values.COMMIT_INTERVAL_MS;
     this.shutdownDrainTimeoutMs = values.SHUTDOWN_DRAIN_TIMEOUT_MS;
@@ -109,6 +113,13 @@ export class AppConfig {
   static fromEnv(env: NodeJS.ProcessEnv): AppConfig {
     const parsed = envSchema.safeParse(pickSet(env, Object.keys(envSchema.shape)));
     if (!parsed.success) throw new InvalidConfigError(describe(parsed.error.issues));
+    const { ADMIN_TOKEN, REQUESTER_TOKEN } = parsed.data;
+    if (REQUESTER_TOKEN !== undefined && ADMIN_TOKEN === undefined) {
+      throw new InvalidConfigError('Invalid environment:\n  REQUESTER_TOKEN: needs ADMIN_TOKEN set too (without it the API is open and roles mean nothing)');
+    }
+    if (REQUESTER_TOKEN !== undefined && REQUESTER_TOKEN === ADMIN_TOKEN) {
+      throw new InvalidConfigError('Invalid environment:\n  REQUESTER_TOKEN: must differ from ADMIN_TOKEN');
+    }
     return new AppConfig(parsed.data);
   }
 

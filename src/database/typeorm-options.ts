@@ -7,6 +7,7 @@ import { EndpointEntity } from '../subscriptions/entities/endpoint.entity';
 import { EtlConfigEntity } from '../subscriptions/entities/etl-config.entity';
 import { KafkaSourceEntity } from '../subscriptions/entities/kafka-source.entity';
 import { SubscriptionEntity } from '../subscriptions/entities/subscription.entity';
+import { TicketEntity } from '../tickets/ticket.entity';
 
 export const ENTITIES = [
   KafkaSourceEntity,
@@ -15,6 +16,7 @@ export const ENTITIES = [
   SubscriptionEntity,
   DeadLetterEntity,
   InstanceEntity,
+  TicketEntity,
 ];
 
 /** The one TypeORM options source: the app module and the migration CLI both build from it. */

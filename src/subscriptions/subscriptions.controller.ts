@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { RequesterAllowed } from '../common/auth/requester-allowed.decorator';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import { IdParamPipe } from '../common/validation/id-param.pipe';
@@ -17,11 +18,13 @@ export class SubscriptionsController {
   }
 
   @Get()
+  @RequesterAllowed()
   list(): Promise<SubscriptionResponseDto[]> {
     return this.subscriptions.list();
   }
 
   @Get(':id')
+  @RequesterAllowed()
   get(@Param('id', IdParamPipe) id: number): Promise<SubscriptionResponseDto> {
     return this.subscriptions.get(id);
   }

@@ -20,12 +20,15 @@ export class SubscriptionsRepository {
 
   /** Saves the subscription and its three config rows in one transaction. */
   save(row: SubscriptionEntity): Promise<SubscriptionEntity> {
-    return this.dataSource.transaction(async (em) => {
-      const previousEtl = row.id ? (await em.findOne(SubscriptionEntity, { where: { id: row.id } }))?.etl : null;
-      const saved = await em.save(SubscriptionEntity, row);
-      if (previousEtl && !row.etl) await this.deleteIfUnused(em, EtlConfigEntity, 'etl_config_id', previousEtl.id);
-      return saved;
-    });
+    return this.dataSource.transaction((em) => this.saveWithin(em, row));
+  }
+
+  /** The same, inside a caller's transaction (a ticket approval creates its subscription). */
+  async saveWithin(em: EntityManager, row: SubscriptionEntity): Promise<SubscriptionEntity> {
+    const previousEtl = row.id ? (await em.findOne(SubscriptionEntity, { where: { id: row.id } }))?.etl : null;
+    const saved = await em.save(SubscriptionEntity, row);
+    if (previousEtl && !row.etl) await this.deleteIfUnused(em, EtlConfigEntity, 'etl_config_id', previousEtl.id);
+    return saved;
   }
 
   setStatus(id: number, status: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import { formatZodIssues } from '../common/validation/format-zod-issues';
@@ -36,9 +37,24 @@ export class SubscriptionsService {
 
   async create(spec: SubscriptionSpec): Promise<SubscriptionResponseDto> {
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), spec);
-    const saved = await this.saveUnique(row);
+    const saved = await this.saveUnique(() => this.repository.save(row), row.name);
     await this.changes.announce();
     return SubscriptionResponseDto.from((await this.repository.findById(saved.id)) ?? saved);
+  }
+
+  /**
+   * Creates a subscription inside the caller's transaction and returns its id; the caller
+   * announces the change once its transaction has committed.
+   */
+  async createWithin(em: EntityManager, input: unknown): Promise<number> {
+    const parsed = parseSubscriptionSpec(input);
+    if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
+    const row = SubscriptionMapper.apply(new SubscriptionEntity(), parsed.data);
+    return (await this.saveUnique(() => this.repository.saveWithin(em, row), row.name)).id;
+  }
+
+  announceChange(): Promise<void> {
+    return this.changes.announce();
   }
 
   /** Partial update: sections merge field by field; arrays and maps inside them are replaced. */
@@ -59,7 +75,8 @@ export class SubscriptionsService {
     }
     const parsed = parseSubscriptionSpec(merged);
     if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
-    await this.saveUnique(SubscriptionMapper.apply(row, parsed.data));
+    const updated = SubscriptionMapper.apply(row, parsed.data);
+    await this.saveUnique(() => this.repository.save(updated), updated.name);
     await this.changes.announce();
     return this.get(id);
   }
@@ -110,12 +127,12 @@ export class SubscriptionsService {
     return row;
   }
 
-  private async saveUnique(row: SubscriptionEntity): Promise<SubscriptionEntity> {
+  private async saveUnique(save: () => Promise<SubscriptionEntity>, name: string): Promise<SubscriptionEntity> {
     try {
-      return await this.repository.save(row);
+      return await save();
     } catch (err) {
       if ((err as { code?: string }).code === 'ER_DUP_ENTRY') {
-        throw new DomainException(DomainErrorCode.Conflict, `a subscription named "${row.name}" already exists; choose another name`);
+        throw new DomainException(DomainErrorCode.Conflict, `a subscription named "${name}" already exists; choose another name`);
       }
       throw err;
     }

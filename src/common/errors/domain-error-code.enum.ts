@@ -1,6 +1,7 @@
 export enum DomainErrorCode {
   InvalidInput = 'INVALID_INPUT',
   Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',
 }

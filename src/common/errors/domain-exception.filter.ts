@@ -7,6 +7,7 @@ import { DomainException } from './domain.exception';
 const STATUS: Record<DomainErrorCode, number> = {
   [DomainErrorCode.InvalidInput]: HttpStatus.BAD_REQUEST,
   [DomainErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
+  [DomainErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
   [DomainErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [DomainErrorCode.Conflict]: HttpStatus.CONFLICT,
 };
@@ -14,6 +15,7 @@ const STATUS: Record<DomainErrorCode, number> = {
 const REASON: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   500: 'Internal Server Error',

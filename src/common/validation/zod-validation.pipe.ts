@@ -6,9 +6,14 @@ import { formatZodIssues, requiredFieldError } from './format-zod-issues';
 
 /** Validates a request body or query against a zod schema and names every bad field in one 400. */
 export class ZodValidationPipe<T> implements PipeTransform<unknown, T> {
-  constructor(private readonly schema: ZodType<T>) {}
+  /** absentBodyAs: what a request without a body counts as, for bodies whose fields are all optional. */
+  constructor(
+    private readonly schema: ZodType<T>,
+    private readonly options: { absentBodyAs?: object } = {},
+  ) {}
 
   transform(value: unknown): T {
+    if (value === undefined && this.options.absentBodyAs) value = this.options.absentBodyAs;
     if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new DomainException(DomainErrorCode.InvalidInput, ['body: must be a JSON object']);
     }

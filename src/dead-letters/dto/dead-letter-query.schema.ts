@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitParam } from '../../common/validation/limit-param';
 
 export const DEAD_LETTER_STATES = ['pending', 'redelivered', 'discarded'] as const;
 
@@ -13,12 +14,7 @@ export const deadLetterQuerySchema = z.strictObject({
   topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a topic name').optional(),
   state: z.enum(DEAD_LETTER_STATES, { error: `must be one of ${DEAD_LETTER_STATES.join(', ')}` }).optional(),
   beforeId: positiveInt.optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, 'must be a whole number between 1 and 500')
-    .transform(Number)
-    .pipe(z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500'))
-    .default(50),
+  limit: limitParam(50),
 });
 
 export type DeadLetterQueryInput = z.output<typeof deadLetterQuerySchema>;

@@ -1,0 +1,69 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppConfig } from '../../config/app.config';
+import { DomainException } from '../errors/domain.exception';
+import { ApiTokenGuard } from './api-token.guard';
+import { RequesterAllowed } from './requester-allowed.decorator';
+
+const ADMIN = 'operator-token-0123456789';
+const REQUESTER = 'requester-token-0123456789';
+
+class Routes {
+  @RequesterAllowed()
+  readTickets(): void {}
+  approveTicket(): void {}
+}
+
+function context(handler: keyof Routes, authorization?: string, path = '/api/tickets'): ExecutionContext {
+  const req = { path, method: 'POST', headers: authorization ? { authorization } : {} };
+  return {
+    switchToHttp: () => ({ getRequest: () => req }),
+    getHandler: () => Routes.prototype[handler],
+    getClass: () => Routes,
+  } as unknown as ExecutionContext;
+}
+
+function guard(env: Record<string, string>): ApiTokenGuard {
+  return new ApiTokenGuard(AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', ...env }), new Reflector());
+}
+
+const codeOf = (fn: () => unknown): string => {
+  try {
+    fn();
+    return 'allowed';
+  } catch (err) {
+    return (err as DomainException).code;
+  }
+};
+
+describe('ApiTokenGuard', () => {
+  const both = guard({ ADMIN_TOKEN: ADMIN, REQUESTER_TOKEN: REQUESTER });
+
+  it('lets the operator token call everything', () => {
+    expect(codeOf(() => both.canActivate(context('approveTicket', `Bearer ${ADMIN}`)))).toBe('allowed');
+    expect(codeOf(() => both.canActivate(context('readTickets', `Bearer ${ADMIN}`)))).toBe('allowed');
+  });
+
+  it('lets the requester token call only routes marked for requesters, and says why otherwise', () => {
+    expect(codeOf(() => both.canActivate(context('readTickets', `Bearer ${REQUESTER}`)))).toBe('allowed');
+    expect(codeOf(() => both.canActivate(context('approveTicket', `Bearer ${REQUESTER}`)))).toBe('FORBIDDEN');
+    expect(() => both.canActivate(context('approveTicket', `Bearer ${REQUESTER}`))).toThrow(/needs the operator token/);
+  });
+
+  it('refuses a missing or wrong token, and leaves non-API paths open', () => {
+    expect(codeOf(() => both.canActivate(context('readTickets')))).toBe('UNAUTHENTICATED');
+    expect(codeOf(() => both.canActivate(context('readTickets', 'Bearer nope')))).toBe('UNAUTHENTICATED');
+    expect(codeOf(() => both.canActivate(context('readTickets', `Bearer ${REQUESTER}x`)))).toBe('UNAUTHENTICATED');
+    expect(codeOf(() => both.canActivate(context('approveTicket', undefined, '/metrics')))).toBe('allowed');
+  });
+
+  it('does not take the requester role when no requester token is configured', () => {
+    const adminOnly = guard({ ADMIN_TOKEN: ADMIN });
+    expect(codeOf(() => adminOnly.canActivate(context('readTickets', 'Bearer ')))).toBe('UNAUTHENTICATED');
+    expect(codeOf(() => adminOnly.canActivate(context('readTickets', `Bearer ${REQUESTER}`)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('is open when no admin token is set', () => {
+    expect(codeOf(() => guard({}).canActivate(context('approveTicket')))).toBe('allowed');
+  });
+});

@@ -1,0 +1,43 @@
+import { SubscriptionMapper } from '../../subscriptions/subscription.mapper';
+import type { TicketEntity } from '../ticket.entity';
+
+/** A ticket as the API shows it: the requested subscription with secrets masked, and the decision. */
+export class TicketResponseDto {
+  id: number;
+  state: string;
+  requester: string;
+  reason: string;
+  name: string;
+  subscription: Record<string, unknown>;
+  subscriptionId: number | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  rejectionReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+
+  static from(row: TicketEntity): TicketResponseDto {
+    const subscription = { ...row.spec };
+    const endpoint = subscription.endpoint;
+    if (endpoint && typeof endpoint === 'object' && !Array.isArray(endpoint)) {
+      const masked = { ...(endpoint as Record<string, unknown>) };
+      masked.headers = SubscriptionMapper.maskHeaders(masked.headers);
+      masked.url = SubscriptionMapper.maskUrl(masked.url);
+      subscription.endpoint = masked;
+    }
+    return Object.assign(new TicketResponseDto(), {
+      id: row.id,
+      state: row.state,
+      requester: row.requester,
+      reason: row.reason,
+      name: row.name,
+      subscription,
+      subscriptionId: row.subscriptionId,
+      decidedBy: row.decidedBy,
+      decidedAt: row.decidedAt?.toISOString() ?? null,
+      rejectionReason: row.rejectionReason,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    });
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { TicketsController } from './tickets.controller';
+import { TicketsRepository } from './tickets.repository';
+import { TicketsService } from './tickets.service';
+
+@Module({
+  imports: [SubscriptionsModule],
+  controllers: [TicketsController],
+  providers: [TicketsRepository, TicketsService],
+})
+export class TicketsModule {}

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { TicketQueryInput } from './dto/ticket.schemas';
+import { TicketEntity } from './ticket.entity';
+
+@Injectable()
+export class TicketsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  insert(row: Partial<TicketEntity>): Promise<TicketEntity> {
+    const repo = this.dataSource.getRepository(TicketEntity);
+    return repo.save(repo.create(row));
+  }
+
+  find(query: TicketQueryInput): Promise<TicketEntity[]> {
+    return this.dataSource.getRepository(TicketEntity).find({
+      where: query.state ? { state: query.state } : {},
+      order: { id: 'DESC' },
+      take: query.limit,
+    });
+  }
+
+  findById(id: number): Promise<TicketEntity | null> {
+    return this.dataSource.getRepository(TicketEntity).findOne({ where: { id } });
+  }
+
+  /**
+   * Runs a decision in one transaction with the ticket row locked, so two operators deciding
+   * at once are serialised and the loser sees the winner's state. `decide` may write other
+   * rows through `em` (the approval's subscription); the ticket is saved after it.
+   */
+  decide(id: number, decide: (ticket: TicketEntity, em: EntityManager) => Promise<void>): Promise<TicketEntity | null> {
+    return this.dataSource.transaction(async (em) => {
+      const ticket = await em.findOne(TicketEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!ticket) return null;
+      await decide(ticket, em);
+      return em.save(TicketEntity, ticket);
+    });
+  }
+}

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
+import { DomainException } from '../common/errors/domain.exception';
+import { JsonLogger } from '../common/logging/json.logger';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import type { TicketSubmission } from './dto/ticket-submission.pipe';
+import { TicketResponseDto } from './dto/ticket-response.dto';
+import type { TicketApproveInput, TicketQueryInput, TicketRejectInput } from './dto/ticket.schemas';
+import type { TicketEntity } from './ticket.entity';
+import { TicketsRepository } from './tickets.repository';
+
+const DEFAULT_OPERATOR = 'operator';
+
+/** Requests for subscriptions: they run nothing until an operator approves them. */
+@Injectable()
+export class TicketsService {
+  constructor(
+    private readonly repository: TicketsRepository,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  async submit(input: TicketSubmission): Promise<TicketResponseDto> {
+    const row = await this.repository.insert({
+      state: 'pending',
+      requester: input.requester,
+      reason: input.reason,
+      name: String(input.spec.name),
+      spec: input.spec,
+    });
+    this.logger.info('ticket submitted', { ticket: row.id, requester: row.requester, name: row.name });
+    return TicketResponseDto.from((await this.repository.findById(row.id)) ?? row);
+  }
+
+  async list(query: TicketQueryInput): Promise<TicketResponseDto[]> {
+    return (await this.repository.find(query)).map((row) => TicketResponseDto.from(row));
+  }
+
+  async get(id: number): Promise<TicketResponseDto> {
+    const row = await this.repository.findById(id);
+    if (!row) throw DomainException.notFound('ticket', id);
+    return TicketResponseDto.from(row);
+  }
+
+  /** Creates the subscription and records who approved it, in one transaction. */
+  async approve(id: number, input: TicketApproveInput): Promise<TicketResponseDto> {
+    const operator = input.operator ?? DEFAULT_OPERATOR;
+    const row = await this.repository.decide(id, async (ticket, em) => {
+      requirePending(ticket, 'approve');
+      ticket.subscriptionId = await this.subscriptions.createWithin(em, ticket.spec);
+      ticket.state = 'approved';
+      ticket.decidedBy = operator;
+      ticket.decidedAt = new Date();
+    });
+    if (!row) throw DomainException.notFound('ticket', id);
+    await this.subscriptions.announceChange();
+    this.logger.info('ticket approved', { ticket: id, subscription: row.subscriptionId, operator });
+    return TicketResponseDto.from(row);
+  }
+
+  async reject(id: number, input: TicketRejectInput): Promise<TicketResponseDto> {
+    const operator = input.operator ?? DEFAULT_OPERATOR;
+    const row = await this.repository.decide(id, async (ticket) => {
+      requirePending(ticket, 'reject');
+      ticket.state = 'rejected';
+      ticket.rejectionReason = input.reason;
+      ticket.decidedBy = operator;
+      ticket.decidedAt = new Date();
+    });
+    if (!row) throw DomainException.notFound('ticket', id);
+    this.logger.info('ticket rejected', { ticket: id, operator });
+    return TicketResponseDto.from(row);
+  }
+}
+
+function requirePending(ticket: TicketEntity, verb: string): void {
+  if (ticket.state === 'pending') return;
+  const by = ticket.decidedBy ? ` by ${ticket.decidedBy}` : '';
+  const at = ticket.decidedAt ? ` at ${ticket.decidedAt.toISOString()}` : '';
+  throw new DomainException(DomainErrorCode.Conflict, `ticket ${ticket.id} was already ${ticket.state}${by}${at}; only a pending ticket can be ${verb === 'approve' ? 'approved' : 'rejected'}`);
+}
