@@ -137,9 +137,11 @@ describe('batch delivery and shared rate groups', () => {
       await t.kafka.createTopic(topic, 1);
       await t.client.produceJson(topic, range(400).map((n) => ({ n })));
     }
+    const ids: number[] = [];
     for (const topic of topics) {
       const res = await subscribe('grouped', topic, { endpoint: { rateGroup: group }, delivery: { ordering: 'unordered', maxInFlight: 16, ratePerSec: 50 } });
       expect(res.body.endpoint.rateGroup).toBe(group);
+      ids.push(res.body.id);
     }
     const count = () => t.sink.requests.filter((q) => q.path === '/grouped').length;
     await waitFor(() => count() >= 20, 'deliveries to start');
@@ -150,5 +152,12 @@ describe('batch delivery and shared rate groups', () => {
     // Each alone would be allowed 50/s; together they must stay near 50/s, not 100/s.
     expect(perSecond).toBeGreaterThan(35);
     expect(perSecond).toBeLessThan(65);
+    // The limiter's waiting shows in the metrics, as does each consumer's state.
+    const metrics = (await t.proxy.api('GET', '/metrics')).body as string;
+    for (const id of ids) {
+      const waited = new RegExp(`kproxy_rate_limit_wait_seconds_total\\{subscription="${id}"\\} ([0-9.e-]+)`).exec(metrics);
+      expect(Number(waited?.[1])).toBeGreaterThan(1);
+      expect(metrics).toContain(`kproxy_consumer_state{subscription="${id}",state="running"} 1`);
+    }
   });
 });

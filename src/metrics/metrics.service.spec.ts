@@ -32,4 +32,30 @@ describe('MetricsService', () => {
     m.delivered();
     expect(await svc.render()).toContain('kproxy_messages_delivered_total{subscription="1"} 2');
   });
+
+  it('reads consumer states, lag and in-flight from the runtime, and counts refresh failures, commit failures and rate waits', async () => {
+    const svc = new MetricsService();
+    svc.setRuntimeSources({
+      lag: () => [{ subscription: 3, partition: 1, lag: 42 }],
+      inFlight: () => [{ subscription: 3, records: 5 }],
+      states: () => [
+        { subscription: 3, state: 'running' },
+        { subscription: 4, state: 'failed' },
+      ],
+    });
+    svc.configRefreshFailed();
+    svc.configRefreshFailed();
+    const m = svc.forSubscription(3);
+    m.commitFailed();
+    m.rateWaited(0.25);
+    m.rateWaited(0.5);
+    const text = await svc.render();
+    expect(text).toContain('kproxy_consumer_state{subscription="3",state="running"} 1');
+    expect(text).toContain('kproxy_consumer_state{subscription="4",state="failed"} 1');
+    expect(text).toContain('kproxy_consumer_lag{subscription="3",partition="1"} 42');
+    expect(text).toContain('kproxy_records_in_flight{subscription="3"} 5');
+    expect(text).toContain('kproxy_config_refresh_failures_total 2');
+    expect(text).toContain('kproxy_commit_failures_total{subscription="3"} 1');
+    expect(text).toContain('kproxy_rate_limit_wait_seconds_total{subscription="3"} 0.75');
+  });
 });

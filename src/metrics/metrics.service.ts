@@ -15,12 +15,26 @@ export interface PartitionLag {
   lag: number;
 }
 
+export interface ConsumerStateSample {
+  subscription: number;
+  state: string;
+}
+
+/** What the runtime reports at scrape time. */
+export interface RuntimeSources {
+  lag(): PartitionLag[];
+  inFlight(): SubscriptionInFlight[];
+  states(): ConsumerStateSample[];
+}
+
+const NO_RUNTIME: RuntimeSources = { lag: () => [], inFlight: () => [], states: () => [] };
+
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
   private readonly perSubscription = new Map<number, SubscriptionMetrics>();
-  private lagSource: () => PartitionLag[] = () => [];
-  private inFlightSource: () => SubscriptionInFlight[] = () => [];
+  private runtime: RuntimeSources = NO_RUNTIME;
+  private refreshFailures = 0;
 
   constructor() {
     // The event-loop lag probe's default 10 ms timer woke an idle process 100 times a second.
@@ -79,23 +93,55 @@ export class MetricsService {
       'Records taken for delivery and not yet settled (sending, retrying, or waiting in a partial batch)',
       ['subscription'],
       (set) => {
-        for (const f of this.inFlightSource()) set({ subscription: String(f.subscription) }, f.records);
+        for (const f of this.runtime.inFlight()) set({ subscription: String(f.subscription) }, f.records);
       },
     );
+    gauge(
+      'kproxy_consumer_state',
+      'Each running consumer of this instance, 1 for its current state (starting, running, stopping, stopped, failed)',
+      ['subscription', 'state'],
+      (set) => {
+        for (const c of this.runtime.states()) set({ subscription: String(c.subscription), state: c.state }, 1);
+      },
+    );
+    const metrics = this;
+    new Counter({
+      name: 'kproxy_config_refresh_failures_total',
+      help: 'Config refreshes that could not read the subscriptions (the consumers keep their last config)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        if (metrics.refreshFailures > 0) this.inc(metrics.refreshFailures);
+      },
+    });
+    new Counter({
+      name: 'kproxy_rate_limit_wait_seconds_total',
+      help: 'Time deliveries spent waiting for the rate limiter',
+      labelNames: ['subscription'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const m of all()) if (m.rateWaitSeconds > 0) this.inc({ subscription: m.subscription }, m.rateWaitSeconds);
+      },
+    });
     gauge(
       'kproxy_consumer_lag',
       'Records in a partition after the next offset this instance will commit (high watermark - position)',
       ['subscription', 'partition'],
       (set) => {
-        for (const l of this.lagSource()) set({ subscription: String(l.subscription), partition: String(l.partition) }, l.lag);
+        for (const l of this.runtime.lag()) set({ subscription: String(l.subscription), partition: String(l.partition) }, l.lag);
       },
     );
   }
 
-  /** Lag and in-flight counts are read at scrape time from whoever runs the consumers (the supervisor). */
-  setRuntimeSources(lag: () => PartitionLag[], inFlight: () => SubscriptionInFlight[]): void {
-    this.lagSource = lag;
-    this.inFlightSource = inFlight;
+  /** Lag, in-flight counts and consumer states are read at scrape time from the supervisor. */
+  setRuntimeSources(sources: RuntimeSources): void {
+    this.runtime = sources;
+  }
+
+  /** The supervisor could not read the subscriptions (database unreachable). */
+  configRefreshFailed(): void {
+    this.refreshFailures++;
   }
 
   /** One handle per subscription id, kept across consumer restarts so counters accumulate. */

@@ -17,6 +17,8 @@ export interface SubscriptionCounters {
 export class SubscriptionMetrics {
   readonly counters: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commitFailures: 0 };
   readonly deadLetteredByReason = new Map<string, number>();
+  /** Seconds deliveries waited for the rate limiter. */
+  rateWaitSeconds = 0;
   readonly success = new DurationBuckets();
   readonly failure = new DurationBuckets();
 
@@ -37,6 +39,9 @@ export class SubscriptionMetrics {
   deadLettered(reason: string): void {
     this.counters.deadLettered++;
     this.deadLetteredByReason.set(reason, (this.deadLetteredByReason.get(reason) ?? 0) + 1);
+  }
+  rateWaited(seconds: number): void {
+    this.rateWaitSeconds += seconds;
   }
   commitFailed(): void {
     this.counters.commitFailures++;

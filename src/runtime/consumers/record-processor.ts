@@ -139,11 +139,14 @@ export class RecordProcessor {
     let headers = headersFor(cfg.target);
     const firstAttemptAt = new Date();
     for (let attempt = 1; ; attempt++) {
+      const asked = performance.now();
       try {
         await this.deps.gate().acquire(signal, records);
       } catch {
         return 'abandoned';
       }
+      const waited = performance.now() - asked;
+      if (waited >= 1) metrics.rateWaited(waited / 1000);
       if (signal.aborted) return 'abandoned';
       const started = performance.now();
       const res = await sender.send(cfg.target, body, headers, signal);

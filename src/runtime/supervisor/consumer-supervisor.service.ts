@@ -56,10 +56,11 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
   async start(): Promise<void> {
     if (this.started) return;
     this.changes.listen(() => this.reconcile());
-    this.metrics.setRuntimeSources(
-      () => [...this.consumers.values()].flatMap((c) => c.lag().map((l) => ({ subscription: c.config.id, ...l }))),
-      () => [...this.consumers.values()].map((c) => ({ subscription: c.config.id, records: c.recordsInFlight })),
-    );
+    this.metrics.setRuntimeSources({
+      lag: () => [...this.consumers.values()].flatMap((c) => c.lag().map((l) => ({ subscription: c.config.id, ...l }))),
+      inFlight: () => [...this.consumers.values()].map((c) => ({ subscription: c.config.id, records: c.recordsInFlight })),
+      states: () => [...this.consumers.values()].map((c) => ({ subscription: c.config.id, state: c.snapshot().state })),
+    });
     await this.reconcile();
     this.timer = setInterval(() => {
       this.reconcile().catch(() => undefined);
@@ -90,6 +91,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     try {
       stored = await this.subscriptions.loadAll();
     } catch (err) {
+      this.metrics.configRefreshFailed();
       // Once per outage: a refresh runs every interval and would repeat the same line.
       if (this.refreshFailures++ === 0) {
         this.refreshFailingSince = Date.now();
