@@ -5,6 +5,38 @@ import { waitFor } from './support/wait-for';
 describe('data path: filter, flatten, deliver, commit', () => {
   const t = useTestWorld();
 
+  it('continues a W3C trace context and forwards mapped record headers', async () => {
+    const topic = unique('traced');
+    await t.kafka.createTopic(topic, 1);
+    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
+      name: unique('traced-sub'),
+      brokers: t.kafka.bootstrap,
+      topic,
+      url: `${t.sink.url}/traced`,
+      endpoint: { recordHeaders: { tenant: 'X-Tenant-Id' } },
+    }));
+    expect(res.status).toBe(201);
+    expect(res.body.endpoint.recordHeaders).toEqual({ tenant: 'X-Tenant-Id' });
+    const parent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await t.client.produce(topic, [
+      { value: JSON.stringify({ n: 1 }), headers: { traceparent: parent, tracestate: 'shop=1', tenant: 'acme', other: 'x' } },
+      { value: JSON.stringify({ n: 2 }) },
+    ]);
+    const got = await waitFor(() => {
+      const rs = t.sink.requests.filter((r) => r.path === '/traced');
+      return rs.length === 2 && rs;
+    }, 'two deliveries');
+    const traced = got.find((r) => r.body.includes('"n":1'))!;
+    expect(traced.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    expect(traced.headers.traceparent).not.toBe(parent);
+    expect(traced.headers.tracestate).toBe('shop=1');
+    expect(traced.headers['x-tenant-id']).toBe('acme');
+    expect(traced.headers.other).toBeUndefined();
+    const plain = got.find((r) => r.body.includes('"n":2'))!;
+    expect(plain.headers.traceparent).toBeUndefined();
+    expect(plain.headers['x-tenant-id']).toBeUndefined();
+  });
+
   it('filters and flattens records and sends them with the Kafka headers', async () => {
     const topic = unique('orders');
     await t.kafka.createTopic(topic, 2);

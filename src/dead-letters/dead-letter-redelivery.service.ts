@@ -4,7 +4,7 @@ import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
 import { AppConfig } from '../config/app.config';
 import { HttpSender } from '../delivery/http-sender.service';
-import { kafkaRequestHeaders } from '../delivery/kafka-headers';
+import { kafkaRequestHeaders, type RecordHeader } from '../delivery/kafka-headers';
 import { RateGate } from '../delivery/rate-gate';
 import { RateGateRegistry } from '../delivery/rate-gate.registry';
 import { CompiledSubscription } from '../runtime/consumers/compiled-subscription';
@@ -118,12 +118,11 @@ export class DeadLetterRedeliveryService {
     const etl = sub.etl.apply(row.value);
     if (etl.kind === 'filtered') return { outcome: 'discarded', status: null, error: 'filtered out by the current filter rules', excerpt: null };
     if (etl.kind === 'reject') return fail(etl.error);
-    const headers = kafkaRequestHeaders(sub.target.headers, {
-      topic: row.topic,
-      partition: row.partition,
-      offset: Number(row.offset),
-      key: row.key,
-    });
+    const headers = kafkaRequestHeaders(
+      sub.target.headers,
+      { topic: row.topic, partition: row.partition, offset: Number(row.offset), key: row.key, headers: storedHeaders(row.headers) },
+      sub.target.forward,
+    );
     await gate.acquire();
     const res = await this.sender.send(sub.target, etl.body, headers);
     const verdict = sub.target.judge(res);
@@ -155,4 +154,14 @@ export class DeadLetterRedeliveryService {
     }
     return new CompiledSubscription(subscriptionId, stored.spec);
   }
+}
+
+/** Record headers as the dead-letter row keeps them ([name, base64 value] pairs). */
+function storedHeaders(stored: unknown): RecordHeader[] | undefined {
+  if (!Array.isArray(stored)) return undefined;
+  const out: RecordHeader[] = [];
+  for (const pair of stored) {
+    if (Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string') out.push({ [pair[0]]: Buffer.from(pair[1], 'base64') });
+  }
+  return out;
 }

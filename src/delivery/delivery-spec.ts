@@ -18,6 +18,8 @@ export interface EndpointSpec {
   errcodeOk: Array<number | string>;
   /** Subscriptions naming the same group share one rate gate (the lowest of their rates). */
   rateGroup: string | null;
+  /** Kafka record header name to the HTTP header it is sent as. */
+  recordHeaders: Record<string, string>;
 }
 
 export interface DeliveryPolicySpec {

@@ -1,7 +1,7 @@
 import { DeliveryTarget } from './delivery-target';
 
 const target = (errcodePath: string | null = null) =>
-  new DeliveryTarget({ url: 'http://127.0.0.1:1/x', method: 'POST', headers: {}, timeoutMs: 100, successStatus: [], errcodePath, errcodeOk: [0], rateGroup: null });
+  new DeliveryTarget({ url: 'http://127.0.0.1:1/x', method: 'POST', headers: {}, timeoutMs: 100, successStatus: [], errcodePath, errcodeOk: [0], rateGroup: null, recordHeaders: {} });
 
 describe('DeliveryTarget.judge', () => {
   it('retries what may succeed next time and not what will not', () => {
@@ -29,6 +29,7 @@ describe('DeliveryTarget headers', () => {
       errcodePath: null,
       errcodeOk: [0],
       rateGroup: null,
+  recordHeaders: {},
     });
     expect(t.headers).toEqual(['content-type', 'application/json', 'authorization', 'Bearer s']);
   });

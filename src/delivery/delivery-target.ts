@@ -1,5 +1,6 @@
 import type { EndpointSpec, HttpMethod } from './delivery-spec';
 import type { HttpAttempt } from './http-sender.service';
+import type { HeaderForwarding } from './kafka-headers';
 import { RetryPolicy } from './retry-policy';
 import { SuccessRule } from './success-rule';
 
@@ -36,6 +37,8 @@ export class DeliveryTarget {
   /** Flat name/value list, lower-case names; the per-record headers are appended to a copy. */
   readonly headers: readonly string[];
   readonly success: SuccessRule;
+  /** Record headers forwarded under HTTP names (lower-case). */
+  readonly forward: HeaderForwarding;
 
   constructor(spec: EndpointSpec) {
     const url = new URL(spec.url);
@@ -51,6 +54,7 @@ export class DeliveryTarget {
     }
     this.headers = Object.entries(headers).flat();
     this.success = new SuccessRule(spec);
+    this.forward = Object.entries(spec.recordHeaders ?? {}).map(([record, http]) => [record, http.toLowerCase()] as const);
   }
 
   /** The one place that decides what an HTTP attempt means, for live delivery and re-delivery alike. */

@@ -1,4 +1,4 @@
-import { headerValue, kafkaRequestHeaders } from './kafka-headers';
+import { continueTrace, headerValue, kafkaRequestHeaders } from './kafka-headers';
 
 const pairs = (list: string[]) => Object.fromEntries(Array.from({ length: list.length / 2 }, (_, i) => [list[2 * i], list[2 * i + 1]]));
 
@@ -38,5 +38,38 @@ describe('kafkaRequestHeaders', () => {
     const base = ['content-type', 'application/json'];
     kafkaRequestHeaders(base, { topic: 't', partition: 0, offset: 1 });
     expect(base).toEqual(['content-type', 'application/json']);
+  });
+
+  describe('trace context and forwarded record headers', () => {
+    const parent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const coords = (headers: Array<Record<string, Buffer | string>>) => ({ topic: 't', partition: 0, offset: 1, headers });
+
+    it('continues a traceparent with the same trace id and flags and a new span id, with its tracestate', () => {
+      const list = kafkaRequestHeaders([], coords([{ traceparent: Buffer.from(parent) }, { tracestate: Buffer.from('vendor=abc') }]));
+      const next = headerValue(list, 'traceparent')!;
+      expect(next).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+      expect(next).not.toContain('00f067aa0ba902b7');
+      expect(headerValue(list, 'tracestate')).toBe('vendor=abc');
+    });
+
+    it('drops an invalid traceparent and the tracestate that came with it', () => {
+      for (const bad of ['garbage', '00-00000000000000000000000000000000-00f067aa0ba902b7-01', 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', parent.toUpperCase()]) {
+        const list = kafkaRequestHeaders([], coords([{ traceparent: bad }, { tracestate: 'vendor=abc' }]));
+        expect(headerValue(list, 'traceparent')).toBeUndefined();
+        expect(headerValue(list, 'tracestate')).toBeUndefined();
+      }
+      expect(continueTrace(undefined)).toBeUndefined();
+    });
+
+    it('forwards mapped record headers under their HTTP names, skipping values that are not printable text', () => {
+      const forward = [
+        ['tenant', 'x-tenant-id'],
+        ['blob', 'x-blob'],
+      ] as const;
+      const list = kafkaRequestHeaders([], coords([{ tenant: Buffer.from('acme') }, { blob: Buffer.from([0, 1, 2]) }, { unmapped: 'x' }]), forward);
+      expect(headerValue(list, 'x-tenant-id')).toBe('acme');
+      expect(headerValue(list, 'x-blob')).toBeUndefined();
+      expect(list).not.toContain('unmapped');
+    });
   });
 });

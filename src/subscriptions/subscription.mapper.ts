@@ -28,6 +28,7 @@ export class SubscriptionMapper {
         errcodePath: row.endpoint.errcodePath,
         errcodeOk: row.endpoint.errcodeOk ?? [0],
         rateGroup: row.endpoint.rateGroup,
+        recordHeaders: row.endpoint.recordHeaders ?? {},
       },
       delivery: {
         maxRetries: row.maxRetries,
@@ -69,6 +70,7 @@ export class SubscriptionMapper {
     endpoint.errcodePath = spec.endpoint.errcodePath;
     endpoint.errcodeOk = spec.endpoint.errcodeOk;
     endpoint.rateGroup = spec.endpoint.rateGroup;
+    endpoint.recordHeaders = Object.keys(spec.endpoint.recordHeaders).length ? spec.endpoint.recordHeaders : null;
     row.endpoint = endpoint;
     row.maxRetries = spec.delivery.maxRetries;
     row.backoffMs = spec.delivery.backoffMs;

@@ -62,7 +62,7 @@ export class RecordProcessor {
     if (prepared.kind === 'done') return 'done';
     if (prepared.kind === 'dead') return this.deadLetter(msg, signal, prepared.failure);
     const body = prepared.body;
-    const outcome = await this.deliver(body, 1, signal, (target) => kafkaRequestHeaders(target.headers, msg as RecordCoordinates));
+    const outcome = await this.deliver(body, 1, signal, (target) => kafkaRequestHeaders(target.headers, msg as RecordCoordinates, target.forward));
     if (outcome === 'delivered') return 'done';
     if (outcome === 'abandoned') return 'abandoned';
     outcome.transformed = bodyText(body);

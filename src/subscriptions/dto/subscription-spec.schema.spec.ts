@@ -28,6 +28,7 @@ describe('subscription spec schema', () => {
         successStatus: [],
         errcodePath: null,
         errcodeOk: [0],
+        recordHeaders: {},
         rateGroup: null,
       },
       delivery: { maxRetries: 3, backoffMs: 200, maxBackoffMs: 30000, ratePerSec: 0, ordering: 'partition', maxInFlight: 1, batchSize: 1, batchWaitMs: 50 },
@@ -88,6 +89,20 @@ describe('subscription spec schema', () => {
   it('requires maxBackoffMs to be at least backoffMs', () => {
     expect(problems({ ...valid, delivery: { backoffMs: 5000, maxBackoffMs: 100 } })).toEqual([
       'delivery.maxBackoffMs: must be at least backoffMs',
+    ]);
+  });
+
+  it('maps record headers only to HTTP header names kproxy does not set itself', () => {
+    const ok = parseSubscriptionSpec({ ...valid, endpoint: { ...valid.endpoint, recordHeaders: { tenant: 'X-Tenant-Id', 'correlation.id': 'X-Correlation-Id' } } });
+    expect(ok.success && ok.data.endpoint.recordHeaders).toEqual({ tenant: 'X-Tenant-Id', 'correlation.id': 'X-Correlation-Id' });
+    expect(
+      problems({ ...valid, endpoint: { ...valid.endpoint, recordHeaders: { a: 'X-Kafka-Offset', b: 'traceparent', c: 'bad header', d: 'X-Same', e: 'x-same', '': 'X-Empty' } } }),
+    ).toEqual([
+      'endpoint.recordHeaders.a: "X-Kafka-Offset" is set by kproxy and cannot be mapped to',
+      'endpoint.recordHeaders.b: "traceparent" is set by kproxy and cannot be mapped to',
+      'endpoint.recordHeaders.c: "bad header" is not a valid HTTP header name',
+      'endpoint.recordHeaders.e: "x-same" is already the target of another record header',
+      'endpoint.recordHeaders: an empty record header name cannot be mapped',
     ]);
   });
 });

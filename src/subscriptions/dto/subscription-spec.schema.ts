@@ -83,10 +83,35 @@ const headersSchema = z
     for (const [name, value] of Object.entries(headers)) {
       const lower = name.toLowerCase();
       if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
-      else if (RESERVED_HEADERS.has(lower) || lower.startsWith('x-kafka-')) {
+      else if (isKproxyHeader(lower)) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'is set by kproxy and cannot be configured' });
       }
       if (/[\r\n\0]/.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'must not contain line breaks' });
+    }
+  });
+
+/** Headers kproxy writes itself; neither configured nor mapped headers may take these names. */
+const isKproxyHeader = (lower: string): boolean =>
+  RESERVED_HEADERS.has(lower) || lower.startsWith('x-kafka-') || lower === 'traceparent' || lower === 'tracestate';
+
+const recordHeadersSchema = z
+  .record(z.string(), z.string({ error: 'must be the HTTP header name to send it as' }), {
+    error: 'must be an object of Kafka record header names to HTTP header names',
+  })
+  .superRefine((map, ctx) => {
+    const entries = Object.entries(map);
+    if (entries.length > 50) ctx.addIssue({ code: 'custom', message: 'may map at most 50 headers' });
+    const targets = new Set<string>();
+    for (const [recordHeader, httpHeader] of entries) {
+      if (!recordHeader) ctx.addIssue({ code: 'custom', message: 'an empty record header name cannot be mapped' });
+      else if (recordHeader.length > 255 || /[\u0000-\u001f\u007f]/.test(recordHeader)) {
+        ctx.addIssue({ code: 'custom', path: [recordHeader], message: 'is not a usable record header name (1-255 characters, no control characters)' });
+      }
+      const lower = httpHeader.toLowerCase();
+      if (!HEADER_NAME.test(httpHeader)) ctx.addIssue({ code: 'custom', path: [recordHeader], message: `"${httpHeader}" is not a valid HTTP header name` });
+      else if (isKproxyHeader(lower)) ctx.addIssue({ code: 'custom', path: [recordHeader], message: `"${httpHeader}" is set by kproxy and cannot be mapped to` });
+      else if (targets.has(lower)) ctx.addIssue({ code: 'custom', path: [recordHeader], message: `"${httpHeader}" is already the target of another record header` });
+      targets.add(lower);
     }
   });
 
@@ -111,6 +136,7 @@ const endpointSchema = z.strictObject({
   timeoutMs: int(1, 300_000).default(5000),
   successStatus: z.array(int(100, 599), { error: 'must be an array of HTTP status codes' }).max(100).default([]),
   errcodePath: jsonPath.nullish().transform((v) => v ?? null),
+  recordHeaders: recordHeadersSchema.default({}),
   rateGroup: z
     .string({ error: 'must be a string' })
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 characters of letters, digits, ".", "_" or "-", starting with a letter or digit')

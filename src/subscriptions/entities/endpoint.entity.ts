@@ -29,6 +29,10 @@ export class EndpointEntity {
   @Column({ name: 'rate_group', type: 'varchar', length: 128, nullable: true })
   rateGroup: string | null;
 
+  /** Record header name to HTTP header name; NULL = forward none. */
+  @Column({ name: 'record_headers', type: 'json', nullable: true })
+  recordHeaders: unknown;
+
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 
