@@ -6,6 +6,7 @@ import { AppConfig } from './config/app.config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
+import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ControlModule } from './runtime/control.module';
@@ -30,6 +31,7 @@ export class AppModule {
         ClusterModule,
         ControlModule,
         HealthModule,
+        DocsModule,
       ],
     };
   }

@@ -57,8 +57,9 @@ describe('RateGate', () => {
     open = false;
     gate.close();
     await Promise.allSettled(workers);
-    // 400 records in 2 s, give or take one batch per worker of start-up slack.
-    expect(records).toBeGreaterThanOrEqual(325);
+    // 400 records in 2 s. The upper bound catches a batch counted as one permit (thousands), the
+    // lower one a batch counted twice (200); between them is room for a loaded machine (300 seen).
+    expect(records).toBeGreaterThanOrEqual(250);
     expect(records).toBeLessThanOrEqual(500);
   });
 

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { deadLetterBulkSchema } from '../dead-letters/dto/dead-letter-bulk.schema';
+import { deadLetterQuerySchema } from '../dead-letters/dto/dead-letter-query.schema';
+import { offsetResetSchema } from '../runtime/offsets/dto/offset-reset.schema';
+import { subscriptionSpecSchema } from '../subscriptions/dto/subscription-spec.schema';
+import { ticketApproveSchema, ticketCreateSchema, ticketQuerySchema, ticketRejectSchema } from '../tickets/dto/ticket.schemas';
+
+type Schema = z.ZodType;
+
+interface Operation {
+  summary: string;
+  /** Who may call it when tokens are configured. */
+  roles: 'operator' | 'operator, requester' | 'open';
+  body?: string;
+  /** The body may be left out. */
+  bodyOptional?: boolean;
+  query?: Schema;
+  ok?: number;
+}
+
+/** Request bodies, generated from the same zod schemas that validate them. */
+const BODIES: Record<string, Schema> = {
+  SubscriptionInput: subscriptionSpecSchema,
+  SubscriptionPatch: subscriptionSpecSchema.partial(),
+  TicketInput: ticketCreateSchema,
+  TicketApprove: ticketApproveSchema,
+  TicketReject: ticketRejectSchema,
+  OffsetReset: offsetResetSchema,
+  DeadLetterBulk: deadLetterBulkSchema,
+};
+
+/** Every route the proxy serves; openapi.document.spec.ts checks this against the controllers. */
+export const OPERATIONS: Record<string, Operation> = {
+  'POST /api/subscriptions': { summary: 'Create a subscription', roles: 'operator', body: 'SubscriptionInput', ok: 201 },
+  'GET /api/subscriptions': { summary: 'List subscriptions (secrets masked)', roles: 'operator, requester' },
+  'GET /api/subscriptions/{id}': { summary: 'Read one subscription (secrets masked)', roles: 'operator, requester' },
+  'PATCH /api/subscriptions/{id}': { summary: 'Change a subscription; sections merge field by field', roles: 'operator', body: 'SubscriptionPatch' },
+  'DELETE /api/subscriptions/{id}': { summary: 'Delete a subscription', roles: 'operator' },
+  'POST /api/subscriptions/{id}/start': { summary: 'Start consuming', roles: 'operator' },
+  'POST /api/subscriptions/{id}/stop': { summary: 'Stop consuming (in-flight deliveries drain first)', roles: 'operator' },
+  'GET /api/subscriptions/{id}/status': { summary: 'Instances, per-partition committed offset / high watermark / lag, counters', roles: 'operator, requester' },
+  'POST /api/subscriptions/{id}/offsets/reset': { summary: 'Reset the group offsets (earliest, latest, timestamp or explicit)', roles: 'operator', body: 'OffsetReset' },
+  'POST /api/config/refresh': { summary: 'Re-read the subscriptions now instead of at the next interval', roles: 'operator' },
+  'GET /api/dead-letters': { summary: 'List dead letters, newest first', roles: 'operator', query: deadLetterQuerySchema },
+  'GET /api/dead-letters/{id}': { summary: 'Read one dead letter', roles: 'operator' },
+  'POST /api/dead-letters/{id}/redeliver': { summary: 'Deliver one dead letter again', roles: 'operator' },
+  'POST /api/dead-letters/{id}/discard': { summary: 'Discard one dead letter', roles: 'operator' },
+  'POST /api/dead-letters/redeliver': { summary: "Deliver a subscription's pending dead letters again", roles: 'operator', body: 'DeadLetterBulk' },
+  'POST /api/dead-letters/discard': { summary: "Discard a subscription's pending dead letters", roles: 'operator', body: 'DeadLetterBulk' },
+  'POST /api/tickets': { summary: 'Request a subscription (runs nothing until approved)', roles: 'operator, requester', body: 'TicketInput', ok: 201 },
+  'GET /api/tickets': { summary: 'List tickets, newest first', roles: 'operator, requester', query: ticketQuerySchema },
+  'GET /api/tickets/{id}': { summary: 'Read one ticket', roles: 'operator, requester' },
+  'POST /api/tickets/{id}/approve': { summary: 'Approve: create the subscription and record who and when', roles: 'operator', body: 'TicketApprove', bodyOptional: true },
+  'POST /api/tickets/{id}/reject': { summary: 'Reject with a reason', roles: 'operator', body: 'TicketReject' },
+  'GET /api/instances': { summary: 'Registered instances, their heartbeat and what each runs', roles: 'operator' },
+  'GET /health/live': { summary: 'The process answers', roles: 'open' },
+  'GET /health/ready': { summary: 'The database answers and the supervisor has started (503 otherwise)', roles: 'open' },
+  'GET /metrics': { summary: 'Prometheus text format', roles: 'open' },
+  'GET /docs': { summary: 'This API, as a page', roles: 'open' },
+  'GET /docs/openapi.json': { summary: 'This API, as an OpenAPI 3.1 document', roles: 'open' },
+};
+
+const ERROR = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'every invalid field is named' },
+  },
+};
+
+function jsonSchema(schema: Schema): Record<string, unknown> {
+  // The input side is what a client sends; checks zod cannot express are described in README.
+  const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete out.$schema;
+  return out;
+}
+
+function queryParameters(schema: Schema): unknown[] {
+  const properties = (jsonSchema(schema).properties ?? {}) as Record<string, unknown>;
+  return Object.entries(properties).map(([name, s]) => ({ name, in: 'query', required: false, schema: s }));
+}
+
+/** The OpenAPI 3.1 document of the admin API, built once. */
+export function buildOpenApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [key, op] of Object.entries(OPERATIONS)) {
+    const [method, path] = key.split(' ');
+    const parameters: unknown[] = [];
+    if (path.includes('{id}')) parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } });
+    if (op.query) parameters.push(...queryParameters(op.query));
+    const ok = String(op.ok ?? 200);
+    const operation: Record<string, unknown> = {
+      summary: op.summary,
+      description: `Roles: ${op.roles}.`,
+      parameters,
+      responses: {
+        [ok]: { description: 'Success' },
+        ...(op.roles === 'open' ? {} : { '401': { description: 'Missing or wrong token', content: { 'application/json': { schema: ERROR } } } }),
+        ...(op.roles === 'operator' ? { '403': { description: 'The requester token may not call this', content: { 'application/json': { schema: ERROR } } } } : {}),
+        ...(op.body || op.query || path.includes('{id}') ? { '400': { description: 'Invalid input, every bad field named', content: { 'application/json': { schema: ERROR } } } } : {}),
+      },
+      ...(op.roles === 'open' ? { security: [] } : {}),
+    };
+    if (op.body) {
+      operation.requestBody = { required: !op.bodyOptional, content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.body}` } } } };
+    }
+    paths[path] = { ...paths[path], [method.toLowerCase()]: operation };
+  }
+  const schemas: Record<string, unknown> = { Error: ERROR };
+  for (const [name, schema] of Object.entries(BODIES)) schemas[name] = jsonSchema(schema);
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'kproxy admin API',
+      version,
+      description: 'Kafka-to-HTTP consumer proxy. With ADMIN_TOKEN set, /api needs `Authorization: Bearer <token>`; REQUESTER_TOKEN may call the routes whose roles include requester.',
+    },
+    security: [{ bearer: [] }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas },
+    paths,
+  };
+}
