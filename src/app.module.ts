@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AlertsModule } from './alerts/alerts.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { CommonModule } from './common/common.module';
 import { JsonLogger } from './common/logging/json.logger';
@@ -30,6 +31,7 @@ export class AppModule {
         RuntimeModule,
         ClusterModule,
         ControlModule,
+        AlertsModule,
         HealthModule,
         DocsModule,
       ],

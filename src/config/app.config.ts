@@ -36,6 +36,11 @@ const envSchema = z.object({
     .optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
   REQUESTER_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
+  ALERT_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .optional(),
+  ALERT_WEBHOOK_FORMAT: z.enum(['json', 'slack', 'wecom', 'dingtalk'], { error: 'must be one of json, slack, wecom, dingtalk' }).default('json'),
+  ALERT_EVALUATE_INTERVAL_MS: intFromEnv(50, 600_000, 5_000),
   CONFIG_REFRESH_INTERVAL_MS: intFromEnv(100, 3_600_000, 10_000),
   COMMIT_INTERVAL_MS: intFromEnv(10, 3_600_000, 1_000),
   SHUTDOWN_DRAIN_TIMEOUT_MS: intFromEnv(0, 600_000, 10_000),
@@ -68,6 +73,9 @@ export class AppConfig {
   readonly adminToken: string | undefined;
   /** May submit and read tickets and read subscriptions; only with ADMIN_TOKEN set. */
   readonly requesterToken: string | undefined;
+  /** Alerts of subscriptions without their own webhook go here (and in this format). */
+  readonly alertWebhook: { readonly url: string; readonly format: 'json' | 'slack' | 'wecom' | 'dingtalk' } | undefined;
+  readonly alertEvaluateIntervalMs: number;
   readonly refreshIntervalMs: number;
   readonly commitIntervalMs: number;
   readonly shutdownDrainTimeoutMs: number;
@@ -93,6 +101,8 @@ export class AppConfig {
     this.instanceId = values.INSTANCE_ID ?? hostname();
     this.adminToken = values.ADMIN_TOKEN;
     this.requesterToken = values.REQUESTER_TOKEN;
+    this.alertWebhook = values.ALERT_WEBHOOK_URL ? { url: values.ALERT_WEBHOOK_URL, format: values.ALERT_WEBHOOK_FORMAT } : undefined;
+    this.alertEvaluateIntervalMs = values.ALERT_EVALUATE_INTERVAL_MS;
     this.refreshIntervalMs = values.CONFIG_REFRESH_INTERVAL_MS;
     this.commitIntervalMs = values.COMMIT_INTERVAL_MS;
     this.shutdownDrainTimeoutMs = values.SHUTDOWN_DRAIN_TIMEOUT_MS;

@@ -42,6 +42,7 @@ export class SubscriptionMapper {
       },
       hosts: row.hosts ?? [],
       status: row.status,
+      alerts: row.alerts ?? null,
     };
   }
 
@@ -82,6 +83,7 @@ export class SubscriptionMapper {
     row.batchWaitMs = spec.delivery.batchWaitMs;
     row.hosts = spec.hosts;
     row.status = spec.status;
+    row.alerts = spec.alerts;
     return row;
   }
 
@@ -102,6 +104,33 @@ export class SubscriptionMapper {
     } catch {
       return value;
     }
+  }
+
+  /** Chat webhooks carry their token in the path (Slack, WeCom, DingTalk): only the origin is shown. */
+  static maskWebhookUrl(value: unknown): unknown {
+    if (typeof value !== 'string') return value;
+    try {
+      const url = new URL(value);
+      return url.pathname === '/' && !url.search && !url.password ? value : `${url.origin}/${MASK}`;
+    } catch {
+      return value;
+    }
+  }
+
+  static maskAlerts(alerts: unknown): unknown {
+    if (!alerts || typeof alerts !== 'object' || Array.isArray(alerts)) return alerts;
+    const out = { ...(alerts as Record<string, unknown>) };
+    if ('webhookUrl' in out) out.webhookUrl = SubscriptionMapper.maskWebhookUrl(out.webhookUrl);
+    return out;
+  }
+
+  /** The masked webhook URL sent back unchanged keeps the stored one. */
+  static unmaskAlerts(incoming: unknown, stored: unknown): unknown {
+    if (!incoming || typeof incoming !== 'object' || Array.isArray(incoming)) return incoming;
+    const previous = stored && typeof stored === 'object' ? (stored as Record<string, unknown>).webhookUrl : undefined;
+    const out = { ...(incoming as Record<string, unknown>) };
+    if (typeof previous === 'string' && out.webhookUrl === SubscriptionMapper.maskWebhookUrl(previous)) out.webhookUrl = previous;
+    return out;
   }
 
   /** A client that sends back what it read keeps the stored secret instead of storing the mask. */

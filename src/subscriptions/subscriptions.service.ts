@@ -10,7 +10,7 @@ import { SubscriptionChangeFeed } from './subscription-change-feed';
 import { SubscriptionMapper } from './subscription.mapper';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
-const SECTIONS = ['kafka', 'etl', 'endpoint', 'delivery'] as const;
+const SECTIONS = ['kafka', 'etl', 'endpoint', 'delivery', 'alerts'] as const;
 
 export interface StoredSubscription {
   readonly id: number;
@@ -73,6 +73,7 @@ export class SubscriptionsService {
       if (isPlainObject(endpoint.headers)) endpoint.headers = SubscriptionMapper.unmaskHeaders(endpoint.headers as Record<string, unknown>, row.endpoint.headers);
       endpoint.url = SubscriptionMapper.unmaskUrl(endpoint.url, row.endpoint.url);
     }
+    if ('alerts' in body) merged.alerts = SubscriptionMapper.unmaskAlerts(merged.alerts, row.alerts);
     const parsed = parseSubscriptionSpec(merged);
     if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
     const updated = SubscriptionMapper.apply(row, parsed.data);

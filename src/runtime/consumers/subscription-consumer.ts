@@ -33,6 +33,8 @@ export interface ConsumerDeps {
   readonly metrics: SubscriptionMetrics;
   readonly logger: JsonLogger;
   readonly settings: ConsumerSettings;
+  /** Told when the consumer cannot consume (Kafka unreachable, loop failed), for alerts. */
+  readonly reportProblem?: (message: string) => void;
 }
 
 /** 'failed': the fetch loop died; the supervisor rebuilds the consumer on its next pass. */
@@ -179,6 +181,7 @@ export class SubscriptionConsumer {
     this.pollLoop = this.run().catch((err: unknown) => {
       if (this.state === 'running' || this.state === 'starting') this.state = 'failed';
       this.log('error', 'consumer loop failed; it will be rebuilt', { err: (err as Error).message });
+      this.deps.reportProblem?.(`the consumer stopped on an error and will be rebuilt: ${(err as Error).message}`);
     });
   }
 
@@ -251,6 +254,7 @@ export class SubscriptionConsumer {
         return this.state === 'starting' ? consumer : null;
       } catch (err) {
         this.log('warn', 'cannot reach the Kafka cluster; retrying', { brokers: k.brokers, err: (err as Error).message, retryInMs: wait });
+        this.deps.reportProblem?.(`cannot reach the Kafka cluster at ${k.brokers}: ${(err as Error).message}`);
         consumer.disconnect();
         try {
           await sleep(wait, undefined, { signal: this.abort.signal });

@@ -6,9 +6,21 @@ import { HttpSender } from '../../delivery/http-sender.service';
 import { RateGateRegistry } from '../../delivery/rate-gate.registry';
 import { MetricsService } from '../../metrics/metrics.service';
 import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
+import type { AlertsSpec } from '../../subscriptions/dto/subscription-spec.schema';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { CompiledSubscription } from '../consumers/compiled-subscription';
 import { ConsumerSettings, ConsumerSnapshot, SubscriptionConsumer } from '../consumers/subscription-consumer';
+
+/** What alerting reads of one consumer. */
+export interface ConsumerAlertView {
+  readonly id: number;
+  readonly name: string;
+  readonly topic: string;
+  readonly alerts: AlertsSpec | null;
+  /** Records behind on the partitions this instance owns. */
+  readonly lag: number;
+  readonly problem: string | null;
+}
 
 /**
  * Reconciles desired state (the database) with the consumers running here: periodically,
@@ -17,6 +29,8 @@ import { ConsumerSettings, ConsumerSnapshot, SubscriptionConsumer } from '../con
 @Injectable()
 export class ConsumerSupervisor implements BeforeApplicationShutdown {
   private readonly consumers = new Map<number, SubscriptionConsumer>();
+  /** The latest problem each consumer reported since the last look (alerts drain it). */
+  private readonly problems = new Map<number, string>();
   private readonly reported = new Map<number, string>();
   private readonly settings: ConsumerSettings;
   private timer: NodeJS.Timeout | null = null;
@@ -72,6 +86,19 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     const next = this.queue.then(() => this.reconcileOnce());
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** What alerting needs of each consumer this instance runs, and the problems reported since the last call. */
+  alertView(): ConsumerAlertView[] {
+    const out: ConsumerAlertView[] = [];
+    for (const c of this.consumers.values()) {
+      const cfg = c.config;
+      let lag = 0;
+      for (const l of c.lag()) lag += l.lag;
+      out.push({ id: cfg.id, name: cfg.spec.name, topic: cfg.kafka.topic, alerts: cfg.spec.alerts, lag, problem: this.problems.get(cfg.id) ?? null });
+    }
+    this.problems.clear();
+    return out;
   }
 
   snapshot(): ConsumerSnapshot[] {
@@ -155,6 +182,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       metrics: this.metrics.forSubscription(compiled.id),
       logger: this.logger,
       settings: this.settings,
+      reportProblem: (message) => this.problems.set(compiled.id, message),
     });
     this.consumers.set(compiled.id, consumer);
     consumer.start();

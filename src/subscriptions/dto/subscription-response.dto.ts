@@ -13,6 +13,7 @@ export class SubscriptionResponseDto {
   delivery: unknown;
   hosts: unknown;
   status: string;
+  alerts: unknown;
   /** Why the stored row cannot run (rows written with SQL are checked too); null when valid. */
   configErrors: string[] | null;
   createdAt: string;
@@ -34,6 +35,7 @@ export class SubscriptionResponseDto {
       delivery: input.delivery,
       hosts: input.hosts,
       status: row.status,
+      alerts: SubscriptionMapper.maskAlerts(input.alerts),
       configErrors: parsed.success ? null : formatZodIssues(parsed.error.issues),
       createdAt: row.createdAt?.toISOString(),
       updatedAt: row.updatedAt?.toISOString(),

@@ -34,6 +34,7 @@ describe('subscription spec schema', () => {
       delivery: { maxRetries: 3, backoffMs: 200, maxBackoffMs: 30000, ratePerSec: 0, ordering: 'partition', maxInFlight: 1, batchSize: 1, batchWaitMs: 50 },
       hosts: [],
       status: 'stopped',
+      alerts: null,
     });
   });
 

@@ -115,22 +115,24 @@ const recordHeadersSchema = z
     }
   });
 
+const httpUrl = z
+  .string({ error: 'is required' })
+  .max(2048)
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid URL` });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: `scheme "${url.protocol.replace(':', '')}" is not allowed: use http or https` });
+    }
+  });
+
 const endpointSchema = z.strictObject({
-  url: z
-    .string({ error: 'is required' })
-    .max(2048)
-    .superRefine((value, ctx) => {
-      let url: URL;
-      try {
-        url = new URL(value);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid URL` });
-        return;
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        ctx.addIssue({ code: 'custom', message: `scheme "${url.protocol.replace(':', '')}" is not allowed: use http or https` });
-      }
-    }),
+  url: httpUrl,
   method: z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` }).default('POST'),
   headers: headersSchema.default({}),
   timeoutMs: int(1, 300_000).default(5000),
@@ -164,6 +166,20 @@ const deliverySchema = z
     if (d.maxBackoffMs < d.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: 'must be at least backoffMs' });
   });
 
+export const ALERT_FORMATS = ['json', 'slack', 'wecom', 'dingtalk'] as const;
+
+/** Where and when this subscription's alerts go; the webhook defaults to ALERT_WEBHOOK_URL. */
+const alertsSchema = z.strictObject({
+  webhookUrl: httpUrl.nullish().transform((v) => v ?? null),
+  format: z.enum(ALERT_FORMATS, { error: `must be one of ${ALERT_FORMATS.join(', ')}` }).default('json'),
+  deadLetters: z.boolean({ error: 'must be true or false' }).default(true),
+  consumerErrors: z.boolean({ error: 'must be true or false' }).default(true),
+  lagThreshold: int(0, 1_000_000_000).default(0),
+  lagForSeconds: int(0, 86_400).default(60),
+  windowSeconds: int(1, 86_400).default(60),
+  cooldownSeconds: int(0, 86_400).default(300),
+});
+
 export const subscriptionSpecSchema = z.strictObject({
   name: z
     .string({ error: 'is required' })
@@ -179,7 +195,10 @@ export const subscriptionSpecSchema = z.strictObject({
     .max(1000)
     .default([]),
   status: z.enum(SUBSCRIPTION_STATUSES, { error: `must be one of ${SUBSCRIPTION_STATUSES.join(', ')}` }).default('stopped'),
+  alerts: alertsSchema.nullish().transform((v) => v ?? null),
 });
+
+export type AlertsSpec = z.output<typeof alertsSchema>;
 
 export type SubscriptionSpec = z.output<typeof subscriptionSpecSchema>;
 export type SubscriptionInput = z.input<typeof subscriptionSpecSchema>;

@@ -59,6 +59,10 @@ export class SubscriptionEntity {
   @Column({ type: 'json', nullable: true })
   hosts: unknown;
 
+  /** Alert settings (JSON); NULL = the global defaults. */
+  @Column({ type: 'json', nullable: true })
+  alerts: unknown;
+
   @Column({ type: 'varchar', length: 16, default: 'stopped' })
   status: string;
 

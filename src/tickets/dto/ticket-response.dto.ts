@@ -25,6 +25,7 @@ export class TicketResponseDto {
       masked.url = SubscriptionMapper.maskUrl(masked.url);
       subscription.endpoint = masked;
     }
+    if ('alerts' in subscription) subscription.alerts = SubscriptionMapper.maskAlerts(subscription.alerts);
     return Object.assign(new TicketResponseDto(), {
       id: row.id,
       state: row.state,

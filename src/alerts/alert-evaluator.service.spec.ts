@@ -1,0 +1,102 @@
+import { AppConfig } from '../config/app.config';
+import { MetricsService } from '../metrics/metrics.service';
+import type { ConsumerAlertView, ConsumerSupervisor } from '../runtime/supervisor/consumer-supervisor.service';
+import type { AlertsSpec } from '../subscriptions/dto/subscription-spec.schema';
+import { AlertEvaluator } from './alert-evaluator.service';
+import type { Alert, AlertFormat } from './alert-message';
+import type { AlertSender } from './alert-sender.service';
+
+const ALERTS: AlertsSpec = {
+  webhookUrl: 'http://hooks.example/kproxy',
+  format: 'slack',
+  deadLetters: true,
+  consumerErrors: true,
+  lagThreshold: 100,
+  lagForSeconds: 10,
+  windowSeconds: 60,
+  cooldownSeconds: 300,
+};
+
+function setup(alerts: AlertsSpec | null, env: Record<string, string> = {}) {
+  const view: { lag: number; problem: string | null } = { lag: 0, problem: null };
+  const supervisor = {
+    alertView: (): ConsumerAlertView[] => {
+      const out = [{ id: 7, name: 'orders', topic: 'orders', alerts, lag: view.lag, problem: view.problem }];
+      view.problem = null;
+      return out;
+    },
+  } as unknown as ConsumerSupervisor;
+  const metrics = new MetricsService();
+  const sent: Array<{ url: string; format: AlertFormat; alert: Alert }> = [];
+  const sender = { enqueue: (url: string, format: AlertFormat, alert: Alert) => sent.push({ url, format, alert }) } as unknown as AlertSender;
+  const config = AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', INSTANCE_ID: 'i-1', ...env });
+  const evaluator = new AlertEvaluator(config, supervisor, metrics, sender);
+  return { view, m: metrics.forSubscription(7), sent, evaluator };
+}
+
+describe('AlertEvaluator', () => {
+  it('sums dead letters per window and carries those inside a cool-down into the next alert', () => {
+    const { m, sent, evaluator } = setup(ALERTS);
+    evaluator.evaluate(0);
+    m.deadLettered('rejected');
+    m.deadLettered('rejected');
+    m.deadLettered('not_json');
+    evaluator.evaluate(1_000);
+    expect(sent).toHaveLength(0);
+    evaluator.evaluate(61_000);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ url: 'http://hooks.example/kproxy', format: 'slack' });
+    expect(sent[0].alert).toMatchObject({ kind: 'dead_letters', instance: 'i-1', details: { count: 3, reasons: { rejected: 2, not_json: 1 } } });
+    m.deadLettered('rejected');
+    evaluator.evaluate(70_000);
+    evaluator.evaluate(200_000);
+    expect(sent).toHaveLength(1);
+    m.deadLettered('rejected');
+    evaluator.evaluate(361_000);
+    expect(sent).toHaveLength(2);
+    expect(sent[1].alert.details).toMatchObject({ count: 2, reasons: { rejected: 2 } });
+  });
+
+  it('raises lag only after it stays over the threshold, and says when it recovers', () => {
+    const { view, sent, evaluator } = setup(ALERTS);
+    view.lag = 500;
+    evaluator.evaluate(0);
+    evaluator.evaluate(9_000);
+    expect(sent).toHaveLength(0);
+    evaluator.evaluate(10_000);
+    expect(sent.map((s) => s.alert.kind)).toEqual(['lag']);
+    expect(sent[0].alert.details).toEqual({ lag: 500, threshold: 100, forSeconds: 10 });
+    evaluator.evaluate(20_000);
+    expect(sent).toHaveLength(1);
+    view.lag = 3;
+    evaluator.evaluate(30_000);
+    expect(sent.map((s) => s.alert.kind)).toEqual(['lag', 'lag_recovered']);
+  });
+
+  it('reports a consumer that cannot consume, once per cool-down', () => {
+    const { view, sent, evaluator } = setup(ALERTS);
+    view.problem = 'cannot reach the Kafka cluster at 127.0.0.1:1';
+    evaluator.evaluate(0);
+    view.problem = 'cannot reach the Kafka cluster at 127.0.0.1:1';
+    evaluator.evaluate(5_000);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].alert.summary).toBe('not consuming: cannot reach the Kafka cluster at 127.0.0.1:1');
+  });
+
+  it('uses ALERT_WEBHOOK_URL for subscriptions without their own, and sends nothing without either', () => {
+    const global = setup(null, { ALERT_WEBHOOK_URL: 'http://hooks.example/all', ALERT_WEBHOOK_FORMAT: 'wecom' });
+    global.evaluator.evaluate(0);
+    global.m.deadLettered('too_large');
+    global.evaluator.evaluate(1_000);
+    global.evaluator.evaluate(61_000);
+    expect(global.sent.map((s) => [s.url, s.format])).toEqual([['http://hooks.example/all', 'wecom']]);
+
+    const none = setup(null);
+    none.evaluator.evaluate(0);
+    none.m.deadLettered('too_large');
+    none.view.problem = 'broken';
+    none.evaluator.evaluate(1_000);
+    none.evaluator.evaluate(61_000);
+    expect(none.sent).toHaveLength(0);
+  });
+});

@@ -1,0 +1,150 @@
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app.config';
+import { MetricsService } from '../metrics/metrics.service';
+import type { AlertsSpec } from '../subscriptions/dto/subscription-spec.schema';
+import { ConsumerAlertView, ConsumerSupervisor } from '../runtime/supervisor/consumer-supervisor.service';
+import type { Alert, AlertFormat, AlertKind } from './alert-message';
+import { AlertSender } from './alert-sender.service';
+
+/** Alert settings of a subscription that wrote none: dead letters and errors on, lag off. */
+const DEFAULTS: AlertsSpec = {
+  webhookUrl: null,
+  format: 'json',
+  deadLetters: true,
+  consumerErrors: true,
+  lagThreshold: 0,
+  lagForSeconds: 60,
+  windowSeconds: 60,
+  cooldownSeconds: 300,
+};
+
+interface Watch {
+  /** Dead letters counted so far (totals from the metrics), and those not yet alerted. */
+  seen: number;
+  seenByReason: Map<string, number>;
+  pending: number;
+  pendingByReason: Map<string, number>;
+  windowStart: number;
+  lagSince: number | null;
+  lagAlerted: boolean;
+  lastSent: Map<AlertKind, number>;
+}
+
+/**
+ * Looks at every consumer this instance runs each ALERT_EVALUATE_INTERVAL_MS and raises alerts:
+ * dead letters (summed per window), lag over a threshold for a while (and its recovery), and a
+ * consumer that cannot consume. Each kind keeps a cool-down per subscription; dead letters that
+ * fall in a cool-down are carried into the next alert rather than lost. Reads only in-memory
+ * figures, so it costs the data path nothing.
+ */
+@Injectable()
+export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly watches = new Map<number, Watch>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly supervisor: ConsumerSupervisor,
+    private readonly metrics: MetricsService,
+    private readonly sender: AlertSender,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.evaluate(Date.now()), this.config.alertEvaluateIntervalMs);
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  evaluate(now: number): void {
+    const live = new Set<number>();
+    for (const view of this.supervisor.alertView()) {
+      live.add(view.id);
+      this.evaluateOne(view, now);
+    }
+    for (const id of this.watches.keys()) if (!live.has(id)) this.watches.delete(id);
+  }
+
+  private evaluateOne(view: ConsumerAlertView, now: number): void {
+    const m = this.metrics.forSubscription(view.id);
+    let w = this.watches.get(view.id);
+    if (!w) {
+      // Dead letters from before this watch started were someone else's news.
+      w = { seen: m.counters.deadLettered, seenByReason: new Map(m.deadLetteredByReason), pending: 0, pendingByReason: new Map(), windowStart: now, lagSince: null, lagAlerted: false, lastSent: new Map() };
+      this.watches.set(view.id, w);
+    }
+    const fresh = m.counters.deadLettered - w.seen;
+    if (fresh > 0) {
+      if (w.pending === 0) w.windowStart = now;
+      w.pending += fresh;
+      w.seen = m.counters.deadLettered;
+      for (const [reason, total] of m.deadLetteredByReason) {
+        const added = total - (w.seenByReason.get(reason) ?? 0);
+        if (added > 0) w.pendingByReason.set(reason, (w.pendingByReason.get(reason) ?? 0) + added);
+        w.seenByReason.set(reason, total);
+      }
+    }
+    const cfg = view.alerts ?? DEFAULTS;
+    const target = this.target(view.alerts);
+    if (!target) {
+      w.pending = 0;
+      w.pendingByReason.clear();
+      return;
+    }
+    const send = (kind: AlertKind, summary: string, details: Record<string, unknown>, cooled = true): boolean => {
+      const last = w.lastSent.get(kind);
+      if (cooled && last !== undefined && now - last < cfg.cooldownSeconds * 1000) return false;
+      w.lastSent.set(kind, now);
+      const alert: Alert = {
+        kind,
+        subscription: { id: view.id, name: view.name, topic: view.topic },
+        instance: this.config.instanceId,
+        at: new Date(now).toISOString(),
+        summary,
+        details,
+      };
+      this.sender.enqueue(target.url, target.format, alert);
+      return true;
+    };
+
+    if (!cfg.deadLetters) {
+      w.pending = 0;
+      w.pendingByReason.clear();
+    } else if (w.pending > 0 && now - w.windowStart >= cfg.windowSeconds * 1000) {
+      const reasons = Object.fromEntries(w.pendingByReason);
+      const sinceWindow = new Date(w.windowStart).toISOString();
+      const text = Object.entries(reasons)
+        .map(([r, n]) => `${n} ${r}`)
+        .join(', ');
+      if (send('dead_letters', `${w.pending} record(s) dead-lettered since ${sinceWindow}: ${text}`, { count: w.pending, reasons, since: sinceWindow })) {
+        w.pending = 0;
+        w.pendingByReason.clear();
+      }
+    }
+
+    if (cfg.lagThreshold > 0) {
+      if (view.lag > cfg.lagThreshold) {
+        w.lagSince ??= now;
+        if (now - w.lagSince >= cfg.lagForSeconds * 1000) {
+          const forSeconds = Math.round((now - w.lagSince) / 1000);
+          if (send('lag', `lag is ${view.lag} records, over ${cfg.lagThreshold} for ${forSeconds} s`, { lag: view.lag, threshold: cfg.lagThreshold, forSeconds })) {
+            w.lagAlerted = true;
+          }
+        }
+      } else {
+        if (w.lagAlerted) send('lag_recovered', `lag is back to ${view.lag} records, under ${cfg.lagThreshold}`, { lag: view.lag, threshold: cfg.lagThreshold }, false);
+        w.lagSince = null;
+        w.lagAlerted = false;
+      }
+    }
+
+    if (cfg.consumerErrors && view.problem) send('consumer_error', `not consuming: ${view.problem}`, { problem: view.problem });
+  }
+
+  private target(alerts: AlertsSpec | null): { url: string; format: AlertFormat } | null {
+    if (alerts?.webhookUrl) return { url: alerts.webhookUrl, format: alerts.format };
+    return this.config.alertWebhook ?? null;
+  }
+}
