@@ -7,6 +7,7 @@ import { AppConfig } from './config/app.config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
+import { ConsoleModule } from './console/console.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -34,6 +35,7 @@ export class AppModule {
         AlertsModule,
         HealthModule,
         DocsModule,
+        ConsoleModule,
       ],
     };
   }

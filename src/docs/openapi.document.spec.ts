@@ -10,6 +10,7 @@ import { SubscriptionStatusController } from '../runtime/status/subscription-sta
 import { ConfigRefreshController } from '../runtime/supervisor/config-refresh.controller';
 import { SubscriptionsController } from '../subscriptions/subscriptions.controller';
 import { TicketsController } from '../tickets/tickets.controller';
+import { ConsoleController } from '../console/console.controller';
 import { DocsController } from './docs.controller';
 import { buildOpenApiDocument, OPERATIONS } from './openapi.document';
 
@@ -24,6 +25,7 @@ const CONTROLLERS = [
   HealthController,
   MetricsController,
   DocsController,
+  ConsoleController,
 ];
 
 /** Every route the controllers declare, as "METHOD /path/{id}", with whether requesters may call it. */

@@ -56,6 +56,9 @@ export const OPERATIONS: Record<string, Operation> = {
   'GET /health/live': { summary: 'The process answers', roles: 'open' },
   'GET /health/ready': { summary: 'The database answers and the supervisor has started (503 otherwise)', roles: 'open' },
   'GET /metrics': { summary: 'Prometheus text format', roles: 'open' },
+  'GET /': { summary: 'The web console', roles: 'open' },
+  'GET /console/{file}': { summary: "The console's script and style", roles: 'open' },
+  'GET /console/vendor/{file}': { summary: 'The libraries the console imports (Preact, htm)', roles: 'open' },
   'GET /docs': { summary: 'This API, as a page', roles: 'open' },
   'GET /docs/openapi.json': { summary: 'This API, as an OpenAPI 3.1 document', roles: 'open' },
 };
@@ -88,6 +91,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     const [method, path] = key.split(' ');
     const parameters: unknown[] = [];
     if (path.includes('{id}')) parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } });
+    if (path.includes('{file}')) parameters.push({ name: 'file', in: 'path', required: true, schema: { type: 'string' } });
     if (op.query) parameters.push(...queryParameters(op.query));
     const ok = String(op.ok ?? 200);
     const operation: Record<string, unknown> = {

@@ -1,0 +1,129 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { unique } from './support/fixtures';
+import { ROOT } from './support/test-env';
+import { useTestWorld } from './support/test-world';
+import { waitFor } from './support/wait-for';
+
+const OPERATOR = 'operator-token-0123456789';
+const REQUESTER = 'requester-token-0123456789';
+const SHOTS = join(ROOT, 'test-output', 'console');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * The web console in a real browser (Debian's chromium through playwright-core) against the
+ * real proxy: a requester asks for a subscription, an operator approves it and watches it
+ * deliver, stops and starts it, replays it from the start, and re-delivers its dead letters.
+ */
+describe('web console', () => {
+  let acceptBad = false;
+  const t = useTestWorld({
+    responder: (q) => (q.body.includes('"bad":true') && !acceptBad ? { status: 422, body: { error: 'no such account' } } : { status: 200 }),
+    proxy: { adminToken: OPERATOR, env: { REQUESTER_TOKEN: REQUESTER } },
+  });
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  });
+  afterAll(() => browser?.close());
+
+  const errors: string[] = [];
+  async function signIn(tokenValue: string, role: string): Promise<Page> {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(t.proxy.baseUrl + '/');
+    await page.fill('input[name=token]', tokenValue);
+    await page.click('button:text("Sign in")');
+    await page.waitForSelector(`[data-testid=role]:text-is("${role}")`);
+    return page;
+  }
+  // A string runs in the page, where document exists (this file is compiled without DOM types).
+  const text = (page: Page, pattern: RegExp, timeout = 20_000) =>
+    page.waitForFunction(`new RegExp(${JSON.stringify(pattern.source)}).test(document.body.innerText)`, undefined, { timeout });
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  it('takes a ticket from request to a delivering subscription, and operates it', async () => {
+    const topic = unique('console');
+    const name = unique('console-sub');
+    const path = '/console-orders';
+    await t.kafka.createTopic(topic, 1);
+
+    // A requester asks; the page names the bad field before anything is sent, then submits.
+    const requester = await signIn(REQUESTER, 'requester');
+    await requester.click('nav >> text=Tickets');
+    await requester.fill('input[name=name]', name);
+    await requester.fill('input[name=topic]', topic);
+    await requester.fill('input[name=brokers]', t.kafka.bootstrap);
+    await requester.fill('input[name=url]', 'ftp://billing.internal/orders');
+    await requester.fill('input[name=requester]', 'dana@shop');
+    await requester.fill('textarea[name=reason]', 'billing needs order events');
+    await requester.click('button:text("Submit ticket")');
+    await requester.waitForSelector('[data-field=url] .err:text("an http or https URL")');
+    await requester.fill('input[name=url]', `${t.sink.url}${path}`);
+    await requester.click('button:text("Submit ticket")');
+    await text(requester, /submitted; it waits for an operator/);
+    await shot(requester, '1-ticket-submitted');
+    expect(await requester.isVisible('button:text("Approve")')).toBe(false);
+
+    // The operator approves it from the queue.
+    const operator = await signIn(OPERATOR, 'operator');
+    await operator.click('nav >> text=Tickets');
+    await operator.waitForSelector(`[data-testid=pending-tickets] tr:has-text("${name}")`);
+    await operator.click(`[data-testid=pending-tickets] tr:has-text("${name}") >> button:text("Approve")`);
+    await text(operator, /approved: subscription #\d+ created/);
+    await shot(operator, '2-ticket-approved');
+
+    // It delivers: the subscription page shows the counts and partitions.
+    await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }, { n: 3, bad: true }, { n: 4 }]);
+    await operator.click('nav >> text=Subscriptions');
+    await operator.click(`a:text("${name}")`);
+    await text(operator, /totals: 3 delivered, 1 dead-lettered/);
+    await operator.waitForSelector('[data-testid=partitions] td');
+    expect(await operator.textContent('[data-testid=config]')).toContain(topic);
+    await shot(operator, '3-subscription-delivering');
+
+    // Stop and start.
+    await operator.click('button:text("Stop")');
+    await operator.waitForSelector('h2 [data-testid=state]:text-is("stopped")');
+    await operator.click('button:text("Start")');
+    await operator.waitForSelector('h2 [data-testid=state]:text-is("running")');
+
+    // Replay from the start, through the confirmation.
+    const delivered = () => t.sink.requests.filter((q) => q.path === path && q.status === 200).length;
+    await waitFor(() => delivered() === 3, 'the first three deliveries');
+    await operator.click('button:text("Reset offsets…")');
+    await operator.selectOption('select[name=to]', 'earliest');
+    await operator.click('button:text("Review")');
+    await operator.waitForSelector('[data-testid=confirm-text]');
+    await shot(operator, '4-reset-confirm');
+    await operator.click('button:text("Yes, reset")');
+    await text(operator, /Offsets reset to the earliest offsets/, 60_000);
+    await waitFor(() => delivered() === 6, 'the replayed deliveries', { timeoutMs: 60_000 });
+
+    // The dead letter: see it, then re-deliver it once the endpoint accepts it.
+    await operator.click('nav >> text=Dead letters');
+    await operator.selectOption('select[name=subscription]', { label: name });
+    await operator.click('[data-testid=dead-letters] tbody tr');
+    await operator.waitForSelector('[data-testid=dead-letter-detail]');
+    await text(operator, /422/);
+    await shot(operator, '5-dead-letter');
+    acceptBad = true;
+    await operator.click('[data-testid=dead-letter-detail] >> button:text-is("Redeliver")');
+    await text(operator, /Dead letter #\d+: redelivered/);
+    await waitFor(() => t.sink.requests.some((q) => q.path === path && q.body.includes('"bad":true') && q.status === 200), 'the re-delivered record');
+    await shot(operator, '6-dead-letter-redelivered');
+
+    // The requester sees the subscription, read-only.
+    await requester.click('nav >> text=Subscriptions');
+    await requester.waitForSelector(`[data-testid=subscriptions] tr[data-name="${name}"]`);
+    expect(await requester.isVisible(`[data-testid=subscriptions] tr[data-name="${name}"] button`)).toBe(false);
+    expect(await requester.isVisible('nav >> text=Dead letters')).toBe(false);
+    expect(errors).toEqual([]);
+  });
+});
