@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages kproxy needs (build libraries for the Kafka client,
-# MariaDB, a C compiler for the mock broker harness, Chromium for the console's browser tests).
-# Idempotent; runs apt only when needed.
+# MariaDB, a C compiler for the mock broker harness; Chromium for the browser test when
+# KPROXY_WITH_BROWSER=1). Idempotent; runs apt only when needed.
 set -euo pipefail
 
 PACKAGES=(build-essential python3 libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev libcurl4-openssl-dev
-  mariadb-server mariadb-client curl ca-certificates chromium)
+  mariadb-server mariadb-client curl ca-certificates)
+# The console's browser test needs Chromium; only the test command asks for it.
+if [ "${KPROXY_WITH_BROWSER:-}" = 1 ]; then
+  PACKAGES+=(chromium)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

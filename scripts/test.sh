@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/prepare.sh
+KPROXY_WITH_BROWSER=1 scripts/prepare.sh
 npm run --silent lint
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
   TEST_DATABASE_URL=$(scripts/mariadb.sh kproxy_test)
