@@ -99,4 +99,15 @@ describe('AlertEvaluator', () => {
     none.evaluator.evaluate(61_000);
     expect(none.sent).toHaveLength(0);
   });
+
+  it('alerts on dead letters written before it first saw the consumer, and never twice when the consumer comes back', () => {
+    const { m, sent, evaluator } = setup({ ...ALERTS, windowSeconds: 1, cooldownSeconds: 0 });
+    m.deadLettered('rejected');
+    evaluator.evaluate(0);
+    evaluator.evaluate(1_000);
+    expect(sent.map((s) => s.alert.details.count)).toEqual([1]);
+    evaluator.evaluate(2_000);
+    evaluator.evaluate(3_000);
+    expect(sent).toHaveLength(1);
+  });
 });

@@ -64,15 +64,21 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
       live.add(view.id);
       this.evaluateOne(view, now);
     }
-    for (const id of this.watches.keys()) if (!live.has(id)) this.watches.delete(id);
+    // A watch outlives its consumer, so dead letters are never counted twice when it comes back.
+    for (const [id, w] of this.watches) {
+      if (live.has(id)) continue;
+      w.lagSince = null;
+      w.lagAlerted = false;
+    }
   }
 
   private evaluateOne(view: ConsumerAlertView, now: number): void {
     const m = this.metrics.forSubscription(view.id);
     let w = this.watches.get(view.id);
     if (!w) {
-      // Dead letters from before this watch started were someone else's news.
-      w = { seen: m.counters.deadLettered, seenByReason: new Map(m.deadLetteredByReason), pending: 0, pendingByReason: new Map(), windowStart: now, lagSince: null, lagAlerted: false, lastSent: new Map() };
+      // From zero: the metrics count from process start, and a record dead-lettered before the
+      // first look at a new consumer still deserves its alert.
+      w = { seen: 0, seenByReason: new Map(), pending: 0, pendingByReason: new Map(), windowStart: now, lagSince: null, lagAlerted: false, lastSent: new Map() };
       this.watches.set(view.id, w);
     }
     const fresh = m.counters.deadLettered - w.seen;
