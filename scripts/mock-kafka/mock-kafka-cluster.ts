@@ -1,6 +1,7 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { createServer, connect, Server, Socket } from 'node:net';
+import { createServer, Server, Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { forwardConnection } from './tcp-forward';
 
 export interface MockKafkaOptions {
   /** Path of the compiled harness (scripts/build-mock-kafka.sh prints it). */
@@ -49,20 +50,7 @@ export class MockKafkaCluster {
   /** Listens on a fixed port and advertises it, so clients can use a well-known address. */
   private async forward(port: number): Promise<void> {
     const [host, target] = this.bootstrap.split(',')[0].split(':');
-    this.forwarder = createServer((client) => {
-      const upstream = connect(Number(target), host);
-      this.sockets.add(client).add(upstream);
-      const close = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.pipe(upstream).on('error', close);
-      upstream.pipe(client).on('error', close);
-      client.on('close', close);
-      upstream.on('close', close);
-    });
+    this.forwarder = createServer((client) => forwardConnection(client, host, Number(target), this.sockets));
     await new Promise<void>((resolve, reject) => {
       this.forwarder!.once('error', reject);
       this.forwarder!.listen(port, '127.0.0.1', () => resolve());

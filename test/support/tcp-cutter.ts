@@ -1,5 +1,5 @@
-import { connect, createServer, Server, Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer, Server, Socket, type AddressInfo } from 'node:net';
+import { forwardConnection } from '../../scripts/mock-kafka/tcp-forward';
 
 /**
  * A loopback TCP forwarder that can be cut: while cut, open connections are reset and new ones
@@ -41,20 +41,7 @@ export class TcpCutter {
   }
 
   private async listen(port: number): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.host);
-      this.sockets.add(client).add(upstream);
-      const close = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.pipe(upstream).on('error', close);
-      upstream.pipe(client).on('error', close);
-      client.on('error', close).on('close', close);
-      upstream.on('error', close).on('close', close);
-    });
+    const server = createServer((client) => forwardConnection(client, this.host, this.targetPort, this.sockets));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
