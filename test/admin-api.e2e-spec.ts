@@ -14,6 +14,23 @@ describe('admin API', () => {
   const valid = () =>
     subscriptionBody({ name: unique('valid'), brokers: t.kafka.bootstrap, topic: unique('t'), url: `${t.sink.url}/x`, status: 'stopped' });
 
+  it('refuses endpoints and webhooks at link-local or cloud metadata addresses, on create, patch and ticket', async () => {
+    const metadata = 'http://169.254.169.254/latest/meta-data/iam';
+    const created = await t.proxy.api('POST', '/api/subscriptions', { ...valid(), endpoint: { url: metadata }, alerts: { webhookUrl: 'http://[fe80::1]/hook' } });
+    expect(created.status).toBe(400);
+    expect(created.body.message).toEqual([
+      expect.stringMatching(/^endpoint\.url: 169\.254\.169\.254 is a link-local or cloud metadata address; kproxy does not send there/),
+      expect.stringMatching(/^alerts\.webhookUrl: fe80::1 is a link-local or cloud metadata address/),
+    ]);
+    const ok = await t.proxy.api('POST', '/api/subscriptions', valid());
+    const patched = await t.proxy.api('PATCH', `/api/subscriptions/${ok.body.id}`, { endpoint: { url: metadata } });
+    expect(patched.status).toBe(400);
+    expect((await t.proxy.api('GET', `/api/subscriptions/${ok.body.id}`)).body.endpoint.url).toBe(`${t.sink.url}/x`);
+    const ticket = await t.proxy.api('POST', '/api/tickets', { ...valid(), endpoint: { url: metadata }, requester: 'eve', reason: 'exfiltrate' });
+    expect(ticket.status).toBe(400);
+    expect((await t.proxy.api('GET', '/api/tickets')).body).toEqual([]);
+  });
+
   describe('authentication', () => {
     it('refuses /api without the bearer token, and with a wrong one', async () => {
       const none = await t.proxy.api('GET', '/api/subscriptions', undefined, '');

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { InvalidConfigError } from './invalid-config.error';
@@ -41,6 +42,19 @@ const envSchema = z.object({
     .optional(),
   ALERT_WEBHOOK_FORMAT: z.enum(['json', 'slack', 'wecom', 'dingtalk'], { error: 'must be one of json, slack, wecom, dingtalk' }).default('json'),
   ALERT_EVALUATE_INTERVAL_MS: intFromEnv(50, 600_000, 5_000),
+  ENDPOINT_ALLOWED_HOSTS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const [host, prefix, extra] = entry.split('/');
+        const family = isIP(host);
+        const okPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+        const ok = family ? okPrefix && extra === undefined : prefix === undefined && /^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(host);
+        if (!ok) ctx.addIssue({ code: 'custom', message: `"${entry}" is not a host name, *.domain suffix, IP address or CIDR range` });
+      }
+    })
+    .optional(),
   CONFIG_REFRESH_INTERVAL_MS: intFromEnv(100, 3_600_000, 10_000),
   COMMIT_INTERVAL_MS: intFromEnv(10, 3_600_000, 1_000),
   SHUTDOWN_DRAIN_TIMEOUT_MS: intFromEnv(0, 600_000, 10_000),
@@ -76,6 +90,8 @@ export class AppConfig {
   /** Alerts of subscriptions without their own webhook go here (and in this format). */
   readonly alertWebhook: { readonly url: string; readonly format: 'json' | 'slack' | 'wecom' | 'dingtalk' } | undefined;
   readonly alertEvaluateIntervalMs: number;
+  /** Empty: any endpoint host except link-local and metadata addresses. */
+  readonly endpointAllowedHosts: string[];
   readonly refreshIntervalMs: number;
   readonly commitIntervalMs: number;
   readonly shutdownDrainTimeoutMs: number;
@@ -103,6 +119,7 @@ export class AppConfig {
     this.requesterToken = values.REQUESTER_TOKEN;
     this.alertWebhook = values.ALERT_WEBHOOK_URL ? { url: values.ALERT_WEBHOOK_URL, format: values.ALERT_WEBHOOK_FORMAT } : undefined;
     this.alertEvaluateIntervalMs = values.ALERT_EVALUATE_INTERVAL_MS;
+    this.endpointAllowedHosts = values.ENDPOINT_ALLOWED_HOSTS ?? [];
     this.refreshIntervalMs = values.CONFIG_REFRESH_INTERVAL_MS;
     this.commitIntervalMs = values.COMMIT_INTERVAL_MS;
     this.shutdownDrainTimeoutMs = values.SHUTDOWN_DRAIN_TIMEOUT_MS;

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
 import type { DeliveryTarget } from './delivery-target';
+import { OutboundGuard } from './outbound-guard';
 import { RetryPolicy } from './retry-policy';
 
 export interface HttpAttempt {
@@ -18,6 +19,8 @@ const MAX_BODY_BYTES = 64 * 1024;
 @Injectable()
 export class HttpSender implements OnApplicationShutdown {
   private readonly pools = new Map<string, Pool>();
+
+  constructor(private readonly guard: OutboundGuard) {}
 
   /** cancel: aborts the request when the record's work is given up (stop, revoke). */
   async send(target: DeliveryTarget, body: string | Buffer, headers: readonly string[], cancel?: AbortSignal): Promise<HttpAttempt> {
@@ -55,7 +58,8 @@ export class HttpSender implements OnApplicationShutdown {
   private pool(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
+      // The guard's lookup refuses host names that resolve to link-local or metadata addresses.
+      pool = new Pool(origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000, connect: { timeout: 10_000, lookup: this.guard.lookup } as never });
       this.pools.set(origin, pool);
     }
     return pool;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
+import { OutboundGuard } from '../delivery/outbound-guard';
 import { DomainException } from '../common/errors/domain.exception';
 import { formatZodIssues } from '../common/validation/format-zod-issues';
 import { SubscriptionResponseDto } from './dto/subscription-response.dto';
@@ -25,7 +26,20 @@ export class SubscriptionsService {
   constructor(
     private readonly repository: SubscriptionsRepository,
     private readonly changes: SubscriptionChangeFeed,
+    private readonly guard: OutboundGuard,
   ) {}
+
+  /** Refuses a config that would send to a link-local or metadata address, or off the allow-list. */
+  assertOutboundAllowed(spec: { endpoint?: { url?: unknown }; alerts?: { webhookUrl?: unknown } | null }): void {
+    const problems: string[] = [];
+    const check = (field: string, url: unknown) => {
+      const problem = typeof url === 'string' ? this.guard.problemWithUrl(url) : null;
+      if (problem) problems.push(`${field}: ${problem}`);
+    };
+    check('endpoint.url', spec.endpoint?.url);
+    check('alerts.webhookUrl', spec.alerts?.webhookUrl);
+    if (problems.length) throw new DomainException(DomainErrorCode.InvalidInput, problems);
+  }
 
   async list(): Promise<SubscriptionResponseDto[]> {
     return (await this.repository.findAll()).map((row) => SubscriptionResponseDto.from(row));
@@ -36,6 +50,7 @@ export class SubscriptionsService {
   }
 
   async create(spec: SubscriptionSpec): Promise<SubscriptionResponseDto> {
+    this.assertOutboundAllowed(spec);
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), spec);
     const saved = await this.saveUnique(() => this.repository.save(row), row.name);
     await this.changes.announce();
@@ -49,6 +64,7 @@ export class SubscriptionsService {
   async createWithin(em: EntityManager, input: unknown): Promise<number> {
     const parsed = parseSubscriptionSpec(input);
     if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
+    this.assertOutboundAllowed(parsed.data);
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), parsed.data);
     return (await this.saveUnique(() => this.repository.saveWithin(em, row), row.name)).id;
   }
@@ -76,6 +92,7 @@ export class SubscriptionsService {
     if ('alerts' in body) merged.alerts = SubscriptionMapper.unmaskAlerts(merged.alerts, row.alerts);
     const parsed = parseSubscriptionSpec(merged);
     if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
+    this.assertOutboundAllowed(parsed.data);
     const updated = SubscriptionMapper.apply(row, parsed.data);
     await this.saveUnique(() => this.repository.save(updated), updated.name);
     await this.changes.announce();
