@@ -87,6 +87,20 @@ export class SubscriptionMapper {
     return row;
   }
 
+  /** A subscription body (API input shape) as answers show it: secret headers, URL passwords and webhook paths masked. */
+  static maskInput(input: Record<string, unknown>): Record<string, unknown> {
+    const out = { ...input };
+    const endpoint = out.endpoint;
+    if (endpoint && typeof endpoint === 'object' && !Array.isArray(endpoint)) {
+      const masked = { ...(endpoint as Record<string, unknown>) };
+      masked.headers = SubscriptionMapper.maskHeaders(masked.headers);
+      masked.url = SubscriptionMapper.maskUrl(masked.url);
+      out.endpoint = masked;
+    }
+    if ('alerts' in out) out.alerts = SubscriptionMapper.maskAlerts(out.alerts);
+    return out;
+  }
+
   static maskHeaders(headers: unknown): unknown {
     if (!headers || typeof headers !== 'object') return headers;
     const out: Record<string, unknown> = {};

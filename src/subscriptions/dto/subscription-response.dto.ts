@@ -22,20 +22,18 @@ export class SubscriptionResponseDto {
   static from(row: SubscriptionEntity): SubscriptionResponseDto {
     const input = SubscriptionMapper.toInput(row);
     const parsed = parseSubscriptionSpec(input);
-    const endpoint = { ...(input.endpoint as Record<string, unknown>) };
-    endpoint.headers = SubscriptionMapper.maskHeaders(endpoint.headers);
-    endpoint.url = SubscriptionMapper.maskUrl(endpoint.url);
+    const masked = SubscriptionMapper.maskInput(input);
     const dto = new SubscriptionResponseDto();
     Object.assign(dto, {
       id: row.id,
       name: row.name,
       kafka: input.kafka,
       etl: input.etl,
-      endpoint,
+      endpoint: masked.endpoint,
       delivery: input.delivery,
       hosts: input.hosts,
       status: row.status,
-      alerts: SubscriptionMapper.maskAlerts(input.alerts),
+      alerts: masked.alerts,
       configErrors: parsed.success ? null : formatZodIssues(parsed.error.issues),
       createdAt: row.createdAt?.toISOString(),
       updatedAt: row.updatedAt?.toISOString(),

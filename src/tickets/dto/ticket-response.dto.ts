@@ -17,22 +17,13 @@ export class TicketResponseDto {
   updatedAt: string;
 
   static from(row: TicketEntity): TicketResponseDto {
-    const subscription = { ...row.spec };
-    const endpoint = subscription.endpoint;
-    if (endpoint && typeof endpoint === 'object' && !Array.isArray(endpoint)) {
-      const masked = { ...(endpoint as Record<string, unknown>) };
-      masked.headers = SubscriptionMapper.maskHeaders(masked.headers);
-      masked.url = SubscriptionMapper.maskUrl(masked.url);
-      subscription.endpoint = masked;
-    }
-    if ('alerts' in subscription) subscription.alerts = SubscriptionMapper.maskAlerts(subscription.alerts);
     return Object.assign(new TicketResponseDto(), {
       id: row.id,
       state: row.state,
       requester: row.requester,
       reason: row.reason,
       name: row.name,
-      subscription,
+      subscription: SubscriptionMapper.maskInput(row.spec),
       subscriptionId: row.subscriptionId,
       decidedBy: row.decidedBy,
       decidedAt: row.decidedAt?.toISOString() ?? null,
