@@ -1,22 +1,10 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app.config';
 import { MetricsService } from '../metrics/metrics.service';
-import type { AlertsSpec } from '../subscriptions/dto/subscription-spec.schema';
+import { ALERT_DEFAULTS, type AlertsSpec } from '../subscriptions/dto/subscription-spec.schema';
 import { ConsumerAlertView, ConsumerSupervisor } from '../runtime/supervisor/consumer-supervisor.service';
 import type { Alert, AlertFormat, AlertKind } from './alert-message';
 import { AlertSender } from './alert-sender.service';
-
-/** Alert settings of a subscription that wrote none: dead letters and errors on, lag off. */
-const DEFAULTS: AlertsSpec = {
-  webhookUrl: null,
-  format: 'json',
-  deadLetters: true,
-  consumerErrors: true,
-  lagThreshold: 0,
-  lagForSeconds: 60,
-  windowSeconds: 60,
-  cooldownSeconds: 300,
-};
 
 interface Watch {
   /** Dead letters counted so far (totals from the metrics), and those not yet alerted. */
@@ -92,13 +80,14 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
         w.seenByReason.set(reason, total);
       }
     }
-    const cfg = view.alerts ?? DEFAULTS;
+    const cfg = view.alerts ?? ALERT_DEFAULTS;
     const target = this.target(view.alerts);
-    if (!target) {
+    if (!target || !cfg.deadLetters) {
+      // Nobody would be told of these; they must not pile up into a later alert.
       w.pending = 0;
       w.pendingByReason.clear();
-      return;
     }
+    if (!target) return;
     const send = (kind: AlertKind, summary: string, details: Record<string, unknown>, cooled = true): boolean => {
       const last = w.lastSent.get(kind);
       if (cooled && last !== undefined && now - last < cfg.cooldownSeconds * 1000) return false;
@@ -115,10 +104,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
       return true;
     };
 
-    if (!cfg.deadLetters) {
-      w.pending = 0;
-      w.pendingByReason.clear();
-    } else if (w.pending > 0 && now - w.windowStart >= cfg.windowSeconds * 1000) {
+    if (w.pending > 0 && now - w.windowStart >= cfg.windowSeconds * 1000) {
       const reasons = Object.fromEntries(w.pendingByReason);
       const sinceWindow = new Date(w.windowStart).toISOString();
       const text = Object.entries(reasons)

@@ -200,6 +200,9 @@ export const subscriptionSpecSchema = z.strictObject({
 
 export type AlertsSpec = z.output<typeof alertsSchema>;
 
+/** What applies to a subscription that sets no `alerts`: the schema's own defaults. */
+export const ALERT_DEFAULTS: AlertsSpec = alertsSchema.parse({});
+
 export type SubscriptionSpec = z.output<typeof subscriptionSpecSchema>;
 export type SubscriptionInput = z.input<typeof subscriptionSpecSchema>;
 
