@@ -145,10 +145,9 @@ export class RecordProcessor {
       } catch {
         return 'abandoned';
       }
-      const waited = performance.now() - asked;
-      if (waited >= 1) metrics.rateWaited(waited / 1000);
-      if (signal.aborted) return 'abandoned';
       const started = performance.now();
+      if (started - asked >= 1) metrics.rateWaited((started - asked) / 1000);
+      if (signal.aborted) return 'abandoned';
       const res = await sender.send(cfg.target, body, headers, signal);
       const verdict = cfg.target.judge(res);
       metrics.attempt((performance.now() - started) / 1000, verdict.ok);
