@@ -30,13 +30,13 @@ export class SubscriptionsService {
   ) {}
 
   /** Refuses a config that would send to a link-local or metadata address, or off the allow-list. */
-  assertOutboundAllowed(spec: { endpoint?: { url?: unknown }; alerts?: { webhookUrl?: unknown } | null }): void {
+  assertOutboundAllowed(spec: SubscriptionSpec): void {
     const problems: string[] = [];
-    const check = (field: string, url: unknown) => {
-      const problem = typeof url === 'string' ? this.guard.problemWithUrl(url) : null;
+    const check = (field: string, url: string | null | undefined) => {
+      const problem = url ? this.guard.problemWithUrl(url) : null;
       if (problem) problems.push(`${field}: ${problem}`);
     };
-    check('endpoint.url', spec.endpoint?.url);
+    check('endpoint.url', spec.endpoint.url);
     check('alerts.webhookUrl', spec.alerts?.webhookUrl);
     if (problems.length) throw new DomainException(DomainErrorCode.InvalidInput, problems);
   }

@@ -21,7 +21,7 @@ export class TicketsService {
   ) {}
 
   async submit(input: TicketSubmission): Promise<TicketResponseDto> {
-    this.subscriptions.assertOutboundAllowed(input.spec as Parameters<SubscriptionsService['assertOutboundAllowed']>[0]);
+    this.subscriptions.assertOutboundAllowed(input.validated);
     const row = await this.repository.insert({
       state: 'pending',
       requester: input.requester,
