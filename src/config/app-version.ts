@@ -1,11 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** The package version, found by walking up from this file (works from src/ and dist/src/). */
-export function appVersion(): string {
+/** The directory holding kproxy's package.json, found by walking up from this file (src/ or dist/src/). */
+export function packageRoot(): string | undefined {
   for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (existsSync(join(dir, 'package.json'))) return dir;
   }
-  return 'unknown';
+  return undefined;
+}
+
+/** The package version. */
+export function appVersion(): string {
+  const root = packageRoot();
+  return root ? (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version : 'unknown';
 }

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { packageRoot } from '../config/app-version';
 
 export interface Asset {
   readonly body: Buffer;
@@ -21,7 +21,9 @@ export class ConsoleAssets {
   /** Reads every file once (at module init), so requests never touch the disk. */
   static async load(): Promise<ConsoleAssets> {
     const assets = new ConsoleAssets();
-    const publicDir = join(packageRoot(), 'src', 'console', 'public');
+    const root = packageRoot();
+    if (!root) throw new Error('cannot find the kproxy package root for the console files');
+    const publicDir = join(root, 'src', 'console', 'public');
     const sources: Record<string, string> = {
       'index.html': join(publicDir, 'index.html'),
       'app.js': join(publicDir, 'app.js'),
@@ -41,12 +43,4 @@ export class ConsoleAssets {
   get(name: string): Asset | undefined {
     return this.files.get(name);
   }
-}
-
-/** The directory holding package.json, from src/ under ts-jest or dist/src/ once built. */
-function packageRoot(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-  }
-  throw new Error('cannot find the kproxy package root for the console files');
 }
