@@ -4,6 +4,7 @@
  */
 import { KafkaConsumer, KafkaJS, type Message } from '@confluentinc/kafka-javascript';
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -209,7 +210,7 @@ class Proxy {
   static async start(extraEnv: Record<string, string> = {}): Promise<Proxy> {
     const port = await freePort();
     const child = spawn(process.execPath, [...PROXY_NODE_ARGS, join(ROOT, 'dist', 'src', 'main.js')], {
-      env: { ...env, ADMIN_TOKEN: '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', INSTANCE_ID: `bench-${port}`, ...extraEnv },
+      env: { ...env, ADMIN_TOKEN: '', SECRETS_KEY: env.SECRETS_KEY || randomBytes(32).toString('base64'), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', INSTANCE_ID: `bench-${port}`, ...extraEnv },
       // BENCH_PROXY_LOG=<file> keeps the proxies' JSON logs.
       stdio: ['ignore', env.BENCH_PROXY_LOG ? openSync(env.BENCH_PROXY_LOG, 'a') : 'ignore', 'inherit'],
     });

@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ControlModule } from './runtime/control.module';
 import { RuntimeModule } from './runtime/runtime.module';
+import { SecretsModule } from './secrets/secrets.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { TicketsModule } from './tickets/tickets.module';
 
@@ -25,6 +26,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         CommonModule.forRoot(logger),
         DatabaseModule,
+        SecretsModule,
         MetricsModule,
         SubscriptionsModule,
         TicketsModule,

@@ -2,7 +2,8 @@ import { createConnection } from 'mysql2/promise';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { subscriptionBody, unique } from './support/fixtures';
-import { ROOT, TEST_DATABASE_URL } from './support/test-env';
+import { SecretBox } from '../src/secrets/secret-box';
+import { ROOT, TEST_DATABASE_URL, TEST_SECRETS_KEY } from './support/test-env';
 import { useTestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
@@ -124,7 +125,10 @@ describe('admin API', () => {
     const [rows] = await conn.query('SELECT e.headers, e.timeout_ms FROM subscriptions s JOIN endpoints e ON e.id = s.endpoint_id WHERE s.id = ?', [created.id]);
     await conn.end();
     const row = (rows as Array<{ headers: string; timeout_ms: number }>)[0];
-    expect(typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers).toEqual({ Authorization: 'Bearer s3cret', 'X-App': 'billing' });
+    const stored = typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers;
+    expect(stored['X-App']).toBe('billing');
+    expect(stored.Authorization).toMatch(/^enc:v1:/);
+    expect(new SecretBox(Buffer.from(TEST_SECRETS_KEY, 'base64')).open(stored.Authorization, 'endpoint.headers.Authorization')).toBe('Bearer s3cret');
     expect(row.timeout_ms).toBe(999);
   });
 

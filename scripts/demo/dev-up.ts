@@ -7,7 +7,8 @@ import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, Server } from 'node:http';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { MockKafkaCluster } from '../mock-kafka/mock-kafka-cluster';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -16,6 +17,18 @@ const PORT = Number(env.PORT ?? 8080);
 const DEMO_API_PORT = Number(env.DEMO_API_PORT ?? 18080);
 const TOPIC = env.DEMO_TOPIC ?? 'demo.orders';
 const TOKEN = env.ADMIN_TOKEN || randomBytes(18).toString('base64url');
+
+/** The demo keeps its generated key, so secrets sealed in an earlier run still open. */
+function demoSecretsKey(): string {
+  if (env.SECRETS_KEY) return env.SECRETS_KEY;
+  const file = join(ROOT, '.run', 'secrets.key');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+    say(`generated the secrets key (SECRETS_KEY) in ${file}`);
+  }
+  return readFileSync(file, 'utf8').trim();
+}
 
 const say = (msg: string) => process.stdout.write(`\x1b[36m[demo]\x1b[0m ${msg}\n`);
 
@@ -48,7 +61,7 @@ async function main(): Promise<void> {
     say(`demo business API on http://127.0.0.1:${DEMO_API_PORT}/orders (answers {"errcode":0})`);
 
     const proxy = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
-      env: { ...env, PORT: String(PORT), ADMIN_TOKEN: TOKEN, CONFIG_REFRESH_INTERVAL_MS: env.CONFIG_REFRESH_INTERVAL_MS ?? '5000' },
+      env: { ...env, PORT: String(PORT), ADMIN_TOKEN: TOKEN, SECRETS_KEY: demoSecretsKey(), CONFIG_REFRESH_INTERVAL_MS: env.CONFIG_REFRESH_INTERVAL_MS ?? '5000' },
       stdio: ['ignore', 'inherit', 'inherit'],
       // Its own process group: Ctrl-C reaches only this script, which stops the parts in order.
       detached: true,

@@ -1,7 +1,8 @@
 import { AppConfig } from './app.config';
 import { InvalidConfigError } from './invalid-config.error';
 
-const base = { DATABASE_URL: 'mysql://u:p@127.0.0.1:3306/kproxy' };
+const KEY = 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=';
+const base = { DATABASE_URL: 'mysql://u:p@127.0.0.1:3306/kproxy', SECRETS_KEY: KEY };
 
 describe('AppConfig', () => {
   it('applies the documented defaults', () => {
@@ -41,5 +42,15 @@ describe('AppConfig', () => {
     expect(AppConfig.fromEnv({ ...base, ADMIN_TOKEN: admin, REQUESTER_TOKEN: requester }).requesterToken).toBe(requester);
     expect(() => AppConfig.fromEnv({ ...base, REQUESTER_TOKEN: requester })).toThrow(/REQUESTER_TOKEN: needs ADMIN_TOKEN/);
     expect(() => AppConfig.fromEnv({ ...base, ADMIN_TOKEN: admin, REQUESTER_TOKEN: admin })).toThrow(/REQUESTER_TOKEN: must differ/);
+  });
+
+  it('requires a 32-byte secrets key and names bad previous keys', () => {
+    expect(() => AppConfig.fromEnv({ DATABASE_URL: base.DATABASE_URL })).toThrow(/SECRETS_KEY: is required/);
+    expect(() => AppConfig.fromEnv({ ...base, SECRETS_KEY: 'c2hvcnQ=' })).toThrow(/SECRETS_KEY: must be 32 random bytes/);
+    const hex = 'ab'.repeat(32);
+    expect(() => AppConfig.fromEnv({ ...base, SECRETS_PREVIOUS_KEYS: `${hex},nope` })).toThrow(/SECRETS_PREVIOUS_KEYS: entry 2 must be/);
+    const c = AppConfig.fromEnv({ ...base, SECRETS_KEY: hex, SECRETS_PREVIOUS_KEYS: KEY });
+    expect(c.secretKeys.current).toEqual(Buffer.from(hex, 'hex'));
+    expect(c.secretKeys.previous).toEqual([Buffer.from(KEY, 'base64')]);
   });
 });

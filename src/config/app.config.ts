@@ -16,7 +16,39 @@ const intFromEnv = (min: number, max: number, fallback: number) =>
     .optional()
     .transform((v) => v ?? fallback);
 
+/** 32 bytes as 64 hex digits or base64 (`openssl rand -base64 32`). */
+function decodeKey(text: string): Buffer | null {
+  const t = text.trim();
+  const bytes = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(t) ? Buffer.from(t, 'base64') : null;
+  return bytes && bytes.length === 32 ? bytes : null;
+}
+
+const KEY_FORMAT = '32 random bytes as base64 or 64 hex digits (openssl rand -base64 32)';
+
+const secretsKey = z
+  .string({ error: `is required: ${KEY_FORMAT}; it encrypts secrets at rest and every instance needs the same one` })
+  .transform((v, ctx) => {
+    const key = decodeKey(v);
+    if (!key) ctx.addIssue({ code: 'custom', message: `must be ${KEY_FORMAT}` });
+    return key ?? Buffer.alloc(0);
+  });
+
 const envSchema = z.object({
+  SECRETS_KEY: secretsKey,
+  SECRETS_PREVIOUS_KEYS: z
+    .string()
+    .transform((v, ctx) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((entry, i) => {
+          const key = decodeKey(entry);
+          if (!key) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} must be ${KEY_FORMAT}` });
+          return key ?? Buffer.alloc(0);
+        }),
+    )
+    .optional(),
   DATABASE_URL: z
     .string({ error: 'is required (mysql://user:pass@host:port/db)' })
     .trim()
@@ -74,6 +106,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional().transform((v) => v ?? 'info'),
 });
 
+export interface SecretKeys {
+  /** Seals new secrets; opens those sealed with it. */
+  readonly current: Buffer;
+  /** Only open secrets sealed before a rotation. */
+  readonly previous: readonly Buffer[];
+}
+
 export interface DatabaseSettings {
   readonly url: string;
   readonly poolSize: number;
@@ -110,6 +149,7 @@ export class AppConfig {
   readonly kafkaDebug: string | undefined;
   readonly logLevel: LogLevel;
   readonly database: DatabaseSettings;
+  readonly secretKeys: SecretKeys;
 
   private constructor(values: z.output<typeof envSchema>) {
     this.port = values.PORT;
@@ -134,6 +174,7 @@ export class AppConfig {
     this.kafkaDebug = values.KAFKA_DEBUG;
     this.logLevel = values.LOG_LEVEL;
     this.database = { url: values.DATABASE_URL, poolSize: values.DB_POOL_SIZE };
+    this.secretKeys = { current: values.SECRETS_KEY, previous: values.SECRETS_PREVIOUS_KEYS ?? [] };
   }
 
   /** Throws one error naming every bad variable. Empty strings count as unset. */
@@ -152,6 +193,17 @@ export class AppConfig {
 
   static fromProcessEnv(): AppConfig {
     return AppConfig.fromEnv(process.env);
+  }
+
+  /** For the re-encryption tool: the database and the keys, nothing else. */
+  static secretsToolFromProcessEnv(): { database: DatabaseSettings; secretKeys: SecretKeys } {
+    const schema = envSchema.pick({ DATABASE_URL: true, DB_POOL_SIZE: true, SECRETS_KEY: true, SECRETS_PREVIOUS_KEYS: true });
+    const parsed = schema.safeParse(pickSet(process.env, Object.keys(schema.shape)));
+    if (!parsed.success) throw new InvalidConfigError(describe(parsed.error.issues));
+    return {
+      database: { url: parsed.data.DATABASE_URL, poolSize: parsed.data.DB_POOL_SIZE },
+      secretKeys: { current: parsed.data.SECRETS_KEY, previous: parsed.data.SECRETS_PREVIOUS_KEYS ?? [] },
+    };
   }
 
   /** For tools that only touch the database (migrations): validates just those variables. */

@@ -2,7 +2,7 @@ import { AppConfig } from '../config/app.config';
 import { OutboundGuard } from './outbound-guard';
 
 const guard = (allowed?: string) =>
-  new OutboundGuard(AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', ...(allowed ? { ENDPOINT_ALLOWED_HOSTS: allowed } : {}) }));
+  new OutboundGuard(AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=', ...(allowed ? { ENDPOINT_ALLOWED_HOSTS: allowed } : {}) }));
 
 describe('OutboundGuard', () => {
   it('refuses link-local and cloud metadata addresses and allows loopback, private and public hosts', () => {

@@ -3,8 +3,8 @@ import { EtlConfigEntity } from './entities/etl-config.entity';
 import { KafkaSourceEntity } from './entities/kafka-source.entity';
 import { SubscriptionEntity } from './entities/subscription.entity';
 import type { SubscriptionSpec } from './dto/subscription-spec.schema';
+import { SubscriptionSecrets } from './subscription-secrets';
 
-const SECRET_HEADER = /authorization|cookie|token|secret|passw|api[-_]?key|signature|credential/i;
 export const MASK = '****';
 
 /** Rows ↔ the API shape. Rows written by hand are read as-is, so validation sees exactly what is stored. */
@@ -17,6 +17,8 @@ export class SubscriptionMapper {
         topic: row.kafka.topic,
         groupId: row.kafka.groupId,
         startFrom: row.kafka.startFrom,
+        security: row.kafka.security ?? null,
+        properties: row.kafka.properties ?? {},
       },
       etl: row.etl ? { filter: row.etl.filterRules ?? [], fields: row.etl.fields ?? null } : null,
       endpoint: {
@@ -53,6 +55,8 @@ export class SubscriptionMapper {
     kafka.topic = spec.kafka.topic;
     kafka.groupId = spec.kafka.groupId ?? `kproxy.${spec.name}`;
     kafka.startFrom = spec.kafka.startFrom;
+    kafka.security = spec.kafka.security;
+    kafka.properties = Object.keys(spec.kafka.properties).length ? spec.kafka.properties : null;
     row.kafka = kafka;
     if (spec.etl) {
       const etl = row.etl ?? new EtlConfigEntity();
@@ -87,24 +91,13 @@ export class SubscriptionMapper {
     return row;
   }
 
-  /** A subscription body (API input shape) as answers show it: secret headers, URL passwords and webhook paths masked. */
+  /** A subscription body (API input shape) as answers show it: secret fields, URL passwords and webhook paths masked. */
   static maskInput(input: Record<string, unknown>): Record<string, unknown> {
-    const out = { ...input };
+    const out = SubscriptionSecrets.map(input, maskSecret);
     const endpoint = out.endpoint;
     if (endpoint && typeof endpoint === 'object' && !Array.isArray(endpoint)) {
-      const masked = { ...(endpoint as Record<string, unknown>) };
-      masked.headers = SubscriptionMapper.maskHeaders(masked.headers);
-      masked.url = SubscriptionMapper.maskUrl(masked.url);
-      out.endpoint = masked;
+      out.endpoint = { ...endpoint, url: SubscriptionMapper.maskUrl((endpoint as Record<string, unknown>).url) };
     }
-    if ('alerts' in out) out.alerts = SubscriptionMapper.maskAlerts(out.alerts);
-    return out;
-  }
-
-  static maskHeaders(headers: unknown): unknown {
-    if (!headers || typeof headers !== 'object') return headers;
-    const out: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(headers)) out[name] = SECRET_HEADER.test(name) ? MASK : value;
     return out;
   }
 
@@ -121,8 +114,7 @@ export class SubscriptionMapper {
   }
 
   /** Chat webhooks carry their token in the path (Slack, WeCom, DingTalk): only the origin is shown. */
-  static maskWebhookUrl(value: unknown): unknown {
-    if (typeof value !== 'string') return value;
+  static maskWebhookUrl(value: string): string {
     try {
       const url = new URL(value);
       return url.pathname === '/' && !url.search && !url.password ? value : `${url.origin}/${MASK}`;
@@ -131,28 +123,12 @@ export class SubscriptionMapper {
     }
   }
 
-  static maskAlerts(alerts: unknown): unknown {
-    if (!alerts || typeof alerts !== 'object' || Array.isArray(alerts)) return alerts;
-    const out = { ...(alerts as Record<string, unknown>) };
-    if ('webhookUrl' in out) out.webhookUrl = SubscriptionMapper.maskWebhookUrl(out.webhookUrl);
-    return out;
-  }
-
-  /** The masked webhook URL sent back unchanged keeps the stored one. */
-  static unmaskAlerts(incoming: unknown, stored: unknown): unknown {
-    if (!incoming || typeof incoming !== 'object' || Array.isArray(incoming)) return incoming;
-    const previous = stored && typeof stored === 'object' ? (stored as Record<string, unknown>).webhookUrl : undefined;
-    const out = { ...(incoming as Record<string, unknown>) };
-    if (typeof previous === 'string' && out.webhookUrl === SubscriptionMapper.maskWebhookUrl(previous)) out.webhookUrl = previous;
-    return out;
-  }
-
   /** A client that sends back what it read keeps the stored secret instead of storing the mask. */
-  static unmaskHeaders(incoming: Record<string, unknown>, stored: unknown): Record<string, unknown> {
-    const previous = (stored && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(incoming)) out[name] = value === MASK && name in previous ? previous[name] : value;
-    return out;
+  static unmaskSecrets<T>(incoming: T, stored: unknown): T {
+    return SubscriptionSecrets.map(incoming, (path, value) => {
+      const previous = SubscriptionSecrets.at(stored, path);
+      return previous !== undefined && value === maskSecret(path, previous) ? previous : value;
+    });
   }
 
   static unmaskUrl(incoming: unknown, stored: string): unknown {
@@ -166,4 +142,8 @@ export class SubscriptionMapper {
       return incoming;
     }
   }
+}
+
+function maskSecret(path: string, value: string): string {
+  return path === 'alerts.webhookUrl' ? SubscriptionMapper.maskWebhookUrl(value) : MASK;
 }

@@ -9,6 +9,7 @@ import { parseSubscriptionSpec, SubscriptionSpec } from './dto/subscription-spec
 import { SubscriptionEntity } from './entities/subscription.entity';
 import { SubscriptionChangeFeed } from './subscription-change-feed';
 import { SubscriptionMapper } from './subscription.mapper';
+import { SubscriptionSecrets } from './subscription-secrets';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
 const SECTIONS = ['kafka', 'etl', 'endpoint', 'delivery', 'alerts'] as const;
@@ -27,6 +28,7 @@ export class SubscriptionsService {
     private readonly repository: SubscriptionsRepository,
     private readonly changes: SubscriptionChangeFeed,
     private readonly guard: OutboundGuard,
+    private readonly secrets: SubscriptionSecrets,
   ) {}
 
   /** Refuses a config that would send to a link-local or metadata address, or off the allow-list. */
@@ -42,19 +44,19 @@ export class SubscriptionsService {
   }
 
   async list(): Promise<SubscriptionResponseDto[]> {
-    return (await this.repository.findAll()).map((row) => SubscriptionResponseDto.from(row));
+    return (await this.repository.findAll()).map((row) => this.view(row));
   }
 
   async get(id: number): Promise<SubscriptionResponseDto> {
-    return SubscriptionResponseDto.from(await this.require(id));
+    return this.view(await this.require(id));
   }
 
   async create(spec: SubscriptionSpec): Promise<SubscriptionResponseDto> {
     this.assertOutboundAllowed(spec);
-    const row = SubscriptionMapper.apply(new SubscriptionEntity(), spec);
+    const row = SubscriptionMapper.apply(new SubscriptionEntity(), this.secrets.seal(spec));
     const saved = await this.saveUnique(() => this.repository.save(row), row.name);
     await this.changes.announce();
-    return SubscriptionResponseDto.from((await this.repository.findById(saved.id)) ?? saved);
+    return this.view((await this.repository.findById(saved.id)) ?? saved);
   }
 
   /**
@@ -62,10 +64,12 @@ export class SubscriptionsService {
    * announces the change once its transaction has committed.
    */
   async createWithin(em: EntityManager, input: unknown): Promise<number> {
-    const parsed = parseSubscriptionSpec(input);
+    const opened = this.secrets.open(input);
+    if (opened.errors.length) throw new DomainException(DomainErrorCode.Conflict, ['the stored request has secrets no configured key opens:', ...opened.errors]);
+    const parsed = parseSubscriptionSpec(opened.input);
     if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
     this.assertOutboundAllowed(parsed.data);
-    const row = SubscriptionMapper.apply(new SubscriptionEntity(), parsed.data);
+    const row = SubscriptionMapper.apply(new SubscriptionEntity(), this.secrets.seal(parsed.data));
     return (await this.saveUnique(() => this.repository.saveWithin(em, row), row.name)).id;
   }
 
@@ -76,24 +80,21 @@ export class SubscriptionsService {
   /** Partial update: sections merge field by field; arrays and maps inside them are replaced. */
   async patch(id: number, body: Record<string, unknown>): Promise<SubscriptionResponseDto> {
     const row = await this.require(id);
-    const current = SubscriptionMapper.toInput(row);
-    const merged: Record<string, unknown> = { ...current };
+    const current = this.secrets.open(SubscriptionMapper.toInput(row)).input;
+    let merged: Record<string, unknown> = { ...current };
     for (const [key, value] of Object.entries(body)) {
       const section = SECTIONS.includes(key as (typeof SECTIONS)[number]);
       const base = current[key];
       merged[key] =
         section && isPlainObject(value) && isPlainObject(base) ? { ...(base as object), ...(value as object) } : value;
     }
-    const endpoint = merged.endpoint as Record<string, unknown> | undefined;
-    if (isPlainObject(endpoint)) {
-      if (isPlainObject(endpoint.headers)) endpoint.headers = SubscriptionMapper.unmaskHeaders(endpoint.headers as Record<string, unknown>, row.endpoint.headers);
-      endpoint.url = SubscriptionMapper.unmaskUrl(endpoint.url, row.endpoint.url);
-    }
-    if ('alerts' in body) merged.alerts = SubscriptionMapper.unmaskAlerts(merged.alerts, row.alerts);
+    merged = SubscriptionMapper.unmaskSecrets(merged, current);
+    const endpoint = merged.endpoint;
+    if (isPlainObject(endpoint)) merged.endpoint = { ...endpoint, url: SubscriptionMapper.unmaskUrl(endpoint.url, row.endpoint.url) };
     const parsed = parseSubscriptionSpec(merged);
     if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
     this.assertOutboundAllowed(parsed.data);
-    const updated = SubscriptionMapper.apply(row, parsed.data);
+    const updated = SubscriptionMapper.apply(row, this.secrets.seal(parsed.data));
     await this.saveUnique(() => this.repository.save(updated), updated.name);
     await this.changes.announce();
     return this.get(id);
@@ -119,12 +120,12 @@ export class SubscriptionsService {
 
   /** Every stored subscription with its validated config, for the runtime. */
   async loadAll(): Promise<StoredSubscription[]> {
-    return (await this.repository.findAll()).map(toStored);
+    return (await this.repository.findAll()).map((row) => this.toStored(row));
   }
 
   /** One stored subscription with its validated config; 404 when it does not exist. */
   async load(id: number): Promise<StoredSubscription> {
-    return toStored(await this.require(id));
+    return this.toStored(await this.require(id));
   }
 
   /** Like load, but a config that cannot run is a conflict naming what to fix. */
@@ -137,6 +138,21 @@ export class SubscriptionsService {
       ]);
     }
     return stored as StoredSubscription & { spec: SubscriptionSpec };
+  }
+
+  /** What answers show: the stored row with secrets opened, then masked, and why it cannot run. */
+  private view(row: SubscriptionEntity): SubscriptionResponseDto {
+    const { input, errors } = this.secrets.open(SubscriptionMapper.toInput(row));
+    return SubscriptionResponseDto.from(row, input, errors);
+  }
+
+  private toStored(row: SubscriptionEntity): StoredSubscription {
+    const { input, errors } = this.secrets.open(SubscriptionMapper.toInput(row));
+    if (errors.length) return { id: row.id, name: row.name, spec: null, errors };
+    const parsed = parseSubscriptionSpec(input);
+    return parsed.success
+      ? { id: row.id, name: row.name, spec: parsed.data, errors: [] }
+      : { id: row.id, name: row.name, spec: null, errors: formatZodIssues(parsed.error.issues) };
   }
 
   private async require(id: number): Promise<SubscriptionEntity> {
@@ -155,13 +171,6 @@ export class SubscriptionsService {
       throw err;
     }
   }
-}
-
-function toStored(row: SubscriptionEntity): StoredSubscription {
-  const parsed = parseSubscriptionSpec(SubscriptionMapper.toInput(row));
-  return parsed.success
-    ? { id: row.id, name: row.name, spec: parsed.data, errors: [] }
-    : { id: row.id, name: row.name, spec: null, errors: formatZodIssues(parsed.error.issues) };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

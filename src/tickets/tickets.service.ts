@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
+import { SubscriptionSecrets } from '../subscriptions/subscription-secrets';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import type { TicketSubmission } from './dto/ticket-submission.pipe';
 import { TicketResponseDto } from './dto/ticket-response.dto';
@@ -18,6 +19,7 @@ export class TicketsService {
     private readonly repository: TicketsRepository,
     private readonly subscriptions: SubscriptionsService,
     private readonly logger: JsonLogger,
+    private readonly secrets: SubscriptionSecrets,
   ) {}
 
   async submit(input: TicketSubmission): Promise<TicketResponseDto> {
@@ -27,20 +29,20 @@ export class TicketsService {
       requester: input.requester,
       reason: input.reason,
       name: String(input.spec.name),
-      spec: input.spec,
+      spec: this.secrets.seal(input.spec),
     });
     this.logger.info('ticket submitted', { ticket: row.id, requester: row.requester, name: row.name });
-    return TicketResponseDto.from((await this.repository.findById(row.id)) ?? row);
+    return this.view((await this.repository.findById(row.id)) ?? row);
   }
 
   async list(query: TicketQueryInput): Promise<TicketResponseDto[]> {
-    return (await this.repository.find(query)).map((row) => TicketResponseDto.from(row));
+    return (await this.repository.find(query)).map((row) => this.view(row));
   }
 
   async get(id: number): Promise<TicketResponseDto> {
     const row = await this.repository.findById(id);
     if (!row) throw DomainException.notFound('ticket', id);
-    return TicketResponseDto.from(row);
+    return this.view(row);
   }
 
   /** Creates the subscription and records who approved it, in one transaction. */
@@ -56,7 +58,12 @@ export class TicketsService {
     if (!row) throw DomainException.notFound('ticket', id);
     await this.subscriptions.announceChange();
     this.logger.info('ticket approved', { ticket: id, subscription: row.subscriptionId, operator });
-    return TicketResponseDto.from(row);
+    return this.view(row);
+  }
+
+  /** Answers show the request with its secrets opened and then masked. */
+  private view(row: TicketEntity): TicketResponseDto {
+    return TicketResponseDto.from(row, this.secrets.open(row.spec).input);
   }
 
   async reject(id: number, input: TicketRejectInput): Promise<TicketResponseDto> {
@@ -70,7 +77,7 @@ export class TicketsService {
     });
     if (!row) throw DomainException.notFound('ticket', id);
     this.logger.info('ticket rejected', { ticket: id, operator });
-    return TicketResponseDto.from(row);
+    return this.view(row);
   }
 }
 

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ROOT, TEST_DATABASE_URL } from './test-env';
+import { ROOT, TEST_DATABASE_URL, TEST_SECRETS_KEY } from './test-env';
 import { waitFor } from './wait-for';
 
 export interface ProxyOptions {
@@ -44,6 +44,7 @@ export class ProxyProcess {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       DATABASE_URL: TEST_DATABASE_URL,
+      SECRETS_KEY: TEST_SECRETS_KEY,
       PORT: String(port),
       HOST: '127.0.0.1',
       INSTANCE_ID: this.options.instanceId ?? `test-${port}`,

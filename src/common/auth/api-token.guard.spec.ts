@@ -24,7 +24,7 @@ function context(handler: keyof Routes, authorization?: string, path = '/api/tic
 }
 
 function guard(env: Record<string, string>): ApiTokenGuard {
-  return new ApiTokenGuard(AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', ...env }), new Reflector());
+  return new ApiTokenGuard(AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=', ...env }), new Reflector());
 }
 
 const codeOf = (fn: () => unknown): string => {

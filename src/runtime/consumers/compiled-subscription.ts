@@ -2,13 +2,17 @@ import type { DeliveryPolicySpec } from '../../delivery/delivery-spec';
 import { DeliveryTarget } from '../../delivery/delivery-target';
 import { RetryPolicy } from '../../delivery/retry-policy';
 import { EtlPipeline } from '../../etl/etl-pipeline';
+import type { KafkaPropertyValue } from '../../subscriptions/dto/kafka-properties';
 import type { SubscriptionSpec } from '../../subscriptions/dto/subscription-spec.schema';
+import { kafkaClientProperties } from './kafka-client-properties';
 
 export interface KafkaSettings {
   readonly brokers: string;
   readonly topic: string;
   readonly groupId: string;
   readonly startFrom: 'earliest' | 'latest';
+  /** How to reach the cluster (brokers, SASL, TLS, allow-listed properties); holds secrets, never log it. */
+  readonly client: Readonly<Record<string, KafkaPropertyValue>>;
 }
 
 /**
@@ -42,6 +46,7 @@ export class CompiledSubscription {
       topic: spec.kafka.topic,
       groupId: spec.kafka.groupId ?? `kproxy.${spec.name}`,
       startFrom: spec.kafka.startFrom,
+      client: kafkaClientProperties(spec.kafka.brokers, spec.kafka.security, spec.kafka.properties),
     };
     this.kafkaKey = JSON.stringify(this.kafka);
     this.rebuildKey = JSON.stringify([this.kafka, spec.delivery.ordering]);

@@ -209,23 +209,26 @@ export class SubscriptionConsumer {
   private async connect(): Promise<RdKafkaConsumer | null> {
     const { kafka: k } = this.compiled;
     const { settings } = this.deps;
+    const session = k.client['session.timeout.ms'];
+    const sessionMs = typeof session === 'number' ? session : settings.sessionTimeoutMs;
     for (let wait = 1000; this.state === 'starting'; wait = Math.min(wait * 2, 30_000)) {
       const consumer = new KafkaConsumer(
         {
-          'metadata.broker.list': k.brokers,
+          'session.timeout.ms': sessionMs,
+          'heartbeat.interval.ms': Math.max(100, Math.floor(sessionMs / 3)),
+          'topic.metadata.refresh.interval.ms': 10_000,
+          'fetch.max.bytes': Math.max(1_048_576, Math.floor((settings.prefetchKbytes * 1024) / 4)),
+          'socket.keepalive.enable': true,
+          // The subscription's own allow-listed properties may tune the above, never what follows.
+          ...k.client,
           'group.id': k.groupId,
           'client.id': `kproxy-${settings.instanceId}-${this.compiled.id}`,
           'enable.auto.commit': false,
           'enable.auto.offset.store': false,
-          'session.timeout.ms': settings.sessionTimeoutMs,
-          'heartbeat.interval.ms': Math.max(100, Math.floor(settings.sessionTimeoutMs / 3)),
-          'topic.metadata.refresh.interval.ms': 10_000,
           // librdkafka's defaults prefetch up to 64 MB and 100k records per partition for each
           // consumer; a process runs many consumers, so each gets a small, fixed share.
           'queued.max.messages.kbytes': settings.prefetchKbytes,
           'queued.min.messages': 10_000,
-          'fetch.max.bytes': Math.max(1_048_576, Math.floor((settings.prefetchKbytes * 1024) / 4)),
-          'socket.keepalive.enable': true,
           'log_level': settings.kafkaDebug ? 7 : 3,
           ...(settings.kafkaDebug ? { debug: settings.kafkaDebug, event_cb: true } : {}),
           rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(consumer, err, assignment),

@@ -26,7 +26,7 @@ export class KafkaGroupClient {
   static async connect(kafka: KafkaSettings, clientId: string): Promise<KafkaGroupClient> {
     const consumer = new KafkaConsumer(
       {
-        'metadata.broker.list': kafka.brokers,
+        ...kafka.client,
         'group.id': kafka.groupId,
         'client.id': clientId,
         'enable.auto.commit': false,
@@ -96,7 +96,7 @@ export class KafkaGroupClient {
     const group: { assigned: number[] | null } = { assigned: null };
     const member = new KafkaConsumer(
       {
-        'metadata.broker.list': this.kafka.brokers,
+        ...this.kafka.client,
         'group.id': this.kafka.groupId,
         'client.id': `${this.clientId}-committer`,
         'enable.auto.commit': false,

@@ -19,22 +19,22 @@ export class SubscriptionResponseDto {
   createdAt: string;
   updatedAt: string;
 
-  static from(row: SubscriptionEntity): SubscriptionResponseDto {
-    const input = SubscriptionMapper.toInput(row);
-    const parsed = parseSubscriptionSpec(input);
+  /** `input` is the row in API shape with its secrets opened; `secretErrors` names those that did not open. */
+  static from(row: SubscriptionEntity, input: Record<string, unknown>, secretErrors: string[]): SubscriptionResponseDto {
+    const parsed = secretErrors.length ? null : parseSubscriptionSpec(input);
     const masked = SubscriptionMapper.maskInput(input);
     const dto = new SubscriptionResponseDto();
     Object.assign(dto, {
       id: row.id,
       name: row.name,
-      kafka: input.kafka,
+      kafka: masked.kafka,
       etl: input.etl,
       endpoint: masked.endpoint,
       delivery: input.delivery,
       hosts: input.hosts,
       status: row.status,
       alerts: masked.alerts,
-      configErrors: parsed.success ? null : formatZodIssues(parsed.error.issues),
+      configErrors: !parsed ? secretErrors : parsed.success ? null : formatZodIssues(parsed.error.issues),
       createdAt: row.createdAt?.toISOString(),
       updatedAt: row.updatedAt?.toISOString(),
     });

@@ -1,4 +1,5 @@
 import { formatZodIssues } from '../../common/validation/format-zod-issues';
+import { TLS_FIXTURES as PKI } from '../../../test/support/tls-fixtures';
 import { parseSubscriptionSpec } from './subscription-spec.schema';
 
 const valid = {
@@ -18,7 +19,7 @@ describe('subscription spec schema', () => {
     expect(parsed.success).toBe(true);
     expect(parsed.data).toEqual({
       ...valid,
-      kafka: { brokers: '127.0.0.1:9092', topic: 'orders', groupId: null, startFrom: 'earliest' },
+      kafka: { brokers: '127.0.0.1:9092', topic: 'orders', groupId: null, startFrom: 'earliest', security: null, properties: {} },
       etl: null,
       endpoint: {
         url: 'http://127.0.0.1:18080/orders',
@@ -105,5 +106,67 @@ describe('subscription spec schema', () => {
       'endpoint.recordHeaders.e: "x-same" is already the target of another record header',
       'endpoint.recordHeaders: an empty record header name cannot be mapped',
     ]);
+  });
+
+  describe('kafka security and properties', () => {
+    const withKafka = (kafka: Record<string, unknown>) => ({ ...valid, kafka: { ...valid.kafka, ...kafka } });
+
+    it('takes SASL over TLS with a CA and a client certificate whose encrypted key opens', () => {
+      const security = {
+        protocol: 'sasl_ssl',
+        sasl: { mechanism: 'SCRAM-SHA-512', username: 'svc', password: 'pw' },
+        tls: { ca: PKI.ca, cert: PKI.clientCert, key: PKI.clientKeyEncrypted, keyPassword: PKI.clientKeyPassword },
+      };
+      const parsed = parseSubscriptionSpec(withKafka({ security, properties: { 'fetch.min.bytes': 1024, 'isolation.level': 'read_committed' } }));
+      expect(parsed.success).toBe(true);
+      expect(parsed.data!.kafka.security).toEqual({ ...security, tls: { ...security.tls, verifyHostname: true } });
+    });
+
+    it('names mismatched protocol sections, bad PEM, a key without its password and a foreign key', () => {
+      expect(problems(withKafka({ security: { protocol: 'sasl_plaintext' } }))).toEqual(['kafka.security.sasl: is required with protocol sasl_plaintext']);
+      expect(problems(withKafka({ security: { protocol: 'ssl', sasl: { mechanism: 'GSSAPI', username: '', password: 'x' } } }))).toEqual([
+        'kafka.security.sasl.mechanism: must be one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512',
+        'kafka.security.sasl.username: is required',
+      ]);
+      expect(problems(withKafka({ security: { protocol: 'plaintext', tls: { ca: PKI.ca } } }))).toEqual([
+        'kafka.security.tls: is only used with ssl or sasl_ssl, not plaintext',
+      ]);
+      expect(problems(withKafka({ security: { protocol: 'ssl', tls: { ca: 'not pem', cert: PKI.clientCert } } }))).toEqual([
+        'kafka.security.tls.ca: holds no PEM certificate (-----BEGIN CERTIFICATE-----)',
+        'kafka.security.tls.key: cert and key go together: set both for mutual TLS, or neither',
+      ]);
+      expect(problems(withKafka({ security: { protocol: 'ssl', tls: { cert: PKI.clientCert, key: PKI.clientKeyEncrypted } } }))).toEqual([
+        'kafka.security.tls.key: is encrypted: set keyPassword',
+      ]);
+      expect(problems(withKafka({ security: { protocol: 'ssl', tls: { cert: PKI.clientCert, key: PKI.clientKeyEncrypted, keyPassword: 'wrong' } } }))).toEqual([
+        'kafka.security.tls.keyPassword: does not open with keyPassword',
+      ]);
+      expect(problems(withKafka({ security: { protocol: 'ssl', tls: { cert: PKI.clientCert, key: PKI.serverKey } } }))).toEqual([
+        'kafka.security.tls.key: does not belong to cert',
+      ]);
+    });
+
+    it('allows only allow-listed librdkafka properties, each checked against its rule', () => {
+      expect(
+        problems(
+          withKafka({
+            properties: {
+              'enable.auto.commit': true,
+              'sasl.password': 'x',
+              'fetch.min.bytes': -1,
+              'isolation.level': 'dirty',
+              'check.crcs': 'yes',
+              'client.rack': 'eu-west-1a',
+            },
+          }),
+        ),
+      ).toEqual([
+        'kafka.properties.enable.auto.commit: is not on the allow-list of librdkafka properties (see the README)',
+        'kafka.properties.sasl.password: is not settable here: use kafka.security for SASL and TLS',
+        'kafka.properties.fetch.min.bytes: must be a whole number from 1 to 100000000',
+        'kafka.properties.isolation.level: must be one of read_committed | read_uncommitted',
+        'kafka.properties.check.crcs: must be true or false',
+      ]);
+    });
   });
 });

@@ -4,6 +4,8 @@ import { HTTP_METHODS, MAX_BATCH_SIZE, ORDERING_MODES } from '../../delivery/del
 import { FILTER_OPS } from '../../etl/etl-spec';
 import { FilterRule } from '../../etl/filter-rule';
 import { JsonPath } from '../../etl/json-path';
+import { kafkaPropertyProblem } from './kafka-properties';
+import { kafkaSecuritySchema } from './kafka-security.schema';
 
 export const SUBSCRIPTION_STATUSES = ['running', 'stopped'] as const;
 export const START_POSITIONS = ['earliest', 'latest'] as const;
@@ -50,6 +52,18 @@ const kafkaSchema = z.strictObject({
     .nullish()
     .transform((v) => v ?? null),
   startFrom: z.enum(START_POSITIONS, { error: `must be one of ${START_POSITIONS.join(', ')}` }).default('earliest'),
+  security: kafkaSecuritySchema.nullish().transform((v) => v ?? null),
+  properties: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'values must be strings, numbers or booleans' }), {
+      error: 'must be an object of librdkafka property names to values',
+    })
+    .superRefine((props, ctx) => {
+      for (const [name, value] of Object.entries(props)) {
+        const problem = kafkaPropertyProblem(name, value);
+        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+      }
+    })
+    .default({}),
 });
 
 const filterRuleSchema = z

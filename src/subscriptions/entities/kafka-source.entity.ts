@@ -17,6 +17,14 @@ export class KafkaSourceEntity {
   @Column({ name: 'start_from', type: 'varchar', length: 16, default: 'earliest' })
   startFrom: string;
 
+  /** protocol, sasl and tls; the password and private key are sealed (see SubscriptionSecrets). */
+  @Column({ type: 'json', nullable: true })
+  security: unknown;
+
+  /** Allow-listed librdkafka properties. */
+  @Column({ type: 'json', nullable: true })
+  properties: unknown;
+
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

@@ -16,14 +16,14 @@ export class TicketResponseDto {
   createdAt: string;
   updatedAt: string;
 
-  static from(row: TicketEntity): TicketResponseDto {
+  static from(row: TicketEntity, spec: Record<string, unknown>): TicketResponseDto {
     return Object.assign(new TicketResponseDto(), {
       id: row.id,
       state: row.state,
       requester: row.requester,
       reason: row.reason,
       name: row.name,
-      subscription: SubscriptionMapper.maskInput(row.spec),
+      subscription: SubscriptionMapper.maskInput(spec),
       subscriptionId: row.subscriptionId,
       decidedBy: row.decidedBy,
       decidedAt: row.decidedAt?.toISOString() ?? null,

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { SecretBox } from '../secrets/secret-box';
+import { SubscriptionMapper } from './subscription.mapper';
+import { SubscriptionSecrets } from './subscription-secrets';
+
+const body = () => ({
+  name: 'orders',
+  kafka: {
+    brokers: 'k:9092',
+    topic: 't',
+    security: { protocol: 'sasl_ssl', sasl: { mechanism: 'PLAIN', username: 'u', password: 'sasl-pw' }, tls: { key: 'PEM-KEY', keyPassword: 'key-pw', ca: 'CA' } },
+  },
+  endpoint: { url: 'http://api/x', headers: { Authorization: 'Bearer abc', 'X-Trace': 'visible' } },
+  alerts: { webhookUrl: 'https://hooks.example/T0/B1/tok' },
+});
+
+describe('SubscriptionSecrets', () => {
+  const key = randomBytes(32);
+  const secrets = new SubscriptionSecrets(new SecretBox(key));
+
+  it('seals exactly the secret fields and opens them back', () => {
+    const sealed = secrets.seal(body());
+    const text = JSON.stringify(sealed);
+    for (const secret of ['sasl-pw', 'PEM-KEY', 'key-pw', 'Bearer abc', 'hooks.example']) expect(text).not.toContain(secret);
+    for (const visible of ['"u"', 'visible', '"CA"', 'http://api/x']) expect(text).toContain(visible);
+    expect(secrets.open(sealed)).toEqual({ input: body(), errors: [] });
+    expect(secrets.seal(sealed)).toEqual(sealed);
+  });
+
+  it('names each field no configured key opens, and reseals under a new key', () => {
+    const sealed = secrets.seal(body());
+    const other = new SubscriptionSecrets(new SecretBox(randomBytes(32)));
+    const { errors } = other.open(sealed);
+    expect(errors.map((e) => e.split(':')[0]).sort()).toEqual(
+      ['alerts.webhookUrl', 'endpoint.headers.Authorization', 'kafka.security.sasl.password', 'kafka.security.tls.key', 'kafka.security.tls.keyPassword'].sort(),
+    );
+    const rotated = new SubscriptionSecrets(new SecretBox(randomBytes(32), [key]));
+    const resealed = rotated.reseal(sealed)!;
+    expect(rotated.open(resealed)).toEqual({ input: body(), errors: [] });
+    expect(rotated.reseal(resealed)).toBeNull();
+    expect(() => other.reseal(sealed)).toThrow(/endpoint.headers.Authorization/);
+  });
+
+  it('masks every secret field and restores the stored value when the mask comes back', () => {
+    const masked = SubscriptionMapper.maskInput(body());
+    expect(JSON.stringify(masked)).not.toMatch(/sasl-pw|PEM-KEY|key-pw|Bearer abc|T0\/B1/);
+    expect(SubscriptionMapper.unmaskSecrets(masked, body())).toEqual(body());
+    const changed = { ...masked, kafka: { ...masked.kafka as object, security: { protocol: 'sasl_ssl', sasl: { mechanism: 'PLAIN', username: 'u', password: 'new' } } } };
+    expect(SubscriptionSecrets.at(SubscriptionMapper.unmaskSecrets(changed, body()), 'kafka.security.sasl.password')).toBe('new');
+  });
+});

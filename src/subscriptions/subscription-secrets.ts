@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { SecretBox, SecretUnreadableError } from '../secrets/secret-box';
+
+/** Header names whose values are credentials: masked in answers and sealed at rest. */
+export const SECRET_HEADER = /authorization|cookie|token|secret|passw|api[-_]?key|signature|credential/i;
+
+type Visit = (path: string, value: string) => string;
+
+/**
+ * The secret fields of a subscription body (API input shape, also the shape tickets store):
+ * secret endpoint headers, the alert webhook URL (chat webhooks carry their token in it), the
+ * SASL password and the TLS private key and its password. One list serves masking, sealing,
+ * opening and rotation, so a new secret field is added in one place.
+ */
+@Injectable()
+export class SubscriptionSecrets {
+  constructor(private readonly box: SecretBox) {}
+
+  /** A copy with every secret field passed through `visit`; everything else is shared, not copied. */
+  static map<T>(input: T, visit: Visit): T {
+    if (!isObject(input)) return input;
+    const out: Record<string, unknown> = { ...input };
+    const endpoint = out.endpoint;
+    if (isObject(endpoint) && isObject(endpoint.headers)) {
+      const headers: Record<string, unknown> = { ...endpoint.headers };
+      for (const [name, value] of Object.entries(headers)) {
+        if (typeof value === 'string' && SECRET_HEADER.test(name)) headers[name] = visit(`endpoint.headers.${name}`, value);
+      }
+      out.endpoint = { ...endpoint, headers };
+    }
+    const alerts = out.alerts;
+    if (isObject(alerts) && typeof alerts.webhookUrl === 'string') {
+      out.alerts = { ...alerts, webhookUrl: visit('alerts.webhookUrl', alerts.webhookUrl) };
+    }
+    const kafka = out.kafka;
+    const security = isObject(kafka) ? kafka.security : undefined;
+    if (isObject(kafka) && isObject(security)) {
+      const next: Record<string, unknown> = { ...security };
+      for (const [section, fields] of [['sasl', ['password']], ['tls', ['key', 'keyPassword']]] as const) {
+        const part = security[section];
+        if (!isObject(part)) continue;
+        const copy: Record<string, unknown> = { ...part };
+        for (const field of fields) {
+          const value = copy[field];
+          if (typeof value === 'string') copy[field] = visit(`kafka.security.${section}.${field}`, value);
+        }
+        next[section] = copy;
+      }
+      out.kafka = { ...kafka, security: next };
+    }
+    return out as T;
+  }
+
+  /** The value at a secret path of a body, if it is a string. */
+  static at(input: unknown, path: string): string | undefined {
+    let found: string | undefined;
+    SubscriptionSecrets.map(input, (p, v) => {
+      if (p === path) found = v;
+      return v;
+    });
+    return found;
+  }
+
+  seal<T>(input: T): T {
+    return SubscriptionSecrets.map(input, (path, value) => (SecretBox.isSealed(value) ? value : this.box.seal(value, path)));
+  }
+
+  /** Plain values pass through; a value no configured key opens is named in `errors` and left sealed. */
+  open<T>(input: T): { input: T; errors: string[] } {
+    const errors: string[] = [];
+    const opened = SubscriptionSecrets.map(input, (path, value) => {
+      try {
+        return this.box.open(value, path);
+      } catch (err) {
+        if (!(err instanceof SecretUnreadableError)) throw err;
+        errors.push(`${path}: ${err.message}`);
+        return value;
+      }
+    });
+    return { input: opened, errors };
+  }
+
+  /** Opens with any configured key and seals with the current one; null when nothing changes. */
+  reseal<T>(input: T): T | null {
+    let changed = false;
+    const { input: opened, errors } = this.open(input);
+    if (errors.length) throw new SecretUnreadableError(errors.join('; '));
+    SubscriptionSecrets.map(input, (_path, value) => {
+      if (this.box.needsResealing(value)) changed = true;
+      return value;
+    });
+    return changed ? this.seal(opened) : null;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
