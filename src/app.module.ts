@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module';
+import { AuditModule } from './audit/audit.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { CommonModule } from './common/common.module';
 import { JsonLogger } from './common/logging/json.logger';
@@ -27,6 +28,7 @@ export class AppModule {
         CommonModule.forRoot(logger),
         DatabaseModule,
         SecretsModule,
+        AuditModule,
         MetricsModule,
         SubscriptionsModule,
         TicketsModule,

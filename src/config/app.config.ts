@@ -69,6 +69,8 @@ const envSchema = z.object({
     .optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
   REQUESTER_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
+  AUTH_FAILURE_LIMIT: intFromEnv(0, 1_000_000, 20),
+  AUTH_FAILURE_WINDOW_MS: intFromEnv(1_000, 86_400_000, 60_000),
   ALERT_WEBHOOK_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .optional(),
@@ -126,6 +128,9 @@ export class AppConfig {
   readonly adminToken: string | undefined;
   /** May submit and read tickets and read subscriptions; only with ADMIN_TOKEN set. */
   readonly requesterToken: string | undefined;
+  /** Failed token checks one address may make per window before it is refused (0: no limit). */
+  readonly authFailureLimit: number;
+  readonly authFailureWindowMs: number;
   /** Alerts of subscriptions without their own webhook go here (and in this format). */
   readonly alertWebhook: { readonly url: string; readonly format: 'json' | 'slack' | 'wecom' | 'dingtalk' } | undefined;
   readonly alertEvaluateIntervalMs: number;
@@ -157,6 +162,8 @@ export class AppConfig {
     this.instanceId = values.INSTANCE_ID ?? hostname();
     this.adminToken = values.ADMIN_TOKEN;
     this.requesterToken = values.REQUESTER_TOKEN;
+    this.authFailureLimit = values.AUTH_FAILURE_LIMIT;
+    this.authFailureWindowMs = values.AUTH_FAILURE_WINDOW_MS;
     this.alertWebhook = values.ALERT_WEBHOOK_URL ? { url: values.ALERT_WEBHOOK_URL, format: values.ALERT_WEBHOOK_FORMAT } : undefined;
     this.alertEvaluateIntervalMs = values.ALERT_EVALUATE_INTERVAL_MS;
     this.endpointAllowedHosts = values.ENDPOINT_ALLOWED_HOSTS ?? [];

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseSettings } from '../config/app.config';
+import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { InstanceEntity } from '../cluster/instance.entity';
 import { DeadLetterEntity } from '../dead-letters/dead-letter.entity';
 import { EndpointEntity } from '../subscriptions/entities/endpoint.entity';
@@ -17,6 +18,7 @@ export const ENTITIES = [
   DeadLetterEntity,
   InstanceEntity,
   TicketEntity,
+  AuditEntryEntity,
 ];
 
 /** The one TypeORM options source: the app module and the migration CLI both build from it. */

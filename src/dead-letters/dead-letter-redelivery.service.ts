@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditLog } from '../audit/audit-log.service';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
@@ -32,6 +33,7 @@ export class DeadLetterRedeliveryService {
     private readonly gates: RateGateRegistry,
     private readonly config: AppConfig,
     private readonly logger: JsonLogger,
+    private readonly audit: AuditLog,
   ) {}
 
   async redeliverOne(id: number): Promise<DeadLetterResponseDto> {
@@ -45,17 +47,22 @@ export class DeadLetterRedeliveryService {
     } finally {
       gate.done();
     }
-    return DeadLetterResponseDto.from((await this.repository.findById(id))!);
+    const after = DeadLetterResponseDto.from((await this.repository.findById(id))!);
+    await this.audit.record({ action: 'dead_letter.redeliver', resourceType: 'dead_letter', resourceId: id, before: { state: 'pending' }, after: { state: after.state, attempts: after.attempts } });
+    return after;
   }
 
   async redeliverAll(subscriptionId: number): Promise<{ redelivered: number; failed: number; discarded: number }> {
     const sub = await this.compiled(subscriptionId);
     const gate = this.gateFor(sub);
+    let totals;
     try {
-      return await this.redeliverPages(sub, gate.gate);
+      totals = await this.redeliverPages(sub, gate.gate);
     } finally {
       gate.done();
     }
+    await this.audit.record({ action: 'dead_letter.redeliver_all', resourceType: 'subscription', resourceId: subscriptionId, after: totals });
+    return totals;
   }
 
   private async redeliverPages(sub: CompiledSubscription, gate: RateGate): Promise<{ redelivered: number; failed: number; discarded: number }> {
@@ -83,11 +90,15 @@ export class DeadLetterRedeliveryService {
   async discardOne(id: number): Promise<DeadLetterResponseDto> {
     await this.requirePending(id);
     await this.repository.discard({ id });
-    return DeadLetterResponseDto.from((await this.repository.findById(id))!);
+    const after = DeadLetterResponseDto.from((await this.repository.findById(id))!);
+    await this.audit.record({ action: 'dead_letter.discard', resourceType: 'dead_letter', resourceId: id, before: { state: 'pending' }, after: { state: after.state } });
+    return after;
   }
 
   async discardAll(subscriptionId: number): Promise<{ discarded: number }> {
-    return { discarded: await this.repository.discard({ subscriptionId }) };
+    const result = { discarded: await this.repository.discard({ subscriptionId }) };
+    await this.audit.record({ action: 'dead_letter.discard_all', resourceType: 'subscription', resourceId: subscriptionId, after: result });
+    return result;
   }
 
   /** null when another caller holds the row or it stopped being pending. */

@@ -1,6 +1,7 @@
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { REQUESTER_ALLOWED } from '../common/auth/requester-allowed.decorator';
+import { AuditController } from '../audit/audit.controller';
 import { InstancesController } from '../cluster/instances.controller';
 import { DeadLettersController } from '../dead-letters/dead-letters.controller';
 import { HealthController } from '../health/health.controller';
@@ -22,6 +23,7 @@ const CONTROLLERS = [
   DeadLettersController,
   TicketsController,
   InstancesController,
+  AuditController,
   HealthController,
   MetricsController,
   DocsController,

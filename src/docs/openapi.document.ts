@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditQuerySchema } from '../audit/dto/audit-query.schema';
 import { deadLetterBulkSchema } from '../dead-letters/dto/dead-letter-bulk.schema';
 import { deadLetterQuerySchema } from '../dead-letters/dto/dead-letter-query.schema';
 import { offsetResetSchema } from '../runtime/offsets/dto/offset-reset.schema';
@@ -53,6 +54,7 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /api/tickets/{id}/approve': { summary: 'Approve: create the subscription and record who and when', roles: 'operator', body: 'TicketApprove', bodyOptional: true },
   'POST /api/tickets/{id}/reject': { summary: 'Reject with a reason', roles: 'operator', body: 'TicketReject' },
   'GET /api/instances': { summary: 'Registered instances, their heartbeat and what each runs', roles: 'operator' },
+  'GET /api/audit': { summary: 'Changes made through the API, newest first: who, what, when, before/after (secrets masked)', roles: 'operator', query: auditQuerySchema },
   'GET /health/live': { summary: 'The process answers', roles: 'open' },
   'GET /health/ready': { summary: 'The database answers and the supervisor has started (503 otherwise)', roles: 'open' },
   'GET /metrics': { summary: 'Prometheus text format', roles: 'open' },
@@ -100,7 +102,12 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       parameters,
       responses: {
         [ok]: { description: 'Success' },
-        ...(op.roles === 'open' ? {} : { '401': { description: 'Missing or wrong token', content: { 'application/json': { schema: ERROR } } } }),
+        ...(op.roles === 'open'
+          ? {}
+          : {
+              '401': { description: 'Missing or wrong token', content: { 'application/json': { schema: ERROR } } },
+              '429': { description: 'Too many failed authentications from this address; see Retry-After', content: { 'application/json': { schema: ERROR } } },
+            }),
         ...(op.roles === 'operator' ? { '403': { description: 'The requester token may not call this', content: { 'application/json': { schema: ERROR } } } } : {}),
         ...(op.body || op.query || path.includes('{id}') ? { '400': { description: 'Invalid input, every bad field named', content: { 'application/json': { schema: ERROR } } } } : {}),
       },

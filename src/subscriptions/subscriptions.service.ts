@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditLog } from '../audit/audit-log.service';
 import type { EntityManager } from 'typeorm';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { OutboundGuard } from '../delivery/outbound-guard';
@@ -29,6 +30,7 @@ export class SubscriptionsService {
     private readonly changes: SubscriptionChangeFeed,
     private readonly guard: OutboundGuard,
     private readonly secrets: SubscriptionSecrets,
+    private readonly audit: AuditLog,
   ) {}
 
   /** Refuses a config that would send to a link-local or metadata address, or off the allow-list. */
@@ -56,7 +58,9 @@ export class SubscriptionsService {
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), this.secrets.seal(spec));
     const saved = await this.saveUnique(() => this.repository.save(row), row.name);
     await this.changes.announce();
-    return this.view((await this.repository.findById(saved.id)) ?? saved);
+    const created = this.view((await this.repository.findById(saved.id)) ?? saved);
+    await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: created.id, after: created });
+    return created;
   }
 
   /**
@@ -80,6 +84,7 @@ export class SubscriptionsService {
   /** Partial update: sections merge field by field; arrays and maps inside them are replaced. */
   async patch(id: number, body: Record<string, unknown>): Promise<SubscriptionResponseDto> {
     const row = await this.require(id);
+    const before = this.view(row);
     const current = this.secrets.open(SubscriptionMapper.toInput(row)).input;
     let merged: Record<string, unknown> = { ...current };
     for (const [key, value] of Object.entries(body)) {
@@ -97,13 +102,18 @@ export class SubscriptionsService {
     const updated = SubscriptionMapper.apply(row, this.secrets.seal(parsed.data));
     await this.saveUnique(() => this.repository.save(updated), updated.name);
     await this.changes.announce();
-    return this.get(id);
+    const after = await this.get(id);
+    await this.audit.record({ action: 'subscription.update', resourceType: 'subscription', resourceId: id, before, after });
+    return after;
   }
 
   async setStatus(id: number, status: 'running' | 'stopped'): Promise<SubscriptionResponseDto> {
-    await this.require(id);
+    const previous = (await this.require(id)).status;
     await this.repository.setStatus(id, status);
     await this.changes.announce();
+    if (previous !== status) {
+      await this.audit.record({ action: status === 'running' ? 'subscription.start' : 'subscription.stop', resourceType: 'subscription', resourceId: id, before: { status: previous }, after: { status } });
+    }
     return this.get(id);
   }
 
@@ -114,8 +124,10 @@ export class SubscriptionsService {
 
   async remove(id: number): Promise<void> {
     const row = await this.require(id);
+    const before = this.view(row);
     await this.repository.delete(row);
     await this.changes.announce();
+    await this.audit.record({ action: 'subscription.delete', resourceType: 'subscription', resourceId: id, before });
   }
 
   /** Every stored subscription with its validated config, for the runtime. */

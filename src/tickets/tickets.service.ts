@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditLog } from '../audit/audit-log.service';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
@@ -20,6 +21,7 @@ export class TicketsService {
     private readonly subscriptions: SubscriptionsService,
     private readonly logger: JsonLogger,
     private readonly secrets: SubscriptionSecrets,
+    private readonly audit: AuditLog,
   ) {}
 
   async submit(input: TicketSubmission): Promise<TicketResponseDto> {
@@ -32,7 +34,9 @@ export class TicketsService {
       spec: this.secrets.seal(input.spec),
     });
     this.logger.info('ticket submitted', { ticket: row.id, requester: row.requester, name: row.name });
-    return this.view((await this.repository.findById(row.id)) ?? row);
+    const submitted = this.view((await this.repository.findById(row.id)) ?? row);
+    await this.audit.record({ action: 'ticket.submit', resourceType: 'ticket', resourceId: row.id, after: submitted });
+    return submitted;
   }
 
   async list(query: TicketQueryInput): Promise<TicketResponseDto[]> {
@@ -58,7 +62,10 @@ export class TicketsService {
     if (!row) throw DomainException.notFound('ticket', id);
     await this.subscriptions.announceChange();
     this.logger.info('ticket approved', { ticket: id, subscription: row.subscriptionId, operator });
-    return this.view(row);
+    const approved = this.view(row);
+    await this.audit.record({ action: 'ticket.approve', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(approved) });
+    await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: row.subscriptionId, after: await this.subscriptions.get(row.subscriptionId!) });
+    return approved;
   }
 
   /** Answers show the request with its secrets opened and then masked. */
@@ -77,8 +84,14 @@ export class TicketsService {
     });
     if (!row) throw DomainException.notFound('ticket', id);
     this.logger.info('ticket rejected', { ticket: id, operator });
-    return this.view(row);
+    const rejected = this.view(row);
+    await this.audit.record({ action: 'ticket.reject', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(rejected) });
+    return rejected;
   }
+}
+
+function decision(t: TicketResponseDto) {
+  return { state: t.state, decidedBy: t.decidedBy, subscriptionId: t.subscriptionId, rejectionReason: t.rejectionReason };
 }
 
 function requirePending(ticket: TicketEntity, verb: string): void {

@@ -2,6 +2,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../../config/app.config';
 import { DomainException } from '../errors/domain.exception';
+import { JsonLogger } from '../logging/json.logger';
 import { ApiTokenGuard } from './api-token.guard';
 import { RequesterAllowed } from './requester-allowed.decorator';
 
@@ -15,7 +16,7 @@ class Routes {
 }
 
 function context(handler: keyof Routes, authorization?: string, path = '/api/tickets'): ExecutionContext {
-  const req = { path, method: 'POST', headers: authorization ? { authorization } : {} };
+  const req = { path, method: 'POST', headers: authorization ? { authorization } : {}, socket: { remoteAddress: '10.0.0.1' } };
   return {
     switchToHttp: () => ({ getRequest: () => req }),
     getHandler: () => Routes.prototype[handler],
@@ -24,7 +25,7 @@ function context(handler: keyof Routes, authorization?: string, path = '/api/tic
 }
 
 function guard(env: Record<string, string>): ApiTokenGuard {
-  return new ApiTokenGuard(AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=', ...env }), new Reflector());
+  return new ApiTokenGuard(AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=', ...env }), new Reflector(), new JsonLogger('error'));
 }
 
 const codeOf = (fn: () => unknown): string => {
@@ -65,5 +66,20 @@ describe('ApiTokenGuard', () => {
 
   it('is open when no admin token is set', () => {
     expect(codeOf(() => guard({}).canActivate(context('approveTicket')))).toBe('allowed');
+  });
+
+  it('refuses an address that failed too often, even with the right token, and names when to retry', () => {
+    const limited = guard({ ADMIN_TOKEN: ADMIN, AUTH_FAILURE_LIMIT: '2' });
+    expect(codeOf(() => limited.canActivate(context('approveTicket', 'Bearer wrong-1')))).toBe('UNAUTHENTICATED');
+    expect(codeOf(() => limited.canActivate(context('approveTicket', 'Bearer wrong-2')))).toBe('UNAUTHENTICATED');
+    let refusal: DomainException | undefined;
+    try {
+      limited.canActivate(context('approveTicket', `Bearer ${ADMIN}`));
+    } catch (err) {
+      refusal = err as DomainException;
+    }
+    expect(refusal?.code).toBe('TOO_MANY_REQUESTS');
+    expect(refusal?.retryAfterSeconds).toBe(60);
+    expect(refusal?.message).toMatch(/too many failed authentications from 10.0.0.1; try again in 60 s/);
   });
 });

@@ -5,8 +5,13 @@ import type { Request } from 'express';
 import { AppConfig } from '../../config/app.config';
 import { DomainErrorCode } from '../errors/domain-error-code.enum';
 import { DomainException } from '../errors/domain.exception';
+import { JsonLogger } from '../logging/json.logger';
+import { RequestContext } from '../request-context/request-context';
+import { FailedAuthLimiter } from './failed-auth-limiter';
 import { REQUESTER_ALLOWED } from './requester-allowed.decorator';
 
+const ACTOR_HEADER = 'x-kproxy-actor';
+const ACTOR_NAME = /^[\x20-\x7e]{1,128}$/;
 const digest = (s: string) => createHash('sha256').update(s).digest();
 const NO_TOKEN = digest('');
 
@@ -20,18 +25,39 @@ export class ApiTokenGuard implements CanActivate {
   private readonly operator: Buffer | undefined;
   private readonly requester: Buffer | undefined;
 
+  private readonly limiter: FailedAuthLimiter;
+
   constructor(
     config: AppConfig,
     private readonly reflector: Reflector,
+    private readonly logger: JsonLogger,
   ) {
     this.operator = config.adminToken === undefined ? undefined : digest(config.adminToken);
     this.requester = config.requesterToken === undefined ? undefined : digest(config.requesterToken);
+    this.limiter = new FailedAuthLimiter(config.authFailureLimit, config.authFailureWindowMs);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.operator) return true;
     const req = context.switchToHttp().getRequest<Request>();
+    const actor = RequestContext.current();
+    const named = req.headers[ACTOR_HEADER];
+    if (named !== undefined) {
+      if (typeof named !== 'string' || !ACTOR_NAME.test(named)) {
+        throw new DomainException(DomainErrorCode.InvalidInput, `${ACTOR_HEADER} header: must be 1-128 printable characters naming who acts`);
+      }
+      if (actor) actor.name = named;
+    }
+    if (!this.operator) return true;
     if (!req.path.startsWith('/api')) return true;
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const blockedMs = this.limiter.blockedFor(address);
+    if (blockedMs > 0) {
+      throw new DomainException(
+        DomainErrorCode.TooManyRequests,
+        `too many failed authentications from ${address}; try again in ${Math.ceil(blockedMs / 1000)} s`,
+        Math.ceil(blockedMs / 1000),
+      );
+    }
     const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (!match) throw new DomainException(DomainErrorCode.Unauthenticated, 'missing "Authorization: Bearer <token>" header');
     // Hashing first makes each comparison constant-time whatever the presented length; both
@@ -39,13 +65,20 @@ export class ApiTokenGuard implements CanActivate {
     const presented = digest(match[1].trim());
     const isOperator = timingSafeEqual(presented, this.operator);
     const isRequester = timingSafeEqual(presented, this.requester ?? NO_TOKEN) && this.requester !== undefined;
-    if (isOperator) return true;
+    if (isOperator) {
+      if (actor) actor.role = 'operator';
+      return true;
+    }
     if (isRequester) {
+      if (actor) actor.role = 'requester';
       if (this.reflector.getAllAndOverride<boolean>(REQUESTER_ALLOWED, [context.getHandler(), context.getClass()])) return true;
       throw new DomainException(
         DomainErrorCode.Forbidden,
         `the requester token may submit and read tickets and read subscriptions; ${req.method} ${req.path} needs the operator token (ADMIN_TOKEN)`,
       );
+    }
+    if (this.limiter.fail(address)) {
+      this.logger.warn('admin API: failed authentication limit reached; refusing this address until its window ends', { remote: address });
     }
     throw new DomainException(DomainErrorCode.Unauthenticated, 'the bearer token is not valid');
   }

@@ -4,4 +4,5 @@ export enum DomainErrorCode {
   Forbidden = 'FORBIDDEN',
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',
+  TooManyRequests = 'TOO_MANY_REQUESTS',
 }

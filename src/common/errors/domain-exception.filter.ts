@@ -10,6 +10,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   [DomainErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
   [DomainErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [DomainErrorCode.Conflict]: HttpStatus.CONFLICT,
+  [DomainErrorCode.TooManyRequests]: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 const REASON: Record<number, string> = {
@@ -18,6 +19,7 @@ const REASON: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
 };
 
@@ -29,6 +31,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, message } = this.describe(exception);
+    if (exception instanceof DomainException && exception.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     res.status(status).json({ statusCode: status, error: REASON[status] ?? 'Error', message });
   }
 

@@ -7,6 +7,8 @@ export class DomainException extends Error {
   constructor(
     readonly code: DomainErrorCode,
     readonly details: string | string[],
+    /** Sent as Retry-After with TooManyRequests. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(Array.isArray(details) ? details.join('; ') : details);
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditLog } from '../../audit/audit-log.service';
 import { InstanceHeartbeat } from '../../cluster/instance-heartbeat.service';
 import { InstancesService } from '../../cluster/instances.service';
 import { DomainErrorCode } from '../../common/errors/domain-error-code.enum';
@@ -30,6 +31,7 @@ export class OffsetResetService {
     private readonly heartbeat: InstanceHeartbeat,
     private readonly config: AppConfig,
     private readonly logger: JsonLogger,
+    private readonly audit: AuditLog,
   ) {}
 
   async reset(id: number, req: OffsetResetRequest): Promise<OffsetResetResult> {
@@ -69,6 +71,7 @@ export class OffsetResetService {
       }
       // Targets are resolved only now, so "latest" means latest at the moment nothing consumes.
       const targets = await this.targets(client, partitions, req, sub.kafka.topic);
+      const committedBefore = await client.committed(partitions).catch(() => null);
       try {
         await client.commitAsMember(targets, partitions, this.config.resetWaitTimeoutMs);
       } catch (err) {
@@ -76,6 +79,13 @@ export class OffsetResetService {
       }
       const result: OffsetResetResult = { partitions: [...targets].map(([partition, offset]) => ({ partition, offset })) };
       this.logger.info('offsets reset', { subscription: id, topic: sub.kafka.topic, to: req.to, partitions: result.partitions });
+      await this.audit.record({
+        action: 'subscription.reset_offsets',
+        resourceType: 'subscription',
+        resourceId: id,
+        before: committedBefore && { partitions: partitions.map((partition) => ({ partition, offset: committedBefore.get(partition) ?? null })) },
+        after: { to: req.to, partitions: result.partitions },
+      });
       stopping = false;
       if (req.restart) {
         try {
