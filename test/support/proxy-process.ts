@@ -92,8 +92,14 @@ export class ProxyProcess {
     return this.exited;
   }
 
-  async api<T = any>(method: string, path: string, body?: unknown, token = this.options.adminToken): Promise<{ status: number; body: T }> {
-    const headers: Record<string, string> = {};
+  async api<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token = this.options.adminToken,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<{ status: number; body: T; headers: Headers }> {
+    const headers: Record<string, string> = { ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
     const res = await fetch(this.baseUrl + path, {
@@ -108,7 +114,7 @@ export class ProxyProcess {
     } catch {
       // plain text answers (metrics) stay text
     }
-    return { status: res.status, body: parsed as T };
+    return { status: res.status, body: parsed as T, headers: res.headers };
   }
 
   /** Graceful stop (SIGTERM), as an orchestrator would do. */

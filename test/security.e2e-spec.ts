@@ -1,0 +1,214 @@
+import { createConnection } from 'mysql2/promise';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect as netConnect, Socket } from 'node:net';
+import { join } from 'node:path';
+import { createServer as createTlsServer, Server as TlsServer, TLSSocket } from 'node:tls';
+import { promisify } from 'node:util';
+import { MockKafkaCluster } from '../scripts/mock-kafka/mock-kafka-cluster';
+import { SecretBox } from '../src/secrets/secret-box';
+import { subscriptionBody, unique } from './support/fixtures';
+import { KafkaTestClient } from './support/kafka-client';
+import { ProxyProcess } from './support/proxy-process';
+import { MOCK_KAFKA_BINARY, ROOT, TEST_DATABASE_URL, TEST_SECRETS_KEY } from './support/test-env';
+import { TLS_FIXTURES as PKI } from './support/tls-fixtures';
+import { useTestWorld } from './support/test-world';
+import { waitFor } from './support/wait-for';
+
+const TOKEN = 'security-admin-token-0123456789';
+const SECRETS = ['Bearer s3cret-header', 'sasl-pa55word', 'chat-token-xyz'];
+
+/** Every text column of the config tables, as stored. */
+async function storedText(): Promise<string> {
+  const conn = await createConnection(TEST_DATABASE_URL);
+  try {
+    const parts: string[] = [];
+    for (const table of ['subscriptions', 'endpoints', 'kafka_sources', 'tickets', 'audit_log']) {
+      const [rows] = await conn.query(`SELECT * FROM ${table}`);
+      parts.push(JSON.stringify(rows));
+    }
+    return parts.join('\n');
+  } finally {
+    await conn.end();
+  }
+}
+
+describe('security', () => {
+  const t = useTestWorld({ proxy: { adminToken: TOKEN, env: { AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_MS: '60000' } } });
+
+  const secretBody = (topic: string) =>
+    subscriptionBody({
+      name: unique('secret'),
+      brokers: t.kafka.bootstrap,
+      topic,
+      url: `${t.sink.url}/secret`,
+      endpoint: { headers: { Authorization: SECRETS[0], 'X-Team': 'billing' } },
+    });
+
+  it('seals secrets at rest, delivers them in the clear, and masks them in answers, audit entries and logs', async () => {
+    const topic = unique('sealed');
+    await t.kafka.createTopic(topic, 1);
+    const running = await t.proxy.api('POST', '/api/subscriptions', secretBody(topic));
+    expect(running.status).toBe(201);
+    const sasl: Record<string, any> = {
+      ...subscriptionBody({ name: unique('sasl'), brokers: 'kafka.internal:9093', topic, url: `${t.sink.url}/sasl`, status: 'stopped' }),
+      alerts: { webhookUrl: `https://hooks.example.com/services/${SECRETS[2]}` },
+    };
+    (sasl.kafka as Record<string, unknown>).security = {
+      protocol: 'sasl_ssl',
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'svc-billing', password: SECRETS[1] },
+      tls: { ca: PKI.ca, cert: PKI.clientCert, key: PKI.clientKeyEncrypted, keyPassword: PKI.clientKeyPassword },
+    };
+    const stopped = await t.proxy.api('POST', '/api/subscriptions', sasl);
+    expect(stopped.status).toBe(201);
+    expect(stopped.body.kafka.security.sasl).toEqual({ mechanism: 'SCRAM-SHA-512', username: 'svc-billing', password: '****' });
+    expect(stopped.body.kafka.security.tls).toMatchObject({ ca: PKI.ca, cert: PKI.clientCert, key: '****', keyPassword: '****' });
+    expect(stopped.body.alerts.webhookUrl).toBe('https://hooks.example.com/****');
+
+    await t.client.produceJson(topic, [{ n: 1 }]);
+    const got = await waitFor(() => t.sink.requests.find((r) => r.path === '/secret'), 'delivery with the opened header');
+    expect(got.headers.authorization).toBe(SECRETS[0]);
+
+    // A PATCH that sends the masked values back keeps the secrets; a new password replaces one.
+    const patched = await t.proxy.api('PATCH', `/api/subscriptions/${stopped.body.id}`, { kafka: stopped.body.kafka, alerts: stopped.body.alerts });
+    expect(patched.status).toBe(200);
+    expect(patched.body.configErrors).toBeNull();
+
+    const stored = await storedText();
+    for (const secret of SECRETS) expect(stored).not.toContain(secret);
+    expect(stored).not.toContain(PKI.clientKeyEncrypted.split('\n')[1]);
+    expect(stored.match(/enc:v1:[0-9a-f]{8}:/g)!.length).toBeGreaterThanOrEqual(5);
+    const list = JSON.stringify((await t.proxy.api('GET', '/api/subscriptions')).body);
+    const audit = JSON.stringify((await t.proxy.api('GET', '/api/audit')).body);
+    const logs = JSON.stringify(t.proxy.logs) + t.proxy.stderr.join('\n');
+    for (const text of [list, audit, logs]) for (const secret of [...SECRETS, PKI.clientKeyPassword]) expect(text).not.toContain(secret);
+  });
+
+  it('records who changed what, with masked before and after', async () => {
+    const topic = unique('audited');
+    await t.kafka.createTopic(topic, 1);
+    const actor = { 'X-Kproxy-Actor': 'alice@example.com' };
+    const created = await t.proxy.api('POST', '/api/subscriptions', { ...secretBody(topic), status: 'stopped' }, TOKEN, actor);
+    const id = created.body.id;
+    await t.proxy.api('PATCH', `/api/subscriptions/${id}`, { endpoint: { timeoutMs: 1234 } }, TOKEN, actor);
+    await t.proxy.api('POST', `/api/subscriptions/${id}/start`, undefined, TOKEN, actor);
+    await t.proxy.api('POST', `/api/subscriptions/${id}/stop`, undefined, TOKEN);
+    await t.proxy.api('DELETE', `/api/subscriptions/${id}`, undefined, TOKEN, actor);
+    const entries = (await t.proxy.api('GET', `/api/audit?resourceType=subscription&resourceId=${id}`)).body as any[];
+    expect(entries.map((e) => e.action)).toEqual(['subscription.delete', 'subscription.stop', 'subscription.start', 'subscription.update', 'subscription.create']);
+    expect(entries.map((e) => e.actor)).toEqual(['alice@example.com', null, 'alice@example.com', 'alice@example.com', 'alice@example.com']);
+    for (const e of entries) {
+      expect(e).toMatchObject({ role: 'operator', remote: expect.stringMatching(/127\.0\.0\.1/), instanceId: expect.any(String), at: expect.any(String) });
+    }
+    const update = entries[3];
+    expect(update.before.endpoint.timeoutMs).toBe(2000);
+    expect(update.after.endpoint.timeoutMs).toBe(1234);
+    expect(update.after.endpoint.headers.Authorization).toBe('****');
+    expect(entries[1]).toMatchObject({ before: { status: 'running' }, after: { status: 'stopped' } });
+    expect(entries[0].after).toBeNull();
+    expect((await t.proxy.api('GET', '/api/audit?resourceType=nope&limit=0')).body.message).toEqual([
+      'resourceType: must be one of subscription, ticket, dead_letter',
+      'limit: must be at least 1',
+    ]);
+    const bad = await t.proxy.api('GET', '/api/audit', undefined, TOKEN, { 'X-Kproxy-Actor': 'x'.repeat(200) });
+    expect(bad).toMatchObject({ status: 400, body: { message: 'x-kproxy-actor header: must be 1-128 printable characters naming who acts' } });
+  });
+
+  it('refuses an address after too many failed authentications, even with the right token, until the window ends', async () => {
+    // Its own proxy: the suite's proxy must keep accepting this address for the other tests.
+    const proxy = await t.world.startProxy({ adminToken: TOKEN, env: { AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_MS: '3000' } });
+    for (let i = 0; i < 3; i++) expect((await proxy.api('GET', '/api/subscriptions', undefined, `wrong-${i}`)).status).toBe(401);
+    const refused = await proxy.api('GET', '/api/subscriptions', undefined, TOKEN);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.body.message).toMatch(/too many failed authentications from .*; try again in \d+ s/);
+    expect((await proxy.api('GET', '/health/ready', undefined, '')).status).toBe(200);
+    expect(proxy.logs.filter((l) => l.msg === 'admin API: failed authentication limit reached; refusing this address until its window ends')).toHaveLength(1);
+    await waitFor(async () => (await proxy.api('GET', '/api/subscriptions', undefined, TOKEN)).status === 200, 'the window to end', { timeoutMs: 10_000 });
+  });
+
+  it('consumes over mutual TLS with a CA, a client certificate and an encrypted key', async () => {
+    const kafka = await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
+    const sockets = new Set<Socket>();
+    const peers: string[] = [];
+    let tls: TlsServer | null = null;
+    try {
+      const topic = unique('tls');
+      await kafka.createTopic(topic, 2);
+      const producer = new KafkaTestClient(kafka.bootstrap);
+      await producer.produceJson(topic, [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+      await producer.close();
+      // A TLS front for the plaintext mock broker that insists on a client certificate from our CA.
+      const [host, port] = kafka.bootstrap.split(',')[0].split(':');
+      tls = createTlsServer({ cert: PKI.serverCert, key: PKI.serverKey, ca: PKI.ca, requestCert: true, rejectUnauthorized: true }, (client: TLSSocket) => {
+        peers.push(String(client.getPeerCertificate().subject?.CN));
+        const upstream = netConnect(Number(port), host);
+        sockets.add(client).add(upstream);
+        client.pipe(upstream).pipe(client);
+        const close = () => (client.destroy(), upstream.destroy());
+        client.on('error', close).on('close', close);
+        upstream.on('error', close).on('close', close);
+      });
+      await new Promise<void>((resolve) => tls!.listen(0, '127.0.0.1', () => resolve()));
+      const tlsPort = (tls.address() as { port: number }).port;
+      await kafka.command(`advertise 1 127.0.0.1 ${tlsPort}`);
+
+      const body = subscriptionBody({ name: unique('tls'), brokers: `127.0.0.1:${tlsPort}`, topic, url: `${t.sink.url}/tls` });
+      (body.kafka as Record<string, unknown>).security = {
+        protocol: 'ssl',
+        tls: { ca: PKI.ca, cert: PKI.clientCert, key: PKI.clientKeyEncrypted, keyPassword: PKI.clientKeyPassword },
+      };
+      const created = await t.proxy.api('POST', '/api/subscriptions', body);
+      expect(created.status).toBe(201);
+      await waitFor(() => t.sink.requests.filter((r) => r.path === '/tls').length >= 4, 'four records over TLS', { timeoutMs: 30_000 });
+      expect(peers.length).toBeGreaterThan(0);
+      expect(new Set(peers)).toEqual(new Set(['kproxy-client']));
+      // Status and lag come through the same TLS settings.
+      const status = await t.proxy.api('GET', `/api/subscriptions/${created.body.id}/status`);
+      expect(status.status).toBe(200);
+      await waitFor(async () => {
+        const s = (await t.proxy.api('GET', `/api/subscriptions/${created.body.id}/status`)).body;
+        return s.partitions?.length === 2 && s.partitions.every((p: any) => p.lag === 0) ? s : null;
+      }, 'committed offsets read over TLS', { timeoutMs: 20_000 });
+      await t.proxy.api('POST', `/api/subscriptions/${created.body.id}/stop`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      tls?.close();
+      await kafka.stop();
+    }
+  });
+
+  it('reseals every secret under a new key, after which the old key alone no longer opens them', async () => {
+    const newKey = randomBytes(32).toString('base64');
+    const env = { ...process.env, DATABASE_URL: TEST_DATABASE_URL, SECRETS_KEY: newKey, SECRETS_PREVIOUS_KEYS: TEST_SECRETS_KEY };
+    // A value written by hand in plain text gets sealed too.
+    const conn = await createConnection(TEST_DATABASE_URL);
+    await conn.query(`INSERT INTO endpoints (url, headers) VALUES ('http://127.0.0.1:1/x', '{"X-Api-Key":"hand-written-key"}')`);
+    await conn.end();
+    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'secrets', 'reseal-secrets.cli.js')], { env });
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.table)).toEqual(['endpoints', 'subscriptions', 'kafka_sources', 'tickets']);
+    expect(lines.find((l) => l.table === 'endpoints').rows).toBeGreaterThanOrEqual(2);
+    const stored = await storedText();
+    const newId = SecretBox.keyId(Buffer.from(newKey, 'base64'));
+    const oldId = SecretBox.keyId(Buffer.from(TEST_SECRETS_KEY, 'base64'));
+    expect(stored).toContain(`enc:v1:${newId}:`);
+    expect(stored).not.toContain(`enc:v1:${oldId}:`);
+    expect(stored).not.toContain('hand-written-key');
+    // Running it again finds nothing left to do.
+    const again = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'secrets', 'reseal-secrets.cli.js')], { env });
+    expect(again.stdout.trim().split('\n').map((l) => JSON.parse(l).rows)).toEqual([0, 0, 0, 0]);
+    // This suite's proxy only has the old key: it names the field and the key it lacks.
+    const listed = (await t.proxy.api('GET', '/api/subscriptions')).body as any[];
+    const broken = listed.find((s) => s.endpoint.headers?.Authorization);
+    expect(broken.configErrors).toEqual([expect.stringMatching(new RegExp(`^endpoint.headers.Authorization: was sealed with key ${newId}, which is neither SECRETS_KEY nor in SECRETS_PREVIOUS_KEYS`))]);
+    // An instance given the new key reads everything.
+    const rotated = await ProxyProcess.start({ adminToken: TOKEN, env: { SECRETS_KEY: newKey } });
+    try {
+      const seen = (await rotated.api('GET', '/api/subscriptions')).body as any[];
+      expect(seen.filter((s) => s.configErrors)).toEqual([]);
+    } finally {
+      await rotated.stop();
+    }
+  });
+});
