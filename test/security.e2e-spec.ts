@@ -88,12 +88,12 @@ describe('security', () => {
     const topic = unique('audited');
     await t.kafka.createTopic(topic, 1);
     const actor = { 'X-Kproxy-Actor': 'alice@example.com' };
-    const created = await t.proxy.api('POST', '/api/subscriptions', { ...secretBody(topic), status: 'stopped' }, TOKEN, actor);
+    const created = await t.proxy.request('POST', '/api/subscriptions', { body: { ...secretBody(topic), status: 'stopped' }, headers: actor });
     const id = created.body.id;
-    await t.proxy.api('PATCH', `/api/subscriptions/${id}`, { endpoint: { timeoutMs: 1234 } }, TOKEN, actor);
-    await t.proxy.api('POST', `/api/subscriptions/${id}/start`, undefined, TOKEN, actor);
-    await t.proxy.api('POST', `/api/subscriptions/${id}/stop`, undefined, TOKEN);
-    await t.proxy.api('DELETE', `/api/subscriptions/${id}`, undefined, TOKEN, actor);
+    await t.proxy.request('PATCH', `/api/subscriptions/${id}`, { body: { endpoint: { timeoutMs: 1234 } }, headers: actor });
+    await t.proxy.request('POST', `/api/subscriptions/${id}/start`, { headers: actor });
+    await t.proxy.api('POST', `/api/subscriptions/${id}/stop`);
+    await t.proxy.request('DELETE', `/api/subscriptions/${id}`, { headers: actor });
     const entries = (await t.proxy.api('GET', `/api/audit?resourceType=subscription&resourceId=${id}`)).body as any[];
     expect(entries.map((e) => e.action)).toEqual(['subscription.delete', 'subscription.stop', 'subscription.start', 'subscription.update', 'subscription.create']);
     expect(entries.map((e) => e.actor)).toEqual(['alice@example.com', null, 'alice@example.com', 'alice@example.com', 'alice@example.com']);
@@ -110,15 +110,15 @@ describe('security', () => {
       'resourceType: must be one of subscription, ticket, dead_letter',
       'limit: must be at least 1',
     ]);
-    const bad = await t.proxy.api('GET', '/api/audit', undefined, TOKEN, { 'X-Kproxy-Actor': 'x'.repeat(200) });
-    expect(bad).toMatchObject({ status: 400, body: { message: 'x-kproxy-actor header: must be 1-128 printable characters naming who acts' } });
+    const bad = await t.proxy.request('GET', '/api/audit', { headers: { 'X-Kproxy-Actor': 'x'.repeat(200) } });
+    expect({ status: bad.status, body: bad.body }).toMatchObject({ status: 400, body: { message: 'x-kproxy-actor header: must be 1-128 printable characters naming who acts' } });
   });
 
   it('refuses an address after too many failed authentications, even with the right token, until the window ends', async () => {
     // Its own proxy: the suite's proxy must keep accepting this address for the other tests.
     const proxy = await t.world.startProxy({ adminToken: TOKEN, env: { AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_MS: '3000' } });
     for (let i = 0; i < 3; i++) expect((await proxy.api('GET', '/api/subscriptions', undefined, `wrong-${i}`)).status).toBe(401);
-    const refused = await proxy.api('GET', '/api/subscriptions', undefined, TOKEN);
+    const refused = await proxy.request('GET', '/api/subscriptions');
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(refused.body.message).toMatch(/too many failed authentications from .*; try again in \d+ s/);

@@ -1,5 +1,5 @@
 import { subscriptionBody, unique } from '../support/fixtures';
-import { useTestWorld } from '../support/test-world';
+import { describeWithMockBroker, mockBroker, useTestWorld } from '../support/test-world';
 import { waitFor } from '../support/wait-for';
 import { DeliveryLedger, report } from './delivery-ledger';
 
@@ -23,7 +23,7 @@ const COMMIT_ERRORS = {
  * record the endpoint has not acknowledged: a watcher reads the group's offsets throughout
  * and checks each against what the sink had answered 2xx by then.
  */
-describe('broker outage', () => {
+describeWithMockBroker('broker outage', () => {
   const t = useTestWorld({ responder: () => ({ status: 200, delayMs: 2 }) });
 
   it('resumes after a 15 s outage and commit errors, and never commits past undone work', async () => {
@@ -70,15 +70,15 @@ describe('broker outage', () => {
 
     try {
       await waitFor(() => ledger.distinct() >= 1500, 'deliveries under way', { timeoutMs: 60_000 });
-      await t.kafka.brokerDown();
+      await mockBroker(t.kafka).brokerDown();
       const downAt = Date.now();
       const atDown = ledger.distinct();
       await waitFor(() => Date.now() - downAt >= 15_000, 'the 15 s outage', { intervalMs: 250 });
       const beforeUp = ledger.distinct();
-      await t.kafka.brokerUp();
+      await mockBroker(t.kafka).brokerUp();
       await t.client.produce(topic, records(wave));
       await waitFor(() => ledger.distinct() >= wave + 500, 'consumption to resume after the outage', { timeoutMs: 60_000 });
-      await t.kafka.failRequests(
+      await mockBroker(t.kafka).failRequests(
         OFFSET_COMMIT,
         COMMIT_ERRORS.COORDINATOR_NOT_AVAILABLE,
         COMMIT_ERRORS.INVALID_COMMIT_OFFSET_SIZE,

@@ -92,14 +92,19 @@ export class ProxyProcess {
     return this.exited;
   }
 
-  async api<T = any>(
+  async api<T = any>(method: string, path: string, body?: unknown, token = this.options.adminToken): Promise<{ status: number; body: T }> {
+    const { status, body: parsed } = await this.request<T>(method, path, { body, token });
+    return { status, body: parsed };
+  }
+
+  /** Like api(), with extra request headers and the answer's headers. */
+  async request<T = any>(
     method: string,
     path: string,
-    body?: unknown,
-    token = this.options.adminToken,
-    extraHeaders: Record<string, string> = {},
+    options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
   ): Promise<{ status: number; body: T; headers: Headers }> {
-    const headers: Record<string, string> = { ...extraHeaders };
+    const { body, token = this.options.adminToken } = options;
+    const headers: Record<string, string> = { ...options.headers };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
     const res = await fetch(this.baseUrl + path, {
