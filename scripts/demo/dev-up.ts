@@ -3,13 +3,13 @@
  * logs what it receives, the proxy, a demo subscription and a producer feeding sample orders.
  * Ctrl-C stops everything. Started by scripts/dev-up.sh after it installed and migrated.
  */
-import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MockKafkaCluster } from '../mock-kafka/mock-kafka-cluster';
+import { ensureDemoSubscription, startOrderFeed, waitReady } from './demo-feed';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const env = process.env;
@@ -76,20 +76,9 @@ async function main(): Promise<void> {
     });
     await waitReady(`http://127.0.0.1:${PORT}/health/ready`);
 
-    const sub = await ensureDemoSubscription(brokers);
+    const sub = await ensureDemoSubscription({ api: `http://127.0.0.1:${PORT}`, token: TOKEN, brokers, topic: TOPIC, endpoint: `http://127.0.0.1:${DEMO_API_PORT}/orders` });
     say(`demo subscription #${sub.id} "${sub.name}": ${TOPIC} -> filter type=order -> {orderId, customer, total} -> POST /orders`);
-
-    const producer = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.NOTHING } }).producer();
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
-    let n = 0;
-    const feed = setInterval(() => {
-      n += 1;
-      const type = n % 4 === 0 ? 'refund' : 'order';
-      const value = { type, id: n, user: { name: ['ann', 'bob', 'cy', 'dee'][n % 4], tier: 'gold' }, total: (n * 7.5) % 100, items: [{ sku: `sku-${n % 9}` }] };
-      producer.send({ topic: TOPIC, messages: [{ key: `customer-${n % 10}`, value: JSON.stringify(value) }] }).catch((err) => say(`produce failed: ${err.message}`));
-    }, 1000);
-    cleanups.push(() => clearInterval(feed));
+    cleanups.push(await startOrderFeed(brokers, TOPIC, (msg) => say(msg)));
 
     say('');
     say(`admin API:  http://127.0.0.1:${PORT}/api  (token: ${TOKEN})`);
@@ -119,38 +108,6 @@ async function demoBusinessApi(port: number): Promise<Server> {
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return server;
-}
-
-async function waitReady(url: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not become ready within 60 s`);
-}
-
-async function ensureDemoSubscription(brokers: string): Promise<{ id: number; name: string }> {
-  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  const base = `http://127.0.0.1:${PORT}/api/subscriptions`;
-  const existing = ((await (await fetch(base, { headers })).json()) as Array<{ id: number; name: string }>).find((s) => s.name === 'demo-orders');
-  const body = {
-    name: 'demo-orders',
-    kafka: { brokers, topic: TOPIC, startFrom: 'latest' },
-    etl: { filter: [{ path: '$.type', op: 'eq', value: 'order' }], fields: { orderId: '$.id', customer: '$.user.name', total: '$.total' } },
-    endpoint: { url: `http://127.0.0.1:${DEMO_API_PORT}/orders`, errcodePath: '$.errcode', errcodeOk: [0] },
-    delivery: { maxRetries: 5, ratePerSec: 0, ordering: 'partition', maxInFlight: 4 },
-    status: 'running',
-  };
-  const res = existing
-    ? await fetch(`${base}/${existing.id}`, { method: 'PATCH', headers, body: JSON.stringify(body) })
-    : await fetch(base, { method: 'POST', headers, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`creating the demo subscription failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { id: number; name: string };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
