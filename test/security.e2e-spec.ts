@@ -10,6 +10,7 @@ import { SecretBox } from '../src/secrets/secret-box';
 import { subscriptionBody, unique } from './support/fixtures';
 import { KafkaTestClient } from './support/kafka-client';
 import { ProxyProcess } from './support/proxy-process';
+import { SaslTerminator } from './support/sasl-terminator';
 import { MOCK_KAFKA_BINARY, ROOT, TEST_DATABASE_URL, TEST_SECRETS_KEY } from './support/test-env';
 import { TLS_FIXTURES as PKI } from './support/tls-fixtures';
 import { useTestWorld } from './support/test-world';
@@ -174,6 +175,51 @@ describe('security', () => {
     } finally {
       for (const s of sockets) s.destroy();
       tls?.close();
+      await kafka.stop();
+    }
+  });
+
+  it('authenticates with SASL PLAIN and SCRAM-SHA-256/512, and says so when a password is wrong', async () => {
+    const kafka = await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
+    const [host, port] = kafka.bootstrap.split(',')[0].split(':');
+    const sasl = new SaslTerminator({ host, port: Number(port) }, { 'svc-plain': 'pw-plain', 'svc-256': 'pw-256', 'svc-512': 'pw-512' });
+    try {
+      const topic = unique('sasl');
+      await kafka.createTopic(topic, 2);
+      const producer = new KafkaTestClient(kafka.bootstrap);
+      await producer.produceJson(topic, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+      await producer.close();
+      await sasl.start();
+      await kafka.command(`advertise 1 127.0.0.1 ${sasl.port}`);
+      const cases = [
+        { mechanism: 'PLAIN', username: 'svc-plain', password: 'pw-plain', path: '/plain' },
+        { mechanism: 'SCRAM-SHA-256', username: 'svc-256', password: 'pw-256', path: '/scram256' },
+        { mechanism: 'SCRAM-SHA-512', username: 'svc-512', password: 'pw-512', path: '/scram512' },
+        { mechanism: 'SCRAM-SHA-256', username: 'svc-256', password: 'not-the-password', path: '/wrong' },
+      ];
+      const ids: number[] = [];
+      for (const c of cases) {
+        const body = subscriptionBody({ name: unique('sasl'), brokers: `127.0.0.1:${sasl.port}`, topic, url: `${t.sink.url}${c.path}` });
+        (body.kafka as Record<string, unknown>).security = { protocol: 'sasl_plaintext', sasl: { mechanism: c.mechanism, username: c.username, password: c.password } };
+        const created = await t.proxy.api('POST', '/api/subscriptions', body);
+        expect(created.status).toBe(201);
+        ids.push(created.body.id);
+      }
+      for (const path of ['/plain', '/scram256', '/scram512']) {
+        await waitFor(() => t.sink.requests.filter((r) => r.path === path).length >= 3, `three records through ${path}`, { timeoutMs: 30_000 });
+      }
+      expect(new Set(sasl.attempts.filter((a) => a.endsWith(' ok')))).toEqual(new Set(['PLAIN svc-plain ok', 'SCRAM-SHA-256 svc-256 ok', 'SCRAM-SHA-512 svc-512 ok']));
+      await waitFor(() => sasl.attempts.includes('SCRAM-SHA-256 svc-256 failed'), 'the refused login');
+      const refusal = await waitFor(
+        () => t.proxy.logs.find((l) => l.subscription === ids[3] && /auth/i.test(String(l.err ?? ''))),
+        'a log line saying authentication failed',
+        { timeoutMs: 20_000 },
+      );
+      expect(String(refusal.err)).not.toContain('not-the-password');
+      expect(t.sink.requests.filter((r) => r.path === '/wrong')).toHaveLength(0);
+      for (const id of ids) await t.proxy.api('POST', `/api/subscriptions/${id}/stop`);
+    } finally {
+      sasl.stop();
       await kafka.stop();
     }
   });
