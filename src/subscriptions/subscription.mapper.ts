@@ -1,3 +1,4 @@
+import { SecretBox } from '../secrets/secret-box';
 import { EndpointEntity } from './entities/endpoint.entity';
 import { EtlConfigEntity } from './entities/etl-config.entity';
 import { KafkaSourceEntity } from './entities/kafka-source.entity';
@@ -145,5 +146,6 @@ export class SubscriptionMapper {
 }
 
 function maskSecret(path: string, value: string): string {
-  return path === 'alerts.webhookUrl' ? SubscriptionMapper.maskWebhookUrl(value) : MASK;
+  // A value still sealed (its key is missing) has no origin worth showing.
+  return path === 'alerts.webhookUrl' && !SecretBox.isSealed(value) ? SubscriptionMapper.maskWebhookUrl(value) : MASK;
 }
