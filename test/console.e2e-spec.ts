@@ -7,6 +7,7 @@ import { useTestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 const OPERATOR = 'operator-token-0123456789';
+const INSTANCE = 'console-1';
 const REQUESTER = 'requester-token-0123456789';
 const SHOTS = join(ROOT, 'test-output', 'console');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -14,13 +15,14 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
  * The web console in a real browser (Debian's chromium through playwright-core) against the
  * real proxy: a requester asks for a subscription, an operator approves it and watches it
- * deliver, stops and starts it, replays it from the start, and re-delivers its dead letters.
+ * deliver, stops and starts it, replays it from the start, re-delivers its dead letters and
+ * sees the instance running it.
  */
 describe('web console', () => {
   let acceptBad = false;
   const t = useTestWorld({
     responder: (q) => (q.body.includes('"bad":true') && !acceptBad ? { status: 422, body: { error: 'no such account' } } : { status: 200 }),
-    proxy: { adminToken: OPERATOR, env: { REQUESTER_TOKEN: REQUESTER } },
+    proxy: { instanceId: INSTANCE, adminToken: OPERATOR, env: { REQUESTER_TOKEN: REQUESTER } },
   });
   let browser: Browser;
 
@@ -119,11 +121,19 @@ describe('web console', () => {
     await waitFor(() => t.sink.requests.some((q) => q.path === path && q.body.includes('"bad":true') && q.status === 200), 'the re-delivered record');
     await shot(operator, '6-dead-letter-redelivered');
 
+    // The cluster view: this instance is live and runs the subscription's only partition.
+    await operator.click('nav >> text=Instances');
+    const self = `[data-testid=instances] tr[data-instance="${INSTANCE}"]`;
+    await operator.waitForSelector(`${self} [data-testid=live]:text-is("live")`);
+    await operator.waitForSelector(`${self} li:has-text("${name}"):has-text("partitions 0")`);
+    await shot(operator, '7-instances');
+
     // The requester sees the subscription, read-only.
     await requester.click('nav >> text=Subscriptions');
     await requester.waitForSelector(`[data-testid=subscriptions] tr[data-name="${name}"]`);
     expect(await requester.isVisible(`[data-testid=subscriptions] tr[data-name="${name}"] button`)).toBe(false);
     expect(await requester.isVisible('nav >> text=Dead letters')).toBe(false);
+    expect(await requester.isVisible('nav >> text=Instances')).toBe(false);
     expect(errors).toEqual([]);
   });
 });

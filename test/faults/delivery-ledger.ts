@@ -89,9 +89,9 @@ export function coordinates(d: { partition: number; offset: number }): string {
 }
 
 /** The line every scenario ends with, so a run's figures can be read off the log. */
-export function report(scenario: string, f: Figures, extra = ''): void {
+export function report(scenario: string, f: Figures, extra = '', suite = 'faults'): void {
   process.stdout.write(
-    `[faults] ${scenario}: produced ${f.produced}, delivered ${f.delivered}, duplicates ${f.duplicates}, dead-lettered ${f.deadLettered}, lost ${f.lost}${extra ? `; ${extra}` : ''}\n`,
+    `[${suite}] ${scenario}: produced ${f.produced}, delivered ${f.delivered}, duplicates ${f.duplicates}, dead-lettered ${f.deadLettered}, lost ${f.lost}${extra ? `; ${extra}` : ''}\n`,
   );
 }
 

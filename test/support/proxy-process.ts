@@ -126,7 +126,11 @@ export class ProxyProcess {
   async stop(): Promise<number | null> {
     if (!this.child || this.exitCode !== null) return this.exitCode;
     this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => {
+      // Says so, or a hung shutdown only shows as a slow suite.
+      process.stderr.write(`proxy ${this.baseUrl} did not exit within 20 s of SIGTERM: killing it\n`);
+      this.child?.kill('SIGKILL');
+    }, 20_000);
     const code = await this.exited;
     clearTimeout(timer);
     return code;

@@ -91,12 +91,13 @@ function App() {
   useEffect(() => void refresh(), []);
   if (role === null) return html`<main>${error ? html`<${Banner} error=${error} />` : 'Loading…'}</main>`;
   if (role === 'anonymous') return html`<${Login} onDone=${refresh} />`;
-  const nav = [['#/', 'Subscriptions'], ['#/tickets', 'Tickets'], ...(role === 'operator' ? [['#/dead-letters', 'Dead letters']] : [])];
+  const nav = [['#/', 'Subscriptions'], ['#/tickets', 'Tickets'], ...(role === 'operator' ? [['#/dead-letters', 'Dead letters'], ['#/instances', 'Instances']] : [])];
   const detail = /^#\/subscriptions\/(\d+)/.exec(route);
   let page;
   if (detail) page = html`<${SubscriptionDetail} id=${Number(detail[1])} role=${role} />`;
   else if (route.startsWith('#/tickets')) page = html`<${Tickets} role=${role} />`;
   else if (route.startsWith('#/dead-letters') && role === 'operator') page = html`<${DeadLetters} />`;
+  else if (route.startsWith('#/instances') && role === 'operator') page = html`<${Instances} />`;
   else page = html`<${Subscriptions} role=${role} />`;
   const signOut = (e) => {
     e.preventDefault();
@@ -560,6 +561,41 @@ function DeadLetters() {
       </div>
       ${selected.transformedBody && html`<h3>Body sent</h3><pre>${selected.transformedBody}</pre>`}
     </div>`}`;
+}
+
+/** The cluster as its heartbeats show it: every instance, whether it is live, and what it runs. */
+function Instances() {
+  const [instances, setInstances] = useState(null);
+  const [names, setNames] = useState({});
+  const [error, setError] = useState('');
+  const load = async () => {
+    const [list, subs] = await Promise.all([api('GET', '/api/instances'), api('GET', '/api/subscriptions')]);
+    setInstances(list);
+    setNames(Object.fromEntries(subs.map((s) => [s.id, s.name])));
+    setError('');
+  };
+  usePoll(load, 2000, [], (err) => setError(err.message));
+  if (instances === null) return html`<h2>Instances</h2><${Banner} error=${error} />Loading…`;
+  const running = (i) =>
+    i.running.length
+      ? html`<ul class="plain">${i.running.map(
+          (r) => html`<li data-subscription=${r.subscriptionId}>
+            ${names[r.subscriptionId] ? html`<a href=${`#/subscriptions/${r.subscriptionId}`}>${names[r.subscriptionId]}</a>` : `#${r.subscriptionId}`} <span class=${`state-${r.state}`}>${r.state}</span> · partitions ${r.partitions.join(', ') || 'none'}</li>`,
+        )}</ul>`
+      : html`<span class="muted">nothing</span>`;
+  return html`<h2>Instances</h2><${Banner} error=${error} />
+    <table data-testid="instances">
+      <thead><tr><th>instance</th><th>host</th><th>version</th><th>started</th><th>last seen</th><th>state</th><th>runs</th></tr></thead>
+      <tbody>${instances.map(
+        (i) => html`<tr data-instance=${i.instanceId}>
+          <td>${i.instanceId}</td><td>${i.host}</td><td>${i.version || '–'}</td>
+          <td>${new Date(i.startedAt).toLocaleString()}</td><td>${new Date(i.lastSeenAt).toLocaleString()}</td>
+          <td class=${i.live ? 'state-running' : 'state-failed'} data-testid="live">${i.live ? 'live' : 'dead'}</td>
+          <td>${i.live || !i.running.length ? running(i) : html`<div class="muted stale">last reported (no longer counted):${running(i)}</div>`}</td>
+        </tr>`,
+      )}</tbody>
+    </table>
+    <p class="muted">An instance is dead once its heartbeat is older than INSTANCE_TIMEOUT_MS; it then counts as running nothing.</p>`;
 }
 
 const root = document.getElementById('app');

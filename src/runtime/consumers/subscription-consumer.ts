@@ -351,9 +351,12 @@ export class SubscriptionConsumer {
         this.log('info', 'partitions assigned', { partitions: assignment.map((tp) => tp.partition) });
       } else if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
         // Commit what is done before the partitions move; records still in flight are not done
-        // and will be delivered again by the new owner.
+        // and will be delivered again by the new owner. A stop has already sent its final commit
+        // and let go of the client (this.kafka is null) before closing it: the revoke that the
+        // close fires can no longer commit, and has nothing left to.
         const offsets = this.doneOffsets(assignment.map((tp) => tp.partition));
-        if (offsets.length && !consumer.assignmentLost()) {
+        const closing = this.kafka !== consumer;
+        if (offsets.length && !consumer.assignmentLost() && !closing) {
           try {
             consumer.commitSync(offsets);
           } catch (e) {
