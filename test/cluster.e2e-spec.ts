@@ -12,6 +12,8 @@ const CLUSTER_ENV = { HEARTBEAT_INTERVAL_MS: '500', INSTANCE_TIMEOUT_MS: '3000',
 interface InstanceView {
   instanceId: string;
   live: boolean;
+  state: 'live' | 'stopped' | 'dead';
+  self: boolean;
   running: Array<{ subscriptionId: number; state: string; partitions: number[] }>;
   counters: Record<string, { delivered: number }>;
 }
@@ -310,6 +312,10 @@ describe('a small cluster of three instances', () => {
       await nodes[C].kill();
       await waitFor(async () => (await instancesVia(nodes[A])).find((i) => i.instanceId === C)?.live === false, 'C to be marked dead', { timeoutMs: 10_000 });
       deadAfterMs = Date.now() - diedAt;
+      const seen = await instancesVia(nodes[A]);
+      // A crash reads as dead (no goodbye), and each instance knows which row is itself.
+      expect(seen.find((i) => i.instanceId === C)?.state).toBe('dead');
+      expect(seen.filter((i) => i.self).map((i) => i.instanceId)).toEqual([A]);
       await waitFor(async () => sharedBy(await owners(nodes[A], id), [A, B], partitions), 'A and B to take over every partition', { timeoutMs: 30_000 });
       takenOverAfterMs = Date.now() - diedAt;
       const after = ledger.distinct();

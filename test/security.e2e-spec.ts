@@ -249,12 +249,15 @@ describe('security', () => {
     const broken = listed.find((s) => s.endpoint.headers?.Authorization);
     expect(broken.configErrors).toEqual([expect.stringMatching(new RegExp(`^endpoint.headers.Authorization: was sealed with key ${newId}, which is neither SECRETS_KEY nor in SECRETS_PREVIOUS_KEYS`))]);
     // An instance given the new key reads everything.
-    const rotated = await ProxyProcess.start({ adminToken: TOKEN, env: { SECRETS_KEY: newKey } });
+    const rotated = await ProxyProcess.start({ instanceId: 'rotated-key', adminToken: TOKEN, env: { SECRETS_KEY: newKey } });
     try {
       const seen = (await rotated.api('GET', '/api/subscriptions')).body as any[];
       expect(seen.filter((s) => s.configErrors)).toEqual([]);
     } finally {
       await rotated.stop();
     }
+    // An instance that shut down says so: it reads as stopped, not dead.
+    const instances = (await t.proxy.api('GET', '/api/instances')).body as any[];
+    expect(instances.find((i) => i.instanceId === 'rotated-key')).toMatchObject({ live: false, state: 'stopped', self: false });
   });
 });

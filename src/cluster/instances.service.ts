@@ -16,6 +16,10 @@ export interface InstanceView {
   startedAt: string;
   lastSeenAt: string;
   live: boolean;
+  /** live; stopped (it said goodbye on shutdown); dead (its heartbeat timed out, e.g. a crash). */
+  state: 'live' | 'stopped' | 'dead';
+  /** The instance answering this request. */
+  self: boolean;
   running: ConsumerSnapshot[];
   counters: Record<string, SubscriptionCounters>;
 }
@@ -38,15 +42,18 @@ export class InstancesService {
        FROM instances ORDER BY id`,
     );
     const self = this.config.instanceId;
-    const views = rows.map((row) => {
+    const views = rows.map((row): InstanceView => {
       const mine = row.id === self;
+      const live = mine || (!row.stopped_at && Number(row.age_ms) < this.config.instanceTimeoutMs);
       return {
         instanceId: row.id,
         host: row.host,
         version: row.version,
         startedAt: new Date(row.started_at).toISOString(),
         lastSeenAt: new Date(row.last_seen_at).toISOString(),
-        live: mine || (!row.stopped_at && Number(row.age_ms) < this.config.instanceTimeoutMs),
+        live,
+        state: live ? 'live' : row.stopped_at ? 'stopped' : 'dead',
+        self: mine,
         running: mine ? this.supervisor.snapshot() : asArray<ConsumerSnapshot>(parseJson(row.running)),
         counters: mine ? this.metrics.countersById() : ((parseJson(row.counters) ?? {}) as Record<string, SubscriptionCounters>),
       };
@@ -61,6 +68,8 @@ export class InstancesService {
         startedAt: now,
         lastSeenAt: now,
         live: true,
+        state: 'live',
+        self: true,
         running: this.supervisor.snapshot(),
         counters: this.metrics.countersById(),
       });

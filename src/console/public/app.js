@@ -588,14 +588,14 @@ function Instances() {
       <thead><tr><th>instance</th><th>host</th><th>version</th><th>started</th><th>last seen</th><th>state</th><th>runs</th></tr></thead>
       <tbody>${instances.map(
         (i) => html`<tr data-instance=${i.instanceId}>
-          <td>${i.instanceId}</td><td>${i.host}</td><td>${i.version || '–'}</td>
+          <td>${i.instanceId}${i.self ? html` <span class="muted">(answering)</span>` : ''}</td><td>${i.host}</td><td>${i.version || '–'}</td>
           <td>${new Date(i.startedAt).toLocaleString()}</td><td>${new Date(i.lastSeenAt).toLocaleString()}</td>
-          <td class=${i.live ? 'state-running' : 'state-failed'} data-testid="live">${i.live ? 'live' : 'dead'}</td>
+          <td class=${i.live ? 'state-running' : i.state === 'stopped' ? 'state-stopped' : 'state-failed'} data-testid="live">${i.state ?? (i.live ? 'live' : 'dead')}</td>
           <td>${i.live || !i.running.length ? running(i) : html`<div class="muted stale">last reported (no longer counted):${running(i)}</div>`}</td>
         </tr>`,
       )}</tbody>
     </table>
-    <p class="muted">An instance is dead once its heartbeat is older than INSTANCE_TIMEOUT_MS; it then counts as running nothing.</p>`;
+    <p class="muted">Stopped: it shut down and said so. Dead: its heartbeat is older than INSTANCE_TIMEOUT_MS (a crash or a lost host). Either way it counts as running nothing.</p>`;
 }
 
 const root = document.getElementById('app');
