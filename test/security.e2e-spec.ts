@@ -75,8 +75,35 @@ describe('security', () => {
     expect(patched.status).toBe(200);
     expect(patched.body.configErrors).toBeNull();
 
+    // Kept secrets do not follow a subscription to other brokers or another endpoint origin.
+    const moved = await t.proxy.api('PATCH', `/api/subscriptions/${stopped.body.id}`, {
+      kafka: { ...stopped.body.kafka, brokers: 'collector.example.net:9093' },
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.body.message).toEqual([
+      'kafka.security.sasl.password: is masked; send the secret itself (a masked value keeps the stored secret only while kafka.brokers stays the same)',
+      'kafka.security.tls.key: is masked; send the secret itself (a masked value keeps the stored secret only while kafka.brokers stays the same)',
+      'kafka.security.tls.keyPassword: is masked; send the secret itself (a masked value keeps the stored secret only while kafka.brokers stays the same)',
+    ]);
+    const rerouted = await t.proxy.api('PATCH', `/api/subscriptions/${running.body.id}`, {
+      endpoint: { url: 'http://collector.example.net/x', headers: running.body.endpoint.headers },
+    });
+    expect(rerouted.body.message).toEqual([
+      'endpoint.headers.Authorization: is masked; send the secret itself (a masked value keeps the stored secret only while the endpoint URL keeps its origin)',
+    ]);
+
     const stored = await storedText();
     for (const secret of SECRETS) expect(stored).not.toContain(secret);
+    // A sealed value copied out of the database is refused, not opened and sent somewhere new.
+    const copied = /enc:v1:[0-9a-f]{8}:[A-Za-z0-9_-]+/.exec(stored)![0];
+    const replay = secretBody(topic);
+    (replay.endpoint as Record<string, unknown>).headers = { Authorization: copied };
+    const refused = await t.proxy.api('POST', '/api/subscriptions', replay);
+    expect(refused).toEqual({ status: 400, body: expect.objectContaining({ message: ['endpoint.headers.Authorization: looks like a sealed value (enc:v1:…); send the secret itself'] }) });
+    const ticket = await t.proxy.api('POST', '/api/tickets', { ...replay, requester: 'mallory', reason: 'replay' });
+    expect(ticket.status).toBe(400);
+    // Routing ignores case; so does the token check.
+    expect((await t.proxy.api('GET', '/API/subscriptions', undefined, '')).status).toBe(401);
     expect(stored).not.toContain(PKI.clientKeyEncrypted.split('\n')[1]);
     expect(stored.match(/enc:v1:[0-9a-f]{8}:/g)!.length).toBeGreaterThanOrEqual(5);
     const list = JSON.stringify((await t.proxy.api('GET', '/api/subscriptions')).body);

@@ -3,6 +3,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 const PREFIX = 'enc:v1:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+const KEY_ID_CHARS = 8;
 
 /** Why a stored secret cannot be read: the key it was sealed with is not configured, or it was altered. */
 export class SecretUnreadableError extends Error {}
@@ -25,7 +26,7 @@ export class SecretBox {
   }
 
   static keyId(key: Buffer): string {
-    return createHash('sha256').update(key).digest('hex').slice(0, 8);
+    return createHash('sha256').update(key).digest('hex').slice(0, KEY_ID_CHARS);
   }
 
   static isSealed(value: unknown): value is string {
@@ -51,8 +52,10 @@ export class SecretBox {
     const rest = value.slice(PREFIX.length);
     const colon = rest.indexOf(':');
     const id = rest.slice(0, colon);
-    const key = colon > 0 ? this.keys.get(id) : undefined;
-    if (!key) throw new SecretUnreadableError(`was sealed with key ${id || '(none)'}, which is neither SECRETS_KEY nor in SECRETS_PREVIOUS_KEYS`);
+    // Only a well-formed key id is ever repeated back; anything else is just damaged.
+    if (colon !== KEY_ID_CHARS || !/^[0-9a-f]+$/.test(id)) throw new SecretUnreadableError('is a damaged sealed value');
+    const key = this.keys.get(id);
+    if (!key) throw new SecretUnreadableError(`was sealed with key ${id}, which is neither SECRETS_KEY nor in SECRETS_PREVIOUS_KEYS`);
     const raw = Buffer.from(rest.slice(colon + 1), 'base64url');
     if (raw.length < IV_BYTES + TAG_BYTES) throw new SecretUnreadableError('is a damaged sealed value');
     try {

@@ -61,6 +61,20 @@ export class SubscriptionSecrets {
     return found;
   }
 
+  /**
+   * Secret fields a client sent already sealed. The API refuses them: a sealed value copied from
+   * the database (or a backup) would otherwise be opened by kproxy and sent wherever the new
+   * subscription points, handing the secret to someone who never had the key.
+   */
+  static sealedInputProblems(input: unknown): string[] {
+    const problems: string[] = [];
+    SubscriptionSecrets.map(input, (path, value) => {
+      if (SecretBox.isSealed(value)) problems.push(`${path}: looks like a sealed value (enc:v1:…); send the secret itself`);
+      return value;
+    });
+    return problems;
+  }
+
   seal<T>(input: T): T {
     return SubscriptionSecrets.map(input, (path, value) => (SecretBox.isSealed(value) ? value : this.box.seal(value, path)));
   }

@@ -124,12 +124,32 @@ export class SubscriptionMapper {
     }
   }
 
-  /** A client that sends back what it read keeps the stored secret instead of storing the mask. */
-  static unmaskSecrets<T>(incoming: T, stored: unknown): T {
+  /**
+   * A client that sends back what it read keeps the stored secret instead of storing the mask,
+   * where `keep(path)` allows it (not when the secret would go to a new destination).
+   */
+  static unmaskSecrets<T>(incoming: T, stored: unknown, keep: (path: string) => boolean = () => true): T {
     return SubscriptionSecrets.map(incoming, (path, value) => {
       const previous = SubscriptionSecrets.at(stored, path);
-      return previous !== undefined && value === maskSecret(path, previous) ? previous : value;
+      return previous !== undefined && keep(path) && value === maskSecret(path, previous) ? previous : value;
     });
+  }
+
+  /** Secret fields that still hold a mask: storing one would replace the secret with "****". */
+  static maskedSecretProblems(input: unknown): string[] {
+    const problems: string[] = [];
+    SubscriptionSecrets.map(input, (path, value) => {
+      if (path === 'alerts.webhookUrl' ? value.endsWith(`/${MASK}`) : value === MASK) {
+        const why = path.startsWith('kafka.')
+          ? 'a masked value keeps the stored secret only while kafka.brokers stays the same'
+          : path.startsWith('endpoint.')
+            ? 'a masked value keeps the stored secret only while the endpoint URL keeps its origin'
+            : 'there is no stored value to keep';
+        problems.push(`${path}: is masked; send the secret itself (${why})`);
+      }
+      return value;
+    });
+    return problems;
   }
 
   static unmaskUrl(incoming: unknown, stored: string): unknown {

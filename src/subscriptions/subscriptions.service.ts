@@ -45,6 +45,12 @@ export class SubscriptionsService {
     if (problems.length) throw new DomainException(DomainErrorCode.InvalidInput, problems);
   }
 
+  /** Refuses secret fields sent sealed (copied ciphertext) or still masked. */
+  assertSecretsInFull(input: unknown, sent: unknown = input): void {
+    const problems = [...SubscriptionSecrets.sealedInputProblems(sent), ...SubscriptionMapper.maskedSecretProblems(input)];
+    if (problems.length) throw new DomainException(DomainErrorCode.InvalidInput, problems);
+  }
+
   async list(): Promise<SubscriptionResponseDto[]> {
     return (await this.repository.findAll()).map((row) => this.view(row));
   }
@@ -54,6 +60,7 @@ export class SubscriptionsService {
   }
 
   async create(spec: SubscriptionSpec): Promise<SubscriptionResponseDto> {
+    this.assertSecretsInFull(spec);
     this.assertOutboundAllowed(spec);
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), this.secrets.seal(spec));
     const saved = await this.saveUnique(() => this.repository.save(row), row.name);
@@ -93,9 +100,15 @@ export class SubscriptionsService {
       merged[key] =
         section && isPlainObject(value) && isPlainObject(base) ? { ...(base as object), ...(value as object) } : value;
     }
-    merged = SubscriptionMapper.unmaskSecrets(merged, current);
     const endpoint = merged.endpoint;
     if (isPlainObject(endpoint)) merged.endpoint = { ...endpoint, url: SubscriptionMapper.unmaskUrl(endpoint.url, row.endpoint.url) };
+    // A kept secret must not follow the subscription to a destination it was never meant for.
+    const sameBrokers = (merged.kafka as Record<string, unknown> | undefined)?.brokers === row.kafka.brokers;
+    const sameOrigin = originOf((merged.endpoint as Record<string, unknown> | undefined)?.url) === originOf(row.endpoint.url);
+    merged = SubscriptionMapper.unmaskSecrets(merged, current, (path) =>
+      path.startsWith('kafka.') ? sameBrokers : path.startsWith('endpoint.') ? sameOrigin : true,
+    );
+    this.assertSecretsInFull(merged, body);
     const parsed = parseSubscriptionSpec(merged);
     if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
     this.assertOutboundAllowed(parsed.data);
@@ -182,6 +195,14 @@ export class SubscriptionsService {
       }
       throw err;
     }
+  }
+}
+
+function originOf(url: unknown): string | null {
+  try {
+    return typeof url === 'string' ? new URL(url).origin : null;
+  } catch {
+    return null;
   }
 }
 

@@ -25,6 +25,7 @@ export class TicketsService {
   ) {}
 
   async submit(input: TicketSubmission): Promise<TicketResponseDto> {
+    this.subscriptions.assertSecretsInFull(input.spec);
     this.subscriptions.assertOutboundAllowed(input.validated);
     const row = await this.repository.insert({
       state: 'pending',
@@ -64,7 +65,9 @@ export class TicketsService {
     this.logger.info('ticket approved', { ticket: id, subscription: row.subscriptionId, operator });
     const approved = this.view(row);
     await this.audit.record({ action: 'ticket.approve', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(approved) });
-    await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: row.subscriptionId, after: await this.subscriptions.get(row.subscriptionId!) });
+    // Read after the commit: a concurrent delete must not turn a done approval into a 404.
+    const created = await this.subscriptions.get(row.subscriptionId!).catch(() => null);
+    await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: row.subscriptionId, after: created });
     return approved;
   }
 

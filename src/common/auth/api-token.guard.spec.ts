@@ -82,4 +82,10 @@ describe('ApiTokenGuard', () => {
     expect(refusal?.retryAfterSeconds).toBe(60);
     expect(refusal?.message).toMatch(/too many failed authentications from 10.0.0.1; try again in 60 s/);
   });
+
+  it('guards /api whatever its case, as routing ignores case', () => {
+    const g = guard({ ADMIN_TOKEN: ADMIN });
+    expect(codeOf(() => g.canActivate(context('approveTicket', undefined, '/API/tickets')))).toBe('UNAUTHENTICATED');
+    expect(codeOf(() => g.canActivate(context('approveTicket', 'Bearer nope', '/Api/tickets')))).toBe('UNAUTHENTICATED');
+  });
 });

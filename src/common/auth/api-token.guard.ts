@@ -48,7 +48,8 @@ export class ApiTokenGuard implements CanActivate {
       if (actor) actor.name = named;
     }
     if (!this.operator) return true;
-    if (!req.path.startsWith('/api')) return true;
+    // Routing ignores case, so the check must too: /API/... reaches the same handlers.
+    if (!req.path.toLowerCase().startsWith('/api')) return true;
     const address = req.socket.remoteAddress ?? 'unknown';
     const blockedMs = this.limiter.blockedFor(address);
     if (blockedMs > 0) {

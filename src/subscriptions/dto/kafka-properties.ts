@@ -13,17 +13,19 @@ const MS_HOUR = 3_600_000;
 export const KAFKA_PROPERTY_RULES: Readonly<Record<string, Rule>> = {
   'fetch.min.bytes': int(1, 100_000_000),
   'fetch.wait.max.ms': int(0, 300_000),
-  'fetch.max.bytes': int(1024, 2_147_483_135),
+  // At least librdkafka's message.max.bytes; at most 64 MiB so one fetch cannot undo the prefetch bound.
+  'fetch.max.bytes': int(1_000_000, 67_108_864),
   'fetch.error.backoff.ms': int(0, 300_000),
-  'max.partition.fetch.bytes': int(1, 1_000_000_000),
-  'session.timeout.ms': int(1000, MS_HOUR),
-  'heartbeat.interval.ms': int(100, MS_HOUR),
-  'max.poll.interval.ms': int(1000, 86_400_000),
+  'max.partition.fetch.bytes': int(1, 16_777_216),
+  'session.timeout.ms': int(1000, 300_000),
+  'heartbeat.interval.ms': int(100, 100_000),
+  // Never below session.timeout.ms's ceiling, which librdkafka requires it to exceed.
+  'max.poll.interval.ms': int(300_000, 86_400_000),
   'partition.assignment.strategy': oneOf('range', 'roundrobin', 'range,roundrobin', 'roundrobin,range'),
   'isolation.level': oneOf('read_committed', 'read_uncommitted'),
   'check.crcs': bool,
   'client.rack': { kind: 'text', pattern: /^[A-Za-z0-9._-]{1,64}$/ },
-  'socket.timeout.ms': int(10, MS_HOUR),
+  'socket.timeout.ms': int(10, 300_000),
   'socket.connection.setup.timeout.ms': int(1000, MS_HOUR),
   'socket.keepalive.enable': bool,
   'socket.send.buffer.bytes': int(0, 100_000_000),
@@ -43,6 +45,24 @@ export const KAFKA_PROPERTY_RULES: Readonly<Record<string, Rule>> = {
 };
 
 export type KafkaPropertyValue = string | number | boolean;
+
+/** Pairs librdkafka requires in order: [smaller, larger, how they must relate]. */
+const ORDERED: ReadonlyArray<readonly [string, string, 'less' | 'notMore']> = [
+  ['heartbeat.interval.ms', 'session.timeout.ms', 'less'],
+  ['reconnect.backoff.ms', 'reconnect.backoff.max.ms', 'notMore'],
+];
+
+/** Problems between properties set together, as [property, message]. */
+export function kafkaPropertyPairProblems(props: Readonly<Record<string, unknown>>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [small, large, relation] of ORDERED) {
+    const a = props[small];
+    const b = props[large];
+    if (typeof a !== 'number' || typeof b !== 'number') continue;
+    if (relation === 'less' ? a >= b : a > b) out.push([small, `must be ${relation === 'less' ? 'less than' : 'at most'} ${large} (${b})`]);
+  }
+  return out;
+}
 
 /** Why a property cannot be set, or null; the message names what is allowed. */
 export function kafkaPropertyProblem(name: string, value: unknown): string | null {

@@ -167,6 +167,16 @@ describe('subscription spec schema', () => {
         'kafka.properties.isolation.level: must be one of read_committed | read_uncommitted',
         'kafka.properties.check.crcs: must be true or false',
       ]);
+      expect(
+        problems(withKafka({ properties: { 'heartbeat.interval.ms': 5000, 'session.timeout.ms': 5000, 'reconnect.backoff.ms': 900, 'reconnect.backoff.max.ms': 100 } })),
+      ).toEqual([
+        'kafka.properties.heartbeat.interval.ms: must be less than session.timeout.ms (5000)',
+        'kafka.properties.reconnect.backoff.ms: must be at most reconnect.backoff.max.ms (100)',
+      ]);
+      expect(problems(withKafka({ properties: { 'fetch.max.bytes': 1024, 'max.poll.interval.ms': 10_000 } }))).toEqual([
+        'kafka.properties.fetch.max.bytes: must be a whole number from 1000000 to 67108864',
+        'kafka.properties.max.poll.interval.ms: must be a whole number from 300000 to 86400000',
+      ]);
     });
   });
 });

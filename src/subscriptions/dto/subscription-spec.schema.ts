@@ -4,7 +4,7 @@ import { HTTP_METHODS, MAX_BATCH_SIZE, ORDERING_MODES } from '../../delivery/del
 import { FILTER_OPS } from '../../etl/etl-spec';
 import { FilterRule } from '../../etl/filter-rule';
 import { JsonPath } from '../../etl/json-path';
-import { kafkaPropertyProblem } from './kafka-properties';
+import { kafkaPropertyPairProblems, kafkaPropertyProblem } from './kafka-properties';
 import { kafkaSecuritySchema } from './kafka-security.schema';
 
 export const SUBSCRIPTION_STATUSES = ['running', 'stopped'] as const;
@@ -58,10 +58,13 @@ const kafkaSchema = z.strictObject({
       error: 'must be an object of librdkafka property names to values',
     })
     .superRefine((props, ctx) => {
+      let valid = true;
       for (const [name, value] of Object.entries(props)) {
         const problem = kafkaPropertyProblem(name, value);
         if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+        valid &&= !problem;
       }
+      if (valid) for (const [name, message] of kafkaPropertyPairProblems(props)) ctx.addIssue({ code: 'custom', path: [name], message });
     })
     .default({}),
 });
