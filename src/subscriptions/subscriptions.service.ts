@@ -97,8 +97,14 @@ export class SubscriptionsService {
     for (const [key, value] of Object.entries(body)) {
       const section = SECTIONS.includes(key as (typeof SECTIONS)[number]);
       const base = current[key];
-      merged[key] =
-        section && isPlainObject(value) && isPlainObject(base) ? { ...(base as object), ...(value as object) } : value;
+      // defineProperty, not assignment: a "__proto__" key must stay a key (which validation
+      // then refuses), never become merged's prototype and vanish from what is validated.
+      Object.defineProperty(merged, key, {
+        value: section && isPlainObject(value) && isPlainObject(base) ? { ...(base as object), ...(value as object) } : value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     const endpoint = merged.endpoint;
     if (isPlainObject(endpoint)) merged.endpoint = { ...endpoint, url: SubscriptionMapper.unmaskUrl(endpoint.url, row.endpoint.url) };
