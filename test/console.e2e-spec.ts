@@ -36,11 +36,12 @@ describe('web console', () => {
   afterAll(() => browser?.close());
 
   const errors: string[] = [];
-  async function signIn(tokenValue: string, role: string): Promise<Page> {
+  async function signIn(tokenValue: string, role: string, actor = ''): Promise<Page> {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(t.proxy.baseUrl + '/');
     await page.fill('input[name=token]', tokenValue);
+    if (actor) await page.fill('input[name=actor]', actor);
     await page.click('button:text("Sign in")');
     await page.waitForSelector(`[data-testid=role]:text-is("${role}")`);
     return page;
@@ -74,7 +75,7 @@ describe('web console', () => {
     expect(await requester.isVisible('button:text("Approve")')).toBe(false);
 
     // The operator approves it from the queue.
-    const operator = await signIn(OPERATOR, 'operator');
+    const operator = await signIn(OPERATOR, 'operator', 'olga@platform');
     await operator.click('nav >> text=Tickets');
     await operator.waitForSelector(`[data-testid=pending-tickets] tr:has-text("${name}")`);
     await operator.click(`[data-testid=pending-tickets] tr:has-text("${name}") >> button:text("Approve")`);
@@ -128,12 +129,26 @@ describe('web console', () => {
     await operator.waitForSelector(`${self} li:has-text("${name}"):has-text("partitions 0")`);
     await shot(operator, '7-instances');
 
+    // The audit log names the operator behind each change and shows what changed.
+    await operator.click('nav >> text=Audit');
+    await operator.selectOption('select[name=resourceType]', 'subscription');
+    for (const action of ['subscription.create', 'subscription.stop', 'subscription.start', 'subscription.reset_offsets']) {
+      await operator.waitForSelector(`[data-testid=audit] tr:has-text("${action}"):has-text("olga@platform")`);
+    }
+    await operator.click('[data-testid=audit] tr:has-text("subscription.stop")');
+    await operator.waitForSelector('[data-testid=audit-detail] pre:has-text("running")');
+    await operator.selectOption('select[name=resourceType]', 'ticket');
+    await operator.waitForSelector('[data-testid=audit] tr:has-text("ticket.approve"):has-text("olga@platform")');
+    await operator.waitForSelector('[data-testid=audit] tr:has-text("ticket.submit"):has-text("requester")');
+    await shot(operator, '8-audit');
+
     // The requester sees the subscription, read-only.
     await requester.click('nav >> text=Subscriptions');
     await requester.waitForSelector(`[data-testid=subscriptions] tr[data-name="${name}"]`);
     expect(await requester.isVisible(`[data-testid=subscriptions] tr[data-name="${name}"] button`)).toBe(false);
     expect(await requester.isVisible('nav >> text=Dead letters')).toBe(false);
     expect(await requester.isVisible('nav >> text=Instances')).toBe(false);
+    expect(await requester.isVisible('nav >> text=Audit')).toBe(false);
     expect(errors).toEqual([]);
   });
 });

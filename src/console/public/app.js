@@ -5,7 +5,10 @@ import htm from 'htm';
 
 const html = htm.bind(h);
 const TOKEN_KEY = 'kproxy.token';
+const ACTOR_KEY = 'kproxy.actor';
 let token = localStorage.getItem(TOKEN_KEY) || '';
+// Who is behind the token, recorded with every change in the audit log (X-Kproxy-Actor).
+let actor = localStorage.getItem(ACTOR_KEY) || '';
 
 const messagesOf = (data) => (data && data.message ? (Array.isArray(data.message) ? data.message : [String(data.message)]) : []);
 
@@ -13,6 +16,7 @@ async function api(method, path, body) {
   const headers = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
+  if (actor) headers['x-kproxy-actor'] = actor;
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let data = null;
@@ -91,18 +95,21 @@ function App() {
   useEffect(() => void refresh(), []);
   if (role === null) return html`<main>${error ? html`<${Banner} error=${error} />` : 'Loading…'}</main>`;
   if (role === 'anonymous') return html`<${Login} onDone=${refresh} />`;
-  const nav = [['#/', 'Subscriptions'], ['#/tickets', 'Tickets'], ...(role === 'operator' ? [['#/dead-letters', 'Dead letters'], ['#/instances', 'Instances']] : [])];
+  const nav = [['#/', 'Subscriptions'], ['#/tickets', 'Tickets'], ...(role === 'operator' ? [['#/dead-letters', 'Dead letters'], ['#/instances', 'Instances'], ['#/audit', 'Audit']] : [])];
   const detail = /^#\/subscriptions\/(\d+)/.exec(route);
   let page;
   if (detail) page = html`<${SubscriptionDetail} id=${Number(detail[1])} role=${role} />`;
   else if (route.startsWith('#/tickets')) page = html`<${Tickets} role=${role} />`;
   else if (route.startsWith('#/dead-letters') && role === 'operator') page = html`<${DeadLetters} />`;
   else if (route.startsWith('#/instances') && role === 'operator') page = html`<${Instances} />`;
+  else if (route.startsWith('#/audit') && role === 'operator') page = html`<${Audit} route=${route} />`;
   else page = html`<${Subscriptions} role=${role} />`;
   const signOut = (e) => {
     e.preventDefault();
     localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(ACTOR_KEY);
     token = '';
+    actor = '';
     refresh();
   };
   return html`<header>
@@ -115,11 +122,15 @@ function App() {
 
 function Login({ onDone }) {
   const [value, setValue] = useState('');
+  const [name, setName] = useState('');
   const [error, setError] = useState('');
   const submit = async (e) => {
     e.preventDefault();
     token = value.trim();
+    actor = name.trim();
+    if (actor && !/^[\x20-\x7e]{1,128}$/.test(actor)) return setError('Your name must be 1-128 plain characters.');
     localStorage.setItem(TOKEN_KEY, token);
+    localStorage.setItem(ACTOR_KEY, actor);
     try {
       if ((await detectRole()) === 'anonymous') setError('That token is not accepted.');
       else onDone();
@@ -132,6 +143,7 @@ function Login({ onDone }) {
     <p class="muted">Paste the operator token (ADMIN_TOKEN) or the requester token (REQUESTER_TOKEN).</p>
     <form onSubmit=${submit}>
       <label><span>Token</span><input name="token" type="password" autocomplete="off" value=${value} onInput=${(e) => setValue(e.target.value)} /></label>
+      <label><span>Your name (optional, recorded with your changes in the audit log)</span><input name="actor" autocomplete="username" value=${name} onInput=${(e) => setName(e.target.value)} /></label>
       ${error && html`<div class="err">${error}</div>`}
       <button class="primary" type="submit">Sign in</button>
     </form></div></main>`;
@@ -596,6 +608,48 @@ function Instances() {
       )}</tbody>
     </table>
     <p class="muted">Stopped: it shut down and said so. Dead: its heartbeat is older than INSTANCE_TIMEOUT_MS (a crash or a lost host). Either way it counts as running nothing.</p>`;
+}
+
+/** Changes made through the API: who, what, when, and the state before and after (secrets masked). */
+function Audit({ route }) {
+  const params = new URLSearchParams(route.split('?')[1] || '');
+  const [resourceType, setResourceType] = useState(params.get('resourceType') || '');
+  const [resourceId, setResourceId] = useState(params.get('resourceId') || '');
+  const [rows, setRows] = useState(null);
+  const [selected, setSelected] = useState(null);
+  const [error, setError] = useState('');
+  const load = async () => {
+    const q = new URLSearchParams({ limit: '200' });
+    if (resourceType) q.set('resourceType', resourceType);
+    if (resourceType && /^\d+$/.test(resourceId)) q.set('resourceId', resourceId);
+    setRows(await api('GET', `/api/audit?${q}`));
+    setError('');
+  };
+  usePoll(load, 5000, [resourceType, resourceId], (err) => setError(err.message));
+  const json = (v) => (v === null || v === undefined ? '(none)' : JSON.stringify(v, null, 2));
+  return html`<h2>Audit log</h2><${Banner} error=${error} />
+    <div class="row" style="margin-bottom:.8rem">
+      <select name="resourceType" style="width:auto" value=${resourceType} onChange=${(e) => setResourceType(e.target.value)}>
+        <option value="">everything</option><option value="subscription">subscriptions</option><option value="ticket">tickets</option><option value="dead_letter">dead letters</option>
+      </select>
+      ${resourceType && html`<input name="resourceId" style="width:8rem" placeholder="id" value=${resourceId} onInput=${(e) => setResourceId(e.target.value.trim())} />`}
+    </div>
+    ${rows === null
+      ? 'Loading…'
+      : html`<table data-testid="audit"><thead><tr><th>when</th><th>who</th><th>action</th><th>resource</th><th>from</th></tr></thead>
+      <tbody>${rows.map(
+        (r) => html`<tr class=${`clickable${selected && selected.id === r.id ? ' selected' : ''}`} onClick=${() => setSelected(r)} data-audit=${r.id}>
+          <td>${new Date(r.at).toLocaleString()}</td><td>${r.actor || html`<span class="muted">${r.role}</span>`}${r.actor ? html` <span class="muted">(${r.role})</span>` : ''}</td>
+          <td>${r.action}</td>
+          <td>${r.resourceType === 'subscription' && r.resourceId ? html`<a href=${`#/subscriptions/${r.resourceId}`}>subscription #${r.resourceId}</a>` : `${r.resourceType.replace('_', ' ')} #${r.resourceId ?? '–'}`}</td>
+          <td>${r.remote} <span class="muted">via ${r.instanceId}</span></td></tr>`,
+      )}</tbody></table>
+      ${rows.length === 0 ? html`<p class="muted">No changes recorded.</p>` : ''}`}
+    ${selected &&
+    html`<div class="card" style="margin-top:1rem" data-testid="audit-detail">
+      <h3 style="margin-top:0">#${selected.id} ${selected.action}</h3>
+      <div class="grid"><div><h3>Before</h3><pre>${json(selected.before)}</pre></div><div><h3>After</h3><pre>${json(selected.after)}</pre></div></div>
+    </div>`}`;
 }
 
 const root = document.getElementById('app');
