@@ -8,7 +8,6 @@ import { InstanceHeartbeat } from './cluster/instance-heartbeat.service';
 import { JsonLogger } from './common/logging/json.logger';
 import { AppConfig } from './config/app.config';
 import { InvalidConfigError } from './config/invalid-config.error';
-import { RequestContext } from './common/request-context/request-context';
 import { jsonBody } from './common/validation/json-body';
 import { ConsumerSupervisor } from './runtime/supervisor/consumer-supervisor.service';
 
@@ -19,7 +18,6 @@ async function bootstrap(): Promise<void> {
     logger,
     bodyParser: false,
   });
-  app.use(RequestContext.middleware);
   app.use(...jsonBody('1mb'));
   app.enableShutdownHooks();
   // A safety net: if some part hangs on shutdown, the process still ends.

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JsonLogger } from '../common/logging/json.logger';
-import { RequestContext } from '../common/request-context/request-context';
+import type { RequestActor } from '../common/request-context/request-actor';
 import { AppConfig } from '../config/app.config';
 import type { AuditChange } from './audit-change';
 import { AuditRepository } from './audit.repository';
@@ -19,13 +19,12 @@ export class AuditLog {
     private readonly logger: JsonLogger,
   ) {}
 
-  async record(change: AuditChange): Promise<void> {
-    const actor = RequestContext.current();
+  async record(change: AuditChange, actor: RequestActor): Promise<void> {
     try {
       await this.repository.insert({
-        actor: actor?.name ?? null,
-        role: actor?.role ?? 'internal',
-        remote: (actor?.remote ?? 'local').slice(0, 64),
+        actor: actor.name,
+        role: actor.role,
+        remote: actor.remote.slice(0, 64),
         instanceId: this.config.instanceId,
         action: change.action,
         resourceType: change.resourceType,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '../audit/audit-log.service';
+import type { RequestActor } from '../common/request-context/request-actor';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
@@ -36,7 +37,7 @@ export class DeadLetterRedeliveryService {
     private readonly audit: AuditLog,
   ) {}
 
-  async redeliverOne(id: number): Promise<DeadLetterResponseDto> {
+  async redeliverOne(id: number, actor: RequestActor): Promise<DeadLetterResponseDto> {
     const row = await this.requirePending(id);
     const sub = await this.compiled(row.subscriptionId);
     const gate = this.gateFor(sub);
@@ -48,11 +49,11 @@ export class DeadLetterRedeliveryService {
       gate.done();
     }
     const after = DeadLetterResponseDto.from((await this.repository.findById(id))!);
-    await this.audit.record({ action: 'dead_letter.redeliver', resourceType: 'dead_letter', resourceId: id, before: { state: 'pending' }, after: { state: after.state, attempts: after.attempts } });
+    await this.audit.record({ action: 'dead_letter.redeliver', resourceType: 'dead_letter', resourceId: id, before: { state: 'pending' }, after: { state: after.state, attempts: after.attempts } }, actor);
     return after;
   }
 
-  async redeliverAll(subscriptionId: number): Promise<{ redelivered: number; failed: number; discarded: number }> {
+  async redeliverAll(subscriptionId: number, actor: RequestActor): Promise<{ redelivered: number; failed: number; discarded: number }> {
     const sub = await this.compiled(subscriptionId);
     const gate = this.gateFor(sub);
     let totals;
@@ -61,7 +62,7 @@ export class DeadLetterRedeliveryService {
     } finally {
       gate.done();
     }
-    await this.audit.record({ action: 'dead_letter.redeliver_all', resourceType: 'subscription', resourceId: subscriptionId, after: totals });
+    await this.audit.record({ action: 'dead_letter.redeliver_all', resourceType: 'subscription', resourceId: subscriptionId, after: totals }, actor);
     return totals;
   }
 
@@ -87,17 +88,17 @@ export class DeadLetterRedeliveryService {
     return totals;
   }
 
-  async discardOne(id: number): Promise<DeadLetterResponseDto> {
+  async discardOne(id: number, actor: RequestActor): Promise<DeadLetterResponseDto> {
     await this.requirePending(id);
     await this.repository.discard({ id });
     const after = DeadLetterResponseDto.from((await this.repository.findById(id))!);
-    await this.audit.record({ action: 'dead_letter.discard', resourceType: 'dead_letter', resourceId: id, before: { state: 'pending' }, after: { state: after.state } });
+    await this.audit.record({ action: 'dead_letter.discard', resourceType: 'dead_letter', resourceId: id, before: { state: 'pending' }, after: { state: after.state } }, actor);
     return after;
   }
 
-  async discardAll(subscriptionId: number): Promise<{ discarded: number }> {
+  async discardAll(subscriptionId: number, actor: RequestActor): Promise<{ discarded: number }> {
     const result = { discarded: await this.repository.discard({ subscriptionId }) };
-    await this.audit.record({ action: 'dead_letter.discard_all', resourceType: 'subscription', resourceId: subscriptionId, after: result });
+    await this.audit.record({ action: 'dead_letter.discard_all', resourceType: 'subscription', resourceId: subscriptionId, after: result }, actor);
     return result;
   }
 

@@ -1,4 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Actor } from '../common/request-context/actor.decorator';
+import type { RequestActor } from '../common/request-context/request-actor';
 import { IdParamPipe } from '../common/validation/id-param.pipe';
 import { ZodValidationPipe } from '../common/validation/zod-validation.pipe';
 import { DeadLetterRedeliveryService } from './dead-letter-redelivery.service';
@@ -26,25 +28,25 @@ export class DeadLettersController {
 
   @Post('redeliver')
   @HttpCode(200)
-  redeliverAll(@Body(new ZodValidationPipe(deadLetterBulkSchema)) body: DeadLetterBulkRequest) {
-    return this.redelivery.redeliverAll(body.subscriptionId);
+  redeliverAll(@Body(new ZodValidationPipe(deadLetterBulkSchema)) body: DeadLetterBulkRequest, @Actor() actor: RequestActor) {
+    return this.redelivery.redeliverAll(body.subscriptionId, actor);
   }
 
   @Post('discard')
   @HttpCode(200)
-  discardAll(@Body(new ZodValidationPipe(deadLetterBulkSchema)) body: DeadLetterBulkRequest) {
-    return this.redelivery.discardAll(body.subscriptionId);
+  discardAll(@Body(new ZodValidationPipe(deadLetterBulkSchema)) body: DeadLetterBulkRequest, @Actor() actor: RequestActor) {
+    return this.redelivery.discardAll(body.subscriptionId, actor);
   }
 
   @Post(':id/redeliver')
   @HttpCode(200)
-  redeliver(@Param('id', IdParamPipe) id: number): Promise<DeadLetterResponseDto> {
-    return this.redelivery.redeliverOne(id);
+  redeliver(@Param('id', IdParamPipe) id: number, @Actor() actor: RequestActor): Promise<DeadLetterResponseDto> {
+    return this.redelivery.redeliverOne(id, actor);
   }
 
   @Post(':id/discard')
   @HttpCode(200)
-  discard(@Param('id', IdParamPipe) id: number): Promise<DeadLetterResponseDto> {
-    return this.redelivery.discardOne(id);
+  discard(@Param('id', IdParamPipe) id: number, @Actor() actor: RequestActor): Promise<DeadLetterResponseDto> {
+    return this.redelivery.discardOne(id, actor);
   }
 }

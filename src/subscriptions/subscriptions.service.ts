@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '../audit/audit-log.service';
+import type { RequestActor } from '../common/request-context/request-actor';
 import type { EntityManager } from 'typeorm';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { OutboundGuard } from '../delivery/outbound-guard';
@@ -59,14 +60,14 @@ export class SubscriptionsService {
     return this.view(await this.require(id));
   }
 
-  async create(spec: SubscriptionSpec): Promise<SubscriptionResponseDto> {
+  async create(spec: SubscriptionSpec, actor: RequestActor): Promise<SubscriptionResponseDto> {
     this.assertSecretsInFull(spec);
     this.assertOutboundAllowed(spec);
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), this.secrets.seal(spec));
     const saved = await this.saveUnique(() => this.repository.save(row), row.name);
     await this.changes.announce();
     const created = this.view((await this.repository.findById(saved.id)) ?? saved);
-    await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: created.id, after: created });
+    await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: created.id, after: created }, actor);
     return created;
   }
 
@@ -89,7 +90,7 @@ export class SubscriptionsService {
   }
 
   /** Partial update: sections merge field by field; arrays and maps inside them are replaced. */
-  async patch(id: number, body: Record<string, unknown>): Promise<SubscriptionResponseDto> {
+  async patch(id: number, body: Record<string, unknown>, actor: RequestActor): Promise<SubscriptionResponseDto> {
     const row = await this.require(id);
     const before = this.view(row);
     const current = this.secrets.open(SubscriptionMapper.toInput(row)).input;
@@ -122,16 +123,16 @@ export class SubscriptionsService {
     await this.saveUnique(() => this.repository.save(updated), updated.name);
     await this.changes.announce();
     const after = await this.get(id);
-    await this.audit.record({ action: 'subscription.update', resourceType: 'subscription', resourceId: id, before, after });
+    await this.audit.record({ action: 'subscription.update', resourceType: 'subscription', resourceId: id, before, after }, actor);
     return after;
   }
 
-  async setStatus(id: number, status: 'running' | 'stopped'): Promise<SubscriptionResponseDto> {
+  async setStatus(id: number, status: 'running' | 'stopped', actor: RequestActor): Promise<SubscriptionResponseDto> {
     const previous = (await this.require(id)).status;
     await this.repository.setStatus(id, status);
     await this.changes.announce();
     if (previous !== status) {
-      await this.audit.record({ action: status === 'running' ? 'subscription.start' : 'subscription.stop', resourceType: 'subscription', resourceId: id, before: { status: previous }, after: { status } });
+      await this.audit.record({ action: status === 'running' ? 'subscription.start' : 'subscription.stop', resourceType: 'subscription', resourceId: id, before: { status: previous }, after: { status } }, actor);
     }
     return this.get(id);
   }
@@ -141,12 +142,12 @@ export class SubscriptionsService {
     if (await this.repository.setStatusIf(id, 'stopped', 'running')) await this.changes.announce();
   }
 
-  async remove(id: number): Promise<void> {
+  async remove(id: number, actor: RequestActor): Promise<void> {
     const row = await this.require(id);
     const before = this.view(row);
     await this.repository.delete(row);
     await this.changes.announce();
-    await this.audit.record({ action: 'subscription.delete', resourceType: 'subscription', resourceId: id, before });
+    await this.audit.record({ action: 'subscription.delete', resourceType: 'subscription', resourceId: id, before }, actor);
   }
 
   /** Every stored subscription with its validated config, for the runtime. */

@@ -1,4 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Actor } from '../common/request-context/actor.decorator';
+import type { RequestActor } from '../common/request-context/request-actor';
 import { RequesterAllowed } from '../common/auth/requester-allowed.decorator';
 import { IdParamPipe } from '../common/validation/id-param.pipe';
 import { ZodValidationPipe } from '../common/validation/zod-validation.pipe';
@@ -20,8 +22,8 @@ export class TicketsController {
 
   @Post()
   @RequesterAllowed()
-  submit(@Body(new TicketSubmissionPipe()) input: TicketSubmission): Promise<TicketResponseDto> {
-    return this.tickets.submit(input);
+  submit(@Body(new TicketSubmissionPipe()) input: TicketSubmission, @Actor() actor: RequestActor): Promise<TicketResponseDto> {
+    return this.tickets.submit(input, actor);
   }
 
   @Get()
@@ -41,13 +43,18 @@ export class TicketsController {
   approve(
     @Param('id', IdParamPipe) id: number,
     @Body(new ZodValidationPipe(ticketApproveSchema, { absentBodyAs: {} })) input: TicketApproveInput,
+    @Actor() actor: RequestActor,
   ): Promise<TicketResponseDto> {
-    return this.tickets.approve(id, input);
+    return this.tickets.approve(id, input, actor);
   }
 
   @Post(':id/reject')
   @HttpCode(200)
-  reject(@Param('id', IdParamPipe) id: number, @Body(new ZodValidationPipe(ticketRejectSchema)) input: TicketRejectInput): Promise<TicketResponseDto> {
-    return this.tickets.reject(id, input);
+  reject(
+    @Param('id', IdParamPipe) id: number,
+    @Body(new ZodValidationPipe(ticketRejectSchema)) input: TicketRejectInput,
+    @Actor() actor: RequestActor,
+  ): Promise<TicketResponseDto> {
+    return this.tickets.reject(id, input, actor);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '../audit/audit-log.service';
+import type { RequestActor } from '../common/request-context/request-actor';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
@@ -24,7 +25,7 @@ export class TicketsService {
     private readonly audit: AuditLog,
   ) {}
 
-  async submit(input: TicketSubmission): Promise<TicketResponseDto> {
+  async submit(input: TicketSubmission, actor: RequestActor): Promise<TicketResponseDto> {
     this.subscriptions.assertSecretsInFull(input.spec);
     this.subscriptions.assertOutboundAllowed(input.validated);
     const row = await this.repository.insert({
@@ -36,7 +37,7 @@ export class TicketsService {
     });
     this.logger.info('ticket submitted', { ticket: row.id, requester: row.requester, name: row.name });
     const submitted = this.view((await this.repository.findById(row.id)) ?? row);
-    await this.audit.record({ action: 'ticket.submit', resourceType: 'ticket', resourceId: row.id, after: submitted });
+    await this.audit.record({ action: 'ticket.submit', resourceType: 'ticket', resourceId: row.id, after: submitted }, actor);
     return submitted;
   }
 
@@ -51,7 +52,7 @@ export class TicketsService {
   }
 
   /** Creates the subscription and records who approved it, in one transaction. */
-  async approve(id: number, input: TicketApproveInput): Promise<TicketResponseDto> {
+  async approve(id: number, input: TicketApproveInput, actor: RequestActor): Promise<TicketResponseDto> {
     const operator = input.operator ?? DEFAULT_OPERATOR;
     const row = await this.repository.decide(id, async (ticket, em) => {
       requirePending(ticket, 'approve');
@@ -64,10 +65,10 @@ export class TicketsService {
     await this.subscriptions.announceChange();
     this.logger.info('ticket approved', { ticket: id, subscription: row.subscriptionId, operator });
     const approved = this.view(row);
-    await this.audit.record({ action: 'ticket.approve', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(approved) });
+    await this.audit.record({ action: 'ticket.approve', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(approved) }, actor);
     // Read after the commit: a concurrent delete must not turn a done approval into a 404.
     const created = await this.subscriptions.get(row.subscriptionId!).catch(() => null);
-    await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: row.subscriptionId, after: created });
+    await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: row.subscriptionId, after: created }, actor);
     return approved;
   }
 
@@ -76,7 +77,7 @@ export class TicketsService {
     return TicketResponseDto.from(row, this.secrets.open(row.spec).input);
   }
 
-  async reject(id: number, input: TicketRejectInput): Promise<TicketResponseDto> {
+  async reject(id: number, input: TicketRejectInput, actor: RequestActor): Promise<TicketResponseDto> {
     const operator = input.operator ?? DEFAULT_OPERATOR;
     const row = await this.repository.decide(id, async (ticket) => {
       requirePending(ticket, 'reject');
@@ -88,7 +89,7 @@ export class TicketsService {
     if (!row) throw DomainException.notFound('ticket', id);
     this.logger.info('ticket rejected', { ticket: id, operator });
     const rejected = this.view(row);
-    await this.audit.record({ action: 'ticket.reject', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(rejected) });
+    await this.audit.record({ action: 'ticket.reject', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(rejected) }, actor);
     return rejected;
   }
 }

@@ -1,12 +1,11 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
 import { AppConfig } from '../../config/app.config';
 import { DomainErrorCode } from '../errors/domain-error-code.enum';
 import { DomainException } from '../errors/domain.exception';
 import { JsonLogger } from '../logging/json.logger';
-import { RequestContext } from '../request-context/request-context';
+import type { ActorRequest, RequestRole } from '../request-context/request-actor';
 import { FailedAuthLimiter } from './failed-auth-limiter';
 import { REQUESTER_ALLOWED } from './requester-allowed.decorator';
 
@@ -38,19 +37,19 @@ export class ApiTokenGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request>();
-    const actor = RequestContext.current();
+    const req = context.switchToHttp().getRequest<ActorRequest>();
     const named = req.headers[ACTOR_HEADER];
-    if (named !== undefined) {
-      if (typeof named !== 'string' || !ACTOR_NAME.test(named)) {
-        throw new DomainException(DomainErrorCode.InvalidInput, `${ACTOR_HEADER} header: must be 1-128 printable characters naming who acts`);
-      }
-      if (actor) actor.name = named;
+    if (named !== undefined && (typeof named !== 'string' || !ACTOR_NAME.test(named))) {
+      throw new DomainException(DomainErrorCode.InvalidInput, `${ACTOR_HEADER} header: must be 1-128 printable characters naming who acts`);
     }
-    if (!this.operator) return true;
+    const address = req.socket?.remoteAddress ?? 'unknown';
+    const actAs = (role: RequestRole) => {
+      req.kproxyActor = { remote: address, role, name: named ?? null };
+      return true;
+    };
+    if (!this.operator) return actAs('open');
     // Routing ignores case, so the check must too: /API/... reaches the same handlers.
     if (!req.path.toLowerCase().startsWith('/api')) return true;
-    const address = req.socket.remoteAddress ?? 'unknown';
     const blockedMs = this.limiter.blockedFor(address);
     if (blockedMs > 0) {
       throw new DomainException(
@@ -66,13 +65,9 @@ export class ApiTokenGuard implements CanActivate {
     const presented = digest(match[1].trim());
     const isOperator = timingSafeEqual(presented, this.operator);
     const isRequester = timingSafeEqual(presented, this.requester ?? NO_TOKEN) && this.requester !== undefined;
-    if (isOperator) {
-      if (actor) actor.role = 'operator';
-      return true;
-    }
+    if (isOperator) return actAs('operator');
     if (isRequester) {
-      if (actor) actor.role = 'requester';
-      if (this.reflector.getAllAndOverride<boolean>(REQUESTER_ALLOWED, [context.getHandler(), context.getClass()])) return true;
+      if (this.reflector.getAllAndOverride<boolean>(REQUESTER_ALLOWED, [context.getHandler(), context.getClass()])) return actAs('requester');
       throw new DomainException(
         DomainErrorCode.Forbidden,
         `the requester token may submit and read tickets and read subscriptions; ${req.method} ${req.path} needs the operator token (ADMIN_TOKEN)`,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '../../audit/audit-log.service';
+import type { RequestActor } from '../../common/request-context/request-actor';
 import { InstanceHeartbeat } from '../../cluster/instance-heartbeat.service';
 import { InstancesService } from '../../cluster/instances.service';
 import { DomainErrorCode } from '../../common/errors/domain-error-code.enum';
@@ -34,7 +35,7 @@ export class OffsetResetService {
     private readonly audit: AuditLog,
   ) {}
 
-  async reset(id: number, req: OffsetResetRequest): Promise<OffsetResetResult> {
+  async reset(id: number, req: OffsetResetRequest, actor: RequestActor): Promise<OffsetResetResult> {
     await this.subscriptions.load(id);
     const lock = await NamedLock.tryAcquire(this.config.database.url, `kproxy.offset-reset.${id}`);
     if (!lock) {
@@ -59,7 +60,7 @@ export class OffsetResetService {
       if (req.to === 'offsets') await this.targets(client, partitions, req, sub.kafka.topic);
 
       stopping = true;
-      await this.subscriptions.setStatus(id, 'stopped');
+      await this.subscriptions.setStatus(id, 'stopped', actor);
       await this.heartbeat.beat();
       const still = await this.instances.waitUntilNoneRuns(id, this.config.resetWaitTimeoutMs);
       if (still.length) {
@@ -85,11 +86,11 @@ export class OffsetResetService {
         resourceId: id,
         before: committedBefore && { partitions: partitions.map((partition) => ({ partition, offset: committedBefore.get(partition) ?? null })) },
         after: { to: req.to, partitions: result.partitions },
-      });
+      }, actor);
       stopping = false;
       if (req.restart) {
         try {
-          await this.subscriptions.setStatus(id, 'running');
+          await this.subscriptions.setStatus(id, 'running', actor);
         } catch (err) {
           // The offsets are committed: the reset happened, only the restart is left to the operator.
           result.warning = `offsets committed, but the restart failed: ${(err as Error).message}; start it with POST /api/subscriptions/${id}/start`;

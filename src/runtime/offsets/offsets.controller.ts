@@ -1,4 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Actor } from '../../common/request-context/actor.decorator';
+import type { RequestActor } from '../../common/request-context/request-actor';
 import { IdParamPipe } from '../../common/validation/id-param.pipe';
 import { ZodValidationPipe } from '../../common/validation/zod-validation.pipe';
 import { OffsetResetRequest, offsetResetSchema } from './dto/offset-reset.schema';
@@ -13,7 +15,8 @@ export class OffsetsController {
   reset(
     @Param('id', IdParamPipe) id: number,
     @Body(new ZodValidationPipe(offsetResetSchema)) body: OffsetResetRequest,
+    @Actor() actor: RequestActor,
   ): Promise<OffsetResetResult> {
-    return this.resets.reset(id, body);
+    return this.resets.reset(id, body, actor);
   }
 }
