@@ -1,11 +1,12 @@
 import { createConnection } from 'mysql2/promise';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect as netConnect, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer, Server as TlsServer, TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { MockKafkaCluster } from '../scripts/mock-kafka/mock-kafka-cluster';
+import { forwardConnection } from '../scripts/mock-kafka/tcp-forward';
 import { SecretBox } from '../src/secrets/secret-box';
 import { subscriptionBody, unique } from './support/fixtures';
 import { KafkaTestClient } from './support/kafka-client';
@@ -170,12 +171,7 @@ describe('security', () => {
       const [host, port] = kafka.bootstrap.split(',')[0].split(':');
       tls = createTlsServer({ cert: PKI.serverCert, key: PKI.serverKey, ca: PKI.ca, requestCert: true, rejectUnauthorized: true }, (client: TLSSocket) => {
         peers.push(String(client.getPeerCertificate().subject?.CN));
-        const upstream = netConnect(Number(port), host);
-        sockets.add(client).add(upstream);
-        client.pipe(upstream).pipe(client);
-        const close = () => (client.destroy(), upstream.destroy());
-        client.on('error', close).on('close', close);
-        upstream.on('error', close).on('close', close);
+        forwardConnection(client, host, Number(port), sockets);
       });
       await new Promise<void>((resolve) => tls!.listen(0, '127.0.0.1', () => resolve()));
       const tlsPort = (tls.address() as { port: number }).port;
