@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages kproxy needs (build libraries for the Kafka client,
-# MariaDB, a C compiler for the mock broker harness; Chromium for the browser test when
-# KPROXY_WITH_BROWSER=1). Idempotent; runs apt only when needed.
+# MariaDB, a C compiler for the mock broker harness, a Java 17+ runtime and Maven for the local
+# Apache Kafka; Chromium for the browser test when KPROXY_WITH_BROWSER=1). Idempotent; runs apt
+# only when needed.
 set -euo pipefail
 
 PACKAGES=(build-essential python3 libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev libcurl4-openssl-dev
@@ -18,13 +19,28 @@ done
 if ! command -v node >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
-if [ "${#missing[@]}" -gt 0 ]; then
+# Kafka 4.x brokers need Java 17 or newer (https://kafka.apache.org/documentation/#java).
+java_major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1; }
+need_java=""
+if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ] 2>/dev/null; then need_java=yes; fi
+if ! command -v mvn >/dev/null 2>&1; then missing+=(maven); fi
+if [ "${#missing[@]}" -gt 0 ] || [ -n "$need_java" ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "installing system packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
+  if [ -n "$need_java" ]; then
+    # The newest of these the release has (Debian 12: 17; Debian 13, Ubuntu 24.04: 21).
+    for jre in openjdk-21-jre-headless openjdk-17-jre-headless; do
+      if [ -n "$(apt-cache policy "$jre" 2>/dev/null | sed -n 's/ *Candidate: *//p' | grep -v none)" ]; then missing+=("$jre"); break; fi
+    done
+  fi
+  echo "installing system packages: ${missing[*]}"
   $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ "$(java_major)" -lt 17 ] 2>/dev/null; then
+  echo "Apache Kafka 4 needs Java 17 or newer; 'java' here is $(java -version 2>&1 | head -n1) (pick 17+ with update-alternatives --config java)" >&2
+  exit 1
 fi
 
 major=$(node -p 'process.versions.node.split(".")[0]')

@@ -1,0 +1,335 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/config/app-version';
+
+/** One KRaft node of a {@link LocalKafkaCluster}: broker and controller in one JVM. */
+export interface KafkaNode {
+  id: number;
+  /** PLAINTEXT listener clients use, on 127.0.0.1. */
+  port: number;
+  /** CONTROLLER listener of the KRaft quorum, on 127.0.0.1. */
+  controllerPort: number;
+  dir: string;
+}
+
+export interface LocalKafkaOptions {
+  /** Folder for the nodes' storage, configs, logs and pid files; emptied by {@link LocalKafkaCluster.start}. */
+  dir: string;
+  /** Number of combined broker+controller nodes (1 for most suites, 3 for failover). Default 1. */
+  nodes?: number;
+  /** Client ports, one per node; default: free loopback ports. */
+  ports?: number[];
+  /** Extra or overriding broker properties for every node. */
+  properties?: Record<string, string | number>;
+  /** JVM heap per node (default 512m: three nodes and the suites share a 2-core machine). */
+  heap?: string;
+}
+
+// The sources' folder, also when this runs compiled from dist/scripts/kafka.
+const KAFKA_DIR = join(packageRoot() ?? '.', 'scripts', 'kafka');
+
+/**
+ * A real Apache Kafka (KRaft) on loopback, run from the jars pinned in scripts/kafka/pom.xml:
+ * one node for development and most suites, or three (replication factor 3,
+ * `min.insync.replicas` 2) for failover scenarios. Each node is its own JVM in its own process
+ * group, logging to `<dir>/node-<id>/broker.log`, so tests can stop, `kill -9`, freeze
+ * (SIGSTOP) and restart single brokers. The state lives in `dir` (pid files included), so a
+ * separate process can stop what another started ({@link LocalKafkaCluster.stopDir}).
+ *
+ * Test-friendly settings, and why (everything else is Kafka's default):
+ * - `group.initial.rebalance.delay.ms=0`: the first join of a group is not held 3 s waiting for
+ *   more members (Kafka's docs recommend 0 for tests);
+ * - `group.min.session.timeout.ms=1000` and `group.consumer.min.session.timeout.ms` /
+ *   `group.consumer.min.heartbeat.interval.ms` lowered, with `group.consumer.session.timeout.ms`
+ *   10 s: suites use session timeouts of a few seconds so a killed consumer's partitions move in
+ *   seconds under both group protocols (classic and KIP-848);
+ * - `offsets.topic.num.partitions=10`, `transaction.state.log.num.partitions=10`: the internal
+ *   topics are created on first use; 10 partitions instead of 50 make that quick on 2 cores;
+ * - `num.partitions=4`: an auto-created topic gets 4 partitions, as on the mock broker before;
+ * - `log.flush`, retention and segment sizes are Kafka's defaults.
+ */
+export class LocalKafkaCluster {
+  readonly nodes: KafkaNode[];
+  private readonly heap: string;
+
+  private constructor(
+    readonly dir: string,
+    nodes: KafkaNode[],
+    private readonly properties: Record<string, string | number>,
+    heap: string | undefined,
+  ) {
+    this.nodes = nodes;
+    this.heap = heap ?? '512m';
+  }
+
+  /** `host:port,...` of every node. */
+  get bootstrap(): string {
+    return this.nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
+  }
+
+  /**
+   * Formats fresh storage and starts every node; resolves once all of them are registered
+   * brokers (a client's metadata lists them). Throws naming the node and its log when a node
+   * exits or is not up within 60 s.
+   */
+  static async start(options: LocalKafkaOptions): Promise<LocalKafkaCluster> {
+    const count = options.nodes ?? 1;
+    const ports = options.ports ?? (await Promise.all(Array.from({ length: count }, () => freePort())));
+    const controllerPorts = await Promise.all(Array.from({ length: count }, () => freePort()));
+    rmSync(options.dir, { recursive: true, force: true });
+    const nodes = ports.map((port, i) => ({ id: i + 1, port, controllerPort: controllerPorts[i], dir: join(options.dir, `node-${i + 1}`) }));
+    const cluster = new LocalKafkaCluster(options.dir, nodes, options.properties ?? {}, options.heap);
+    for (const p of ports) await assertPortFree(p);
+    cluster.format();
+    for (const node of nodes) cluster.launch(node);
+    await cluster.waitUntilUp(nodes.map((n) => n.id), 60_000);
+    return cluster;
+  }
+
+  /** Stops every node a cluster started in `dir` (pid files), e.g. from another process. */
+  static async stopDir(dir: string): Promise<void> {
+    if (!existsSync(dir)) return;
+    const nodes = JSON.parse(readFileSync(join(dir, 'nodes.json'), 'utf8')) as KafkaNode[];
+    await Promise.all(nodes.map((n) => stopPid(readPid(n.dir), 30_000)));
+  }
+
+  private get classpath(): string {
+    const jars = execFileSync('bash', [join(KAFKA_DIR, 'kafka-jars.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    return `${jars}/*`;
+  }
+
+  private format(): void {
+    const cp = this.classpath;
+    const clusterId = execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(join(this.dir, 'nodes.json'), JSON.stringify(this.nodes));
+    for (const node of this.nodes) {
+      mkdirSync(node.dir, { recursive: true });
+      writeFileSync(join(node.dir, 'server.properties'), this.serverProperties(node));
+      execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.dir, 'server.properties')], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+    }
+  }
+
+  private serverProperties(node: KafkaNode): string {
+    const n = this.nodes.length;
+    const replication = Math.min(3, n);
+    const props: Record<string, string | number> = {
+      'process.roles': 'broker,controller',
+      'node.id': node.id,
+      'controller.quorum.voters': this.nodes.map((x) => `${x.id}@127.0.0.1:${x.controllerPort}`).join(','),
+      listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+      'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port}`,
+      'controller.listener.names': 'CONTROLLER',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'log.dirs': join(node.dir, 'data'),
+      'num.partitions': 4,
+      'default.replication.factor': replication,
+      'min.insync.replicas': n >= 3 ? 2 : 1,
+      'offsets.topic.replication.factor': replication,
+      'offsets.topic.num.partitions': 10,
+      'transaction.state.log.replication.factor': replication,
+      'transaction.state.log.min.isr': n >= 3 ? 2 : 1,
+      'transaction.state.log.num.partitions': 10,
+      'share.coordinator.state.topic.replication.factor': replication,
+      'share.coordinator.state.topic.min.isr': n >= 3 ? 2 : 1,
+      'group.initial.rebalance.delay.ms': 0,
+      'group.min.session.timeout.ms': 1000,
+      'group.consumer.min.session.timeout.ms': 3000,
+      'group.consumer.session.timeout.ms': 10000,
+      'group.consumer.min.heartbeat.interval.ms': 500,
+      'group.consumer.heartbeat.interval.ms': 1000,
+      // A killed node's partitions get new leaders quickly; shutdown does not wait long for them.
+      'controlled.shutdown.enable': 'true',
+      ...this.properties,
+    };
+    return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+  }
+
+  private launch(node: KafkaNode): void {
+    const log = openSync(join(node.dir, 'broker.log'), 'a');
+    const child = spawn(
+      'java',
+      [
+        `-Xmx${this.heap}`,
+        `-Xms${this.heap}`,
+        '-XX:+UseG1GC',
+        '-XX:TieredStopAtLevel=1',
+        '-Djava.awt.headless=true',
+        `-Dlog4j2.configurationFile=${join(KAFKA_DIR, 'log4j2.properties')}`,
+        '-cp',
+        this.classpath,
+        'kafka.Kafka',
+        join(node.dir, 'server.properties'),
+      ],
+      // Own process group: a terminal's Ctrl-C reaches the launcher, which stops nodes in order.
+      { stdio: ['ignore', log, log], detached: true },
+    );
+    closeSync(log);
+    child.unref();
+    writeFileSync(join(node.dir, 'pid'), String(child.pid));
+  }
+
+  node(id: number): KafkaNode {
+    const node = this.nodes.find((n) => n.id === id);
+    if (!node) throw new Error(`no Kafka node ${id} (nodes: ${this.nodes.map((n) => n.id).join(', ')})`);
+    return node;
+  }
+
+  /** Clean stop of one node (SIGTERM: controlled shutdown hands its leaderships over first). */
+  stopNode(id: number): Promise<void> {
+    return stopPid(readPid(this.node(id).dir), 60_000);
+  }
+
+  /** `kill -9` of one node: no controlled shutdown, its leaderships move after the controller notices. */
+  async killNode(id: number): Promise<void> {
+    await stopPid(readPid(this.node(id).dir), 10_000, 'SIGKILL');
+  }
+
+  /** Freezes a node (SIGSTOP): its sockets stay open but nothing answers. */
+  pauseNode(id: number): void {
+    process.kill(readPid(this.node(id).dir)!, 'SIGSTOP');
+  }
+
+  /** Thaws a node frozen by {@link pauseNode}. */
+  resumeNode(id: number): void {
+    process.kill(readPid(this.node(id).dir)!, 'SIGCONT');
+  }
+
+  /** Starts a stopped or killed node again on its storage; resolves once it is a registered broker. */
+  async restartNode(id: number): Promise<void> {
+    const node = this.node(id);
+    if (isAlive(readPid(node.dir))) throw new Error(`Kafka node ${id} is still running`);
+    this.launch(node);
+    await this.waitUntilUp([id], 60_000);
+  }
+
+  /** Whether a node's process is running (a frozen one counts). */
+  isRunning(id: number): boolean {
+    return isAlive(readPid(this.node(id).dir));
+  }
+
+  /** Stops every node (clean stop, then SIGKILL after 30 s). */
+  async stop(): Promise<void> {
+    for (const n of this.nodes) {
+      const pid = readPid(n.dir);
+      if (pid && isAlive(pid)) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    await Promise.all(this.nodes.map((n) => stopPid(readPid(n.dir), 30_000)));
+  }
+
+  /** Resolves once each node in `ids` listens and answers a metadata request that lists it. */
+  async waitUntilUp(ids: number[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const id of ids) {
+      const node = this.node(id);
+      for (;;) {
+        if (!isAlive(readPid(node.dir))) {
+          throw new Error(`Kafka node ${id} exited during start-up; see ${join(node.dir, 'broker.log')}`);
+        }
+        if (await brokerRegistered(node, id)) break;
+        if (Date.now() > deadline) throw new Error(`Kafka node ${id} was not up within ${timeoutMs} ms; see ${join(node.dir, 'broker.log')}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+}
+
+/** A running broker answers ApiVersions and lists itself in Metadata; the port alone says too little. */
+async function brokerRegistered(node: KafkaNode, id: number): Promise<boolean> {
+  if (!(await canConnect(node.port))) return false;
+  const { Producer } = await import('@confluentinc/kafka-javascript');
+  const client = new Producer({ 'metadata.broker.list': `127.0.0.1:${node.port}`, log_level: 0, 'socket.connection.setup.timeout.ms': 2000 });
+  try {
+    const metadata = await new Promise<{ brokers: Array<{ id: number }> }>((resolve, reject) =>
+      client.connect({ timeout: 3000, allTopics: false }, (err, md) => (err ? reject(err) : resolve(md))),
+    );
+    return metadata.brokers.some((b) => b.id === id);
+  } catch {
+    return false;
+  } finally {
+    await new Promise<void>((resolve) => client.disconnect(() => resolve()));
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function assertPortFree(port: number): Promise<void> {
+  if (await canConnect(port)) {
+    throw new Error(`port ${port} on 127.0.0.1 is already in use (another Kafka?): stop it, or set KAFKA_BROKERS to use it`);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function readPid(dir: string): number | undefined {
+  try {
+    return Number(readFileSync(join(dir, 'pid'), 'utf8')) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A killed child that its parent has not reaped yet is a zombie: gone for every purpose here.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Signals a process and waits for it to exit, escalating to SIGKILL after `timeoutMs`. */
+async function stopPid(pid: number | undefined, timeoutMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!pid || !isAlive(pid)) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
