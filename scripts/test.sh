@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian/Ubuntu machine and runs the whole suite:
-# unit specs, then integration suites against a real MariaDB, the mock Kafka cluster and
-# local HTTP servers, then the fault-injection scenarios (npm run test:faults). TEST_DATABASE_URL may point at another MySQL/MariaDB.
+# unit specs, then integration suites against a real MariaDB, a real Apache Kafka (a local KRaft
+# broker started by the suites' global set-up; private one- and three-node clusters for the
+# scenarios that stop brokers) and local HTTP servers, then the fault-injection scenarios
+# (npm run test:faults). TEST_DATABASE_URL may point at another MySQL/MariaDB, KAFKA_BROKERS at
+# another Kafka cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

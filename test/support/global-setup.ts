@@ -2,10 +2,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
+import { LocalKafkaCluster } from '../../scripts/kafka/kafka-cluster';
 import { typeormOptions } from '../../src/database/typeorm-options';
-import { MOCK_KAFKA_BINARY, ROOT, TEST_DATABASE_URL } from './test-env';
+import { MOCK_KAFKA_BINARY, ROOT, SHARED_KAFKA_DIR, TEST_DATABASE_URL } from './test-env';
 
-/** A fresh, migrated test database, and the built proxy and broker harness the suites spawn. */
+/**
+ * A fresh, migrated test database; the built proxy and mock harness the suites spawn; and the
+ * run's shared real Kafka: KAFKA_BROKERS when given, else a local single-node broker started
+ * here (stopped by the global tear-down) and published to the suites in KAFKA_BROKERS.
+ */
 export default async function globalSetup(): Promise<void> {
   for (const file of [join(ROOT, 'dist', 'src', 'main.js'), MOCK_KAFKA_BINARY]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run the tests through scripts/test.sh (it builds both)`);
@@ -25,4 +30,10 @@ export default async function globalSetup(): Promise<void> {
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   await ds.destroy();
+
+  if (!process.env.KAFKA_BROKERS) {
+    const kafka = await LocalKafkaCluster.start({ dir: SHARED_KAFKA_DIR, nodes: 1 });
+    process.env.KAFKA_BROKERS = kafka.bootstrap;
+    process.env.KPROXY_TEST_STARTED_KAFKA = '1';
+  }
 }

@@ -2,22 +2,39 @@ import { MockKafkaCluster } from '../../scripts/mock-kafka/mock-kafka-cluster';
 import { resetDatabase } from './database';
 import { KafkaTestClient } from './kafka-client';
 import { ProxyOptions, ProxyProcess } from './proxy-process';
+import { RealKafka } from './real-kafka';
 import { Responder, SinkServer } from './sink-server';
-import { ExternalKafka } from './external-kafka';
-import { EXTERNAL_KAFKA_BROKERS, MOCK_KAFKA_BINARY } from './test-env';
+import { MOCK_KAFKA_BINARY, sharedKafkaBrokers } from './test-env';
 
-/** The broker the suites run against: the mock cluster, or a real one from KAFKA_BROKERS. */
-export type TestKafka = MockKafkaCluster | ExternalKafka;
+/** The broker a suite runs against: a real Apache Kafka, or the mock where a scenario needs its fault injection. */
+export type TestKafka = RealKafka | MockKafkaCluster;
 
-/** For scenarios that need the mock broker's fault injection (outages, request errors). */
-export const describeWithMockBroker: jest.Describe = EXTERNAL_KAFKA_BROKERS ? describe.skip : describe;
+/**
+ * Which broker a suite gets:
+ * - `shared` (default): the run's real Kafka (KAFKA_BROKERS or the one the global set-up started);
+ * - `{ nodes, name }`: a private real cluster the suite may stop, kill and freeze brokers of;
+ * - `mock`: librdkafka's mock cluster, only for what a real broker cannot be made to do
+ *   (request-error injection); the suite says why.
+ */
+export type KafkaChoice = 'shared' | 'mock' | { nodes: number; name: string };
 
 export function mockBroker(kafka: TestKafka): MockKafkaCluster {
-  if (!(kafka instanceof MockKafkaCluster)) throw new Error('this scenario injects broker faults and needs the mock broker (unset KAFKA_BROKERS)');
+  if (!(kafka instanceof MockKafkaCluster)) throw new Error('this scenario injects request errors and needs the mock broker (useTestWorld({ kafka: "mock" }))');
   return kafka;
 }
 
-/** What every integration suite runs against: empty tables, a mock cluster, a sink, proxies. */
+export function realKafka(kafka: TestKafka): RealKafka {
+  if (!(kafka instanceof RealKafka)) throw new Error('this scenario needs a real Kafka');
+  return kafka;
+}
+
+async function startKafka(choice: KafkaChoice): Promise<TestKafka> {
+  if (choice === 'mock') return MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
+  if (choice === 'shared') return RealKafka.connect(sharedKafkaBrokers());
+  return RealKafka.startPrivate(choice.name, choice.nodes);
+}
+
+/** What every integration suite runs against: empty tables, a broker, a sink, proxies. */
 export class TestWorld {
   readonly proxies: ProxyProcess[] = [];
 
@@ -27,11 +44,9 @@ export class TestWorld {
     readonly sink: SinkServer,
   ) {}
 
-  static async start(responder?: Responder): Promise<TestWorld> {
+  static async start(responder?: Responder, kafkaChoice: KafkaChoice = 'shared'): Promise<TestWorld> {
     await resetDatabase();
-    const kafka = EXTERNAL_KAFKA_BROKERS
-      ? await ExternalKafka.connect(EXTERNAL_KAFKA_BROKERS)
-      : await MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
+    const kafka = await startKafka(kafkaChoice);
     return new TestWorld(kafka, new KafkaTestClient(kafka.bootstrap), await SinkServer.start(responder));
   }
 
@@ -59,13 +74,13 @@ export interface WorldContext {
 }
 
 /** Registers the suite's set-up and tear-down; fields are filled in by beforeAll. */
-export function useTestWorld(options: { responder?: Responder; proxy?: ProxyOptions | false } = {}): WorldContext {
+export function useTestWorld(options: { responder?: Responder; proxy?: ProxyOptions | false; kafka?: KafkaChoice } = {}): WorldContext {
   const ctx = {} as WorldContext;
   beforeAll(async () => {
-    const world = await TestWorld.start(options.responder);
+    const world = await TestWorld.start(options.responder, options.kafka);
     Object.assign(ctx, { world, kafka: world.kafka, client: world.client, sink: world.sink });
     if (options.proxy !== false) ctx.proxy = await world.startProxy(options.proxy);
-  });
-  afterAll(() => ctx.world?.stop());
+  }, 120_000);
+  afterAll(() => ctx.world?.stop(), 120_000);
   return ctx;
 }
