@@ -18,6 +18,7 @@ export class SubscriptionMapper {
         topic: row.kafka.topic,
         groupId: row.kafka.groupId,
         startFrom: row.kafka.startFrom,
+        groupProtocol: row.kafka.groupProtocol ?? 'classic',
         security: row.kafka.security ?? null,
         properties: row.kafka.properties ?? {},
       },
@@ -56,6 +57,7 @@ export class SubscriptionMapper {
     kafka.topic = spec.kafka.topic;
     kafka.groupId = spec.kafka.groupId ?? `kproxy.${spec.name}`;
     kafka.startFrom = spec.kafka.startFrom;
+    kafka.groupProtocol = spec.kafka.groupProtocol;
     kafka.security = spec.kafka.security;
     kafka.properties = Object.keys(spec.kafka.properties).length ? spec.kafka.properties : null;
     row.kafka = kafka;

@@ -11,6 +11,8 @@ export interface KafkaSettings {
   readonly topic: string;
   readonly groupId: string;
   readonly startFrom: 'earliest' | 'latest';
+  /** `classic`, or `consumer` (KIP-848), under which the broker owns session, heartbeat and assignment. */
+  readonly groupProtocol: 'classic' | 'consumer';
   /** How to reach the cluster (brokers, SASL, TLS, allow-listed properties); holds secrets, never log it. */
   readonly client: Readonly<Record<string, KafkaPropertyValue>>;
 }
@@ -46,6 +48,7 @@ export class CompiledSubscription {
       topic: spec.kafka.topic,
       groupId: spec.kafka.groupId ?? `kproxy.${spec.name}`,
       startFrom: spec.kafka.startFrom,
+      groupProtocol: spec.kafka.groupProtocol,
       client: kafkaClientProperties(spec.kafka.brokers, spec.kafka.security, spec.kafka.properties),
     };
     this.kafkaKey = JSON.stringify(this.kafka);

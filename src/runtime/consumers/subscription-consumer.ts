@@ -211,11 +211,19 @@ export class SubscriptionConsumer {
     const { settings } = this.deps;
     const session = k.client['session.timeout.ms'];
     const sessionMs = typeof session === 'number' ? session : settings.sessionTimeoutMs;
+    // Under KIP-848 the broker owns session, heartbeat and assignment, and librdkafka refuses
+    // these properties (CONFIGURATION.md, group.protocol); validation keeps them out of k.client.
+    const membership: Record<string, string | number> =
+      k.groupProtocol === 'consumer'
+        ? { 'group.protocol': 'consumer' }
+        : { 'session.timeout.ms': sessionMs, 'heartbeat.interval.ms': Math.max(100, Math.floor(sessionMs / 3)) };
     for (let wait = 1000; this.state === 'starting'; wait = Math.min(wait * 2, 30_000)) {
       const consumer = new KafkaConsumer(
         {
-          'session.timeout.ms': sessionMs,
-          'heartbeat.interval.ms': Math.max(100, Math.floor(sessionMs / 3)),
+          ...membership,
+          // Records of aborted transactions are never delivered, and the consumer stops at the
+          // last stable offset (librdkafka's default too; stated because it is a guarantee).
+          'isolation.level': 'read_committed',
           'topic.metadata.refresh.interval.ms': 10_000,
           'fetch.max.bytes': Math.max(1_048_576, Math.floor((settings.prefetchKbytes * 1024) / 4)),
           'socket.keepalive.enable': true,

@@ -9,6 +9,13 @@ import { kafkaSecuritySchema } from './kafka-security.schema';
 
 export const SUBSCRIPTION_STATUSES = ['running', 'stopped'] as const;
 export const START_POSITIONS = ['earliest', 'latest'] as const;
+/**
+ * Consumer group protocols: `classic` (JoinGroup/SyncGroup, assignment by the members) or
+ * `consumer` (KIP-848: the broker assigns and heartbeats carry the changes; Kafka 4.0+).
+ */
+export const GROUP_PROTOCOLS = ['classic', 'consumer'] as const;
+/** Under KIP-848 these live on the broker (group.consumer.*); librdkafka refuses them. */
+const BROKER_OWNED_UNDER_KIP848 = ['session.timeout.ms', 'heartbeat.interval.ms', 'partition.assignment.strategy'];
 
 const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
@@ -67,6 +74,18 @@ const kafkaSchema = z.strictObject({
       if (valid) for (const [name, message] of kafkaPropertyPairProblems(props)) ctx.addIssue({ code: 'custom', path: [name], message });
     })
     .default({}),
+  groupProtocol: z.enum(GROUP_PROTOCOLS, { error: `must be one of ${GROUP_PROTOCOLS.join(', ')}` }).default('classic'),
+}).superRefine((kafka, ctx) => {
+  if (kafka.groupProtocol !== 'consumer') return;
+  for (const name of BROKER_OWNED_UNDER_KIP848) {
+    if (Object.hasOwn(kafka.properties, name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['properties', name],
+        message: 'cannot be set with groupProtocol "consumer": under KIP-848 the broker decides it (group.consumer.* broker settings)',
+      });
+    }
+  }
 });
 
 const filterRuleSchema = z

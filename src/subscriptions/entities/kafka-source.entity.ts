@@ -17,6 +17,10 @@ export class KafkaSourceEntity {
   @Column({ name: 'start_from', type: 'varchar', length: 16, default: 'earliest' })
   startFrom: string;
 
+  /** `classic` or `consumer` (KIP-848). */
+  @Column({ name: 'group_protocol', type: 'varchar', length: 16, default: 'classic' })
+  groupProtocol: string;
+
   /** protocol, sasl and tls; the password and private key are sealed (see SubscriptionSecrets). */
   @Column({ type: 'json', nullable: true })
   security: unknown;
