@@ -1,4 +1,4 @@
-import { CODES, KafkaConsumer, type LibrdKafkaError } from '@confluentinc/kafka-javascript';
+import { AdminClient, CODES, ConsumerGroupStates, KafkaConsumer, type GroupDescription, type LibrdKafkaError, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
 import type { KafkaSettings } from '../consumers/compiled-subscription';
 import type { RdKafkaConsumer } from '../consumers/rdkafka-consumer';
 
@@ -9,11 +9,22 @@ export interface Watermarks {
 
 const TIMEOUT_MS = 10_000;
 
+/** How a reset's offsets reached the group: see {@link KafkaGroupClient.commitOffsets}. */
+export type CommitMethod = 'offset-commit' | 'group-join';
+
+/** A member of a consumer group as the coordinator describes it. */
+export interface GroupMember {
+  clientId: string;
+  clientHost: string;
+}
+
+type CommitAnswer = (err: LibrdKafkaError | null, offsets: Array<TopicPartitionOffset & { error?: LibrdKafkaError }>) => void;
+
 /**
  * A client that speaks for a consumer group: reads partitions, watermarks, record timestamps and
- * the group's committed offsets without joining, and commits new offsets by briefly joining the
- * (otherwise empty) group. Uses only consumer calls the mock broker supports (no admin
- * ListOffsets, no member-less commits).
+ * the group's committed offsets without joining, and commits new offsets to the empty group
+ * (see {@link commitOffsets}). Reads use consumer calls that every broker answers, the mock
+ * included (it has no admin ListOffsets).
  */
 export class KafkaGroupClient {
   private constructor(
@@ -21,9 +32,12 @@ export class KafkaGroupClient {
     private readonly topic: string,
     private readonly kafka: KafkaSettings,
     private readonly clientId: string,
+    /** Where the broker's answer to this client's next commit goes (librdkafka offset_commit_cb). */
+    private readonly commitAnswers: { next: CommitAnswer | null },
   ) {}
 
   static async connect(kafka: KafkaSettings, clientId: string): Promise<KafkaGroupClient> {
+    const commitAnswers: { next: CommitAnswer | null } = { next: null };
     const consumer = new KafkaConsumer(
       {
         ...kafka.client,
@@ -31,6 +45,11 @@ export class KafkaGroupClient {
         'client.id': clientId,
         'enable.auto.commit': false,
         'log_level': 0,
+        offset_commit_cb: ((err: LibrdKafkaError | null, offsets: Parameters<CommitAnswer>[1]) => {
+          const answer = commitAnswers.next;
+          commitAnswers.next = null;
+          answer?.(err, offsets);
+        }) as never,
       },
       // Record reads below an expired low watermark start at the earliest retained record.
       { 'auto.offset.reset': 'earliest' },
@@ -39,7 +58,93 @@ export class KafkaGroupClient {
       consumer.connect({ timeout: TIMEOUT_MS, topic: kafka.topic, allTopics: false }, (err) => (err ? reject(describe(err, kafka.brokers)) : resolve())),
     );
     consumer.setDefaultConsumeTimeout(2000);
-    return new KafkaGroupClient(consumer, kafka.topic, kafka, clientId);
+    return new KafkaGroupClient(consumer, kafka.topic, kafka, clientId, commitAnswers);
+  }
+
+  /**
+   * Commits reset offsets to the group the way Kafka's own tools do: `kafka-consumer-groups
+   * --reset-offsets` and the admin AlterConsumerGroupOffsets send an OffsetCommit without a
+   * member id or generation, which the coordinator takes only while the group has no active
+   * members (classic and KIP-848 groups alike). Waits up to `timeoutMs` for members to leave (a
+   * killed kproxy stays a member until its session times out) and names those that stay.
+   * Brokers that cannot describe groups (librdkafka's mock) get {@link commitAsMember} instead.
+   * Verifies the stored offsets afterwards.
+   *
+   * @returns how the offsets were committed
+   * @throws Error naming the members still in the group, the broker's refusal, or offsets that were not stored
+   */
+  async commitOffsets(offsets: Map<number, number>, allPartitions: number[], timeoutMs: number): Promise<CommitMethod> {
+    const deadline = Date.now() + timeoutMs;
+    const members = await this.groupMembers();
+    if (members === null) {
+      await this.commitAsMember(offsets, allPartitions, timeoutMs);
+      return 'group-join';
+    }
+    let problem = '';
+    for (let wait = 200; ; wait = Math.min(wait * 2, 2000)) {
+      const active = (await this.groupMembers()) ?? [];
+      if (active.length) {
+        problem =
+          `group "${this.kafka.groupId}" has active members (${active.map((m) => `${m.clientId} at ${m.clientHost}`).join(', ')}); ` +
+          'stop every consumer of this group outside kproxy and try again';
+      } else {
+        try {
+          await this.commitWithoutMember(offsets);
+          const stored = await this.committed([...offsets.keys()]);
+          const wrong = [...offsets].filter(([p, o]) => stored.get(p) !== o);
+          if (wrong.length === 0) return 'offset-commit';
+          problem = `the broker did not store the new offsets for partitions ${wrong.map(([p]) => p).join(', ')}`;
+        } catch (err) {
+          problem = `the broker refused the commit: ${(err as Error).message}`;
+        }
+      }
+      if (Date.now() + wait > deadline) throw new Error(`${problem} (gave up after ${timeoutMs} ms)`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  /**
+   * The group's members, from the coordinator (DescribeGroups); null when the broker does not
+   * answer that request (the mock broker), so the caller cannot know.
+   */
+  async groupMembers(): Promise<GroupMember[] | null> {
+    const admin = AdminClient.create({ ...this.kafka.client, 'client.id': `${this.clientId}-describe`, log_level: 0 } as never);
+    try {
+      const groups = await new Promise<GroupDescription[]>((resolve, reject) =>
+        admin.describeGroups([this.kafka.groupId], { timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result.groups))),
+      );
+      const group = groups.find((g) => g.groupId === this.kafka.groupId);
+      if (!group || group.error) return null;
+      if (group.state === ConsumerGroupStates.DEAD || group.state === ConsumerGroupStates.EMPTY) return [];
+      return group.members.map((m) => ({ clientId: m.clientId, clientHost: m.clientHost.replace(/^\//, '') }));
+    } catch {
+      return null;
+    } finally {
+      admin.disconnect();
+    }
+  }
+
+  /** One OffsetCommit without member id or generation; resolves on the broker's answer. */
+  private async commitWithoutMember(offsets: Map<number, number>): Promise<void> {
+    const list = [...offsets].map(([partition, offset]) => ({ topic: this.topic, partition, offset }));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.commitAnswers.next = null;
+        reject(new Error(`no answer within ${TIMEOUT_MS} ms`));
+      }, TIMEOUT_MS);
+      this.commitAnswers.next = (err, answered) => {
+        clearTimeout(timer);
+        const refused = err ?? answered.find((tp) => tp.error)?.error;
+        if (refused) reject(new Error(refused.message));
+        else resolve();
+      };
+      this.consumer.commitCb(list, (err) => {
+        if (!err) return;
+        clearTimeout(timer);
+        this.commitAnswers.next = null;
+        reject(err);
+      });
+    });
   }
 
   /** Partition ids of the topic, ascending; empty when the topic does not exist. */
@@ -88,10 +193,10 @@ export class KafkaGroupClient {
 
   /**
    * Commits as the group's only member: joins, checks that it was given every partition (so no
-   * one else consumes), commits, verifies, and leaves. Kafka takes offset changes only this way
-   * or from a member-less client while the group is empty, and the mock broker only this way.
+   * one else consumes), commits, verifies, and leaves. For brokers that refuse member-less
+   * commits and cannot describe groups (librdkafka's mock); see {@link commitOffsets}.
    */
-  async commitAsMember(offsets: Map<number, number>, allPartitions: number[], timeoutMs: number): Promise<void> {
+  private async commitAsMember(offsets: Map<number, number>, allPartitions: number[], timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const group: { assigned: number[] | null } = { assigned: null };
     const member = new KafkaConsumer(

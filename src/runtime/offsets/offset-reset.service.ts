@@ -11,7 +11,7 @@ import { NamedLock } from '../../database/named-lock';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { CompiledSubscription } from '../consumers/compiled-subscription';
 import type { OffsetResetRequest } from './dto/offset-reset.schema';
-import { KafkaGroupClient } from './kafka-group-client';
+import { type CommitMethod, KafkaGroupClient } from './kafka-group-client';
 
 export interface OffsetResetResult {
   partitions: Array<{ partition: number; offset: number }>;
@@ -71,15 +71,17 @@ export class OffsetResetService {
         );
       }
       // Targets are resolved only now, so "latest" means latest at the moment nothing consumes.
-      const targets = await this.targets(client, partitions, req, sub.kafka.topic);
+      const searched: number[] = [];
+      const targets = await this.targets(client, partitions, req, sub.kafka.topic, searched);
       const committedBefore = await client.committed(partitions).catch(() => null);
+      let method: CommitMethod;
       try {
-        await client.commitAsMember(targets, partitions, this.config.resetWaitTimeoutMs);
+        method = await client.commitOffsets(targets, partitions, this.config.resetWaitTimeoutMs);
       } catch (err) {
         throw new DomainException(DomainErrorCode.Conflict, `the new offsets were not committed: ${(err as Error).message}`);
       }
       const result: OffsetResetResult = { partitions: [...targets].map(([partition, offset]) => ({ partition, offset })) };
-      this.logger.info('offsets reset', { subscription: id, topic: sub.kafka.topic, to: req.to, partitions: result.partitions });
+      this.logger.info('offsets reset', { subscription: id, topic: sub.kafka.topic, to: req.to, method, partitions: result.partitions, ...(req.to === 'timestamp' ? { searchedPartitions: searched } : {}) });
       await this.audit.record({
         action: 'subscription.reset_offsets',
         resourceType: 'subscription',
@@ -115,7 +117,17 @@ export class OffsetResetService {
     }
   }
 
-  private async targets(client: KafkaGroupClient, partitions: number[], req: OffsetResetRequest, topic: string): Promise<Map<number, number>> {
+  /**
+   * The target offset per partition. `searched` collects the partitions whose timestamp target
+   * came from reading records because the broker's ListOffsets answered none (see offsetAtTime).
+   */
+  private async targets(
+    client: KafkaGroupClient,
+    partitions: number[],
+    req: OffsetResetRequest,
+    topic: string,
+    searched: number[] = [],
+  ): Promise<Map<number, number>> {
     const out = new Map<number, number>();
     switch (req.to) {
       case 'earliest':
@@ -131,7 +143,12 @@ export class OffsetResetService {
           const offset = found.get(p);
           // -1 is "none at or after the time" from a real broker, and the mock's answer to every
           // lookup; reading the records tells which (no record after it: start after the last).
-          out.set(p, offset !== undefined && offset >= 0 ? offset : await client.offsetAtTime(p, req.timestamp!));
+          if (offset !== undefined && offset >= 0) {
+            out.set(p, offset);
+          } else {
+            searched.push(p);
+            out.set(p, await client.offsetAtTime(p, req.timestamp!));
+          }
         }
         return out;
       }
