@@ -385,7 +385,16 @@ export class SubscriptionConsumer {
           this.scheduler.dropPartition(tp.partition);
           this.partitions.delete(tp.partition);
         }
-        if (paused.length) consumer.resume(paused);
+        // A closing client refuses resume (ERR__STATE) and will not be assigned again. Whatever
+        // fails here, the unassign below must happen: librdkafka's close waits for it (seen on a
+        // real broker: a stop hung 10 s after a refused resume skipped the unassign).
+        if (paused.length && !closing) {
+          try {
+            consumer.resume(paused);
+          } catch (e) {
+            this.log('warn', 'resume on revoke failed', { partitions: paused.map((tp) => tp.partition), err: (e as Error).message });
+          }
+        }
         if (cooperative) consumer.incrementalUnassign(assignment);
         else consumer.unassign();
         this.log('info', 'partitions revoked', { partitions: assignment.map((tp) => tp.partition) });
