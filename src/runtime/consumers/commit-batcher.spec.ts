@@ -75,4 +75,20 @@ describe('CommitBatcher', () => {
     await jest.advanceTimersByTimeAsync(1000);
     expect(flush).not.toHaveBeenCalled();
   });
+
+  it('commits an interval after an idle poll only when something is still committable', async () => {
+    const flush = flushes();
+    let pending = false;
+    const b = new CommitBatcher(flush, () => pending, 1000, 500);
+    b.noteIdle();
+    jest.advanceTimersByTime(1000);
+    expect(flush).not.toHaveBeenCalled();
+    pending = true;
+    b.noteIdle();
+    jest.advanceTimersByTime(499);
+    expect(flush).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1);
+    expect(flush).toHaveBeenCalledTimes(1);
+    await b.stop();
+  });
 });

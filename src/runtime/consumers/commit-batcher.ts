@@ -24,6 +24,14 @@ export class CommitBatcher {
     else this.arm();
   }
 
+  /**
+   * Nothing new arrived: commit within the interval if something is still committable without a
+   * record becoming done (the client stepped over transaction markers, or a commit failed).
+   */
+  noteIdle(): void {
+    if (!this.running && this.hasPending()) this.arm();
+  }
+
   commitNow(): Promise<void> {
     if (this.running) return this.running;
     this.done = 0;

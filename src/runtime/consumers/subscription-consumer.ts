@@ -156,7 +156,7 @@ export class SubscriptionConsumer {
     if (!kafka || this.state !== 'running') return [];
     const out: Array<{ partition: number; lag: number }> = [];
     for (const st of this.partitions.values()) {
-      const position = st.tracker.nextCommit() ?? (st.committed >= 0 ? st.committed : undefined);
+      const position = this.committable(st) ?? (st.committed >= 0 ? st.committed : undefined);
       if (position === undefined) continue;
       try {
         const { highOffset } = kafka.getWatermarkOffsets(this.compiled.kafka.topic, st.partition);
@@ -295,7 +295,10 @@ export class SubscriptionConsumer {
         resolve(messages ?? []);
       });
     });
-    if (batch.length === 0 && this.state === 'running') await this.idle();
+    if (batch.length === 0 && this.state === 'running') {
+      this.commits.noteIdle();
+      await this.idle();
+    }
     return batch;
   }
 
@@ -657,10 +660,30 @@ export class SubscriptionConsumer {
     const out: Array<{ topic: string; partition: number; offset: number }> = [];
     for (const st of this.partitions.values()) {
       if (only && !only.includes(st.partition)) continue;
-      const next = st.tracker.nextCommit();
+      const next = this.committable(st);
       if (next !== undefined && next > st.committed) out.push({ topic: this.compiled.kafka.topic, partition: st.partition, offset: next });
     }
     return out;
+  }
+
+  /**
+   * The offset to commit for a partition: after its done prefix, or, once every record it
+   * returned is done, the client's position, which also steps over what the client consumed
+   * but never returns: transaction markers and, under read_committed, aborted records. Without
+   * that a partition ending in a commit marker would show a lag of 1 forever.
+   */
+  private committable(st: PartitionState): number | undefined {
+    const next = st.tracker.nextCommit();
+    const kafka = this.kafka;
+    if (st.tracker.pending > 0 || !kafka) return next;
+    try {
+      const [tp] = kafka.position([{ topic: this.compiled.kafka.topic, partition: st.partition }]);
+      // An invalid position (nothing returned yet since the assignment) is negative.
+      if (tp && typeof tp.offset === 'number' && tp.offset > (next ?? st.committed)) return tp.offset;
+    } catch {
+      // not assigned to the client (any more): the tracker's answer stands
+    }
+    return next;
   }
 
   /**
