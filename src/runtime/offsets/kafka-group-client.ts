@@ -8,6 +8,8 @@ export interface Watermarks {
 }
 
 const TIMEOUT_MS = 10_000;
+/** How long a record read waits for data (recordAt). */
+const READ_TIMEOUT_MS = 2000;
 
 /** How a reset's offsets reached the group: see {@link KafkaGroupClient.commitOffsets}. */
 export type CommitMethod = 'offset-commit' | 'group-join';
@@ -57,7 +59,7 @@ export class KafkaGroupClient {
     await new Promise<void>((resolve, reject) =>
       consumer.connect({ timeout: TIMEOUT_MS, topic: kafka.topic, allTopics: false }, (err) => (err ? reject(describe(err, kafka.brokers)) : resolve())),
     );
-    consumer.setDefaultConsumeTimeout(2000);
+    consumer.setDefaultConsumeTimeout(READ_TIMEOUT_MS);
     return new KafkaGroupClient(consumer, kafka.topic, kafka, clientId, commitAnswers);
   }
 
@@ -124,27 +126,32 @@ export class KafkaGroupClient {
     }
   }
 
-  /** One OffsetCommit without member id or generation; resolves on the broker's answer. */
+  /**
+   * One OffsetCommit without member id or generation; resolves on the broker's answer. The answer
+   * comes through offset_commit_cb, which librdkafka serves only inside a consumer poll, so this
+   * polls (with short timeouts, to hold no pool thread for long) until it arrives.
+   */
   private async commitWithoutMember(offsets: Map<number, number>): Promise<void> {
     const list = [...offsets].map(([partition, offset]) => ({ topic: this.topic, partition, offset }));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.commitAnswers.next = null;
-        reject(new Error(`no answer within ${TIMEOUT_MS} ms`));
-      }, TIMEOUT_MS);
-      this.commitAnswers.next = (err, answered) => {
-        clearTimeout(timer);
-        const refused = err ?? answered.find((tp) => tp.error)?.error;
-        if (refused) reject(new Error(refused.message));
-        else resolve();
-      };
-      this.consumer.commitCb(list, (err) => {
-        if (!err) return;
-        clearTimeout(timer);
-        this.commitAnswers.next = null;
-        reject(err);
-      });
+    let outcome: { err: Error | null } | null = null;
+    this.commitAnswers.next = (err, answered) => {
+      const refused = err ?? answered.find((tp) => tp.error)?.error;
+      outcome = { err: refused ? new Error(refused.message) : null };
+    };
+    this.consumer.commitCb(list, (err) => {
+      if (err && !outcome) outcome = { err: new Error(err.message) };
     });
+    const deadline = Date.now() + TIMEOUT_MS;
+    this.consumer.setDefaultConsumeTimeout(100);
+    try {
+      while (!outcome && Date.now() < deadline) await new Promise<void>((resolve) => this.consumer.consume(1, () => resolve()));
+    } finally {
+      this.consumer.setDefaultConsumeTimeout(READ_TIMEOUT_MS);
+      this.commitAnswers.next = null;
+    }
+    const result = outcome as { err: Error | null } | null;
+    if (!result) throw new Error(`no answer within ${TIMEOUT_MS} ms`);
+    if (result.err) throw result.err;
   }
 
   /** Partition ids of the topic, ascending; empty when the topic does not exist. */
