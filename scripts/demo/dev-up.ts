@@ -1,5 +1,6 @@
 /*
- * The newcomer's demo: a local broker (unless KAFKA_BROKERS is given), a demo business API that
+ * The newcomer's demo: a local Apache Kafka (unless KAFKA_BROKERS is given; KPROXY_DEMO_BROKER=mock
+ * takes librdkafka's mock cluster instead), a demo business API that
  * logs what it receives, the proxy, a demo subscription and a producer feeding sample orders.
  * Ctrl-C stops everything. Started by scripts/dev-up.sh after it installed and migrated.
  */
@@ -8,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { LocalKafkaCluster } from '../kafka/kafka-cluster';
+import { connectAdmin, createTopic } from '../kafka/kafka-topics';
 import { MockKafkaCluster } from '../mock-kafka/mock-kafka-cluster';
 import { ensureDemoSubscription, startOrderFeed, waitReady } from './demo-feed';
 
@@ -16,6 +19,7 @@ const env = process.env;
 const PORT = Number(env.PORT ?? 8080);
 const DEMO_API_PORT = Number(env.DEMO_API_PORT ?? 18080);
 const TOPIC = env.DEMO_TOPIC ?? 'demo.orders';
+const KAFKA_PORT = Number(env.KAFKA_PORT ?? 9092);
 const TOKEN = env.ADMIN_TOKEN || randomBytes(18).toString('base64url');
 
 /** The demo keeps its generated key, so secrets sealed in an earlier run still open. */
@@ -48,12 +52,21 @@ async function main(): Promise<void> {
 
   try {
     let brokers = env.KAFKA_BROKERS ?? '';
-    if (!brokers) {
-      const kafka = await MockKafkaCluster.start({ binary: join(ROOT, '.run', 'mock-kafka'), port: Number(env.KAFKA_PORT ?? 9092) });
+    if (!brokers && env.KPROXY_DEMO_BROKER === 'mock') {
+      // The faster option (no JVM): librdkafka's mock cluster, for a quick look only.
+      const kafka = await MockKafkaCluster.start({ binary: join(ROOT, '.run', 'mock-kafka'), port: KAFKA_PORT });
       await kafka.createTopic(TOPIC, 4);
       cleanups.push(() => kafka.stop());
       brokers = kafka.bootstrap;
-      say(`local Kafka-protocol broker (librdkafka mock cluster) on ${brokers}, topic ${TOPIC} with 4 partitions`);
+      say(`librdkafka's mock Kafka cluster on ${brokers} (KPROXY_DEMO_BROKER=mock), topic ${TOPIC} with 4 partitions`);
+    } else if (!brokers) {
+      say(`starting Apache Kafka ${kafkaVersion()} (KRaft, one node) on 127.0.0.1:${KAFKA_PORT}; logs in .run/kafka/node-1/broker.log`);
+      const kafka = await LocalKafkaCluster.start({ dir: join(ROOT, '.run', 'kafka'), nodes: 1, ports: [KAFKA_PORT] });
+      cleanups.push(() => kafka.stop());
+      brokers = kafka.bootstrap;
+      const admin = await connectAdmin(brokers);
+      await createTopic(admin, TOPIC, 4).finally(() => admin.disconnect());
+      say(`Apache Kafka on ${brokers}, topic ${TOPIC} with 4 partitions`);
     }
 
     const api = await demoBusinessApi(DEMO_API_PORT);
@@ -89,6 +102,11 @@ async function main(): Promise<void> {
     say(`demo failed: ${(err as Error).message}`);
     await stop(1);
   }
+}
+
+/** The Kafka version scripts/kafka/pom.xml pins. */
+function kafkaVersion(): string {
+  return /<kafka.version>(.*)<\/kafka.version>/.exec(readFileSync(join(ROOT, 'scripts', 'kafka', 'pom.xml'), 'utf8'))?.[1] ?? '';
 }
 
 async function demoBusinessApi(port: number): Promise<Server> {

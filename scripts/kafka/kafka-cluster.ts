@@ -70,7 +70,7 @@ export class LocalKafkaCluster {
   }
 
   /**
-   * Formats fresh storage and starts every node; resolves once all of them are registered
+   * Formats fresh storage (in place of whatever `dir` held) and starts every node; resolves once all of them are registered
    * brokers (a client's metadata lists them). Throws naming the node and its log when a node
    * exits or is not up within 60 s.
    */
@@ -78,6 +78,8 @@ export class LocalKafkaCluster {
     const count = options.nodes ?? 1;
     const ports = options.ports ?? (await Promise.all(Array.from({ length: count }, () => freePort())));
     const controllerPorts = await Promise.all(Array.from({ length: count }, () => freePort()));
+    // A cluster an earlier run left behind in the same folder (a crashed demo) is stopped first.
+    await LocalKafkaCluster.stopDir(options.dir).catch(() => undefined);
     rmSync(options.dir, { recursive: true, force: true });
     const nodes = ports.map((port, i) => ({ id: i + 1, port, controllerPort: controllerPorts[i], dir: join(options.dir, `node-${i + 1}`) }));
     const cluster = new LocalKafkaCluster(options.dir, nodes, options.properties ?? {}, options.heap);
@@ -90,7 +92,7 @@ export class LocalKafkaCluster {
 
   /** Stops every node a cluster started in `dir` (pid files), e.g. from another process. */
   static async stopDir(dir: string): Promise<void> {
-    if (!existsSync(dir)) return;
+    if (!existsSync(join(dir, 'nodes.json'))) return;
     const nodes = JSON.parse(readFileSync(join(dir, 'nodes.json'), 'utf8')) as KafkaNode[];
     await Promise.all(nodes.map((n) => stopPid(readPid(n.dir), 30_000)));
   }

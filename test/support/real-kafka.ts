@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { LocalKafkaCluster, type LocalKafkaOptions } from '../../scripts/kafka/kafka-cluster';
+import { connectAdmin, createTopic } from '../../scripts/kafka/kafka-topics';
 import { ROOT } from './test-env';
 
 /**
@@ -17,10 +18,7 @@ export class RealKafka {
   ) {}
 
   static async connect(brokers: string, cluster: LocalKafkaCluster | null = null): Promise<RealKafka> {
-    const kafka = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.NOTHING } });
-    const admin = kafka.admin();
-    await admin.connect();
-    return new RealKafka(brokers, admin, cluster);
+    return new RealKafka(brokers, await connectAdmin(brokers), cluster);
   }
 
   /**
@@ -43,28 +41,29 @@ export class RealKafka {
     return this.cluster;
   }
 
-  /**
-   * Creates a topic (replication factor: the broker's default) and waits until every partition
-   * has a leader in the metadata, so a produce or subscribe right after finds it.
-   */
-  async createTopic(name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
-    await this.admin.createTopics({
-      topics: [{ topic: name, numPartitions: partitions, configEntries: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
-    });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const md = await this.admin.fetchTopicMetadata({ topics: [name] }).catch(() => []);
-      const ps = md[0]?.partitions ?? [];
-      if (ps.length === partitions && ps.every((p) => p.leader >= 0)) return;
-      if (Date.now() > deadline) throw new Error(`topic ${name} has no leader for every partition after 30 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  /** Creates a topic and waits until every partition has a leader (see {@link createTopic}). */
+  createTopic(name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
+    return createTopic(this.admin, name, partitions, configs);
   }
 
   /** The leader's node id of each partition, by partition. */
   async leaders(topic: string): Promise<number[]> {
     const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
     return md[0].partitions.sort((a, b) => a.partitionId - b.partitionId).map((p) => p.leader);
+  }
+
+  /** Whether every partition of the topic has all its replicas in sync (a rolling restart waits for this). */
+  async fullyReplicated(topic: string): Promise<boolean> {
+    const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    return md[0].partitions.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length);
+  }
+
+  /** The node id of the group's coordinator (the leader of its __consumer_offsets partition). */
+  async coordinator(groupId: string): Promise<number> {
+    const { groups } = await this.admin.describeGroups([groupId]);
+    const id = groups[0]?.coordinator?.id;
+    if (typeof id !== 'number' || id < 0) throw new Error(`group ${groupId} has no coordinator yet`);
+    return id;
   }
 
   /** Deletes records below `offset` in each given partition (as kafka-delete-records does). */
