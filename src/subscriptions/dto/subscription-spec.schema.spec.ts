@@ -19,7 +19,7 @@ describe('subscription spec schema', () => {
     expect(parsed.success).toBe(true);
     expect(parsed.data).toEqual({
       ...valid,
-      kafka: { brokers: '127.0.0.1:9092', topic: 'orders', groupId: null, startFrom: 'earliest', security: null, properties: {} },
+      kafka: { brokers: '127.0.0.1:9092', topic: 'orders', groupId: null, startFrom: 'earliest', groupProtocol: 'classic', security: null, properties: {} },
       etl: null,
       endpoint: {
         url: 'http://127.0.0.1:18080/orders',
@@ -177,6 +177,23 @@ describe('subscription spec schema', () => {
         'kafka.properties.fetch.max.bytes: must be a whole number from 1000000 to 67108864',
         'kafka.properties.max.poll.interval.ms: must be a whole number from 300000 to 86400000',
       ]);
+    });
+
+    it('takes the KIP-848 group protocol only without the properties the broker owns under it', () => {
+      expect(parseSubscriptionSpec(withKafka({ groupProtocol: 'consumer', properties: { 'fetch.min.bytes': 1 } })).data?.kafka.groupProtocol).toBe('consumer');
+      expect(problems(withKafka({ groupProtocol: 'cooperative' }))).toEqual(['kafka.groupProtocol: must be one of classic, consumer']);
+      expect(
+        problems(
+          withKafka({
+            groupProtocol: 'consumer',
+            properties: { 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 1000, 'partition.assignment.strategy': 'range' },
+          }),
+        ),
+      ).toEqual(
+        ['session.timeout.ms', 'heartbeat.interval.ms', 'partition.assignment.strategy'].map(
+          (p) => `kafka.properties.${p}: cannot be set with groupProtocol "consumer": under KIP-848 the broker decides it (group.consumer.* broker settings)`,
+        ),
+      );
     });
   });
 });
