@@ -27,7 +27,7 @@ export class CommitWatcher {
           this.samples++;
           for (let p = 0; p < partitions; p++) {
             for (let o = 0; o < committed[p]; o++) {
-              if (!acked.has(`${p}:${o}`)) this.violations.push(`partition ${p} committed ${committed[p]} before offset ${o} was acknowledged`);
+              if (!acked.has(`${p}:${o}`)) this.violations.push(`partition ${p} committed ${committed[p]} before offset ${o} was acknowledged (${new Date().toISOString()})`);
             }
           }
         } catch {

@@ -20,11 +20,17 @@ describe('crash and restart', () => {
   const t = useTestWorld({ responder: () => ({ status: 200, delayMs: 1 }), proxy: false });
   const seed = Number(process.env.FAULTS_SEED ?? Date.now() % 100_000);
 
-  for (const ordering of ['partition', 'key', 'unordered'] as const) {
-    it(`${ordering} mode: five kill -9 during 20k records lose nothing`, async () => {
+  // Every ordering mode under the classic protocol; key mode under KIP-848 as well.
+  const cases = [
+    ...(['partition', 'key', 'unordered'] as const).map((ordering) => ({ ordering, groupProtocol: 'classic' as const })),
+    { ordering: 'key' as const, groupProtocol: 'consumer' as const },
+  ];
+  for (const { ordering, groupProtocol } of cases) {
+    const label = groupProtocol === 'classic' ? ordering : `${ordering}, KIP-848`;
+    it(`${label} mode: five kill -9 during 20k records lose nothing`, async () => {
       const random = seededRandom(seed + ordering.length);
-      const topic = unique(`crash-${ordering}`);
-      const path = `/crash-${ordering}`;
+      const topic = unique(`crash-${ordering}-${groupProtocol}`);
+      const path = `/${topic}`;
       await t.kafka.createTopic(topic, PARTITIONS);
       const produced = 20_000;
       await t.client.produce(
@@ -37,15 +43,15 @@ describe('crash and restart', () => {
       );
       const ledger = new DeliveryLedger(t.sink, path);
       let proxy: ProxyProcess = await t.world.startProxy();
-      const sub = (
-        await proxy.api('POST', '/api/subscriptions', subscriptionBody({
-          name: unique(`crash-${ordering}`),
-          brokers: t.kafka.bootstrap,
-          topic,
-          url: `${t.sink.url}${path}`,
-          delivery: { ordering, maxInFlight: MAX_IN_FLIGHT },
-        }))
-      ).body;
+      const body = subscriptionBody({
+        name: unique(`crash-${ordering}`),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}${path}`,
+        delivery: { ordering, maxInFlight: MAX_IN_FLIGHT },
+      });
+      (body.kafka as Record<string, unknown>).groupProtocol = groupProtocol;
+      const sub = (await proxy.api('POST', '/api/subscriptions', body)).body;
       const checkpoints: Array<{ killedAt: number; committed: number[] }> = [];
       try {
         for (let kill = 0; kill < 5; kill++) {
@@ -83,7 +89,7 @@ describe('crash and restart', () => {
           if (!uncommitted.has(coordinates(d))) strays.push(`kill ${i + 1}: ${coordinates(d)} repeated below committed ${committed[d.partition]}`);
         }
       }
-      report(`kill -9 x5 (${ordering})`, f, `seed ${seed}; uncommitted at each kill ${windows.join('/')}`);
+      report(`kill -9 x5 (${label})`, f, `seed ${seed}; uncommitted at each kill ${windows.join('/')}`);
       expect(f.lost).toBe(0);
       expect(strays).toEqual([]);
       expect(f.duplicates).toBeLessThanOrEqual(windows.reduce((a, b) => a + b, 0));

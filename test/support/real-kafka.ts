@@ -47,23 +47,43 @@ export class RealKafka {
   }
 
   /** The leader's node id of each partition, by partition. */
-  async leaders(topic: string): Promise<number[]> {
-    const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
-    return md[0].partitions.sort((a, b) => a.partitionId - b.partitionId).map((p) => p.leader);
+  leaders(topic: string): Promise<number[]> {
+    return this.freshAdmin(async (admin) => {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      return md[0].partitions.sort((a, b) => a.partitionId - b.partitionId).map((p) => p.leader);
+    });
+  }
+
+  /**
+   * Runs `fn` with a new admin client. After a node is killed, a long-lived librdkafka admin
+   * client kept timing out on every metadata request (seen for 2 min) while new clients
+   * answered at once; scenarios that kill nodes ask through new ones.
+   */
+  private async freshAdmin<T>(fn: (admin: KafkaJS.Admin) => Promise<T>): Promise<T> {
+    const admin = await connectAdmin(this.bootstrap);
+    try {
+      return await fn(admin);
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Whether every partition of the topic has all its replicas in sync (a rolling restart waits for this). */
-  async fullyReplicated(topic: string): Promise<boolean> {
-    const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
-    return md[0].partitions.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length);
+  fullyReplicated(topic: string): Promise<boolean> {
+    return this.freshAdmin(async (admin) => {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      return md[0].partitions.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length);
+    });
   }
 
   /** The node id of the group's coordinator (the leader of its __consumer_offsets partition). */
-  async coordinator(groupId: string): Promise<number> {
-    const { groups } = await this.admin.describeGroups([groupId]);
-    const id = groups[0]?.coordinator?.id;
-    if (typeof id !== 'number' || id < 0) throw new Error(`group ${groupId} has no coordinator yet`);
-    return id;
+  coordinator(groupId: string): Promise<number> {
+    return this.freshAdmin(async (admin) => {
+      const { groups } = await admin.describeGroups([groupId]);
+      const id = groups[0]?.coordinator?.id;
+      if (typeof id !== 'number' || id < 0) throw new Error(`group ${groupId} has no coordinator yet`);
+      return id;
+    });
   }
 
   /** Deletes records below `offset` in each given partition (as kafka-delete-records does). */
