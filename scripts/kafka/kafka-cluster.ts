@@ -11,7 +11,16 @@ export interface KafkaNode {
   port: number;
   /** CONTROLLER listener of the KRaft quorum, on 127.0.0.1. */
   controllerPort: number;
+  /** Ports of the extra listeners ({@link LocalKafkaOptions.listeners}), by listener name. */
+  listenerPorts: Record<string, number>;
   dir: string;
+}
+
+/** A SCRAM credential stored in the cluster metadata when the storage is formatted. */
+export interface ScramUser {
+  mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  name: string;
+  password: string;
 }
 
 export interface LocalKafkaOptions {
@@ -25,6 +34,13 @@ export interface LocalKafkaOptions {
   properties?: Record<string, string | number>;
   /** JVM heap per node (default 512m: three nodes and the suites share a 2-core machine). */
   heap?: string;
+  /**
+   * Extra listeners beside PLAINTEXT, by name (e.g. `{ SASL_PLAINTEXT: 'SASL_PLAINTEXT', SSL: 'SSL' }`),
+   * each on a free loopback port; their settings (`listener.name.<name>.*`) go in `properties`.
+   */
+  listeners?: Record<string, 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL'>;
+  /** SCRAM credentials to create at format time (KRaft keeps them in the metadata log). */
+  scramUsers?: ScramUser[];
 }
 
 // The sources' folder, also when this runs compiled from dist/scripts/kafka.
@@ -59,6 +75,7 @@ export class LocalKafkaCluster {
     nodes: KafkaNode[],
     private readonly properties: Record<string, string | number>,
     heap: string | undefined,
+    private readonly listeners: Record<string, string>,
   ) {
     this.nodes = nodes;
     this.heap = heap ?? '512m';
@@ -67,6 +84,11 @@ export class LocalKafkaCluster {
   /** `host:port,...` of every node. */
   get bootstrap(): string {
     return this.nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
+  }
+
+  /** `host:port,...` of every node's extra listener `name`. */
+  listenerBootstrap(name: string): string {
+    return this.nodes.map((n) => `127.0.0.1:${n.listenerPorts[name]}`).join(',');
   }
 
   /**
@@ -78,13 +100,23 @@ export class LocalKafkaCluster {
     const count = options.nodes ?? 1;
     const ports = options.ports ?? (await Promise.all(Array.from({ length: count }, () => freePort())));
     const controllerPorts = await Promise.all(Array.from({ length: count }, () => freePort()));
+    const extra = Object.keys(options.listeners ?? {});
+    const listenerPorts = await Promise.all(
+      Array.from({ length: count }, async () => Object.fromEntries(await Promise.all(extra.map(async (name) => [name, await freePort()] as const)))),
+    );
     // A cluster an earlier run left behind in the same folder (a crashed demo) is stopped first.
     await LocalKafkaCluster.stopDir(options.dir).catch(() => undefined);
     rmSync(options.dir, { recursive: true, force: true });
-    const nodes = ports.map((port, i) => ({ id: i + 1, port, controllerPort: controllerPorts[i], dir: join(options.dir, `node-${i + 1}`) }));
-    const cluster = new LocalKafkaCluster(options.dir, nodes, options.properties ?? {}, options.heap);
+    const nodes = ports.map((port, i) => ({
+      id: i + 1,
+      port,
+      controllerPort: controllerPorts[i],
+      listenerPorts: listenerPorts[i],
+      dir: join(options.dir, `node-${i + 1}`),
+    }));
+    const cluster = new LocalKafkaCluster(options.dir, nodes, options.properties ?? {}, options.heap, options.listeners ?? {});
     for (const p of ports) await assertPortFree(p);
-    cluster.format();
+    cluster.format(options.scramUsers ?? []);
     for (const node of nodes) cluster.launch(node);
     await cluster.waitUntilUp(nodes.map((n) => n.id), 60_000);
     return cluster;
@@ -102,7 +134,7 @@ export class LocalKafkaCluster {
     return `${jars}/*`;
   }
 
-  private format(): void {
+  private format(scramUsers: ScramUser[]): void {
     const cp = this.classpath;
     const clusterId = execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     mkdirSync(this.dir, { recursive: true });
@@ -110,7 +142,8 @@ export class LocalKafkaCluster {
     for (const node of this.nodes) {
       mkdirSync(node.dir, { recursive: true });
       writeFileSync(join(node.dir, 'server.properties'), this.serverProperties(node));
-      execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.dir, 'server.properties')], {
+      const scram = scramUsers.flatMap((u) => ['--add-scram', `${u.mechanism}=[name=${u.name},password=${u.password}]`]);
+      execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.dir, 'server.properties'), ...scram], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
     }
@@ -118,16 +151,17 @@ export class LocalKafkaCluster {
 
   private serverProperties(node: KafkaNode): string {
     const n = this.nodes.length;
+    const extra = Object.entries(this.listeners);
     const replication = Math.min(3, n);
     const props: Record<string, string | number> = {
       'process.roles': 'broker,controller',
       'node.id': node.id,
       'controller.quorum.voters': this.nodes.map((x) => `${x.id}@127.0.0.1:${x.controllerPort}`).join(','),
-      listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-      'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port}`,
+      listeners: [`PLAINTEXT://127.0.0.1:${node.port}`, `CONTROLLER://127.0.0.1:${node.controllerPort}`, ...extra.map(([name]) => `${name}://127.0.0.1:${node.listenerPorts[name]}`)].join(','),
+      'advertised.listeners': [`PLAINTEXT://127.0.0.1:${node.port}`, ...extra.map(([name]) => `${name}://127.0.0.1:${node.listenerPorts[name]}`)].join(','),
       'controller.listener.names': 'CONTROLLER',
       'inter.broker.listener.name': 'PLAINTEXT',
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'listener.security.protocol.map': ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT', ...extra.map(([name, protocol]) => `${name}:${protocol}`)].join(','),
       'log.dirs': join(node.dir, 'data'),
       'num.partitions': 4,
       'default.replication.factor': replication,

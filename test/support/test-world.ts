@@ -1,3 +1,4 @@
+import type { LocalKafkaOptions } from '../../scripts/kafka/kafka-cluster';
 import { MockKafkaCluster } from '../../scripts/mock-kafka/mock-kafka-cluster';
 import { resetDatabase } from './database';
 import { KafkaTestClient } from './kafka-client';
@@ -16,7 +17,7 @@ export type TestKafka = RealKafka | MockKafkaCluster;
  * - `mock`: librdkafka's mock cluster, only for what a real broker cannot be made to do
  *   (request-error injection); the suite says why.
  */
-export type KafkaChoice = 'shared' | 'mock' | { nodes: number; name: string };
+export type KafkaChoice = 'shared' | 'mock' | { nodes: number; name: string; options?: Partial<LocalKafkaOptions> };
 
 export function mockBroker(kafka: TestKafka): MockKafkaCluster {
   if (!(kafka instanceof MockKafkaCluster)) throw new Error('this scenario injects request errors and needs the mock broker (useTestWorld({ kafka: "mock" }))');
@@ -31,7 +32,7 @@ export function realKafka(kafka: TestKafka): RealKafka {
 async function startKafka(choice: KafkaChoice): Promise<TestKafka> {
   if (choice === 'mock') return MockKafkaCluster.start({ binary: MOCK_KAFKA_BINARY });
   if (choice === 'shared') return RealKafka.connect(sharedKafkaBrokers());
-  return RealKafka.startPrivate(choice.name, choice.nodes);
+  return RealKafka.startPrivate(choice.name, choice.nodes, choice.options);
 }
 
 /** What every integration suite runs against: empty tables, a broker, a sink, proxies. */
