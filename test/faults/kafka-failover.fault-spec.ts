@@ -98,34 +98,33 @@ describe('Kafka failover (a private three-node cluster)', () => {
     }
   }, 120_000);
 
-  it('kill -9 of the leader of a partition mid-stream loses nothing', async () => {
+  /** Streams, kills (kill -9) the node `victim` names once deliveries are under way, produces more, drains, restarts it. */
+  async function killMidStream(s: Stream, victim: () => Promise<number>): Promise<string> {
     const cluster = realKafka(t.kafka).own();
-    const s = await Stream.open(t, 'leader-kill');
     await s.produce(WAVE);
     await waitFor(() => s.delivered() >= 1000, 'deliveries under way', { timeoutMs: 60_000 });
-    const leader = (await realKafka(t.kafka).leaders(s.topic))[0];
-    await cluster.killNode(leader);
+    const node = await victim();
+    await cluster.killNode(node);
     const atKill = s.delivered();
     await s.produce(WAVE);
-    await waitFor(async () => (await realKafka(t.kafka).leaders(s.topic)).every((l) => l >= 0 && l !== leader), 'new leaders', { timeoutMs: 60_000 });
     await s.drain();
-    await cluster.restartNode(leader);
-    await s.finish('leader of partition 0 killed (3 nodes)', `node ${leader} killed at ${atKill} delivered`);
+    await cluster.restartNode(node);
+    return `node ${node} killed at ${atKill} delivered`;
+  }
+
+  it('kill -9 of the leader of a partition mid-stream loses nothing', async () => {
+    const s = await Stream.open(t, 'leader-kill');
+    const notes = await killMidStream(s, async () => (await realKafka(t.kafka).leaders(s.topic))[0]);
+    await s.finish('leader of partition 0 killed (3 nodes)', notes);
   });
 
-  it('kill -9 of the group coordinator mid-stream loses nothing', async () => {
-    const cluster = realKafka(t.kafka).own();
-    const s = await Stream.open(t, 'coordinator-kill');
-    await s.produce(WAVE);
-    await waitFor(() => s.delivered() >= 1000, 'deliveries under way', { timeoutMs: 60_000 });
-    const coordinator = await realKafka(t.kafka).coordinator(s.groupId);
-    await cluster.killNode(coordinator);
-    const atKill = s.delivered();
-    await s.produce(WAVE);
-    await s.drain();
-    await cluster.restartNode(coordinator);
-    await s.finish('group coordinator killed (3 nodes)', `node ${coordinator} killed at ${atKill} delivered`);
-  });
+  for (const groupProtocol of ['classic', 'consumer'] as const) {
+    it(`kill -9 of the group coordinator mid-stream loses nothing (${groupProtocol} group protocol)`, async () => {
+      const s = await Stream.open(t, `coordinator-kill-${groupProtocol}`, groupProtocol);
+      const notes = await killMidStream(s, () => realKafka(t.kafka).coordinator(s.groupId));
+      await s.finish(`group coordinator killed, ${groupProtocol} protocol (3 nodes)`, notes);
+    });
+  }
 
   it('a rolling restart of all three brokers under load loses nothing', async () => {
     const cluster = realKafka(t.kafka).own();
@@ -166,19 +165,5 @@ describe('Kafka failover (a private three-node cluster)', () => {
     const duringFreeze = s.delivered() - atFreeze;
     await s.drain();
     await s.finish('group coordinator frozen 15 s (3 nodes)', `node ${coordinator} frozen at ${atFreeze} delivered, ${duringFreeze} delivered while frozen`);
-  });
-
-  it('KIP-848 group protocol: kill -9 of the group coordinator mid-stream loses nothing', async () => {
-    const cluster = realKafka(t.kafka).own();
-    const s = await Stream.open(t, 'coordinator-kill-848', 'consumer');
-    await s.produce(WAVE);
-    await waitFor(() => s.delivered() >= 1000, 'deliveries under way', { timeoutMs: 60_000 });
-    const coordinator = await realKafka(t.kafka).coordinator(s.groupId);
-    await cluster.killNode(coordinator);
-    const atKill = s.delivered();
-    await s.produce(WAVE);
-    await s.drain();
-    await cluster.restartNode(coordinator);
-    await s.finish('group coordinator killed, KIP-848 (3 nodes)', `node ${coordinator} killed at ${atKill} delivered`);
   });
 });
