@@ -107,11 +107,17 @@ export class KafkaGroupClient {
 
   /**
    * The group's members, from the coordinator (DescribeGroups); null when the broker does not
-   * answer that request (the mock broker), so the caller cannot know.
+   * answer group requests (the mock broker), so the caller cannot know. ListGroups goes first:
+   * it answers "not supported" cleanly, while the client's DescribeGroups crashed the process
+   * (segmentation fault, @confluentinc/kafka-javascript 1.10.1) against a broker without it.
    */
   async groupMembers(): Promise<GroupMember[] | null> {
     const admin = AdminClient.create({ ...this.kafka.client, 'client.id': `${this.clientId}-describe`, log_level: 0 } as never);
     try {
+      const listed = await new Promise<{ errors: LibrdKafkaError[] }>((resolve, reject) =>
+        admin.listGroups({ timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result))),
+      );
+      if (listed.errors.some((e) => e.code === CODES.ERRORS.ERR__UNSUPPORTED_FEATURE)) return null;
       const groups = await new Promise<GroupDescription[]>((resolve, reject) =>
         admin.describeGroups([this.kafka.groupId], { timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result.groups))),
       );
