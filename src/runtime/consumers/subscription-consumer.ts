@@ -56,18 +56,26 @@ const MEMBERSHIP_CHANGING = new Set<number>([
   CODES.ERRORS.ERR_REBALANCE_IN_PROGRESS,
   CODES.ERRORS.ERR_ILLEGAL_GENERATION,
   CODES.ERRORS.ERR_UNKNOWN_MEMBER_ID,
+  // Their KIP-848 counterparts: librdkafka does not retry manual commits refused with them.
+  CODES.ERRORS.ERR_STALE_MEMBER_EPOCH,
+  CODES.ERRORS.ERR_FENCED_MEMBER_EPOCH,
 ]);
 /** How long a commit may wait for the broker's answer before it is treated as failed and retried. */
 const COMMIT_ANSWER_TIMEOUT_MS = 30_000;
 /**
  * Done records whose commit the broker has not confirmed for this long (or three commit
- * intervals, if longer), or more than COMMIT_STALL_RECORDS of them, hold new deliveries until a
- * commit is confirmed. A coordinator that died or froze confirms no commit for ~10 s
- * (broker.session.timeout.ms, then election), and everything delivered meanwhile is delivered
- * again after the rejoin: ~3000 of 8000 records on a three-node cluster before this hold.
+ * intervals, if longer), or more than COMMIT_STALL_RECORDS of them while a commit has waited
+ * COMMIT_SLOW_MS for its answer, hold new deliveries until a commit is confirmed. A coordinator
+ * that died or froze confirms no commit for ~10 s (broker.session.timeout.ms, then election),
+ * and everything delivered meanwhile is delivered again after the rejoin: ~3000 of 8000 records
+ * on a three-node cluster before this hold. The answer's age keeps a fast subscription whose
+ * commits are merely slower than 2000 records (46k/s with 25 ms commits) from holding.
  */
 const COMMIT_STALL_MIN_MS = 2000;
 const COMMIT_STALL_RECORDS = 2 * COMMIT_BATCH;
+const COMMIT_SLOW_MS = 250;
+/** A hold that lasts this long is reported as a problem of the subscription (alerts, status). */
+const COMMIT_STALL_REPORT_MS = 30_000;
 // Rebalance callbacks only run inside consume(). Rebalance events land on the consumer queue
 // and wake the loop through queue_non_empty_cb; this poll is only the fallback. Each poll wakes
 // the event loop a few times, which with 100 idle subscriptions was most of their CPU.
@@ -123,6 +131,10 @@ export class SubscriptionConsumer {
   private uncommittedSince = 0;
   /** Records done since the last confirmed commit (about: a commit covers what was done when it was sent). */
   private unconfirmed = 0;
+  /** When the commit now waiting for its answer was sent (ms), or 0. */
+  private commitSentAt = 0;
+  private stalledSince = 0;
+  private stallReported = false;
   private lastDoneAt = 0;
   private stalled = false;
   /** A consume() is out, or its records are not tracked yet: the client's position runs ahead. */
@@ -240,7 +252,8 @@ export class SubscriptionConsumer {
         {
           ...membership,
           // Records of aborted transactions are never delivered, and the consumer stops at the
-          // last stable offset (librdkafka's default too; stated because it is a guarantee).
+          // last stable offset: kproxy's documented default (librdkafka's too), which a
+          // subscription may still turn off in its kafka.properties.
           'isolation.level': 'read_committed',
           'topic.metadata.refresh.interval.ms': 10_000,
           'fetch.max.bytes': Math.max(1_048_576, Math.floor((settings.prefetchKbytes * 1024) / 4)),
@@ -703,7 +716,7 @@ export class SubscriptionConsumer {
     if (st.tracker.pending > 0 || !kafka || this.consuming) return next;
     try {
       const [tp] = kafka.position([{ topic: this.compiled.kafka.topic, partition: st.partition }]);
-      // An invalid position (nothing returned yet since the assignment) is negative.
+      // An invalid position (nothing returned since the assignment) comes without an offset.
       if (tp && typeof tp.offset === 'number' && tp.offset > (next ?? st.committed)) return tp.offset;
     } catch {
       // not assigned to the client (any more): the tracker's answer stands
@@ -723,6 +736,7 @@ export class SubscriptionConsumer {
     const sentAt = Date.now();
     const covered = this.unconfirmed;
     const confirm = this.state === 'running';
+    if (confirm) this.commitSentAt = sentAt;
     const answer = confirm ? this.receipts.expect(offsets, COMMIT_ANSWER_TIMEOUT_MS) : null;
     const queued = await new Promise<{ message: string; code?: number } | null>((resolve) => {
       try {
@@ -736,6 +750,7 @@ export class SubscriptionConsumer {
     }
     if (!answer) return;
     const outcome = await answer;
+    this.commitSentAt = 0;
     if (outcome.ok) {
       this.markCommitted(offsets);
       this.commitConfirmed(sentAt, covered);
@@ -749,7 +764,7 @@ export class SubscriptionConsumer {
     this.unconfirmed = Math.max(0, this.unconfirmed - covered);
     if (!this.stalled) return;
     this.stalled = false;
-    this.log('info', 'commits are confirmed again: delivering', {});
+    this.log('info', 'commits are confirmed again: delivering', { heldMs: Date.now() - this.stalledSince });
     setImmediate(() => this.dispatchAll());
   }
 
@@ -760,8 +775,12 @@ export class SubscriptionConsumer {
    */
   private commitStalled(): boolean {
     if (this.uncommittedSince === 0) return false;
-    const waited = Date.now() - this.uncommittedSince;
-    if (waited < Math.max(COMMIT_STALL_MIN_MS, 3 * this.deps.settings.commitIntervalMs) && this.unconfirmed <= COMMIT_STALL_RECORDS) return false;
+    const now = Date.now();
+    const waited = now - this.uncommittedSince;
+    const slowAnswer = this.commitSentAt !== 0 && now - this.commitSentAt >= COMMIT_SLOW_MS;
+    if (waited < Math.max(COMMIT_STALL_MIN_MS, 3 * this.deps.settings.commitIntervalMs) && !(slowAnswer && this.unconfirmed > COMMIT_STALL_RECORDS)) {
+      return false;
+    }
     // Done records of revoked partitions are dropped, not committed: only pending ones count.
     if (this.doneOffsets().length === 0) {
       this.uncommittedSince = 0;
@@ -769,9 +788,21 @@ export class SubscriptionConsumer {
       this.stalled = false;
       return false;
     }
-    if (this.stalled) return true;
+    if (this.stalled) {
+      if (!this.stallReported && now - this.stalledSince >= COMMIT_STALL_REPORT_MS) {
+        this.stallReported = true;
+        this.deps.reportProblem?.(`no offset commit confirmed for ${Math.round((now - this.stalledSince) / 1000)} s: new deliveries are held until one is`);
+      }
+      return true;
+    }
     this.stalled = true;
+    this.stalledSince = now;
+    this.stallReported = false;
     this.log('warn', 'no commit confirmed for a while: holding new deliveries until one is', { waitedMs: waited, unconfirmed: this.unconfirmed });
+    // A commit must keep going out while nothing becomes done, and the fetch loop must come
+    // round soon (it may be parked on the 5 s idle poll) to serve the answer.
+    this.commits.noteIdle();
+    this.wakeFetch();
     return true;
   }
 
@@ -802,6 +833,8 @@ export class SubscriptionConsumer {
       this.log('info', 'group is rebalancing: holding new deliveries until partitions are assigned again', {});
       // A rebalance that never reaches this member must not hold it forever.
       this.holdTimer = setTimeout(() => this.releaseHold(), this.deps.settings.sessionTimeoutMs);
+      // The fetch loop may be parked on the 5 s idle poll; the rebalance is served inside consume().
+      this.wakeFetch();
     }
   }
 
