@@ -47,6 +47,9 @@ export class KafkaGroupClient {
         'client.id': clientId,
         'enable.auto.commit': false,
         'log_level': 0,
+        // A commit librdkafka defers (no coordinator yet) expires after this, so it is answered
+        // within TIMEOUT_MS instead of landing after the caller has reported a failure.
+        'session.timeout.ms': 6000,
         offset_commit_cb: ((err: LibrdKafkaError | null, offsets: Parameters<CommitAnswer>[1]) => {
           const answer = commitAnswers.next;
           commitAnswers.next = null;
@@ -68,24 +71,26 @@ export class KafkaGroupClient {
    * --reset-offsets` and the admin AlterConsumerGroupOffsets send an OffsetCommit without a
    * member id or generation, which the coordinator takes only while the group has no active
    * members (classic and KIP-848 groups alike). Waits up to `timeoutMs` for members to leave (a
-   * killed kproxy stays a member until its session times out) and names those that stay.
-   * Brokers that cannot describe groups (librdkafka's mock) get {@link commitAsMember} instead.
-   * Verifies the stored offsets afterwards.
+   * killed kproxy stays a member until its session times out) and names those that stay; each
+   * try may add up to ~30 s of request timeouts past that. Brokers that cannot list groups
+   * (librdkafka's mock) get {@link commitAsMember} instead. Verifies the stored offsets afterwards.
    *
    * @returns how the offsets were committed
    * @throws Error naming the members still in the group, the broker's refusal, or offsets that were not stored
    */
   async commitOffsets(offsets: Map<number, number>, allPartitions: number[], timeoutMs: number): Promise<CommitMethod> {
     const deadline = Date.now() + timeoutMs;
-    const members = await this.groupMembers();
+    let members: GroupMember[] | null | Error = await this.groupMembers().catch((err: Error) => err);
     if (members === null) {
       await this.commitAsMember(offsets, allPartitions, timeoutMs);
       return 'group-join';
     }
     let problem = '';
     for (let wait = 200; ; wait = Math.min(wait * 2, 2000)) {
-      const active = (await this.groupMembers()) ?? [];
-      if (active.length) {
+      const active = members;
+      if (active instanceof Error || active === null) {
+        problem = `could not describe group "${this.kafka.groupId}": ${active?.message ?? 'no answer'}`;
+      } else if (active.length) {
         problem =
           `group "${this.kafka.groupId}" has active members (${active.map((m) => `${m.clientId} at ${m.clientHost}`).join(', ')}); ` +
           'stop every consumer of this group outside kproxy and try again';
@@ -102,34 +107,33 @@ export class KafkaGroupClient {
       }
       if (Date.now() + wait > deadline) throw new Error(`${problem} (gave up after ${timeoutMs} ms)`);
       await new Promise((r) => setTimeout(r, wait));
+      members = await this.groupMembers().catch((err: Error) => err);
     }
   }
 
   /**
    * The group's members, from the coordinator (DescribeGroups); null when the broker does not
-   * answer group requests (the mock broker), so the caller cannot know. ListGroups goes first:
-   * it answers "not supported" cleanly, while the client's DescribeGroups crashed the process
-   * (segmentation fault, @confluentinc/kafka-javascript 1.10.1) against a broker without it.
+   * serve group listings at all (the mock broker). ListGroups goes first: it answers "not
+   * supported" cleanly, while the client's DescribeGroups crashed the process (segmentation
+   * fault, @confluentinc/kafka-javascript 1.10.1) against a broker without it. Uses this
+   * client's connections (an admin handle derived from it), so no new login per call.
+   *
+   * @throws the broker's or the client's error (timeouts, a coordinator that is moving), to be retried
    */
   async groupMembers(): Promise<GroupMember[] | null> {
-    const admin = AdminClient.create({ ...this.kafka.client, 'client.id': `${this.clientId}-describe`, log_level: 0 } as never);
-    try {
-      const listed = await new Promise<{ errors: LibrdKafkaError[] }>((resolve, reject) =>
-        admin.listGroups({ timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result))),
-      );
-      if (listed.errors.some((e) => e.code === CODES.ERRORS.ERR__UNSUPPORTED_FEATURE)) return null;
-      const groups = await new Promise<GroupDescription[]>((resolve, reject) =>
-        admin.describeGroups([this.kafka.groupId], { timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result.groups))),
-      );
-      const group = groups.find((g) => g.groupId === this.kafka.groupId);
-      if (!group || group.error) return null;
-      if (group.state === ConsumerGroupStates.DEAD || group.state === ConsumerGroupStates.EMPTY) return [];
-      return group.members.map((m) => ({ clientId: m.clientId, clientHost: m.clientHost.replace(/^\//, '') }));
-    } catch {
-      return null;
-    } finally {
-      admin.disconnect();
-    }
+    const admin = AdminClient.createFrom(this.consumer);
+    const listed = await new Promise<{ errors: LibrdKafkaError[] }>((resolve, reject) =>
+      admin.listGroups({ timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+    if (listed.errors.some((e) => e.code === CODES.ERRORS.ERR__UNSUPPORTED_FEATURE)) return null;
+    const groups = await new Promise<GroupDescription[]>((resolve, reject) =>
+      admin.describeGroups([this.kafka.groupId], { timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result.groups))),
+    );
+    const group = groups.find((g) => g.groupId === this.kafka.groupId);
+    if (!group) throw new Error('the coordinator did not describe the group');
+    if (group.error) throw new Error(group.error.message);
+    if (group.state === ConsumerGroupStates.DEAD || group.state === ConsumerGroupStates.EMPTY) return [];
+    return group.members.map((m) => ({ clientId: m.clientId, clientHost: m.clientHost.replace(/^\//, '') }));
   }
 
   /**

@@ -100,7 +100,10 @@ export class OffsetResetService {
       }
       return result;
     } catch (err) {
-      // A reset that did not happen leaves the subscription as it found it.
+      // A reset that did not happen leaves the subscription as it found it. The client closes
+      // first: a commit still queued in it must not land after the consumers are back.
+      if (client) await client.close();
+      client = null;
       if (stopping && wasRunning) await this.subscriptions.restoreRunning(id).catch(() => undefined);
       throw err;
     } finally {
