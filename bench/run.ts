@@ -103,7 +103,7 @@ class BenchKafka {
   ) {}
 
   static async start(): Promise<BenchKafka> {
-    const local = env.KAFKA_BROKERS ? null : await LocalKafkaCluster.start({ dir: join(ROOT, '.run', 'bench-kafka'), nodes: 1, heap: '1g' });
+    const local = env.KAFKA_BROKERS ? null : await LocalKafkaCluster.start({ dir: join(ROOT, '.run', 'bench-kafka'), nodes: 1, heap: '1g', fastStartup: false });
     const bootstrap = env.KAFKA_BROKERS ?? local!.bootstrap;
     return new BenchKafka(bootstrap, await connectAdmin(bootstrap), local);
   }

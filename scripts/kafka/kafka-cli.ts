@@ -23,7 +23,7 @@ async function main(): Promise<void> {
       const first = values.port === undefined ? undefined : Number(values.port);
       if (first !== undefined && !(Number.isInteger(first) && first > 0 && first < 65536 - nodes)) throw new Error(`--port must be a TCP port, not "${values.port}"`);
       const ports = first === undefined ? undefined : Array.from({ length: nodes }, (_, i) => first + i * 10);
-      const cluster = await LocalKafkaCluster.start({ dir, nodes, ports });
+      const cluster = await LocalKafkaCluster.start({ dir, nodes, ports, stopOnExit: false });
       process.stdout.write(cluster.bootstrap + '\n');
       return;
     }

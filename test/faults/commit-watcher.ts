@@ -9,6 +9,8 @@ import type { DeliveryLedger } from './delivery-ledger';
 export class CommitWatcher {
   samples = 0;
   readonly violations: string[] = [];
+  /** Each violation once, not once per sample that sees it again. */
+  private readonly seen = new Set<string>();
   private watching = true;
   private readonly loop: Promise<void>;
 
@@ -27,7 +29,11 @@ export class CommitWatcher {
           this.samples++;
           for (let p = 0; p < partitions; p++) {
             for (let o = 0; o < committed[p]; o++) {
-              if (!acked.has(`${p}:${o}`)) this.violations.push(`partition ${p} committed ${committed[p]} before offset ${o} was acknowledged (${new Date().toISOString()})`);
+              const key = `${p}:${committed[p]}:${o}`;
+              if (!acked.has(`${p}:${o}`) && !this.seen.has(key)) {
+                this.seen.add(key);
+                this.violations.push(`partition ${p} committed ${committed[p]} before offset ${o} was acknowledged (${new Date().toISOString()})`);
+              }
             }
           }
         } catch {

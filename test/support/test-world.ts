@@ -48,7 +48,13 @@ export class TestWorld {
   static async start(responder?: Responder, kafkaChoice: KafkaChoice = 'shared'): Promise<TestWorld> {
     await resetDatabase();
     const kafka = await startKafka(kafkaChoice);
-    return new TestWorld(kafka, new KafkaTestClient(kafka.bootstrap), await SinkServer.start(responder));
+    try {
+      return new TestWorld(kafka, new KafkaTestClient(kafka.bootstrap), await SinkServer.start(responder));
+    } catch (err) {
+      // Nobody else holds the broker yet: a private cluster would outlive the suite.
+      await kafka.stop();
+      throw err;
+    }
   }
 
   async startProxy(options?: ProxyOptions): Promise<ProxyProcess> {
