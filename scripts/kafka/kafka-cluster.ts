@@ -262,16 +262,7 @@ export class LocalKafkaCluster {
 
   /** SIGKILL to every node, synchronously (for process exit). */
   killAllNow(): void {
-    for (const n of this.nodes) {
-      const pid = readPid(n.dir);
-      if (pid && isAlive(pid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
+    this.signalAll('SIGKILL');
   }
 
   /**
@@ -279,17 +270,21 @@ export class LocalKafkaCluster {
    * KRaft quorum mid-way, and a controlled shutdown then waits for a controller that is gone).
    */
   async stop(): Promise<void> {
+    // A frozen node must run again to hear the SIGTERM.
+    this.signalAll('SIGCONT');
+    await Promise.all(this.nodes.map((n) => stopPid(readPid(n.dir), 10_000)));
+  }
+
+  private signalAll(signal: NodeJS.Signals): void {
     for (const n of this.nodes) {
       const pid = readPid(n.dir);
-      if (pid && isAlive(pid)) {
-        try {
-          process.kill(pid, 'SIGCONT');
-        } catch {
-          // already gone
-        }
+      if (!pid) continue;
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
       }
     }
-    await Promise.all(this.nodes.map((n) => stopPid(readPid(n.dir), 10_000)));
   }
 
   /** Resolves once each node in `ids` listens and answers a metadata request that lists it. */
