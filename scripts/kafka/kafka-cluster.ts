@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/config/app-version';
 
@@ -106,12 +106,12 @@ export class LocalKafkaCluster {
    */
   static async start(options: LocalKafkaOptions): Promise<LocalKafkaCluster> {
     const count = options.nodes ?? 1;
-    const ports = options.ports ?? (await Promise.all(Array.from({ length: count }, () => freePort())));
-    const controllerPorts = await Promise.all(Array.from({ length: count }, () => freePort()));
     const extra = Object.keys(options.listeners ?? {});
-    const listenerPorts = await Promise.all(
-      Array.from({ length: count }, async () => Object.fromEntries(await Promise.all(extra.map(async (name) => [name, await freePort()] as const)))),
-    );
+    // One batch, every port held open until all are chosen: ports chosen one at a time can repeat.
+    const free = await freePorts(count * (1 + extra.length) + (options.ports ? 0 : count));
+    const ports = options.ports ?? free.splice(0, count);
+    const controllerPorts = free.splice(0, count);
+    const listenerPorts = Array.from({ length: count }, () => Object.fromEntries(extra.map((name) => [name, free.shift()!] as const)));
     // A cluster an earlier run left behind in the same folder (a crashed demo) is stopped first.
     await LocalKafkaCluster.stopDir(options.dir).catch(() => undefined);
     rmSync(options.dir, { recursive: true, force: true });
@@ -338,15 +338,22 @@ async function assertPortFree(port: number): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+/** `n` distinct free loopback ports: each is held open until all are chosen, then released. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const srv = createServer();
+          srv.once('error', reject);
+          srv.listen(0, '127.0.0.1', () => resolve(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((srv) => (srv.address() as { port: number }).port);
+  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  return ports;
 }
 
 /**
