@@ -24,7 +24,8 @@ export async function ensureDemoSubscription(o: { api: string; token: string; br
   const existing = ((await listed.json()) as Array<{ id: number; name: string }>).find((s) => s.name === 'demo-orders');
   const body = {
     name: 'demo-orders',
-    kafka: { brokers: o.brokers, topic: o.topic, startFrom: 'latest' },
+    // earliest: a "latest" group skipped the first order, produced before its partition was assigned (issue 14's start-position fault, seen on the real broker).
+    kafka: { brokers: o.brokers, topic: o.topic, startFrom: 'earliest' },
     etl: { filter: [{ path: '$.type', op: 'eq', value: 'order' }], fields: { orderId: '$.id', customer: '$.user.name', total: '$.total' } },
     endpoint: { url: o.endpoint, errcodePath: '$.errcode', errcodeOk: [0] },
     delivery: { maxRetries: 5, ratePerSec: 0, ordering: 'partition', maxInFlight: 4 },
