@@ -2,7 +2,8 @@ import { subscriptionBody, unique } from './support/fixtures';
 import { useTestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
-const NO_OFFSET = -1001;
+/** Where the partition starts: committed at its first assignment, before any record is delivered. */
+const START = 0;
 
 describe('offsets are committed only after success', () => {
   const t = useTestWorld({ proxy: false });
@@ -12,7 +13,8 @@ describe('offsets are committed only after success', () => {
   it('delivers again after a crash between delivery and commit', async () => {
     const topic = unique('crash');
     await t.kafka.createTopic(topic, 1);
-    // A commit interval longer than the test: the record is delivered but never committed.
+    // A commit floor longer than the test: the start position is committed at the assignment,
+    // the delivered record never is.
     const first = await startProxy({ COMMIT_INTERVAL_MS: '3600000' });
     const res = await first.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('crash'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/crash` }));
     expect(res.status).toBe(201);
@@ -21,7 +23,7 @@ describe('offsets are committed only after success', () => {
     const key = `${topic}-0-0`;
     await waitFor(() => t.sink.attempts(key) === 1, 'the first delivery');
     await first.kill();
-    expect(await t.client.committed(groupId, topic, 1)).toEqual([NO_OFFSET]);
+    expect(await t.client.committed(groupId, topic, 1)).toEqual([START]);
 
     await startProxy();
     await waitFor(() => t.sink.attempts(key) === 2, 'the record delivered again after the crash', { timeoutMs: 60_000 });
@@ -45,7 +47,7 @@ describe('offsets are committed only after success', () => {
     await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }]);
     const key = `${topic}-0-0`;
     await waitFor(() => t.sink.attempts(key) >= 8, 'several failed attempts');
-    expect(await t.client.committed(groupId, topic, 1)).toEqual([NO_OFFSET]);
+    expect(await t.client.committed(groupId, topic, 1)).toEqual([START]);
     expect(t.sink.attempts(`${topic}-0-1`)).toBe(0);
     healthy = true;
     await waitFor(() => t.sink.attempts(`${topic}-0-1`) === 1, 'the next record after recovery');

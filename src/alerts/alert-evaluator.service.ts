@@ -16,6 +16,14 @@ interface Watch {
   lagSince: number | null;
   lagAlerted: boolean;
   lastSent: Map<AlertKind, number>;
+  /** Records skipped and offset rewinds counted so far, and those not yet alerted. */
+  skipped: Tally;
+  wentBack: Tally;
+}
+
+interface Tally {
+  seen: number;
+  pending: number;
 }
 
 /**
@@ -66,7 +74,18 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
     if (!w) {
       // From zero: the metrics count from process start, and a record dead-lettered before the
       // first look at a new consumer still deserves its alert.
-      w = { seen: 0, seenByReason: new Map(), pending: 0, pendingByReason: new Map(), windowStart: now, lagSince: null, lagAlerted: false, lastSent: new Map() };
+      w = {
+        seen: 0,
+        seenByReason: new Map(),
+        pending: 0,
+        pendingByReason: new Map(),
+        windowStart: now,
+        lagSince: null,
+        lagAlerted: false,
+        lastSent: new Map(),
+        skipped: { seen: 0, pending: 0 },
+        wentBack: { seen: 0, pending: 0 },
+      };
       this.watches.set(view.id, w);
     }
     const fresh = m.counters.deadLettered - w.seen;
@@ -87,6 +106,8 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
       w.pending = 0;
       w.pendingByReason.clear();
     }
+    const skipped = tally(w.skipped, m.counters.skipped, cfg.consumerErrors && target !== null);
+    const wentBack = tally(w.wentBack, m.counters.offsetsWentBack, cfg.consumerErrors && target !== null);
     if (!target) return;
     const send = (kind: AlertKind, summary: string, details: Record<string, unknown>, cooled = true): boolean => {
       const last = w.lastSent.get(kind);
@@ -133,10 +154,25 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
     }
 
     if (cfg.consumerErrors && view.problem) send('consumer_error', `not consuming: ${view.problem}`, { problem: view.problem });
+    // Never silent: records the broker no longer had, and partitions whose offsets went back.
+    if (skipped > 0 && send('records_skipped', `${skipped} record(s) were removed from the log (retention or DeleteRecords) before they were delivered; consumption continued at the log start`, { count: skipped })) {
+      w.skipped.pending = 0;
+    }
+    if (wentBack > 0 && send('offsets_went_back', `a partition's offsets went back ${wentBack} time(s) (topic recreated or log truncated); consumption started again at the log start`, { count: wentBack })) {
+      w.wentBack.pending = 0;
+    }
   }
 
   private target(alerts: AlertsSpec | null): { url: string; format: AlertFormat } | null {
     if (alerts?.webhookUrl) return { url: alerts.webhookUrl, format: alerts.format };
     return this.config.alertWebhook ?? null;
   }
+}
+
+/** Adds what a counter gained since the last look; returns what is pending (0, and nothing kept, when nobody is told). */
+function tally(t: Tally, total: number, wanted: boolean): number {
+  if (total > t.seen) t.pending += total - t.seen;
+  t.seen = total;
+  if (!wanted) t.pending = 0;
+  return t.pending;
 }

@@ -1,4 +1,4 @@
-export type AlertKind = 'dead_letters' | 'lag' | 'lag_recovered' | 'consumer_error';
+export type AlertKind = 'dead_letters' | 'lag' | 'lag_recovered' | 'consumer_error' | 'records_skipped' | 'offsets_went_back';
 export type AlertFormat = 'json' | 'slack' | 'wecom' | 'dingtalk';
 
 export interface Alert {

@@ -90,7 +90,8 @@ const envSchema = z.object({
     })
     .optional(),
   CONFIG_REFRESH_INTERVAL_MS: intFromEnv(100, 3_600_000, 10_000),
-  COMMIT_INTERVAL_MS: intFromEnv(10, 3_600_000, 1_000),
+  // The least time between two offset commits of one consumer; commits follow done records continuously.
+  COMMIT_INTERVAL_MS: intFromEnv(10, 3_600_000, 50),
   SHUTDOWN_DRAIN_TIMEOUT_MS: intFromEnv(0, 600_000, 10_000),
   HEARTBEAT_INTERVAL_MS: intFromEnv(100, 600_000, 5_000),
   INSTANCE_TIMEOUT_MS: intFromEnv(300, 3_600_000, 15_000),
@@ -137,6 +138,7 @@ export class AppConfig {
   /** Empty: any endpoint host except link-local and metadata addresses. */
   readonly endpointAllowedHosts: string[];
   readonly refreshIntervalMs: number;
+  /** Least time between two commits of one consumer (ms); one commit is outstanding at a time. */
   readonly commitIntervalMs: number;
   readonly shutdownDrainTimeoutMs: number;
   readonly heartbeatIntervalMs: number;

@@ -58,6 +58,8 @@ export class MetricsService {
     counter('kproxy_messages_delivered_total', 'Records the endpoint accepted', 'delivered');
     counter('kproxy_delivery_retries_total', 'Delivery attempts repeated after a failure', 'retried');
     counter('kproxy_commit_failures_total', 'Offset commits that failed or went unanswered (each is retried)', 'commitFailures');
+    counter('kproxy_records_skipped_total', 'Records stepped over because the broker no longer had them (retention or DeleteRecords passed the committed offset)', 'skipped');
+    counter('kproxy_offsets_went_back_total', 'Times a partition\'s offsets went back (topic recreated, log truncated) and it started again at its log start', 'offsetsWentBack');
     new Counter({
       name: 'kproxy_messages_dead_lettered_total',
       help: 'Records written to the dead-letter store',

@@ -8,6 +8,10 @@ export interface SubscriptionCounters {
   deadLettered: number;
   /** Offset commits the broker refused or never answered (each is retried). */
   commitFailures: number;
+  /** Records the consumer stepped over because the broker no longer had them (retention, DeleteRecords). */
+  skipped: number;
+  /** Times a partition's offsets went back (topic recreated, log truncated) and it started again at its log start. */
+  offsetsWentBack: number;
 }
 
 /**
@@ -15,7 +19,7 @@ export interface SubscriptionCounters {
  * families read them at scrape time (MetricsService), so no label lookup happens per record.
  */
 export class SubscriptionMetrics {
-  readonly counters: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commitFailures: 0 };
+  readonly counters: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commitFailures: 0, skipped: 0, offsetsWentBack: 0 };
   readonly deadLetteredByReason = new Map<string, number>();
   /** Seconds deliveries waited for the rate limiter. */
   rateWaitSeconds = 0;
@@ -42,6 +46,12 @@ export class SubscriptionMetrics {
   }
   rateWaited(seconds: number): void {
     this.rateWaitSeconds += seconds;
+  }
+  recordsSkipped(n: number): void {
+    this.counters.skipped += n;
+  }
+  wentBack(): void {
+    this.counters.offsetsWentBack++;
   }
   commitFailed(): void {
     this.counters.commitFailures++;

@@ -49,7 +49,6 @@ export class ProxyProcess {
       HOST: '127.0.0.1',
       INSTANCE_ID: this.options.instanceId ?? `test-${port}`,
       CONFIG_REFRESH_INTERVAL_MS: '500',
-      COMMIT_INTERVAL_MS: '100',
       HEARTBEAT_INTERVAL_MS: '1000',
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       SHUTDOWN_DRAIN_TIMEOUT_MS: '3000',

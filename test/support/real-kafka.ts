@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import { AdminClient, type KafkaJS } from '@confluentinc/kafka-javascript';
 import { LocalKafkaCluster, type LocalKafkaOptions } from '../../scripts/kafka/kafka-cluster';
 import { connectAdmin, createTopic } from '../../scripts/kafka/kafka-topics';
 import { ROOT } from './test-env';
@@ -89,6 +89,27 @@ export class RealKafka {
   /** Deletes records below `offset` in each given partition (as kafka-delete-records does). */
   async deleteRecords(topic: string, offsets: Array<{ partition: number; offset: number }>): Promise<void> {
     await this.admin.deleteTopicRecords({ topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })) });
+  }
+
+  /** Raises the topic's partition count to `count` (as kafka-topics --alter --partitions does). */
+  async addPartitions(topic: string, count: number): Promise<void> {
+    // The KafkaJS-style admin has no createPartitions; the library's own AdminClient does.
+    const admin = AdminClient.create({ 'bootstrap.servers': this.bootstrap, 'log_level': 0 } as never);
+    try {
+      await new Promise<void>((resolve, reject) => admin.createPartitions(topic, count, 10_000, (err) => (err ? reject(err) : resolve())));
+    } finally {
+      admin.disconnect();
+    }
+  }
+
+  /** Deletes the topic and waits until the cluster no longer lists it, so it can be created again. */
+  async deleteTopic(topic: string): Promise<void> {
+    await this.admin.deleteTopics({ topics: [topic] });
+    const deadline = Date.now() + 30_000;
+    while ((await this.admin.listTopics()).includes(topic)) {
+      if (Date.now() > deadline) throw new Error(`topic ${topic} still listed 30 s after its deletion`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   async stop(): Promise<void> {

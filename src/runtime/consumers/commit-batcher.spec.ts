@@ -4,91 +4,113 @@ describe('CommitBatcher', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  const flushes = () => jest.fn(() => Promise.resolve());
+  /** A flush whose answer arrives when the test says so. */
+  function answered() {
+    const answers: Array<() => void> = [];
+    const flush = jest.fn(() => new Promise<void>((resolve) => answers.push(resolve)));
+    return { flush, answer: () => answers.shift()!() };
+  }
 
-  it('commits once per batch of done records, not per record', () => {
-    const flush = flushes();
-    const b = new CommitBatcher(flush, () => false, 3, 1000);
+  it('commits the first done record at once, and records done in the same turn share the commit', async () => {
+    const { flush } = answered();
+    const b = new CommitBatcher(flush, () => false, 50);
+    b.noteDone();
     b.noteDone();
     b.noteDone();
     expect(flush).not.toHaveBeenCalled();
-    b.noteDone();
+    await jest.advanceTimersByTimeAsync(0);
     expect(flush).toHaveBeenCalledTimes(1);
   });
 
-  it('commits an interval after the first done record when fewer than a batch are done', async () => {
-    const flush = flushes();
-    const b = new CommitBatcher(flush, () => false, 1000, 500);
+  it('keeps one commit outstanding: the next goes when the answer arrives, not before', async () => {
+    let pending = false;
+    const { flush, answer } = answered();
+    const b = new CommitBatcher(flush, () => pending, 50);
     b.noteDone();
-    jest.advanceTimersByTime(300);
-    b.noteDone();
-    jest.advanceTimersByTime(199);
-    expect(flush).not.toHaveBeenCalled();
-    jest.advanceTimersByTime(1);
+    await jest.advanceTimersByTimeAsync(0);
+    pending = true;
+    for (let i = 0; i < 100; i++) b.noteDone();
+    await jest.advanceTimersByTimeAsync(500);
     expect(flush).toHaveBeenCalledTimes(1);
-    await b.stop();
+    answer();
+    await jest.advanceTimersByTimeAsync(0);
+    // The answer came 500 ms after the send, past the floor: the next commit goes at once.
+    expect(flush).toHaveBeenCalledTimes(2);
+  });
+
+  it('never sends two commits closer than the floor', async () => {
+    let pending = false;
+    const { flush, answer } = answered();
+    const b = new CommitBatcher(flush, () => pending, 50);
+    b.noteDone();
+    await jest.advanceTimersByTimeAsync(0);
+    pending = true;
+    b.noteDone();
+    await jest.advanceTimersByTimeAsync(5);
+    answer();
+    await jest.advanceTimersByTimeAsync(44);
+    expect(flush).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(flush).toHaveBeenCalledTimes(2);
   });
 
   it('runs no timer while nothing is done', () => {
-    const flush = flushes();
-    new CommitBatcher(flush, () => false, 10, 100);
+    const { flush } = answered();
+    new CommitBatcher(flush, () => false, 50);
     expect(jest.getTimerCount()).toBe(0);
     jest.advanceTimersByTime(10_000);
     expect(flush).not.toHaveBeenCalled();
   });
 
-  it('tries again after a commit that left work uncommitted (a failed commit)', async () => {
+  it('tries again after a commit that left work uncommitted (a failed commit), then goes quiet', async () => {
     let pending = true;
-    const flush = flushes();
-    const b = new CommitBatcher(flush, () => pending, 10, 100);
+    const flush = jest.fn(() => Promise.resolve());
+    const b = new CommitBatcher(flush, () => pending, 100);
     b.noteDone();
-    await jest.advanceTimersByTimeAsync(100);
+    await jest.advanceTimersByTimeAsync(0);
     expect(flush).toHaveBeenCalledTimes(1);
     pending = false;
     await jest.advanceTimersByTimeAsync(100);
     expect(flush).toHaveBeenCalledTimes(2);
     await jest.advanceTimersByTimeAsync(1000);
     expect(flush).toHaveBeenCalledTimes(2);
+    expect(jest.getTimerCount()).toBe(0);
   });
 
-  it('joins a commit in progress instead of starting a second one', async () => {
-    let finish!: () => void;
-    const flush = jest.fn(() => new Promise<void>((r) => (finish = r)));
-    const b = new CommitBatcher(flush, () => false, 1, 1000);
-    b.noteDone();
-    const again = b.commitNow();
-    b.noteDone();
-    expect(flush).toHaveBeenCalledTimes(1);
-    finish();
-    await again;
-    const next = b.commitNow();
-    expect(flush).toHaveBeenCalledTimes(2);
-    finish();
-    await next;
-  });
-
-  it('stops arming after stop()', async () => {
-    const flush = flushes();
-    const b = new CommitBatcher(flush, () => true, 10, 100);
-    await b.stop();
-    b.noteDone();
-    await jest.advanceTimersByTimeAsync(1000);
-    expect(flush).not.toHaveBeenCalled();
-  });
-
-  it('commits an interval after an idle poll only when something is still committable', async () => {
-    const flush = flushes();
+  it('noteIdle commits what is still committable, and nothing when nothing is', async () => {
     let pending = false;
-    const b = new CommitBatcher(flush, () => pending, 1000, 500);
+    const flush = jest.fn(() => Promise.resolve());
+    const b = new CommitBatcher(flush, () => pending, 100);
     b.noteIdle();
-    jest.advanceTimersByTime(1000);
+    await jest.advanceTimersByTimeAsync(1000);
     expect(flush).not.toHaveBeenCalled();
     pending = true;
     b.noteIdle();
-    jest.advanceTimersByTime(499);
-    expect(flush).not.toHaveBeenCalled();
-    jest.advanceTimersByTime(1);
+    await jest.advanceTimersByTimeAsync(0);
     expect(flush).toHaveBeenCalledTimes(1);
-    await b.stop();
+    pending = false;
+  });
+
+  it('commitNow joins a commit in progress instead of doubling it', async () => {
+    const { flush, answer } = answered();
+    const b = new CommitBatcher(flush, () => false, 50);
+    const first = b.commitNow();
+    const second = b.commitNow();
+    expect(second).toBe(first);
+    answer();
+    await first;
+    expect(flush).toHaveBeenCalledTimes(1);
+  });
+
+  it('stop waits for the commit in progress and arms nothing after it', async () => {
+    const { flush, answer } = answered();
+    const b = new CommitBatcher(flush, () => true, 50);
+    void b.commitNow();
+    const stopped = b.stop();
+    answer();
+    await stopped;
+    b.noteDone();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(flush).toHaveBeenCalledTimes(1);
   });
 });

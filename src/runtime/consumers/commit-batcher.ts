@@ -1,32 +1,35 @@
 /**
- * When to commit: `intervalMs` after the first record done since the last commit, or as soon as
- * `batch` records are done, whichever comes first; a commit in progress is joined rather than
- * doubled. No timer runs while nothing waits to be committed, so an idle consumer costs no
- * wake-ups. The flush itself (what to commit, and to whom) belongs to the consumer.
+ * When to commit: continuously, one commit outstanding at a time. The first record done while
+ * no commit is out is committed at once (on the next turn of the event loop, so records done
+ * together share the commit); records done while a commit waits for its answer go in the next
+ * one, sent when that answer arrives, but never sooner than `floorMs` after the previous one
+ * was sent, so a busy consumer sends at most 1000 / floorMs commits a second. A crash then
+ * repeats the records in flight plus about one commit round trip of done ones (issue 14).
+ * No timer runs while nothing waits to be committed, so an idle consumer costs no wake-ups.
+ * The flush itself (what to commit, and to whom) belongs to the consumer.
  */
 export class CommitBatcher {
-  private done = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  /** When the last commit was sent (performance.now() ms), or -Infinity. */
+  private lastSent = Number.NEGATIVE_INFINITY;
 
   /** hasPending: whether something done is still uncommitted (a failed commit is tried again). */
   constructor(
     private readonly flush: () => Promise<void>,
     private readonly hasPending: () => boolean,
-    private readonly batch: number,
-    private readonly intervalMs: number,
+    private readonly floorMs: number,
   ) {}
 
   /** A record became done. */
   noteDone(): void {
-    if (++this.done >= this.batch) void this.commitNow();
-    else this.arm();
+    if (!this.running) this.arm();
   }
 
   /**
-   * Nothing new arrived: commit within the interval if something is still committable without a
-   * record becoming done (the client stepped over transaction markers, or a commit failed).
+   * Nothing new arrived: commit soon if something is still committable without a record
+   * becoming done (the client stepped over transaction markers, or a commit failed).
    */
   noteIdle(): void {
     if (!this.running && this.hasPending()) this.arm();
@@ -34,8 +37,8 @@ export class CommitBatcher {
 
   commitNow(): Promise<void> {
     if (this.running) return this.running;
-    this.done = 0;
     this.disarm();
+    this.lastSent = performance.now();
     this.running = this.flush().finally(() => {
       this.running = null;
       if (this.hasPending()) this.arm();
@@ -53,10 +56,11 @@ export class CommitBatcher {
 
   private arm(): void {
     if (this.timer || this.stopped) return;
+    const wait = Math.max(0, this.lastSent + this.floorMs - performance.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.commitNow();
-    }, this.intervalMs);
+    }, wait);
   }
 
   private disarm(): void {

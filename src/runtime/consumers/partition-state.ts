@@ -17,7 +17,17 @@ export class PartitionState {
   /** Highest offset handed out for delivery; lower ones still buffered are holes a stop must fill. */
   maxStarted = -1;
   paused = false;
+  /** The group's committed offset as far as this member knows (-1: none known). */
   committed = -1;
+  /** Where this ownership started fetching (-1: unknown); the position lag counts from before anything is done. */
+  start = -1;
+  /** The offset the next record should have (-1: unknown); a record elsewhere means a gap or a rewind. */
+  expected = -1;
+  /**
+   * Set on a state that replaced another after the partition's offsets went back: the old
+   * state's next offset. Commit answers above this state's own records are the old state's.
+   */
+  rewoundFrom = -1;
   revoked = false;
   private readonly abort = new AbortController();
 
@@ -56,5 +66,13 @@ export class PartitionState {
   revoke(): void {
     this.revoked = true;
     this.abort.abort();
+  }
+
+  /**
+   * Replaced by a new state for the same partition (its offsets went back): nothing of this
+   * state is committed any more, but records already in flight finish their delivery.
+   */
+  retire(): void {
+    this.revoked = true;
   }
 }

@@ -10,10 +10,12 @@ import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
 import { CommitBatcher } from './commit-batcher';
 import { CommitReceipts, type CommittedOffset } from './commit-receipts';
+import { ConsumerOffsetSource } from './consumer-offset-source';
 import { LaneScheduler } from './lane-scheduler';
 import { PartitionState, type BufferBounds } from './partition-state';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
 import { RecordProcessor } from './record-processor';
+import { StartPositionResolver, type PartitionStart } from './start-position-resolver';
 
 export interface ConsumerSettings {
   readonly instanceId: string;
@@ -47,8 +49,10 @@ export interface ConsumerSnapshot {
 }
 
 const CONSUME_BATCH = 500;
-/** Commit once this many records are done, besides every COMMIT_INTERVAL_MS. */
-const COMMIT_BATCH = 1000;
+/** Done records whose commit is unconfirmed beyond which a slow commit answer holds deliveries (see COMMIT_STALL_MIN_MS). */
+const COMMIT_STALL_RECORDS = 2000;
+/** How long one broker query deciding where assigned partitions start may take before it is retried. */
+const START_QUERY_TIMEOUT_MS = 10_000;
 const MAX_WINDOW = 100_000;
 const DISCONNECT_TIMEOUT_MS = 10_000;
 /** Commit answers saying the group is changing hands: work started now could not be committed. */
@@ -72,7 +76,6 @@ const COMMIT_ANSWER_TIMEOUT_MS = 30_000;
  * commits are merely slower than 2000 records (46k/s with 25 ms commits) from holding.
  */
 const COMMIT_STALL_MIN_MS = 2000;
-const COMMIT_STALL_RECORDS = 2 * COMMIT_BATCH;
 const COMMIT_SLOW_MS = 250;
 /** A hold that lasts this long is reported as a problem of the subscription (alerts, status). */
 const COMMIT_STALL_REPORT_MS = 30_000;
@@ -141,6 +144,11 @@ export class SubscriptionConsumer {
   private consuming = false;
   /** Done offsets whose revoke commit the broker refused, for partitions handed straight back. */
   private resumeAt: Map<number, number> | null = null;
+  /**
+   * Rebalance events, handled one after another: an assignment waits for the broker's answers
+   * on where its partitions start, and a revoke must not overtake it.
+   */
+  private rebalances: Promise<void> = Promise.resolve();
   private readonly scheduler: LaneScheduler;
   private wake: (() => void) | null = null;
   /** A wake-up that came while the loop was not waiting (e.g. mid-consume); the next wait skips. */
@@ -151,7 +159,7 @@ export class SubscriptionConsumer {
     private readonly deps: ConsumerDeps,
   ) {
     this.scheduler = new LaneScheduler(compiled.policy.ordering);
-    this.commits = new CommitBatcher(() => this.flushCommit(), () => this.doneOffsets().length > 0, COMMIT_BATCH, deps.settings.commitIntervalMs);
+    this.commits = new CommitBatcher(() => this.flushCommit(), () => this.doneOffsets().length > 0, deps.settings.commitIntervalMs);
     this.gate = deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
     this.bounds = SubscriptionConsumer.bounds(compiled.policy, deps.settings.partitionBufferSize);
     this.processor = new RecordProcessor(
@@ -185,7 +193,9 @@ export class SubscriptionConsumer {
     if (!kafka || this.state !== 'running') return [];
     const out: Array<{ partition: number; lag: number }> = [];
     for (const st of this.partitions.values()) {
-      const position = this.committable(st) ?? (st.committed >= 0 ? st.committed : undefined);
+      // Before anything is done (a head record failing since the start), the lag counts from
+      // where this ownership started, so a stuck partition shows its lag everywhere.
+      const position = this.committable(st) ?? (st.committed >= 0 ? st.committed : st.start >= 0 ? st.start : undefined);
       if (position === undefined) continue;
       try {
         const { highOffset } = kafka.getWatermarkOffsets(this.compiled.kafka.topic, st.partition);
@@ -277,7 +287,11 @@ export class SubscriptionConsumer {
           // waiting for data (the approach of the library's own KafkaJS layer).
           queue_non_empty_cb: () => this.wakeFetch(),
         } as ConsumerGlobalConfig,
-        { 'auto.offset.reset': k.startFrom },
+        // Where a partition starts is decided once, at its assignment (assignPartitions), never
+        // by librdkafka. This only applies when a fetch position is no longer on the broker
+        // while running: retention passed it (the log start is where the remaining records
+        // are) or the topic was recreated (the new records start there too).
+        { 'auto.offset.reset': 'earliest' },
       ) as RdKafkaConsumer;
       consumer.on('event.error', (err) => {
         const repeated = this.clientErrors.admit(err.message);
@@ -368,31 +382,15 @@ export class SubscriptionConsumer {
   }
 
   private onRebalance(consumer: RdKafkaConsumer, err: LibrdKafkaError, assignment: TopicPartition[]): void {
+    this.rebalances = this.rebalances.then(() => this.rebalance(consumer, err, assignment));
+  }
+
+  private async rebalance(consumer: RdKafkaConsumer, err: LibrdKafkaError, assignment: TopicPartition[]): Promise<void> {
     const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
     this.releaseHold();
     try {
       if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-        // A record of a previous ownership may still be settling: its lane keeps later records
-        // of the same partition or key waiting, so order holds across the reassignment.
-        for (const tp of assignment) this.partitions.set(tp.partition, new PartitionState(tp.partition));
-        // A partition handed straight back after a refused revoke commit starts after what this
-        // member delivered, not at the stale committed offset. Nobody else owned it in between,
-        // and should someone have, starting here only repeats records; it never skips one.
-        const resume = this.resumeAt;
-        this.resumeAt = null;
-        let resumed = false;
-        for (const tp of assignment as TopicPartitionOffset[]) {
-          const at = resume?.get(tp.partition);
-          if (at === undefined) continue;
-          tp.offset = at;
-          // The refused commit is made now, or the group would keep the stale offset.
-          this.partitions.get(tp.partition)!.tracker.resumeAt(at);
-          resumed = true;
-        }
-        if (resumed) setImmediate(() => void this.commits.commitNow());
-        if (cooperative) consumer.incrementalAssign(assignment);
-        else consumer.assign(assignment);
-        this.log('info', 'partitions assigned', { partitions: assignment.map((tp) => tp.partition) });
+        await this.assignPartitions(consumer, assignment, cooperative);
       } else if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
         // Commit what is done before the partitions move; records still in flight are not done
         // and will be delivered again by the new owner. A stop has already sent its final commit
@@ -442,15 +440,165 @@ export class SubscriptionConsumer {
     }
   }
 
+  /**
+   * Takes up newly assigned partitions at positions decided once (StartPositionResolver), and
+   * commits every position that is not the group's committed offset at once, so a stop, a crash
+   * or a rebalance continues from it. A record of a previous ownership may still be settling:
+   * its lane keeps later records of the same partition or key waiting, so order holds across
+   * the reassignment.
+   */
+  private async assignPartitions(consumer: RdKafkaConsumer, assignment: TopicPartition[], cooperative: boolean): Promise<void> {
+    // A partition handed straight back after a refused revoke commit starts after what this
+    // member delivered, not at the stale committed offset. Nobody else owned it in between,
+    // and should someone have, starting here only repeats records; it never skips one.
+    const resume = this.resumeAt;
+    this.resumeAt = null;
+    const starts = await this.startPositions(consumer, assignment.map((tp) => tp.partition), resume);
+    let commit = false;
+    for (const tp of assignment as TopicPartitionOffset[]) {
+      const st = new PartitionState(tp.partition);
+      this.partitions.set(tp.partition, st);
+      const start = starts?.get(tp.partition);
+      if (!start) continue;
+      tp.offset = start.offset;
+      st.start = start.offset;
+      st.expected = start.offset;
+      if (start.committed !== null && start.committed <= start.offset) st.committed = start.committed;
+      if (start.commit) {
+        st.tracker.resumeAt(start.offset);
+        commit = true;
+      }
+      this.noteStart(start);
+    }
+    if (commit) setImmediate(() => void this.commits.commitNow());
+    if (cooperative) consumer.incrementalAssign(assignment);
+    else consumer.assign(assignment);
+    this.log('info', 'partitions assigned', {
+      partitions: assignment.map((tp) => tp.partition),
+      ...(starts ? { startAt: [...starts.values()].map((s) => `${s.partition}:${s.offset} (${s.reason})`) } : {}),
+    });
+  }
+
+  /**
+   * Where each partition starts, asked of the broker until it answers; null when the consumer
+   * stops meanwhile (then librdkafka's committed offset applies, and nothing is consumed).
+   */
+  private async startPositions(consumer: RdKafkaConsumer, partitions: number[], resume: Map<number, number> | null): Promise<Map<number, PartitionStart> | null> {
+    const source = new ConsumerOffsetSource(consumer, this.compiled.kafka.topic, START_QUERY_TIMEOUT_MS);
+    const since = Date.now();
+    for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
+      if (this.kafka !== consumer || this.state !== 'running') return null;
+      try {
+        const starts = await StartPositionResolver.resolve(source, partitions, this.compiled.kafka.startFrom, resume);
+        return new Map(starts.map((st) => [st.partition, st]));
+      } catch (err) {
+        this.log('warn', 'cannot learn where the assigned partitions start; asking again', { partitions, err: (err as Error).message, retryInMs: wait });
+        if (Date.now() - since >= COMMIT_STALL_REPORT_MS) {
+          this.deps.reportProblem?.(`cannot learn where partitions ${partitions.join(',')} start: ${(err as Error).message}`);
+        }
+        try {
+          await sleep(wait, undefined, { signal: this.abort.signal });
+        } catch {
+          return null;
+        }
+      }
+    }
+  }
+
+  /** Counts and logs a start that is not the plain committed offset. */
+  private noteStart(start: PartitionStart): void {
+    const { partition, offset, committed, skipped } = start;
+    if (skipped > 0) {
+      this.deps.metrics.recordsSkipped(skipped);
+      this.log('warn', 'the committed offset is below the log start: continuing at the log start; the records in between no longer exist on the broker', {
+        partition,
+        committedOffset: committed,
+        offset,
+        skipped,
+      });
+    }
+    if (start.reason === 'offsets-went-back') {
+      this.deps.metrics.wentBack();
+      this.log('warn', 'the committed offset is past the end of the log: the topic was recreated or its log truncated; starting again at the log start', {
+        partition,
+        committedOffset: committed,
+        offset,
+      });
+    }
+  }
+
+  /**
+   * A record that is not at the offset expected next. Ahead: a gap, which is normal (transaction
+   * markers, compaction) unless the log start moved past what this member had not yet read
+   * (retention while it lagged): those records are counted as skipped. Behind: a record already
+   * held (kept once), unless the log now ends before where this partition was, i.e. the topic
+   * was recreated or its log truncated: then a fresh state takes over at the record's offset
+   * and is committed, and the old state's records in flight finish without being committed.
+   * Returns the state the record belongs to, or undefined to drop the record.
+   */
+  private offsetJump(st: PartitionState, msg: Message): PartitionState | undefined {
+    let low = -1;
+    let high = -1;
+    try {
+      ({ lowOffset: low, highOffset: high } = this.kafka!.getWatermarkOffsets(msg.topic, msg.partition));
+    } catch {
+      // no watermark cached: nothing to compare with
+    }
+    if (msg.offset > st.expected) {
+      if (low > st.expected) {
+        const skipped = Math.min(msg.offset, low) - st.expected;
+        this.deps.metrics.recordsSkipped(skipped);
+        this.log('warn', 'the log start passed records before they were read: continuing at the log start; the records in between no longer exist on the broker', {
+          partition: msg.partition,
+          offset: msg.offset,
+          expectedOffset: st.expected,
+          skipped,
+        });
+      }
+      return st;
+    }
+    if (high < 0 || high >= st.expected) return undefined;
+    this.deps.metrics.wentBack();
+    const dropped = st.buffered;
+    this.log('warn', 'the partition\'s offsets went back: the topic was recreated or its log truncated; delivering from the new records on', {
+      partition: msg.partition,
+      offset: msg.offset,
+      expectedOffset: st.expected,
+      highWatermark: high,
+      droppedBuffered: dropped,
+    });
+    st.retire();
+    this.scheduler.dropPartition(msg.partition);
+    const fresh = new PartitionState(msg.partition);
+    fresh.start = msg.offset;
+    fresh.rewoundFrom = st.expected;
+    fresh.tracker.resumeAt(msg.offset);
+    this.partitions.set(msg.partition, fresh);
+    if (st.paused) {
+      try {
+        this.kafka?.resume([{ topic: msg.topic, partition: msg.partition }]);
+      } catch (err) {
+        this.log('warn', 'resume failed', { partition: msg.partition, err: (err as Error).message });
+      }
+    }
+    setImmediate(() => void this.commits.commitNow());
+    return fresh;
+  }
+
   private enqueue(msg: Message): void {
-    const st = this.partitions.get(msg.partition);
+    let st = this.partitions.get(msg.partition);
     if (!st) return;
+    if (msg.offset !== st.expected && st.expected >= 0) {
+      st = this.offsetJump(st, msg);
+      if (!st) return;
+    }
     try {
       st.tracker.track(msg.offset);
     } catch {
       // A record we already hold (re-fetched after a resume): keep the first copy.
       return;
     }
+    st.expected = msg.offset + 1;
     this.scheduler.push(msg);
     // The window counts done records behind a stuck head too, so a head that never finishes
     // pauses its partition instead of letting the buffer grow.
@@ -819,7 +967,8 @@ export class SubscriptionConsumer {
   private markCommitted(offsets: readonly CommittedOffset[]): void {
     for (const o of offsets) {
       const st = this.partitions.get(o.partition);
-      if (st && o.offset > st.committed) st.committed = o.offset;
+      // An answer for the state a rewind replaced names offsets this state has not reached.
+      if (st && o.offset > st.committed && !(st.rewoundFrom >= 0 && o.offset > st.expected)) st.committed = o.offset;
     }
   }
 
