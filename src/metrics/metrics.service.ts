@@ -57,6 +57,7 @@ export class MetricsService {
     counter('kproxy_messages_filtered_total', 'Records skipped by the filter rules', 'filtered');
     counter('kproxy_messages_delivered_total', 'Records the endpoint accepted', 'delivered');
     counter('kproxy_delivery_retries_total', 'Delivery attempts repeated after a failure', 'retried');
+    counter('kproxy_offset_commits_total', 'Offset commits sent to the group coordinator', 'commits');
     counter('kproxy_commit_failures_total', 'Offset commits that failed or went unanswered (each is retried)', 'commitFailures');
     counter('kproxy_records_skipped_total', 'Records stepped over because the broker no longer had them (retention or DeleteRecords passed the committed offset)', 'skipped');
     counter('kproxy_offsets_went_back_total', 'Times a partition\'s offsets went back (topic recreated, log truncated) and it started again at its log start', 'offsetsWentBack');

@@ -6,6 +6,8 @@ export interface SubscriptionCounters {
   filtered: number;
   retried: number;
   deadLettered: number;
+  /** Offset commits sent to the group coordinator. */
+  commits: number;
   /** Offset commits the broker refused or never answered (each is retried). */
   commitFailures: number;
   /** Records the consumer stepped over because the broker no longer had them (retention, DeleteRecords). */
@@ -19,7 +21,7 @@ export interface SubscriptionCounters {
  * families read them at scrape time (MetricsService), so no label lookup happens per record.
  */
 export class SubscriptionMetrics {
-  readonly counters: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commitFailures: 0, skipped: 0, offsetsWentBack: 0 };
+  readonly counters: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commits: 0, commitFailures: 0, skipped: 0, offsetsWentBack: 0 };
   readonly deadLetteredByReason = new Map<string, number>();
   /** Seconds deliveries waited for the rate limiter. */
   rateWaitSeconds = 0;
@@ -52,6 +54,9 @@ export class SubscriptionMetrics {
   }
   wentBack(): void {
     this.counters.offsetsWentBack++;
+  }
+  commitSent(): void {
+    this.counters.commits++;
   }
   commitFailed(): void {
     this.counters.commitFailures++;

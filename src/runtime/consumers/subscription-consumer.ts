@@ -888,6 +888,7 @@ export class SubscriptionConsumer {
     const answer = confirm ? this.receipts.expect(offsets, COMMIT_ANSWER_TIMEOUT_MS) : null;
     const queued = await new Promise<{ message: string; code?: number } | null>((resolve) => {
       try {
+        this.deps.metrics.commitSent();
         kafka.commitCb(offsets, (err) => resolve(err));
       } catch (err) {
         resolve(err as Error);

@@ -17,7 +17,7 @@ export interface SubscriptionStatus {
   configErrors?: string[];
 }
 
-const ZERO: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commitFailures: 0, skipped: 0, offsetsWentBack: 0 };
+const ZERO: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commits: 0, commitFailures: 0, skipped: 0, offsetsWentBack: 0 };
 
 const CLIENT_IDLE_MS = 60_000;
 
