@@ -15,6 +15,7 @@ describe('start positions survive stops, new partitions, retention and recreated
   const t = useTestWorld({
     responder: (q) => {
       if (q.path.startsWith('/down')) return { status: 503, body: 'down' };
+      if (q.path.startsWith('/gate')) return gateOpen ? { status: 200, body: { errcode: 0 } } : { status: 503, body: 'closed' };
       if (q.path.startsWith('/retry')) return retrying.has(q.body) ? { status: 503, body: 'not yet' } : { status: 200, body: { errcode: 0 } };
       return { status: 200, body: { errcode: 0 } };
     },
@@ -22,10 +23,13 @@ describe('start positions survive stops, new partitions, retention and recreated
   });
   /** Bodies the /retry endpoint refuses for now. */
   const retrying = new Set<string>();
+  let gateOpen = false;
   let proxy: ProxyProcess;
 
   beforeAll(async () => {
-    proxy = await t.world.startProxy({ env: { ALERT_EVALUATE_INTERVAL_MS: '200' } });
+    // A small partition buffer: a partition whose head is stuck pauses after 50 records, so its
+    // fetch position stays behind (the retention scenario needs that).
+    proxy = await t.world.startProxy({ env: { ALERT_EVALUATE_INTERVAL_MS: '200', PARTITION_BUFFER_SIZE: '5' } });
   });
 
   const at = (path: string) => t.sink.requests.filter((q) => q.path === path && q.status !== undefined);
@@ -135,6 +139,27 @@ describe('start positions survive stops, new partitions, retention and recreated
     const alert = await waitFor(() => hooks('/hook-retained').find((a) => a.kind === 'records_skipped'), 'the records_skipped alert');
     expect(alert.details).toEqual({ count: 5 });
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 13, 'the rest committed');
+  });
+
+  it('retention passing a running consumer\'s fetch position: it continues at the log start and counts exactly what is gone', async () => {
+    const topic = unique('overtaken');
+    await t.kafka.createTopic(topic, 1);
+    await t.client.produceJson(topic, Array.from({ length: 300 }, (_, n) => ({ n })));
+    const sub = await subscribe(topic, '/gate', { delivery: { maxRetries: 1000, backoffMs: 20, maxBackoffMs: 50, maxInFlight: 1 } });
+    await waitFor(() => at('/gate').length >= 3, 'the head record failing');
+    // The partition paused once its window filled: librdkafka dropped its prefetch, and the
+    // fetch position is where this consumer stopped reading, far below 200.
+    await realKafka(t.kafka).deleteRecords(topic, [{ partition: 0, offset: 200 }]);
+    gateOpen = true;
+    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 300, 'the end committed');
+    const delivered = [...new Set(bodies('/gate').map((b) => b.n as number))].sort((a, b) => a - b);
+    const skipped = await metric('kproxy_records_skipped_total', sub.id);
+    expect(skipped).toBeGreaterThan(0);
+    expect(delivered.length + skipped).toBe(300);
+    // What was read before the deletion, then everything from the new log start on.
+    const read = delivered.filter((n) => n < 200);
+    expect(read).toEqual(Array.from({ length: read.length }, (_, n) => n));
+    expect(delivered.filter((n) => n >= 200)).toEqual(Array.from({ length: 100 }, (_, i) => 200 + i));
   });
 
   it('a topic deleted and recreated under a running subscription: the new records are delivered, and it is alerted', async () => {
