@@ -24,12 +24,11 @@ export class ExactJson {
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c === 34) {
-        // skip the string: its closing quote is the first one not escaped
-        for (i++; i < n; i++) {
-          const d = text.charCodeAt(i);
-          if (d === 92) i++;
-          else if (d === 34) break;
-        }
+        // skip the string: its closing quote is the first one after an even run of backslashes
+        let q = text.indexOf('"', i + 1);
+        while (q > 0 && oddBackslashesBefore(text, q)) q = text.indexOf('"', q + 1);
+        if (q < 0) return false;
+        i = q;
       } else if (c === 45 || (c >= 48 && c <= 57)) {
         let end = i + 1;
         while (end < n && isNumberChar(text.charCodeAt(end))) end++;
@@ -96,6 +95,12 @@ export class ExactJson {
     if (typeof v === 'number') return String(v);
     return v instanceof JsonNumber ? v.text : null;
   }
+}
+
+function oddBackslashesBefore(text: string, q: number): boolean {
+  let k = q - 1;
+  while (text.charCodeAt(k) === 92) k--;
+  return (q - 1 - k) % 2 === 1;
 }
 
 function isNumberChar(c: number): boolean {
