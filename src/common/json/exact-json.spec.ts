@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { settingNumber } from '../validation/setting-number';
 import { ExactJson } from './exact-json';
 import { JsonNumber } from './json-number';
 
@@ -68,5 +70,19 @@ describe('ExactJson', () => {
     expect(ExactJson.equal({ a: 1 }, { a: 1, b: undefined })).toBe(false);
     expect(ExactJson.equal([1], { 0: 1 })).toBe(false);
     expect(ExactJson.equal('1', 1)).toBe(false);
+  });
+});
+
+describe('settingNumber', () => {
+  const schema = z.object({ timeoutMs: settingNumber(z.number().int()) });
+
+  it('takes numbers a double holds exactly and names the field for the others', () => {
+    const parse = (text: string) => schema.safeParse(ExactJson.parse(`{"timeoutMs":${text}}`));
+    expect(parse('5e3').data).toEqual({ timeoutMs: 5000 });
+    expect(parse('2.0').data).toEqual({ timeoutMs: 2 });
+    expect(parse('9007199254740993').error?.issues).toEqual([
+      expect.objectContaining({ path: ['timeoutMs'], message: '9007199254740993 cannot be held exactly (a double keeps 15-17 significant digits; the nearest is 9007199254740992)' }),
+    ]);
+    expect(parse('1e400').error?.issues[0].message).toMatch(/^1e400 is out of range/);
   });
 });

@@ -1,3 +1,5 @@
+import { JsonNumber } from '../../common/json/json-number';
+import { settingNumber } from '../../common/validation/setting-number';
 import { z } from 'zod';
 import { requiredFieldError } from '../../common/validation/format-zod-issues';
 import { HTTP_METHODS, MAX_BATCH_SIZE, ORDERING_MODES } from '../../delivery/delivery-spec';
@@ -23,11 +25,13 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'idempotency-key']);
 
 const int = (min: number, max: number) =>
-  z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`);
+  settingNumber(
+    z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
+  );
 
 const jsonPath = z.string({ error: 'must be a JSONPath string such as $.user.name' }).superRefine((path, ctx) => {
   const problem = JsonPath.problem(path);
@@ -61,7 +65,7 @@ const kafkaSchema = z.strictObject({
   startFrom: z.enum(START_POSITIONS, { error: `must be one of ${START_POSITIONS.join(', ')}` }).default('earliest'),
   security: kafkaSecuritySchema.nullish().transform((v) => v ?? null),
   properties: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'values must be strings, numbers or booleans' }), {
+    .record(z.string(), settingNumber(z.union([z.string(), z.number(), z.boolean()], { error: 'values must be strings, numbers or booleans' })), {
       error: 'must be an object of librdkafka property names to values',
     })
     .superRefine((props, ctx) => {
@@ -181,7 +185,8 @@ const endpointSchema = z.strictObject({
     .nullish()
     .transform((v) => v ?? null),
   errcodeOk: z
-    .array(z.union([z.number(), z.string()], { error: 'errcodes must be numbers or strings' }), { error: 'must be an array' })
+    // Errcodes are compared to response data, so numbers keep every digit (JsonNumber).
+    .array(z.union([z.number(), z.string(), z.instanceof(JsonNumber)], { error: 'errcodes must be numbers or strings' }), { error: 'must be an array' })
     .min(1, 'must list at least one code')
     .max(100)
     .default([0]),
@@ -192,7 +197,7 @@ const deliverySchema = z
     maxRetries: int(0, 1000).default(3),
     backoffMs: int(1, 3_600_000).default(200),
     maxBackoffMs: int(1, 86_400_000).default(30_000),
-    ratePerSec: z.number({ error: 'must be a number' }).min(0, 'must be 0 (unlimited) or more').max(1_000_000).default(0),
+    ratePerSec: settingNumber(z.number({ error: 'must be a number' }).min(0, 'must be 0 (unlimited) or more').max(1_000_000)).default(0),
     ordering: z.enum(ORDERING_MODES, { error: `must be one of ${ORDERING_MODES.join(', ')}` }).default('partition'),
     maxInFlight: int(1, 10_000).default(1),
     batchSize: int(1, MAX_BATCH_SIZE).default(1),
