@@ -8,22 +8,23 @@ describe('exact values: numbers, non-ASCII paths, empty success answers', () => 
   const raw = async (path: string) => (await fetch(t.proxy.baseUrl + path)).text();
   const deadLetters = async (id: number) => (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${id}`)).body as unknown[];
   const delivered = (path: string) => t.sink.requests.filter((r) => r.path === path);
-
-  it('projects fields with their original number text and filters on exact values', async () => {
+  /** Creates a running subscription on a new topic; splice rewrites the request text (for numbers JSON.stringify cannot write). */
+  const subscribe = async (path: string, extra: { etl?: unknown; endpoint?: Record<string, unknown>; delivery?: Record<string, unknown> }, splice = (s: string) => s) => {
     const topic = unique('exact');
     await t.kafka.createTopic(topic, 1);
-    const body = subscriptionBody({
-      name: unique('exact-sub'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}/exact`,
-      etl: { filter: [{ path: '$.id', op: 'in', value: ['FILTER'] }], fields: { id: '$.id', amt: '$.amt', name: '$.user.名前' } },
-    });
-    // JSON.stringify cannot write these numbers, so the request text is spliced.
-    const text = JSON.stringify(body).replace('["FILTER"]', '[9007199254740993,1.50]');
-    const res = await t.proxy.api('POST', '/api/subscriptions', text);
+    const body = subscriptionBody({ name: unique('exact-sub'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}${path}`, ...extra });
+    const res = await t.proxy.api('POST', '/api/subscriptions', splice(JSON.stringify(body)));
     expect(res.status).toBe(201);
-    const stored = await raw(`/api/subscriptions/${res.body.id}`);
+    return { topic, sub: res.body };
+  };
+
+  it('projects fields with their original number text and filters on exact values', async () => {
+    const { topic, sub } = await subscribe(
+      '/exact',
+      { etl: { filter: [{ path: '$.id', op: 'in', value: ['FILTER'] }], fields: { id: '$.id', amt: '$.amt', name: '$.user.名前' } } },
+      (text) => text.replace('["FILTER"]', '[9007199254740993,1.50]'),
+    );
+    const stored = await raw(`/api/subscriptions/${sub.id}`);
     expect(stored).toContain('"value":[9007199254740993,1.50]');
 
     await t.client.produce(topic, [
@@ -31,12 +32,12 @@ describe('exact values: numbers, non-ASCII paths, empty success answers', () => 
       { value: '{"id":9007199254740993,"amt":0.1000000000000000055511151231257827,"user":{"名前":"太郎"}}' },
       { value: '{"id":1.5,"amt":1e400,"user":{"名前":"花子"}}' },
     ]);
-    await waitFor(async () => (await t.client.committed(res.body.kafka.groupId, topic, 1))[0] === 3, 'all three records done');
+    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 3, 'all three records done');
     expect(delivered('/exact').map((r) => r.body)).toEqual([
       '{"id":9007199254740993,"amt":0.1000000000000000055511151231257827,"name":"太郎"}',
       '{"id":1.5,"amt":1e400,"name":"花子"}',
     ]);
-    expect(await deadLetters(res.body.id)).toEqual([]);
+    expect(await deadLetters(sub.id)).toEqual([]);
   });
 
   it('refuses a setting a double cannot hold, naming the field', async () => {
@@ -54,43 +55,27 @@ describe('exact values: numbers, non-ASCII paths, empty success answers', () => 
     ['/empty-200', { status: 200 }],
   ])('an errcodePath subscription takes %s as a success, once', async (path, reply) => {
     t.sink.respond((req) => (req.path === path ? reply : { status: 200, body: { errcode: 0 } }));
-    const topic = unique('empty');
-    await t.kafka.createTopic(topic, 1);
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('empty-sub'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}${path}`,
-      endpoint: { errcodePath: '$.errcode', errcodeOk: [0] },
-    }));
-    expect(res.status).toBe(201);
+    const { topic, sub } = await subscribe(path, { endpoint: { errcodePath: '$.errcode', errcodeOk: [0] } });
     await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }]);
-    await waitFor(async () => (await t.client.committed(res.body.kafka.groupId, topic, 1))[0] === 2, 'both records committed');
+    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 2, 'both records committed');
     expect(t.sink.attempts(`${topic}-0-0`)).toBe(1);
     expect(t.sink.attempts(`${topic}-0-1`)).toBe(1);
-    expect(await deadLetters(res.body.id)).toEqual([]);
-    const status = (await t.proxy.api('GET', `/api/subscriptions/${res.body.id}/status`)).body;
+    expect(await deadLetters(sub.id)).toEqual([]);
+    const status = (await t.proxy.api('GET', `/api/subscriptions/${sub.id}/status`)).body;
     expect(status.counters).toMatchObject({ delivered: 2, retried: 0, deadLettered: 0 });
   });
 
   it('compares a 64-bit errcode exactly', async () => {
     t.sink.respond((req) => ({ status: 200, body: req.body.includes('"n":1') ? '{"errcode":9007199254740993}' : '{"errcode":9007199254740992}' }));
-    const topic = unique('errcode64');
-    await t.kafka.createTopic(topic, 1);
-    const body = subscriptionBody({
-      name: unique('errcode64-sub'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}/errcode64`,
-      endpoint: { errcodePath: '$.errcode', errcodeOk: ['OK'] },
-      delivery: { maxRetries: 0 },
-    });
-    const res = await t.proxy.api('POST', '/api/subscriptions', JSON.stringify(body).replace('["OK"]', '[9007199254740993]'));
-    expect(res.status).toBe(201);
-    expect(await raw(`/api/subscriptions/${res.body.id}`)).toContain('"errcodeOk":[9007199254740993]');
+    const { topic, sub } = await subscribe(
+      '/errcode64',
+      { endpoint: { errcodePath: '$.errcode', errcodeOk: ['OK'] }, delivery: { maxRetries: 0 } },
+      (text) => text.replace('["OK"]', '[9007199254740993]'),
+    );
+    expect(await raw(`/api/subscriptions/${sub.id}`)).toContain('"errcodeOk":[9007199254740993]');
     await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }]);
     const rows = await waitFor(async () => {
-      const r = (await deadLetters(res.body.id)) as Array<{ offset: number | string; lastError: string }>;
+      const r = (await deadLetters(sub.id)) as Array<{ offset: number | string; lastError: string }>;
       return r.length === 1 && r;
     }, 'the wrong errcode dead-lettered');
     expect(Number(rows[0].offset)).toBe(1);

@@ -131,13 +131,7 @@ class Cursor {
 
   private object(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    this.i++;
-    this.ws();
-    if (this.text.charCodeAt(this.i) === 125) {
-      this.i++;
-      return out;
-    }
-    for (;;) {
+    this.members(125, () => {
       this.ws();
       const key = this.string();
       this.ws();
@@ -146,34 +140,31 @@ class Cursor {
       // "__proto__" is an own data property in JSON.parse's output, never the prototype.
       if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
       else out[key] = v;
-      this.ws();
-      if (this.text.charCodeAt(this.i) === 44) {
-        this.i++;
-        continue;
-      }
-      this.expect(125);
-      return out;
-    }
+    });
+    return out;
   }
 
   private array(): unknown[] {
     const out: unknown[] = [];
+    this.members(93, () => out.push(this.value()));
+    return out;
+  }
+
+  /** Reads comma-separated members after the opening bracket up to the closing one. */
+  private members(close: number, member: () => void): void {
     this.i++;
     this.ws();
-    if (this.text.charCodeAt(this.i) === 93) {
+    if (this.text.charCodeAt(this.i) === close) {
       this.i++;
-      return out;
+      return;
     }
     for (;;) {
-      out.push(this.value());
+      member();
       this.ws();
-      if (this.text.charCodeAt(this.i) === 44) {
-        this.i++;
-        continue;
-      }
-      this.expect(93);
-      return out;
+      if (this.text.charCodeAt(this.i) !== 44) break;
+      this.i++;
     }
+    this.expect(close);
   }
 
   private string(): string {

@@ -24,14 +24,15 @@ const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'idempotency-key']);
 
-const int = (min: number, max: number) =>
-  settingNumber(
-    z
-      .number({ error: 'must be a number' })
-      .int('must be a whole number')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`),
-  );
+/** A whole-number setting; the default sits inside settingNumber so the OpenAPI document shows it. */
+const int = (min: number, max: number, fallback?: number) => {
+  const n = z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+  return settingNumber(fallback === undefined ? n : n.default(fallback));
+};
 
 const jsonPath = z.string({ error: 'must be a JSONPath string such as $.user.name' }).superRefine((path, ctx) => {
   const problem = JsonPath.problem(path);
@@ -175,7 +176,7 @@ const endpointSchema = z.strictObject({
   url: httpUrl,
   method: z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` }).default('POST'),
   headers: headersSchema.default({}),
-  timeoutMs: int(1, 300_000).default(5000),
+  timeoutMs: int(1, 300_000, 5000),
   successStatus: z.array(int(100, 599), { error: 'must be an array of HTTP status codes' }).max(100).default([]),
   errcodePath: jsonPath.nullish().transform((v) => v ?? null),
   recordHeaders: recordHeadersSchema.default({}),
@@ -194,14 +195,14 @@ const endpointSchema = z.strictObject({
 
 const deliverySchema = z
   .strictObject({
-    maxRetries: int(0, 1000).default(3),
-    backoffMs: int(1, 3_600_000).default(200),
-    maxBackoffMs: int(1, 86_400_000).default(30_000),
-    ratePerSec: settingNumber(z.number({ error: 'must be a number' }).min(0, 'must be 0 (unlimited) or more').max(1_000_000)).default(0),
+    maxRetries: int(0, 1000, 3),
+    backoffMs: int(1, 3_600_000, 200),
+    maxBackoffMs: int(1, 86_400_000, 30_000),
+    ratePerSec: settingNumber(z.number({ error: 'must be a number' }).min(0, 'must be 0 (unlimited) or more').max(1_000_000).default(0)),
     ordering: z.enum(ORDERING_MODES, { error: `must be one of ${ORDERING_MODES.join(', ')}` }).default('partition'),
-    maxInFlight: int(1, 10_000).default(1),
-    batchSize: int(1, MAX_BATCH_SIZE).default(1),
-    batchWaitMs: int(0, 60_000).default(50),
+    maxInFlight: int(1, 10_000, 1),
+    batchSize: int(1, MAX_BATCH_SIZE, 1),
+    batchWaitMs: int(0, 60_000, 50),
   })
   .superRefine((d, ctx) => {
     if (d.maxBackoffMs < d.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: 'must be at least backoffMs' });
@@ -215,10 +216,10 @@ const alertsSchema = z.strictObject({
   format: z.enum(ALERT_FORMATS, { error: `must be one of ${ALERT_FORMATS.join(', ')}` }).default('json'),
   deadLetters: z.boolean({ error: 'must be true or false' }).default(true),
   consumerErrors: z.boolean({ error: 'must be true or false' }).default(true),
-  lagThreshold: int(0, 1_000_000_000).default(0),
-  lagForSeconds: int(0, 86_400).default(60),
-  windowSeconds: int(1, 86_400).default(60),
-  cooldownSeconds: int(0, 86_400).default(300),
+  lagThreshold: int(0, 1_000_000_000, 0),
+  lagForSeconds: int(0, 86_400, 60),
+  windowSeconds: int(1, 86_400, 60),
+  cooldownSeconds: int(0, 86_400, 300),
 });
 
 export const subscriptionSpecSchema = z.strictObject({
