@@ -1,3 +1,5 @@
+import type { JsonNumber } from '../common/json/json-number';
+
 export const HTTP_METHODS = ['POST', 'PUT', 'PATCH'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
@@ -15,7 +17,8 @@ export interface EndpointSpec {
   /** Empty = any 2xx. */
   successStatus: number[];
   errcodePath: string | null;
-  errcodeOk: Array<number | string>;
+  /** Numbers a double would alter are JsonNumber (exact). */
+  errcodeOk: Array<number | string | JsonNumber>;
   /** Subscriptions naming the same group share one rate gate (the lowest of their rates). */
   rateGroup: string | null;
   /** Kafka record header name to the HTTP header it is sent as. */

@@ -1,3 +1,5 @@
+import { ExactJson } from '../common/json/exact-json';
+import type { JsonNumber } from '../common/json/json-number';
 import { SuccessRule } from './success-rule';
 
 describe('SuccessRule', () => {
@@ -32,5 +34,39 @@ describe('SuccessRule', () => {
     const rule = new SuccessRule({ successStatus: [], errcodePath: '$.code', errcodeOk: ['OK', 0] });
     expect(rule.evaluate(200, '{"code":"OK"}').ok).toBe(true);
     expect(rule.evaluate(200, '{"code":["OK"]}').ok).toBe(false);
+  });
+});
+
+describe('SuccessRule with an empty answer and exact errcodes', () => {
+  const rule = new SuccessRule({ successStatus: [], errcodePath: '$.errcode', errcodeOk: [0] });
+
+  it.each([
+    [204, undefined],
+    [204, ''],
+    [200, ''],
+    [200, ' \r\n'],
+  ])('a success status %s with the empty body %p is a success: there is no errcode to read', (status, body) => {
+    expect(rule.evaluate(status, body)).toEqual({ ok: true });
+  });
+
+  it('keeps the other answers as they were', () => {
+    expect(rule.evaluate(500, '')).toEqual({ ok: false, problem: 'HTTP status 500 is not a success status' });
+    expect(rule.evaluate(200, 'null').problem).toBe('response has no $.errcode');
+    expect(rule.evaluate(200, '{}').problem).toBe('response has no $.errcode');
+    expect(rule.evaluate(200, '<html>ok</html>').problem).toMatch(/not JSON/);
+  });
+
+  it('compares 64-bit and decimal errcodes exactly', () => {
+    const big = new SuccessRule({ successStatus: [], errcodePath: '$.code', errcodeOk: [ExactJson.parse('9007199254740993') as JsonNumber, '7', true as never] });
+    expect(big.evaluate(200, '{"code":9007199254740993}').ok).toBe(true);
+    expect(big.evaluate(200, '{"code":"9007199254740993"}').ok).toBe(true);
+    expect(big.evaluate(200, '{"code":9007199254740992}')).toEqual({
+      ok: false,
+      problem: 'errcode 9007199254740992 at $.code is not one of [9007199254740993,"7",true]',
+    });
+    expect(big.evaluate(200, '{"code":7}').ok).toBe(true);
+    expect(big.evaluate(200, '{"code":7.0}').ok).toBe(false);
+    expect(rule.evaluate(200, '{"errcode":0.0}').ok).toBe(true);
+    expect(rule.evaluate(200, '{"errcode":1e-400}').ok).toBe(false);
   });
 });

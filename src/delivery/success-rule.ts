@@ -1,3 +1,5 @@
+import { ExactJson } from '../common/json/exact-json';
+import { JsonNumber } from '../common/json/json-number';
 import { JsonPath, MISSING } from '../etl/json-path';
 import type { EndpointSpec } from './delivery-spec';
 
@@ -9,11 +11,19 @@ export interface SuccessVerdict {
 
 const OK: SuccessVerdict = { ok: true };
 
-/** status in successStatus (default 2xx) AND, when errcodePath is set, the errcode there in errcodeOk. */
+/**
+ * status in successStatus (default 2xx) AND, when errcodePath is set, the errcode there in
+ * errcodeOk. A success status with an empty body (no bytes, or only JSON blank space: 204, or
+ * 200 with nothing) carries no errcode to read, so the status alone decides and it is a success.
+ * A non-empty body that is not JSON or lacks the path is not (retried like an errcode mismatch).
+ * Errcodes compare exactly: numbers by decimal value at any size (a 64-bit errcode is not
+ * rounded), a number and a string are equal when the string is that number's JSON text
+ * (0 and "0"), strings and booleans by their text as before.
+ */
 export class SuccessRule {
   private readonly statuses: ReadonlySet<number> | null;
   private readonly errcodePath: JsonPath | null;
-  private readonly errcodeOk: ReadonlyArray<number | string>;
+  private readonly errcodeOk: ReadonlyArray<number | string | JsonNumber>;
 
   constructor(spec: Pick<EndpointSpec, 'successStatus' | 'errcodePath' | 'errcodeOk'>) {
     this.statuses = spec.successStatus.length ? new Set(spec.successStatus) : null;
@@ -33,18 +43,34 @@ export class SuccessRule {
   evaluate(status: number, body: string | undefined): SuccessVerdict {
     if (!this.statusOk(status)) return { ok: false, problem: `HTTP status ${status} is not a success status` };
     if (!this.errcodePath) return OK;
+    if (body === undefined || BLANK.test(body)) return OK;
     let doc: unknown;
     try {
-      doc = JSON.parse(body ?? '');
+      doc = ExactJson.parse(body);
     } catch {
       return { ok: false, problem: `response body is not JSON, so ${this.errcodePath.source} cannot be read` };
     }
     const code = this.errcodePath.get(doc);
     if (code === MISSING) return { ok: false, problem: `response has no ${this.errcodePath.source}` };
-    // Services answer errcode as 0 or "0" alike; compare loosely across number/string only.
     for (const okCode of this.errcodeOk) {
-      if (code === okCode || (typeof code !== 'object' && String(code) === String(okCode))) return OK;
+      if (sameCode(code, okCode)) return OK;
     }
-    return { ok: false, problem: `errcode ${JSON.stringify(code)} at ${this.errcodePath.source} is not one of ${JSON.stringify(this.errcodeOk)}` };
+    return {
+      ok: false,
+      problem: `errcode ${ExactJson.stringify(code)} at ${this.errcodePath.source} is not one of ${ExactJson.stringify(this.errcodeOk)}`,
+    };
   }
+}
+
+const BLANK = /^[ \t\n\r]*$/;
+
+// Services answer errcode as 0 or "0" alike; compare loosely across number/string only.
+function sameCode(code: unknown, okCode: number | string | JsonNumber): boolean {
+  if (code === okCode) return true;
+  const codeNumber = ExactJson.numberText(code);
+  const okNumber = ExactJson.numberText(okCode);
+  if (codeNumber !== null && okNumber !== null) return JsonNumber.equal(code as number | JsonNumber, okCode as number | JsonNumber);
+  if (codeNumber !== null) return codeNumber === okCode;
+  if (okNumber !== null) return okNumber === code;
+  return typeof code === 'boolean' && String(code) === okCode;
 }

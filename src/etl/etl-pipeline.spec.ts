@@ -1,4 +1,6 @@
 import { DeadLetterReason } from '../dead-letters/dead-letter-reason.enum';
+import { ExactJson } from '../common/json/exact-json';
+import type { EtlSpec } from './etl-spec';
 import { EtlPipeline } from './etl-pipeline';
 
 const buf = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
@@ -72,5 +74,45 @@ describe('EtlPipeline', () => {
   it('keeps null as a value, not a missing field', () => {
     const out = EtlPipeline.compile({ fields: { n: '$.n' } }).apply(buf({ n: null }));
     expect(out).toEqual({ kind: 'deliver', body: '{"n":null}' });
+  });
+});
+
+describe('EtlPipeline exact numbers', () => {
+  const value = Buffer.from('{"id":9007199254740993,"amt":0.1000000000000000055511151231257827,"n":{"a":[1.50,1e400]},"k":7}');
+
+  it('projects numbers with their original text', () => {
+    const out = EtlPipeline.compile({ fields: { id: '$.id', amt: '$.amt' } }).apply(value);
+    expect(out).toEqual({ kind: 'deliver', body: '{"id":9007199254740993,"amt":0.1000000000000000055511151231257827}' });
+    const nested = EtlPipeline.compile({ fields: { n: '$.n', all: '$.n.a[*]', k: '$.k' } }).apply(value);
+    expect(nested).toEqual({ kind: 'deliver', body: '{"n":{"a":[1.50,1e400]},"all":[1.50,1e400],"k":7}' });
+  });
+
+  it.each([
+    [{ path: '$.id', op: 'eq', value: 9007199254740992 }, false],
+    [{ path: '$.id', op: 'neq', value: 9007199254740992 }, true],
+    [{ path: '$.id', op: 'in', value: [9007199254740992, 1] }, false],
+    [{ path: '$.amt', op: 'eq', value: 0.1 }, false],
+    [{ path: '$.k', op: 'eq', value: 7 }, true],
+    [{ path: '$.n', op: 'eq', value: { a: [1.5, 1] } }, false],
+    [{ path: '$.id', op: 'regex', value: '^9007199254740993$' }, true],
+    [{ path: '$.amt', op: 'regex', value: '1257827$' }, true],
+    [{ path: '$.n.a[*]', op: 'regex', value: '^1e400$' }, true],
+  ] as const)('rule %j holds: %s', (rule, holds) => {
+    expect(EtlPipeline.compile({ filter: [rule as never] }).apply(value).kind).toBe(holds ? 'deliver' : 'filtered');
+  });
+
+  it('matches rule values given with exact numbers (as the admin API and the database pass them)', () => {
+    const spec = ExactJson.parse(
+      '{"filter":[{"path":"$.id","op":"eq","value":9007199254740993},{"path":"$.amt","op":"in","value":[0.1000000000000000055511151231257827]},' +
+        '{"path":"$.n","op":"eq","value":{"a":[1.5,10e399]}}]}',
+    ) as EtlSpec;
+    expect(EtlPipeline.compile(spec).apply(value).kind).toBe('deliver');
+    const other = Buffer.from('{"id":9007199254740992,"amt":0.1,"n":{"a":[1.5,1e400]}}');
+    expect(EtlPipeline.compile(spec).apply(other).kind).toBe('filtered');
+  });
+
+  it('passes bytes through untouched whatever their numbers', () => {
+    const out = EtlPipeline.compile({ filter: [{ path: '$.k', op: 'eq', value: 7 }] }).apply(value);
+    expect(out).toEqual({ kind: 'deliver', body: value });
   });
 });

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { ExactJson } from '../common/json/exact-json';
 import { DeadLetterReason } from '../dead-letters/dead-letter-reason.enum';
 import type { EtlSpec } from './etl-spec';
 import { FilterRule } from './filter-rule';
@@ -14,13 +15,23 @@ const FILTERED: EtlOutcome = { kind: 'filtered' };
 /**
  * Filter + projection for one config version, compiled once. Without `fields` the original
  * bytes are sent untouched, so the common pass-through case costs one JSON.parse.
+ *
+ * Numbers are exact (ExactJson): when fields are projected or a rule compares numbers, the
+ * value is scanned for numbers a double would alter (64-bit ids, long decimals, 1e400, 1.50)
+ * and, only if there is one, parsed again keeping their text; projected fields then carry
+ * that text verbatim. Other records, and every record of a pipeline that needs no exactness,
+ * take the JSON.parse path alone.
  */
 export class EtlPipeline {
+  private readonly exact: boolean;
+
   private constructor(
     private readonly rules: readonly FilterRule[],
     private readonly fieldNames: readonly string[],
     private readonly fieldPaths: readonly JsonPath[],
-  ) {}
+  ) {
+    this.exact = fieldPaths.length > 0 || rules.some((r) => r.numberSensitive);
+  }
 
   static compile(spec: EtlSpec | null | undefined): EtlPipeline {
     const rules = (spec?.filter ?? []).map((r) => FilterRule.compile(r));
@@ -36,11 +47,14 @@ export class EtlPipeline {
     // Decoding would silently turn bad bytes into U+FFFD and deliver altered data.
     if (!isUtf8(value)) return { kind: 'reject', reason: DeadLetterReason.NotJson, error: 'value is not valid UTF-8, so it cannot be JSON' };
     let doc: unknown;
+    const text = value.toString('utf8');
     try {
-      doc = JSON.parse(value.toString('utf8'));
+      doc = JSON.parse(text);
     } catch (err) {
       return { kind: 'reject', reason: DeadLetterReason.NotJson, error: `value is not JSON: ${(err as Error).message}` };
     }
+    const lossless = this.exact && ExactJson.hasInexactNumber(text);
+    if (lossless) doc = ExactJson.parseValid(text);
     for (let i = 0; i < this.rules.length; i++) {
       if (!this.rules[i].matches(doc)) return FILTERED;
     }
@@ -57,6 +71,6 @@ export class EtlPipeline {
       }
       out[this.fieldNames[i]] = v;
     }
-    return { kind: 'deliver', body: JSON.stringify(out) };
+    return { kind: 'deliver', body: (lossless ? ExactJson.stringify(out) : JSON.stringify(out)) as string };
   }
 }

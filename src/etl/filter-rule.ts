@@ -1,4 +1,5 @@
-import { isDeepStrictEqual } from 'node:util';
+import { ExactJson } from '../common/json/exact-json';
+import { JsonNumber } from '../common/json/json-number';
 import type { FilterRuleSpec } from './etl-spec';
 import { JsonPath, MISSING } from './json-path';
 
@@ -6,12 +7,17 @@ type Test = (value: unknown) => boolean;
 
 /**
  * One compiled rule. For a multi-match path (wildcards, filters) eq/in/regex hold when any
- * match satisfies them and neq holds when none equals.
+ * match satisfies them and neq holds when none equals. Equality is deep, with numbers compared
+ * by exact decimal value (ExactJson.equal: 1.50 eq 1.5, 9007199254740993 neq 9007199254740992);
+ * regex tests a number's original text. Both need the record parsed with exact numbers, which
+ * `numberSensitive` tells the pipeline.
  */
 export class FilterRule {
   private constructor(
     private readonly path: JsonPath,
     private readonly test: (found: unknown) => boolean,
+    /** Whether the outcome can depend on digits a double would lose. */
+    readonly numberSensitive: boolean,
   ) {}
 
   static compile(spec: FilterRuleSpec): FilterRule {
@@ -19,26 +25,31 @@ export class FilterRule {
     const multi = !path.plain;
     const any = (t: Test): ((found: unknown) => boolean) =>
       multi ? (found) => found !== MISSING && (found as unknown[]).some(t) : (found) => found !== MISSING && t(found);
+    const numeric = holdsNumber(spec.value);
     switch (spec.op) {
       case 'eq':
-        return new FilterRule(path, any(equalTo(spec.value)));
+        return new FilterRule(path, any(equalTo(spec.value)), numeric);
       case 'neq': {
         const holds = any(equalTo(spec.value));
-        return new FilterRule(path, (found) => !holds(found));
+        return new FilterRule(path, (found) => !holds(found), numeric);
       }
       case 'in': {
         const options = (spec.value as unknown[]).map(equalTo);
-        return new FilterRule(path, any((v) => options.some((t) => t(v))));
+        return new FilterRule(path, any((v) => options.some((t) => t(v))), numeric);
       }
       case 'exists': {
         const wanted = spec.value === undefined ? true : Boolean(spec.value);
-        return new FilterRule(path, (found) => (found !== MISSING) === wanted);
+        return new FilterRule(path, (found) => (found !== MISSING) === wanted, false);
       }
       case 'regex': {
         const re = new RegExp(String(spec.value));
         return new FilterRule(
           path,
-          any((v) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && re.test(String(v))),
+          any((v) => {
+            const text = typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : ExactJson.numberText(v);
+            return text !== null && re.test(text);
+          }),
+          true,
         );
       }
     }
@@ -75,6 +86,17 @@ export class FilterRule {
 }
 
 function equalTo(expected: unknown): Test {
+  if (typeof expected === 'number' || expected instanceof JsonNumber) {
+    const key = JsonNumber.keyOf(expected);
+    return (v) => v === expected || (v instanceof JsonNumber ? v.key === key : typeof v === 'number' && typeof expected !== 'number' && JsonNumber.keyOf(v) === key);
+  }
   if (expected === null || typeof expected !== 'object') return (v) => v === expected;
-  return (v) => isDeepStrictEqual(v, expected);
+  return (v) => ExactJson.equal(v, expected);
+}
+
+/** Whether a rule value holds a number anywhere (only then can exactness change an equality). */
+function holdsNumber(value: unknown): boolean {
+  if (typeof value === 'number' || value instanceof JsonNumber) return true;
+  if (value === null || typeof value !== 'object') return false;
+  return Object.values(value).some(holdsNumber);
 }

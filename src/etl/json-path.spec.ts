@@ -35,3 +35,49 @@ describe('JsonPath', () => {
     expect(JsonPath.problem(path)).toMatch(/JSONPath/);
   });
 });
+
+describe('JsonPath plain paths beyond ASCII and escapes (RFC 9535)', () => {
+  const data = {
+    user: { 名前: '太郎', é: 1, _x9: 2, 'a-b': 3, '😀': 4, 'q"\'': 5, 'line\nbreak': 6, 'back\\slash': 7, 'sl/ash': 8 },
+    items: [1, 2, 3],
+  };
+
+  it.each([
+    ['$.user.名前', '太郎'],
+    ["$['user']['名前']", '太郎'],
+    ['$.user.é', 1],
+    ["$['user']['\\u00e9']", 1],
+    ['$.user._x9', 2],
+    ['$.user.a-b', 3],
+    ['$.user.😀', 4],
+    ["$['user']['\\ud83d\\ude00']", 4],
+    ["$.user['q\"\\'']", 5],
+    ['$.user["q\\"\'"]', 5],
+    ["$.user['line\\nbreak']", 6],
+    ["$.user['back\\\\slash']", 7],
+    ["$.user['sl\\/ash']", 8],
+    ['$.items[-1]', 3],
+    ['$.items[-3]', 1],
+    ["$[ 'items' ][ 0 ]", 1],
+    ['$.user .名前', '太郎'],
+  ])('plain path %s yields the value itself', (path, expected) => {
+    const jp = JsonPath.compile(path);
+    expect(jp.plain).toBe(true);
+    expect(jp.get(data)).toEqual(expected);
+  });
+
+  it.each(['$.items[-4]', '$.items[3]', '$.user.名'])('%s matches nothing', (path) => {
+    expect(JsonPath.compile(path).get(data)).toBe(MISSING);
+  });
+
+  it.each([
+    ["$['a\\x']", /not an escape/],
+    ["$['\\ud83d']", /low surrogate/],
+    ["$['\\ude00']", /lone low surrogate/],
+    ["$['\\u00g1']", /four hex digits/],
+    ["$['a\u0001']", /control character U\+0001/],
+    ["$['it\\\"s']", /not an escape/],
+  ])('rejects the malformed name literal %p', (path, message) => {
+    expect(JsonPath.problem(path)).toMatch(message);
+  });
+});

@@ -1,3 +1,4 @@
+import { ExactJsonColumn } from '../common/json/exact-json-column';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 export type TicketState = 'pending' | 'approved' | 'rejected';
@@ -21,7 +22,7 @@ export class TicketEntity {
   name: string;
 
   /** The subscription body (API input shape), validated when the ticket was submitted. */
-  @Column({ type: 'json' })
+  @Column({ type: 'longtext', transformer: ExactJsonColumn.instance })
   spec: Record<string, unknown>;
 
   @Column({ name: 'subscription_id', type: 'int', nullable: true })

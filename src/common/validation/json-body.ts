@@ -1,20 +1,48 @@
-import { json, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { text, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { ExactJson } from '../json/exact-json';
 import { DomainErrorCode } from '../errors/domain-error-code.enum';
 import { DomainException } from '../errors/domain.exception';
 
 /**
- * JSON body parsing whose failures become domain errors, so a malformed body gets the same
- * 400 shape as every other invalid input, saying what is wrong.
+ * JSON request bodies and responses with exact numbers, as express middleware (in order).
+ *
+ * Bodies (`application/json`, up to `limit`, e.g. "1mb") are parsed by ExactJson, so a number a
+ * double would alter (a 64-bit filter value, 0.1000000000000000055511151231257827) reaches
+ * validation as JsonNumber with its text; an empty body is `{}` and the top level must be an
+ * object or array, as with express.json(). Failures become domain errors, so a malformed body
+ * gets the same 400 shape as every other invalid input, saying what is wrong.
+ * Responses holding a JsonNumber are written by ExactJson.stringify (the digits as given);
+ * others by express as before.
  */
-export function jsonBody(limit: string): [RequestHandler, ErrorRequestHandler] {
+export function jsonBody(limit: string): Array<RequestHandler | ErrorRequestHandler> {
+  const parse: RequestHandler = (req, _res, next) => {
+    if (typeof req.body !== 'string') return next();
+    const source = req.body;
+    if (source.trim() === '') {
+      req.body = {};
+      return next();
+    }
+    if (!/^[\s]*[[{]/.test(source)) {
+      return next(new DomainException(DomainErrorCode.InvalidInput, ['body: is not valid JSON (the top level must be an object or an array)']));
+    }
+    try {
+      req.body = ExactJson.parse(source);
+    } catch (err) {
+      return next(new DomainException(DomainErrorCode.InvalidInput, [`body: is not valid JSON (${(err as Error).message})`]));
+    }
+    next();
+  };
   const toDomain: ErrorRequestHandler = (err: { type?: string; message?: string; limit?: number }, _req, _res, next) => {
-    if (err?.type === 'entity.parse.failed') {
-      next(new DomainException(DomainErrorCode.InvalidInput, [`body: is not valid JSON (${err.message})`]));
-    } else if (err?.type === 'entity.too.large') {
+    if (err?.type === 'entity.too.large') {
       next(new DomainException(DomainErrorCode.InvalidInput, [`body: is larger than the ${limit} limit`]));
     } else {
       next(err);
     }
   };
-  return [json({ limit }), toDomain];
+  const exactResponses: RequestHandler = (_req, res, next) => {
+    const plain = res.json.bind(res);
+    res.json = (body: unknown) => (ExactJson.holdsExact(body) ? res.type('application/json').send(ExactJson.stringify(body)) : plain(body));
+    next();
+  };
+  return [exactResponses, text({ type: 'application/json', limit }), toDomain, parse];
 }

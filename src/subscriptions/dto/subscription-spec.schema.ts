@@ -1,3 +1,5 @@
+import { JsonNumber } from '../../common/json/json-number';
+import { settingNumber } from '../../common/validation/setting-number';
 import { z } from 'zod';
 import { requiredFieldError } from '../../common/validation/format-zod-issues';
 import { HTTP_METHODS, MAX_BATCH_SIZE, ORDERING_MODES } from '../../delivery/delivery-spec';
@@ -22,12 +24,15 @@ const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'idempotency-key']);
 
-const int = (min: number, max: number) =>
-  z
+/** A whole-number setting; the default sits inside settingNumber so the OpenAPI document shows it. */
+const int = (min: number, max: number, fallback?: number) => {
+  const n = z
     .number({ error: 'must be a number' })
     .int('must be a whole number')
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`);
+  return settingNumber(fallback === undefined ? n : n.default(fallback));
+};
 
 const jsonPath = z.string({ error: 'must be a JSONPath string such as $.user.name' }).superRefine((path, ctx) => {
   const problem = JsonPath.problem(path);
@@ -61,7 +66,7 @@ const kafkaSchema = z.strictObject({
   startFrom: z.enum(START_POSITIONS, { error: `must be one of ${START_POSITIONS.join(', ')}` }).default('earliest'),
   security: kafkaSecuritySchema.nullish().transform((v) => v ?? null),
   properties: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'values must be strings, numbers or booleans' }), {
+    .record(z.string(), settingNumber(z.union([z.string(), z.number(), z.boolean()], { error: 'values must be strings, numbers or booleans' })), {
       error: 'must be an object of librdkafka property names to values',
     })
     .superRefine((props, ctx) => {
@@ -171,7 +176,7 @@ const endpointSchema = z.strictObject({
   url: httpUrl,
   method: z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` }).default('POST'),
   headers: headersSchema.default({}),
-  timeoutMs: int(1, 300_000).default(5000),
+  timeoutMs: int(1, 300_000, 5000),
   successStatus: z.array(int(100, 599), { error: 'must be an array of HTTP status codes' }).max(100).default([]),
   errcodePath: jsonPath.nullish().transform((v) => v ?? null),
   recordHeaders: recordHeadersSchema.default({}),
@@ -181,7 +186,8 @@ const endpointSchema = z.strictObject({
     .nullish()
     .transform((v) => v ?? null),
   errcodeOk: z
-    .array(z.union([z.number(), z.string()], { error: 'errcodes must be numbers or strings' }), { error: 'must be an array' })
+    // Errcodes are compared to response data, so numbers keep every digit (JsonNumber).
+    .array(z.union([z.number(), z.string(), z.instanceof(JsonNumber)], { error: 'errcodes must be numbers or strings' }), { error: 'must be an array' })
     .min(1, 'must list at least one code')
     .max(100)
     .default([0]),
@@ -189,14 +195,14 @@ const endpointSchema = z.strictObject({
 
 const deliverySchema = z
   .strictObject({
-    maxRetries: int(0, 1000).default(3),
-    backoffMs: int(1, 3_600_000).default(200),
-    maxBackoffMs: int(1, 86_400_000).default(30_000),
-    ratePerSec: z.number({ error: 'must be a number' }).min(0, 'must be 0 (unlimited) or more').max(1_000_000).default(0),
+    maxRetries: int(0, 1000, 3),
+    backoffMs: int(1, 3_600_000, 200),
+    maxBackoffMs: int(1, 86_400_000, 30_000),
+    ratePerSec: settingNumber(z.number({ error: 'must be a number' }).min(0, 'must be 0 (unlimited) or more').max(1_000_000).default(0)),
     ordering: z.enum(ORDERING_MODES, { error: `must be one of ${ORDERING_MODES.join(', ')}` }).default('partition'),
-    maxInFlight: int(1, 10_000).default(1),
-    batchSize: int(1, MAX_BATCH_SIZE).default(1),
-    batchWaitMs: int(0, 60_000).default(50),
+    maxInFlight: int(1, 10_000, 1),
+    batchSize: int(1, MAX_BATCH_SIZE, 1),
+    batchWaitMs: int(0, 60_000, 50),
   })
   .superRefine((d, ctx) => {
     if (d.maxBackoffMs < d.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: 'must be at least backoffMs' });
@@ -210,10 +216,10 @@ const alertsSchema = z.strictObject({
   format: z.enum(ALERT_FORMATS, { error: `must be one of ${ALERT_FORMATS.join(', ')}` }).default('json'),
   deadLetters: z.boolean({ error: 'must be true or false' }).default(true),
   consumerErrors: z.boolean({ error: 'must be true or false' }).default(true),
-  lagThreshold: int(0, 1_000_000_000).default(0),
-  lagForSeconds: int(0, 86_400).default(60),
-  windowSeconds: int(1, 86_400).default(60),
-  cooldownSeconds: int(0, 86_400).default(300),
+  lagThreshold: int(0, 1_000_000_000, 0),
+  lagForSeconds: int(0, 86_400, 60),
+  windowSeconds: int(1, 86_400, 60),
+  cooldownSeconds: int(0, 86_400, 300),
 });
 
 export const subscriptionSpecSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import { ExactJsonColumn } from '../../common/json/exact-json-column';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'endpoints' })
@@ -23,7 +24,8 @@ export class EndpointEntity {
   @Column({ name: 'errcode_path', type: 'varchar', length: 512, nullable: true })
   errcodePath: string | null;
 
-  @Column({ name: 'errcode_ok', type: 'json', nullable: true })
+  /** JSON array of errcodes; text, so that numbers keep every digit (ExactJsonColumn). */
+  @Column({ name: 'errcode_ok', type: 'longtext', nullable: true, transformer: ExactJsonColumn.instance })
   errcodeOk: unknown;
 
   @Column({ name: 'rate_group', type: 'varchar', length: 128, nullable: true })

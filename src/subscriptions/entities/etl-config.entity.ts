@@ -1,3 +1,4 @@
+import { ExactJsonColumn } from '../../common/json/exact-json-column';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'etl_configs' })
@@ -5,8 +6,8 @@ export class EtlConfigEntity {
   @PrimaryGeneratedColumn()
   id: number;
 
-  /** JSON array of {path, op, value}. */
-  @Column({ name: 'filter_rules', type: 'json', nullable: true })
+  /** JSON array of {path, op, value}; text, so that values keep every digit (ExactJsonColumn). */
+  @Column({ name: 'filter_rules', type: 'longtext', nullable: true, transformer: ExactJsonColumn.instance })
   filterRules: unknown;
 
   /** JSON object {outputName: jsonPath}. */

@@ -1,3 +1,4 @@
+import { settingNumber } from '../../../common/validation/setting-number';
 import { z } from 'zod';
 
 export const RESET_TARGETS = ['earliest', 'latest', 'timestamp', 'offsets'] as const;
@@ -5,12 +6,12 @@ export const RESET_TARGETS = ['earliest', 'latest', 'timestamp', 'offsets'] as c
 export const offsetResetSchema = z
   .strictObject({
     to: z.enum(RESET_TARGETS, { error: `must be one of ${RESET_TARGETS.join(', ')}` }),
-    timestamp: z.number({ error: 'must be a number of milliseconds since the epoch' }).int('must be a whole number').min(0).optional(),
+    timestamp: settingNumber(z.number({ error: 'must be a number of milliseconds since the epoch' }).int('must be a whole number').min(0)).optional(),
     offsets: z
       .array(
         z.strictObject({
-          partition: z.number({ error: 'must be a partition number' }).int('must be a whole number').min(0, 'must be 0 or more'),
-          offset: z.number({ error: 'must be an offset' }).int('must be a whole number').min(0, 'must be 0 or more'),
+          partition: settingNumber(z.number({ error: 'must be a partition number' }).int('must be a whole number').min(0, 'must be 0 or more')),
+          offset: settingNumber(z.number({ error: 'must be an offset' }).int('must be a whole number').min(0, 'must be 0 or more')),
         }),
         { error: 'must be an array of {partition, offset}' },
       )
