@@ -65,6 +65,28 @@ describe('concurrent admin writes', () => {
     }
   });
 
+  it('a PATCH writes its config rows in place: adds, changes and removes the ETL, and bumps the version once', async () => {
+    const id = await create({ status: 'stopped' });
+    const db = await createConnection(TEST_DATABASE_URL);
+    try {
+      const etlRows = async () => ((await db.query('SELECT COUNT(*) AS n FROM etl_configs e JOIN subscriptions s ON s.etl_config_id = e.id WHERE s.id = ?', [id]))[0] as any)[0].n;
+      const v0 = (await read(id)).version;
+      const etl = { filter: [{ path: '$.type', op: 'eq', value: 'order' }], fields: { id: '$.id' } };
+      const added = await api('PATCH', `/api/subscriptions/${id}`, { etl });
+      expect({ status: added.status, etl: added.body.etl, version: added.body.version }).toEqual({ status: 200, etl, version: v0 + 1 });
+      expect(Number(await etlRows())).toBe(1);
+      const changed = await api('PATCH', `/api/subscriptions/${id}`, { etl: { ...etl, fields: { orderId: '$.id' } }, endpoint: { timeoutMs: 1234 } });
+      expect({ fields: changed.body.etl.fields, timeoutMs: changed.body.endpoint.timeoutMs, version: changed.body.version }).toEqual({ fields: { orderId: '$.id' }, timeoutMs: 1234, version: v0 + 2 });
+      const removed = await api('PATCH', `/api/subscriptions/${id}`, { etl: null });
+      expect({ etl: removed.body.etl, version: removed.body.version }).toEqual({ etl: null, version: v0 + 3 });
+      const [[orphans]] = (await db.query('SELECT COUNT(*) AS n FROM etl_configs WHERE id NOT IN (SELECT etl_config_id FROM subscriptions WHERE etl_config_id IS NOT NULL)')) as any;
+      expect(Number(orphans.n)).toBe(0);
+      expect(await read(id)).toMatchObject({ etl: null, endpoint: { timeoutMs: 1234 }, status: 'stopped', version: v0 + 3 });
+    } finally {
+      await db.end();
+    }
+  });
+
   describe('an offset reset', () => {
     let db: Awaited<ReturnType<typeof createConnection>>;
     beforeAll(async () => {
@@ -169,6 +191,9 @@ describe('concurrent admin writes', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.version).toBe(got.body.version + 1);
     expect(ok.headers.get('etag')).toBe(`"${ok.body.version}"`);
+
+    const unchanged = await t.proxy.request('PATCH', `/api/subscriptions/${id}`, { body: {}, headers: { 'if-match': ok.headers.get('etag')! } });
+    expect({ status: unchanged.status, version: unchanged.body.version }).toEqual({ status: 200, version: ok.body.version + 1 });
 
     const startStale = await t.proxy.request('POST', `/api/subscriptions/${id}/start`, { headers: { 'if-match': etag! } });
     expect(startStale.status).toBe(412);
