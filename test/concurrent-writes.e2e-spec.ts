@@ -66,9 +66,13 @@ describe('concurrent admin writes', () => {
   });
 
   it('a PATCH writes its config rows in place: adds, changes and removes the ETL, and bumps the version once', async () => {
-    const id = await create({ status: 'stopped' });
+    const id = await create({ status: 'stopped', endpoint: { url: `${t.sink.url}/race`, headers: { Authorization: 'Bearer s3cret' } } });
     const db = await createConnection(TEST_DATABASE_URL);
     try {
+      // A secret the PATCH does not change keeps its stored ciphertext: its column is not rewritten.
+      const storedHeaders = async () => ((await db.query('SELECT e.headers AS h FROM endpoints e JOIN subscriptions s ON s.endpoint_id = e.id WHERE s.id = ?', [id]))[0] as any)[0].h;
+      const sealedBefore = await storedHeaders();
+      expect(JSON.stringify(sealedBefore)).toContain('enc:v1:');
       const etlRows = async () => ((await db.query('SELECT COUNT(*) AS n FROM etl_configs e JOIN subscriptions s ON s.etl_config_id = e.id WHERE s.id = ?', [id]))[0] as any)[0].n;
       const v0 = (await read(id)).version;
       const etl = { filter: [{ path: '$.type', op: 'eq', value: 'order' }], fields: { id: '$.id' } };
@@ -82,6 +86,7 @@ describe('concurrent admin writes', () => {
       const [[orphans]] = (await db.query('SELECT COUNT(*) AS n FROM etl_configs WHERE id NOT IN (SELECT etl_config_id FROM subscriptions WHERE etl_config_id IS NOT NULL)')) as any;
       expect(Number(orphans.n)).toBe(0);
       expect(await read(id)).toMatchObject({ etl: null, endpoint: { timeoutMs: 1234 }, status: 'stopped', version: v0 + 3 });
+      expect(await storedHeaders()).toEqual(sealedBefore);
     } finally {
       await db.end();
     }

@@ -109,7 +109,7 @@ export class SubscriptionsService {
       precondition?.assert(id, row.version);
       const before = this.view(row);
       const snapshot = this.repository.snapshot(row);
-      const updated = SubscriptionMapper.apply(row, this.secrets.seal(this.merge(row, body)));
+      const updated = SubscriptionMapper.apply(row, this.secrets.sealKeeping(this.merge(row, body), SubscriptionMapper.toInput(row)));
       const saved = await this.saveUnique(() => this.repository.update(snapshot, updated, Object.hasOwn(body, 'status')), updated.name);
       if (!saved) continue;
       await this.changes.announce();
