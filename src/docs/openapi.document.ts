@@ -17,6 +17,8 @@ interface Operation {
   bodyOptional?: boolean;
   query?: Schema;
   ok?: number;
+  /** Takes If-Match with the subscription's ETag (its version); a stale one is a 412. */
+  ifMatch?: true;
 }
 
 /** Request bodies, generated from the same zod schemas that validate them. */
@@ -35,10 +37,10 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /api/subscriptions': { summary: 'Create a subscription', roles: 'operator', body: 'SubscriptionInput', ok: 201 },
   'GET /api/subscriptions': { summary: 'List subscriptions (secrets masked)', roles: 'operator, requester' },
   'GET /api/subscriptions/{id}': { summary: 'Read one subscription (secrets masked)', roles: 'operator, requester' },
-  'PATCH /api/subscriptions/{id}': { summary: 'Change a subscription; sections merge field by field', roles: 'operator', body: 'SubscriptionPatch' },
-  'DELETE /api/subscriptions/{id}': { summary: 'Delete a subscription', roles: 'operator' },
-  'POST /api/subscriptions/{id}/start': { summary: 'Start consuming', roles: 'operator' },
-  'POST /api/subscriptions/{id}/stop': { summary: 'Stop consuming (in-flight deliveries drain first)', roles: 'operator' },
+  'PATCH /api/subscriptions/{id}': { summary: 'Change a subscription; sections merge field by field', roles: 'operator', body: 'SubscriptionPatch', ifMatch: true },
+  'DELETE /api/subscriptions/{id}': { summary: 'Delete a subscription', roles: 'operator', ifMatch: true },
+  'POST /api/subscriptions/{id}/start': { summary: 'Start consuming', roles: 'operator', ifMatch: true },
+  'POST /api/subscriptions/{id}/stop': { summary: 'Stop consuming (in-flight deliveries drain first)', roles: 'operator', ifMatch: true },
   'GET /api/subscriptions/{id}/status': { summary: 'Instances, per-partition committed offset / high watermark / lag, counters', roles: 'operator, requester' },
   'POST /api/subscriptions/{id}/offsets/reset': { summary: 'Reset the group offsets (earliest, latest, timestamp or explicit)', roles: 'operator', body: 'OffsetReset' },
   'POST /api/config/refresh': { summary: 'Re-read the subscriptions now instead of at the next interval', roles: 'operator' },
@@ -95,6 +97,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     if (path.includes('{id}')) parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } });
     if (path.includes('{file}')) parameters.push({ name: 'file', in: 'path', required: true, schema: { type: 'string' } });
     if (op.query) parameters.push(...queryParameters(op.query));
+    if (op.ifMatch) parameters.push({ name: 'If-Match', in: 'header', required: false, description: 'The ETag of the version the change is meant for (RFC 9110 §13.1.1), or *', schema: { type: 'string' } });
     const ok = String(op.ok ?? 200);
     const operation: Record<string, unknown> = {
       summary: op.summary,
@@ -109,6 +112,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
               '429': { description: 'Too many failed authentications from this address; see Retry-After', content: { 'application/json': { schema: ERROR } } },
             }),
         ...(op.roles === 'operator' ? { '403': { description: 'The requester token may not call this', content: { 'application/json': { schema: ERROR } } } } : {}),
+        ...(op.ifMatch ? { '412': { description: 'If-Match names a version that is no longer current', content: { 'application/json': { schema: ERROR } } } } : {}),
         ...(op.body || op.query || path.includes('{id}') ? { '400': { description: 'Invalid input, every bad field named', content: { 'application/json': { schema: ERROR } } } } : {}),
       },
       ...(op.roles === 'open' ? { security: [] } : {}),

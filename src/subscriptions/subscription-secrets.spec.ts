@@ -27,6 +27,20 @@ describe('SubscriptionSecrets', () => {
     expect(secrets.seal(sealed)).toEqual(sealed);
   });
 
+  it('keeps the stored ciphertext of a secret that did not change, and seals a changed one anew', () => {
+    const stored = secrets.seal(body());
+    const edited = body();
+    edited.endpoint.headers.Authorization = 'Bearer new';
+    const kept = secrets.sealKeeping(edited, stored);
+    expect(kept.kafka.security).toEqual(stored.kafka.security);
+    expect(kept.alerts).toEqual(stored.alerts);
+    expect(kept.endpoint.headers.Authorization).not.toEqual(stored.endpoint.headers.Authorization);
+    expect(secrets.open(kept)).toEqual({ input: edited, errors: [] });
+    // A value stored plain (written with SQL) is sealed, not kept plain.
+    const sealed = secrets.sealKeeping(body(), body());
+    expect(JSON.stringify(sealed)).not.toContain('sasl-pw');
+  });
+
   it('names each field no configured key opens, and reseals under a new key', () => {
     const sealed = secrets.seal(body());
     const other = new SubscriptionSecrets(new SecretBox(randomBytes(32)));

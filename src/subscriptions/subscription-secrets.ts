@@ -79,6 +79,29 @@ export class SubscriptionSecrets {
     return SubscriptionSecrets.map(input, (path, value) => (SecretBox.isSealed(value) ? value : this.box.seal(value, path)));
   }
 
+  /**
+   * Like seal, but a secret equal to the one stored at the same path keeps its stored
+   * ciphertext: sealing draws a new IV, so without this every edit would rewrite every column
+   * holding a secret, over a concurrent change to it (issue 14, item 11).
+   */
+  sealKeeping<T>(input: T, stored: unknown): T {
+    return SubscriptionSecrets.map(input, (path, value) => {
+      if (SecretBox.isSealed(value)) return value;
+      const previous = SubscriptionSecrets.at(stored, path);
+      if (previous !== undefined && SecretBox.isSealed(previous) && this.openOrNull(previous, path) === value) return previous;
+      return this.box.seal(value, path);
+    });
+  }
+
+  private openOrNull(value: string, path: string): string | null {
+    try {
+      return this.box.open(value, path);
+    } catch (err) {
+      if (err instanceof SecretUnreadableError) return null;
+      throw err;
+    }
+  }
+
   /** Plain values pass through; a value no configured key opens is named in `errors` and left sealed. */
   open<T>(input: T): { input: T; errors: string[] } {
     const errors: string[] = [];

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { Actor } from '../common/request-context/actor.decorator';
 import type { RequestActor } from '../common/request-context/request-actor';
 import { RequesterAllowed } from '../common/auth/requester-allowed.decorator';
@@ -9,14 +10,15 @@ import { ZodValidationPipe } from '../common/validation/zod-validation.pipe';
 import { SubscriptionResponseDto } from './dto/subscription-response.dto';
 import { SubscriptionSpec, subscriptionSpecSchema } from './dto/subscription-spec.schema';
 import { SubscriptionsService } from './subscriptions.service';
+import { VersionPrecondition } from './version-precondition';
 
 @Controller('api/subscriptions')
 export class SubscriptionsController {
   constructor(private readonly subscriptions: SubscriptionsService) {}
 
   @Post()
-  create(@Body(new ZodValidationPipe(subscriptionSpecSchema)) spec: SubscriptionSpec, @Actor() actor: RequestActor): Promise<SubscriptionResponseDto> {
-    return this.subscriptions.create(spec, actor);
+  async create(@Body(new ZodValidationPipe(subscriptionSpecSchema)) spec: SubscriptionSpec, @Actor() actor: RequestActor, @Res({ passthrough: true }) res: Response): Promise<SubscriptionResponseDto> {
+    return tagged(res, await this.subscriptions.create(spec, actor));
   }
 
   @Get()
@@ -27,33 +29,55 @@ export class SubscriptionsController {
 
   @Get(':id')
   @RequesterAllowed()
-  get(@Param('id', IdParamPipe) id: number): Promise<SubscriptionResponseDto> {
-    return this.subscriptions.get(id);
+  async get(@Param('id', IdParamPipe) id: number, @Res({ passthrough: true }) res: Response): Promise<SubscriptionResponseDto> {
+    return tagged(res, await this.subscriptions.get(id));
   }
 
   @Patch(':id')
-  patch(@Param('id', IdParamPipe) id: number, @Body() body: unknown, @Actor() actor: RequestActor): Promise<SubscriptionResponseDto> {
+  async patch(
+    @Param('id', IdParamPipe) id: number,
+    @Body() body: unknown,
+    @Actor() actor: RequestActor,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SubscriptionResponseDto> {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new DomainException(DomainErrorCode.InvalidInput, ['body: must be a JSON object']);
     }
-    return this.subscriptions.patch(id, body as Record<string, unknown>, actor);
+    return tagged(res, await this.subscriptions.patch(id, body as Record<string, unknown>, actor, VersionPrecondition.parse(ifMatch)));
   }
 
   @Delete(':id')
-  async remove(@Param('id', IdParamPipe) id: number, @Actor() actor: RequestActor): Promise<{ id: number; deleted: true }> {
-    await this.subscriptions.remove(id, actor);
+  async remove(@Param('id', IdParamPipe) id: number, @Actor() actor: RequestActor, @Headers('if-match') ifMatch: string | undefined): Promise<{ id: number; deleted: true }> {
+    await this.subscriptions.remove(id, actor, VersionPrecondition.parse(ifMatch));
     return { id, deleted: true };
   }
 
   @Post(':id/start')
   @HttpCode(200)
-  start(@Param('id', IdParamPipe) id: number, @Actor() actor: RequestActor): Promise<SubscriptionResponseDto> {
-    return this.subscriptions.setStatus(id, 'running', actor);
+  async start(
+    @Param('id', IdParamPipe) id: number,
+    @Actor() actor: RequestActor,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SubscriptionResponseDto> {
+    return tagged(res, await this.subscriptions.setStatus(id, 'running', actor, VersionPrecondition.parse(ifMatch)));
   }
 
   @Post(':id/stop')
   @HttpCode(200)
-  stop(@Param('id', IdParamPipe) id: number, @Actor() actor: RequestActor): Promise<SubscriptionResponseDto> {
-    return this.subscriptions.setStatus(id, 'stopped', actor);
+  async stop(
+    @Param('id', IdParamPipe) id: number,
+    @Actor() actor: RequestActor,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SubscriptionResponseDto> {
+    return tagged(res, await this.subscriptions.setStatus(id, 'stopped', actor, VersionPrecondition.parse(ifMatch)));
   }
+}
+
+/** The answer's ETag is the version it shows (RFC 9110 §8.8.3), for a later If-Match. */
+function tagged(res: Response, subscription: SubscriptionResponseDto): SubscriptionResponseDto {
+  res.setHeader('ETag', VersionPrecondition.etag(subscription.version));
+  return subscription;
 }

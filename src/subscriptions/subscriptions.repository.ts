@@ -1,11 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
 import { EndpointEntity } from './entities/endpoint.entity';
 import { EtlConfigEntity } from './entities/etl-config.entity';
 import { KafkaSourceEntity } from './entities/kafka-source.entity';
 import { SubscriptionEntity } from './entities/subscription.entity';
+import { SubscriptionSnapshot } from './subscription-snapshot';
 
+type ConfigEntity = typeof KafkaSourceEntity | typeof EndpointEntity | typeof EtlConfigEntity;
+
+/**
+ * Subscription rows and their three config rows. Every write touches only the columns it
+ * changes, so a concurrent write to other columns (an API call or a hand-written SQL UPDATE)
+ * survives; every API write raises `version`, and status commands raise `status_version`.
+ */
 @Injectable()
 export class SubscriptionsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -18,48 +26,98 @@ export class SubscriptionsRepository {
     return this.dataSource.getRepository(SubscriptionEntity).findOne({ where: { id } });
   }
 
-  /** Saves the subscription and its three config rows in one transaction. */
-  save(row: SubscriptionEntity): Promise<SubscriptionEntity> {
-    return this.dataSource.transaction((em) => this.saveWithin(em, row));
+  /** Runs `work` in one transaction. */
+  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
   }
 
-  /** The same, inside a caller's transaction (a ticket approval creates its subscription). */
-  async saveWithin(em: EntityManager, row: SubscriptionEntity): Promise<SubscriptionEntity> {
-    const previousEtl = row.id ? (await em.findOne(SubscriptionEntity, { where: { id: row.id } }))?.etl : null;
+  /** Inserts a new subscription and its config rows inside the caller's transaction; answers the row as stored. */
+  async insertWithin(em: EntityManager, row: SubscriptionEntity): Promise<SubscriptionEntity> {
     const saved = await em.save(SubscriptionEntity, row);
-    if (previousEtl && !row.etl) await this.deleteIfUnused(em, EtlConfigEntity, 'etl_config_id', previousEtl.id);
-    return saved;
+    return (await em.findOne(SubscriptionEntity, { where: { id: saved.id } }))!;
   }
 
-  setStatus(id: number, status: string): Promise<void> {
-    return this.dataSource
-      .getRepository(SubscriptionEntity)
-      .update({ id }, { status })
-      .then(() => undefined);
-  }
-
-  /** Compare-and-set on the status; true when it changed. */
-  async setStatusIf(id: number, from: string, to: string): Promise<boolean> {
-    const res = await this.dataSource.getRepository(SubscriptionEntity).update({ id, status: from }, { status: to });
-    return (res.affected ?? 0) > 0;
-  }
-
-  /** Removes the subscription and the config rows no other subscription shares. */
-  delete(row: SubscriptionEntity): Promise<void> {
+  /**
+   * Writes what changed between `before` (taken when `row` was read) and `row`, only if the
+   * subscription is still at the version `before` was read at; null when it is not (nothing
+   * written). `statusCommand` raises status_version (the body set the status). Answers the row
+   * as this transaction left it, so the caller's audit shows this change and no other.
+   */
+  update(before: SubscriptionSnapshot, row: SubscriptionEntity, statusCommand: boolean): Promise<SubscriptionEntity | null> {
     return this.dataSource.transaction(async (em) => {
+      const changes: ObjectLiteral = before.changedColumns(SubscriptionEntity, row);
+      if (statusCommand) changes.statusVersion = () => 'status_version + 1';
+      // TypeORM raises the version column in every UPDATE it builds.
+      const res = await em
+        .createQueryBuilder()
+        .update(SubscriptionEntity)
+        .set(changes)
+        .where('id = :id AND version = :version', { id: before.id, version: before.version })
+        .execute();
+      if (!res.affected) return null;
+      await this.updateConfig(em, KafkaSourceEntity, before.changedColumns(KafkaSourceEntity, row.kafka), row.kafka.id);
+      await this.updateConfig(em, EndpointEntity, before.changedColumns(EndpointEntity, row.endpoint), row.endpoint.id);
+      if (row.etl && before.etlId !== null) {
+        await this.updateConfig(em, EtlConfigEntity, before.changedColumns(EtlConfigEntity, row.etl), before.etlId);
+      } else if (row.etl) {
+        const etl = await em.save(EtlConfigEntity, row.etl);
+        await em.query('UPDATE subscriptions SET etl_config_id = ? WHERE id = ?', [etl.id, before.id]);
+      } else if (before.etlId !== null) {
+        await em.query('UPDATE subscriptions SET etl_config_id = NULL WHERE id = ?', [before.id]);
+        await this.deleteIfUnused(em, EtlConfigEntity, 'etl_config_id', before.etlId);
+      }
+      return em.findOne(SubscriptionEntity, { where: { id: before.id } });
+    });
+  }
+
+  /** What `update` compares against: take it before changing a row read with findById. */
+  snapshot(row: SubscriptionEntity): SubscriptionSnapshot {
+    return SubscriptionSnapshot.take(this.dataSource, row);
+  }
+
+  /**
+   * Sets the status with the row locked, so `before` is exactly what this command replaced.
+   * `check` sees the locked row and may throw (a failed If-Match) or answer false to write
+   * nothing ('refused': the reset's restart when someone chose the status meanwhile). The version goes up
+   * only when the status changes; status_version on every command.
+   */
+  setStatus(
+    id: number,
+    status: string,
+    check: (row: SubscriptionEntity) => boolean,
+  ): Promise<{ before: SubscriptionEntity; after: SubscriptionEntity } | 'missing' | 'refused'> {
+    return this.dataSource.transaction(async (em) => {
+      const before = await em.findOne(SubscriptionEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!before) return 'missing';
+      if (!check(before)) return 'refused';
+      const bump = before.status === status ? 0 : 1;
+      await em.query('UPDATE subscriptions SET status = ?, version = version + ?, status_version = status_version + 1 WHERE id = ?', [status, bump, id]);
+      return { before, after: (await em.findOne(SubscriptionEntity, { where: { id } }))! };
+    });
+  }
+
+  /**
+   * Removes the subscription and the config rows no other subscription shares, with the row
+   * locked; `check` sees it first and may throw. Answers the removed row, null when there was none.
+   */
+  delete(id: number, check: (row: SubscriptionEntity) => void): Promise<SubscriptionEntity | null> {
+    return this.dataSource.transaction(async (em) => {
+      const row = await em.findOne(SubscriptionEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!row) return null;
+      check(row);
       await em.delete(SubscriptionEntity, { id: row.id });
       await this.deleteIfUnused(em, KafkaSourceEntity, 'kafka_source_id', row.kafka.id);
       await this.deleteIfUnused(em, EndpointEntity, 'endpoint_id', row.endpoint.id);
       if (row.etl) await this.deleteIfUnused(em, EtlConfigEntity, 'etl_config_id', row.etl.id);
+      return row;
     });
   }
 
-  private async deleteIfUnused(
-    em: EntityManager,
-    entity: typeof KafkaSourceEntity | typeof EndpointEntity | typeof EtlConfigEntity,
-    column: string,
-    id: number,
-  ): Promise<void> {
+  private async updateConfig(em: EntityManager, entity: ConfigEntity, changes: ObjectLiteral, id: number): Promise<void> {
+    if (Object.keys(changes).length) await em.update(entity, { id }, changes);
+  }
+
+  private async deleteIfUnused(em: EntityManager, entity: ConfigEntity, column: string, id: number): Promise<void> {
     const [{ n }] = await em.query(`SELECT COUNT(*) AS n FROM subscriptions WHERE ${column} = ?`, [id]);
     if (Number(n) === 0) await em.delete(entity, { id });
   }

@@ -13,8 +13,14 @@ import { SubscriptionChangeFeed } from './subscription-change-feed';
 import { SubscriptionMapper } from './subscription.mapper';
 import { SubscriptionSecrets } from './subscription-secrets';
 import { SubscriptionsRepository } from './subscriptions.repository';
+import type { VersionPrecondition } from './version-precondition';
 
 const SECTIONS = ['kafka', 'etl', 'endpoint', 'delivery', 'alerts'] as const;
+
+/** How often a PATCH without If-Match is merged again onto a row that changed under it before it gives up with 409. */
+const PATCH_ATTEMPTS = 5;
+
+export type SubscriptionStatus = 'running' | 'stopped';
 
 export interface StoredSubscription {
   readonly id: number;
@@ -64,35 +70,59 @@ export class SubscriptionsService {
     this.assertSecretsInFull(spec);
     this.assertOutboundAllowed(spec);
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), this.secrets.seal(spec));
-    const saved = await this.saveUnique(() => this.repository.save(row), row.name);
+    const saved = await this.saveUnique(() => this.repository.transaction((em) => this.repository.insertWithin(em, row)), row.name);
     await this.changes.announce();
-    const created = this.view((await this.repository.findById(saved.id)) ?? saved);
+    const created = this.view(saved);
     await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: created.id, after: created }, actor);
     return created;
   }
 
   /**
-   * Creates a subscription inside the caller's transaction and returns its id; the caller
-   * announces the change once its transaction has committed.
+   * Creates a subscription inside the caller's transaction and answers it as stored there (an
+   * audit entry must not show a change made after the commit); the caller announces the change
+   * once its transaction has committed.
    */
-  async createWithin(em: EntityManager, input: unknown): Promise<number> {
+  async createWithin(em: EntityManager, input: unknown): Promise<SubscriptionResponseDto> {
     const opened = this.secrets.open(input);
     if (opened.errors.length) throw new DomainException(DomainErrorCode.Conflict, ['the stored request has secrets no configured key opens:', ...opened.errors]);
     const parsed = parseSubscriptionSpec(opened.input);
     if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
     this.assertOutboundAllowed(parsed.data);
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), this.secrets.seal(parsed.data));
-    return (await this.saveUnique(() => this.repository.saveWithin(em, row), row.name)).id;
+    return this.view(await this.saveUnique(() => this.repository.insertWithin(em, row), row.name));
   }
 
   announceChange(): Promise<void> {
     return this.changes.announce();
   }
 
-  /** Partial update: sections merge field by field; arrays and maps inside them are replaced. */
-  async patch(id: number, body: Record<string, unknown>, actor: RequestActor): Promise<SubscriptionResponseDto> {
-    const row = await this.require(id);
-    const before = this.view(row);
+  /**
+   * Partial update: sections merge field by field; arrays and maps inside them are replaced.
+   * Only the columns the body changes are written, on the version the merge was made from: when
+   * another write landed in between, the body is merged again onto the new state (up to
+   * PATCH_ATTEMPTS times, then 409). With If-Match the client named the version it edited, so a
+   * moved version is a 412 instead (RFC 9110 §13.1.1).
+   */
+  async patch(id: number, body: Record<string, unknown>, actor: RequestActor, precondition: VersionPrecondition | null = null): Promise<SubscriptionResponseDto> {
+    for (let attempt = 1; attempt <= PATCH_ATTEMPTS; attempt++) {
+      const row = await this.require(id);
+      precondition?.assert(id, row.version);
+      const before = this.view(row);
+      const snapshot = this.repository.snapshot(row);
+      const updated = SubscriptionMapper.apply(row, this.secrets.sealKeeping(this.merge(row, body), SubscriptionMapper.toInput(row)));
+      const saved = await this.saveUnique(() => this.repository.update(snapshot, updated, Object.hasOwn(body, 'status')), updated.name);
+      if (!saved) continue;
+      await this.changes.announce();
+      const after = this.view(saved);
+      await this.audit.record({ action: 'subscription.update', resourceType: 'subscription', resourceId: id, before, after }, actor);
+      return after;
+    }
+    if (precondition) await this.require(id).then((row) => precondition.assert(id, row.version));
+    throw new DomainException(DomainErrorCode.Conflict, `subscription ${id} changed ${PATCH_ATTEMPTS} times while this PATCH was being applied; send it again`);
+  }
+
+  /** The stored config with the body merged in, validated; 400 naming every bad field. */
+  private merge(row: SubscriptionEntity, body: Record<string, unknown>): SubscriptionSpec {
     const current = this.secrets.open(SubscriptionMapper.toInput(row)).input;
     let merged: Record<string, unknown> = { ...current };
     for (const [key, value] of Object.entries(body)) {
@@ -119,35 +149,56 @@ export class SubscriptionsService {
     const parsed = parseSubscriptionSpec(merged);
     if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
     this.assertOutboundAllowed(parsed.data);
-    const updated = SubscriptionMapper.apply(row, this.secrets.seal(parsed.data));
-    await this.saveUnique(() => this.repository.save(updated), updated.name);
-    await this.changes.announce();
-    const after = await this.get(id);
-    await this.audit.record({ action: 'subscription.update', resourceType: 'subscription', resourceId: id, before, after }, actor);
-    return after;
+    return parsed.data;
   }
 
-  async setStatus(id: number, status: 'running' | 'stopped', actor: RequestActor): Promise<SubscriptionResponseDto> {
-    const previous = (await this.require(id)).status;
-    await this.repository.setStatus(id, status);
+  /** Start or stop; only the status is written, so a concurrent PATCH of other fields stands. */
+  async setStatus(id: number, status: SubscriptionStatus, actor: RequestActor, precondition: VersionPrecondition | null = null): Promise<SubscriptionResponseDto> {
+    const changed = await this.changeStatus(id, status, actor, (row) => {
+      precondition?.assert(id, row.version);
+      return true;
+    });
+    return changed!.subscription;
+  }
+
+  /**
+   * Sets the status and answers it with the status_version this command left, which a later
+   * `setStatusUnlessChosen` compares against (the offset reset stops, then restarts).
+   */
+  async setStatusMarked(id: number, status: SubscriptionStatus, actor: RequestActor): Promise<{ subscription: SubscriptionResponseDto; mark: number }> {
+    return (await this.changeStatus(id, status, actor, () => true))!;
+  }
+
+  /**
+   * Sets the status only if no status command (start, stop, a PATCH sending status) came since
+   * the one that answered `mark`; false when one did, and nothing is written.
+   */
+  async setStatusUnlessChosen(id: number, status: SubscriptionStatus, actor: RequestActor, mark: number): Promise<boolean> {
+    return (await this.changeStatus(id, status, actor, (row) => row.statusVersion === mark)) !== null;
+  }
+
+  private async changeStatus(
+    id: number,
+    status: SubscriptionStatus,
+    actor: RequestActor,
+    check: (row: SubscriptionEntity) => boolean,
+  ): Promise<{ subscription: SubscriptionResponseDto; mark: number } | null> {
+    const changed = Number.isSafeInteger(id) && id > 0 ? await this.repository.setStatus(id, status, check) : 'missing';
+    if (changed === 'missing') throw DomainException.notFound('subscription', id);
+    if (changed === 'refused') return null;
     await this.changes.announce();
-    if (previous !== status) {
-      await this.audit.record({ action: status === 'running' ? 'subscription.start' : 'subscription.stop', resourceType: 'subscription', resourceId: id, before: { status: previous }, after: { status } }, actor);
+    const { before, after } = changed;
+    if (before.status !== after.status) {
+      await this.audit.record({ action: status === 'running' ? 'subscription.start' : 'subscription.stop', resourceType: 'subscription', resourceId: id, before: { status: before.status, version: before.version }, after: { status: after.status, version: after.version } }, actor);
     }
-    return this.get(id);
+    return { subscription: this.view(after), mark: after.statusVersion };
   }
 
-  /** Back to running after an aborted reset, unless someone changed the status meanwhile. */
-  async restoreRunning(id: number): Promise<void> {
-    if (await this.repository.setStatusIf(id, 'stopped', 'running')) await this.changes.announce();
-  }
-
-  async remove(id: number, actor: RequestActor): Promise<void> {
-    const row = await this.require(id);
-    const before = this.view(row);
-    await this.repository.delete(row);
+  async remove(id: number, actor: RequestActor, precondition: VersionPrecondition | null = null): Promise<void> {
+    const removed = Number.isSafeInteger(id) && id > 0 ? await this.repository.delete(id, (row) => precondition?.assert(id, row.version)) : null;
+    if (!removed) throw DomainException.notFound('subscription', id);
     await this.changes.announce();
-    await this.audit.record({ action: 'subscription.delete', resourceType: 'subscription', resourceId: id, before }, actor);
+    await this.audit.record({ action: 'subscription.delete', resourceType: 'subscription', resourceId: id, before: this.view(removed) }, actor);
   }
 
   /** Every stored subscription with its validated config, for the runtime. */
@@ -193,7 +244,7 @@ export class SubscriptionsService {
     return row;
   }
 
-  private async saveUnique(save: () => Promise<SubscriptionEntity>, name: string): Promise<SubscriptionEntity> {
+  private async saveUnique<T>(save: () => Promise<T>, name: string): Promise<T> {
     try {
       return await save();
     } catch (err) {

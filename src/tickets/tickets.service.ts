@@ -5,6 +5,7 @@ import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
 import { SubscriptionSecrets } from '../subscriptions/subscription-secrets';
+import type { SubscriptionResponseDto } from '../subscriptions/dto/subscription-response.dto';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import type { TicketSubmission } from './dto/ticket-submission.pipe';
 import { TicketResponseDto } from './dto/ticket-response.dto';
@@ -54,9 +55,11 @@ export class TicketsService {
   /** Creates the subscription and records who approved it, in one transaction. */
   async approve(id: number, input: TicketApproveInput, actor: RequestActor): Promise<TicketResponseDto> {
     const operator = input.operator ?? DEFAULT_OPERATOR;
+    let created: SubscriptionResponseDto | null = null;
     const row = await this.repository.decide(id, async (ticket, em) => {
       requirePending(ticket, 'approve');
-      ticket.subscriptionId = await this.subscriptions.createWithin(em, ticket.spec);
+      created = await this.subscriptions.createWithin(em, ticket.spec);
+      ticket.subscriptionId = created.id;
       ticket.state = 'approved';
       ticket.decidedBy = operator;
       ticket.decidedAt = new Date();
@@ -66,8 +69,7 @@ export class TicketsService {
     this.logger.info('ticket approved', { ticket: id, subscription: row.subscriptionId, operator });
     const approved = this.view(row);
     await this.audit.record({ action: 'ticket.approve', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(approved) }, actor);
-    // Read after the commit: a concurrent delete must not turn a done approval into a 404.
-    const created = await this.subscriptions.get(row.subscriptionId!).catch(() => null);
+    // As created in the approval's transaction: a PATCH right after the commit is its own entry.
     await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: row.subscriptionId, after: created }, actor);
     return approved;
   }

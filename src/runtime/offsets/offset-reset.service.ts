@@ -43,6 +43,9 @@ export class OffsetResetService {
     }
     let client: KafkaGroupClient | null = null;
     let stopping = false;
+    // The status_version the reset's own stop left: a start, a stop or a PATCH sending status
+    // after it is someone's choice, which the restart (or the restore after a failure) keeps.
+    let mark = -1;
     // Read under the lock: another reset may just have changed the status.
     const stored = await this.subscriptions.loadRunnable(id).catch(async (err) => {
       await lock.release().catch(() => undefined);
@@ -60,7 +63,7 @@ export class OffsetResetService {
       if (req.to === 'offsets') await this.targets(client, partitions, req, sub.kafka.topic);
 
       stopping = true;
-      await this.subscriptions.setStatus(id, 'stopped', actor);
+      mark = (await this.subscriptions.setStatusMarked(id, 'stopped', actor)).mark;
       await this.heartbeat.beat();
       const still = await this.instances.waitUntilNoneRuns(id, this.config.resetWaitTimeoutMs);
       if (still.length) {
@@ -92,7 +95,9 @@ export class OffsetResetService {
       stopping = false;
       if (req.restart) {
         try {
-          await this.subscriptions.setStatus(id, 'running', actor);
+          if (!(await this.subscriptions.setStatusUnlessChosen(id, 'running', actor, mark))) {
+            result.warning = `offsets committed, but not restarted: its status was set during the reset (a start, a stop or a PATCH with status), and that choice stands`;
+          }
         } catch (err) {
           // The offsets are committed: the reset happened, only the restart is left to the operator.
           result.warning = `offsets committed, but the restart failed: ${(err as Error).message}; start it with POST /api/subscriptions/${id}/start`;
@@ -104,7 +109,7 @@ export class OffsetResetService {
       // first: a commit still queued in it must not land after the consumers are back.
       if (client) await client.close();
       client = null;
-      if (stopping && wasRunning) await this.subscriptions.restoreRunning(id).catch(() => undefined);
+      if (stopping && wasRunning && mark >= 0) await this.subscriptions.setStatusUnlessChosen(id, 'running', actor, mark).catch(() => undefined);
       throw err;
     } finally {
       if (client) void client.close();

@@ -13,6 +13,8 @@ export class SubscriptionResponseDto {
   delivery: unknown;
   hosts: unknown;
   status: string;
+  /** Goes up with every change; the ETag is this number as a strong tag (`"7"`), for If-Match. */
+  version: number;
   alerts: unknown;
   /** Why the stored row cannot run (rows written with SQL are checked too); null when valid. */
   configErrors: string[] | null;
@@ -33,6 +35,7 @@ export class SubscriptionResponseDto {
       delivery: input.delivery,
       hosts: input.hosts,
       status: row.status,
+      version: row.version,
       alerts: masked.alerts,
       configErrors: !parsed ? secretErrors : parsed.success ? null : formatZodIssues(parsed.error.issues),
       createdAt: row.createdAt?.toISOString(),

@@ -6,6 +6,7 @@ import {
   ManyToOne,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
+  VersionColumn,
 } from 'typeorm';
 import { EndpointEntity } from './endpoint.entity';
 import { EtlConfigEntity } from './etl-config.entity';
@@ -65,6 +66,14 @@ export class SubscriptionEntity {
 
   @Column({ type: 'varchar', length: 16, default: 'stopped' })
   status: string;
+
+  /** Goes up with every change to the row or its config rows; PATCH writes only on the version it read. Exposed as the ETag. */
+  @VersionColumn({ type: 'int', default: 1 })
+  version: number;
+
+  /** Goes up with every status command, even one that changes nothing, so a reset sees that someone chose the status. */
+  @Column({ name: 'status_version', type: 'int', default: 0 })
+  statusVersion: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
