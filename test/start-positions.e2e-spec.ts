@@ -103,17 +103,18 @@ describe('start positions survive stops, new partitions, retention and recreated
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 2)).join() === '1,1', 'both committed');
   });
 
-  it('a partition added while running starts at its beginning, whatever startFrom says', async () => {
+  for (const groupProtocol of ['classic', 'consumer'] as const) it(`a partition added while running starts at its beginning, whatever startFrom says (${groupProtocol})`, async () => {
     const topic = unique('grown');
     await t.kafka.createTopic(topic, 1);
-    const sub = await subscribe(topic, '/grown', { kafka: { startFrom: 'latest' } });
+    const path = `/grown-${groupProtocol}`;
+    const sub = await subscribe(topic, path, { kafka: { startFrom: 'latest', groupProtocol } });
     await assigned(sub, topic, 1);
     await realKafka(t.kafka).addPartitions(topic, 3);
     // Written at once, long before the consumer's next metadata refresh notices the partitions.
     await t.client.produceJson(topic, [{ p: 1 }], 1);
     await t.client.produceJson(topic, [{ p: 2 }], 2);
-    await waitFor(() => bodies('/grown').length === 2, 'the records of the new partitions', { timeoutMs: 60_000 });
-    expect(bodies('/grown').map((b) => b.p).sort()).toEqual([1, 2]);
+    await waitFor(() => bodies(path).length === 2, 'the records of the new partitions', { timeoutMs: 60_000 });
+    expect(bodies(path).map((b) => b.p).sort()).toEqual([1, 2]);
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 3)).join() === '0,1,1', 'the new partitions committed');
   });
 
@@ -176,6 +177,32 @@ describe('start positions survive stops, new partitions, retention and recreated
     await waitFor(async () => (await metric('kproxy_offsets_went_back_total', sub.id)) >= 1, 'the rewind counted');
     await waitFor(() => hooks('/hook-recreated').find((a) => a.kind === 'offsets_went_back'), 'the offsets_went_back alert');
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 3, 'the new topic committed from its start');
+    // Noticed under the running consumer: a record below where the partition was.
+    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith("the partition's offsets went back"))).toMatchObject({ offset: 0, expectedOffset: 5, highWatermark: 3 });
+  });
+
+  it('a topic deleted and recreated while the subscription is stopped: Kafka forgot the group\'s offsets, it starts at the log start, not at latest, and says so', async () => {
+    const topic = unique('recreated-stopped');
+    await t.kafka.createTopic(topic, 1);
+    const sub = await subscribe(topic, '/recreated-stopped', {
+      kafka: { startFrom: 'latest' },
+      alerts: { webhookUrl: `${t.sink.url}/hook-recreated-stopped`, format: 'json', cooldownSeconds: 0 },
+    });
+    await assigned(sub, topic, 1);
+    await t.client.produceJson(topic, Array.from({ length: 5 }, (_, n) => ({ gen: 1, n })));
+    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 5, 'the first generation committed');
+    await stopAndStart(sub, async () => {
+      await realKafka(t.kafka).deleteTopic(topic);
+      await t.kafka.createTopic(topic, 1);
+      // The broker dropped the group's offsets of the deleted topic (as offset retention does).
+      expect(await t.client.committed(sub.kafka.groupId, topic, 1)).toEqual([-1001]);
+      await t.client.produceJson(topic, [{ gen: 2, n: 0 }, { gen: 2, n: 1 }]);
+    });
+    await waitFor(() => bodies('/recreated-stopped').filter((b) => b.gen === 2).length === 2, 'the recreated topic\'s records');
+    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith('the group has no committed offsets although'))).toMatchObject({ partition: 0, offset: 0 });
+    const alert = await waitFor(() => hooks('/hook-recreated-stopped').find((a) => a.kind === 'consumer_error'), 'the alert');
+    expect(alert.summary).toMatch(/committed offsets were gone/);
+    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 2, 'the new topic committed');
   });
 
   it('lag of a partition whose head keeps failing after a restart shows in the metric, the status and a lag alert', async () => {

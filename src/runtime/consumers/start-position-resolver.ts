@@ -15,12 +15,15 @@ export interface OffsetSource {
  * - `start-from`: the subscription's first start, at its `startFrom` (earliest or latest);
  * - `new-partition`: no commit for it while the group has commits on the topic's other
  *   partitions, so it was added after the subscription started: at its beginning;
+ * - `commits-lost`: no partition of the topic has a commit, but the subscription took the topic
+ *   up before (kproxy's own record): Kafka forgot the group's offsets (offset retention, topic
+ *   deleted and recreated): at the log start, repeating rather than skipping;
  * - `log-start`: the committed offset is below the log start (retention or DeleteRecords
  *   removed records nobody delivered): at the log start, the gap counted as skipped;
  * - `offsets-went-back`: the committed offset is past the high watermark (the topic was
  *   deleted and recreated, or an unclean leader election truncated the log): at the log start.
  */
-export type StartReason = 'committed' | 'resumed' | 'start-from' | 'new-partition' | 'log-start' | 'offsets-went-back';
+export type StartReason = 'committed' | 'resumed' | 'start-from' | 'new-partition' | 'commits-lost' | 'log-start' | 'offsets-went-back';
 
 export interface PartitionStart {
   readonly partition: number;
@@ -45,8 +48,9 @@ export interface PartitionStart {
  * Rules, in order: a resume offset wins; a committed offset inside [log start, high watermark]
  * stands; one below the log start moves to the log start (the difference is counted as
  * skipped); one past the high watermark means the offsets went back and starts at the log
- * start; a partition without one starts at `startFrom` when no partition of the topic has a
- * commit (the subscription's first start), else at its beginning (it was added later).
+ * start; a partition without one starts at its beginning when the topic's other partitions
+ * have commits (it was added later) or when `startedBefore` says the subscription took the
+ * topic up before (Kafka forgot the offsets), else at `startFrom` (the first start).
  * Throws whatever the source throws (the broker did not answer): the caller retries.
  */
 export class StartPositionResolver {
@@ -54,12 +58,14 @@ export class StartPositionResolver {
     source: OffsetSource,
     partitions: readonly number[],
     startFrom: 'earliest' | 'latest',
-    resume?: ReadonlyMap<number, number> | null,
+    resume: ReadonlyMap<number, number> | null,
+    startedBefore: () => Promise<boolean>,
   ): Promise<PartitionStart[]> {
     if (partitions.length === 0) return [];
     const committed = await source.committed(partitions);
     const marks = await Promise.all(partitions.map((p) => source.watermarks(p)));
     let groupHasCommits: boolean | null = committed.size > 0 ? true : null;
+    let forgotten: boolean | null = null;
     const out: PartitionStart[] = [];
     for (let i = 0; i < partitions.length; i++) {
       const partition = partitions[i];
@@ -79,6 +85,7 @@ export class StartPositionResolver {
           groupHasCommits = others.length > 0 && (await source.committed(others)).size > 0;
         }
         if (groupHasCommits) out.push({ partition, offset: low, reason: 'new-partition', committed: null, skipped: 0, commit: true });
+        else if ((forgotten ??= await startedBefore())) out.push({ partition, offset: low, reason: 'commits-lost', committed: null, skipped: 0, commit: true });
         else out.push({ partition, offset: startFrom === 'earliest' ? low : high, reason: 'start-from', committed: null, skipped: 0, commit: true });
       }
     }

@@ -7,6 +7,7 @@ import type { HttpSender } from '../../delivery/http-sender.service';
 import type { RateGate } from '../../delivery/rate-gate';
 import type { RateGateRegistry } from '../../delivery/rate-gate.registry';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
+import type { ConsumerStartsRepository } from '../offsets/consumer-starts.repository';
 import type { CompiledSubscription } from './compiled-subscription';
 import { CommitBatcher } from './commit-batcher';
 import { CommitReceipts, type CommittedOffset } from './commit-receipts';
@@ -32,6 +33,8 @@ export interface ConsumerDeps {
   readonly sender: HttpSender;
   readonly gates: RateGateRegistry;
   readonly deadLetters: DeadLettersService;
+  /** Whether this subscription took its topic up before, when Kafka no longer says so. */
+  readonly starts: Pick<ConsumerStartsRepository, 'startedBefore' | 'markStarted'>;
   readonly metrics: SubscriptionMetrics;
   readonly logger: JsonLogger;
   readonly settings: ConsumerSettings;
@@ -149,6 +152,8 @@ export class SubscriptionConsumer {
    * on where its partitions start, and a revoke must not overtake it.
    */
   private rebalances: Promise<void> = Promise.resolve();
+  /** This consumer recorded (consumer_starts) that the subscription took its topic up. */
+  private startRecorded = false;
   private readonly scheduler: LaneScheduler;
   private wake: (() => void) | null = null;
   /** A wake-up that came while the loop was not waiting (e.g. mid-consume); the next wait skips. */
@@ -484,12 +489,19 @@ export class SubscriptionConsumer {
    * stops meanwhile (then librdkafka's committed offset applies, and nothing is consumed).
    */
   private async startPositions(consumer: RdKafkaConsumer, partitions: number[], resume: Map<number, number> | null): Promise<Map<number, PartitionStart> | null> {
-    const source = new ConsumerOffsetSource(consumer, this.compiled.kafka.topic, START_QUERY_TIMEOUT_MS);
+    const { topic, groupId, startFrom } = this.compiled.kafka;
+    const source = new ConsumerOffsetSource(consumer, topic, START_QUERY_TIMEOUT_MS);
+    const key = { subscriptionId: this.compiled.id, groupId, topic };
     const since = Date.now();
     for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
       if (this.kafka !== consumer || this.state !== 'running') return null;
       try {
-        const starts = await StartPositionResolver.resolve(source, partitions, this.compiled.kafka.startFrom, resume);
+        const starts = await StartPositionResolver.resolve(source, partitions, startFrom, resume, () => this.deps.starts.startedBefore(key));
+        // Recorded before the first position is committed: a crash in between repeats, never skips.
+        if (!this.startRecorded) {
+          await this.deps.starts.markStarted(key);
+          this.startRecorded = true;
+        }
         return new Map(starts.map((st) => [st.partition, st]));
       } catch (err) {
         this.log('warn', 'cannot learn where the assigned partitions start; asking again', { partitions, err: (err as Error).message, retryInMs: wait });
@@ -516,6 +528,13 @@ export class SubscriptionConsumer {
         offset,
         skipped,
       });
+    }
+    if (start.reason === 'commits-lost') {
+      this.log('warn', 'the group has no committed offsets although this subscription consumed the topic before (offset retention or topic deletion): starting at the log start', {
+        partition,
+        offset,
+      });
+      this.deps.reportProblem?.('the consumer group\'s committed offsets were gone (offset retention or topic deletion): started again at the log start, repeating rather than skipping');
     }
     if (start.reason === 'offsets-went-back') {
       this.deps.metrics.wentBack();

@@ -9,6 +9,7 @@ import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-
 import type { AlertsSpec } from '../../subscriptions/dto/subscription-spec.schema';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { CompiledSubscription } from '../consumers/compiled-subscription';
+import { ConsumerStartsRepository } from '../offsets/consumer-starts.repository';
 import { ConsumerSettings, ConsumerSnapshot, SubscriptionConsumer } from '../consumers/subscription-consumer';
 
 /** What alerting reads of one consumer. */
@@ -47,6 +48,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     private readonly sender: HttpSender,
     private readonly gates: RateGateRegistry,
     private readonly deadLetters: DeadLettersService,
+    private readonly starts: ConsumerStartsRepository,
     private readonly metrics: MetricsService,
     private readonly logger: JsonLogger,
   ) {
@@ -179,6 +181,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       sender: this.sender,
       gates: this.gates,
       deadLetters: this.deadLetters,
+      starts: this.starts,
       metrics: this.metrics.forSubscription(compiled.id),
       logger: this.logger,
       settings: this.settings,
