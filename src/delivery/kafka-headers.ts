@@ -88,7 +88,8 @@ function base64(v: Buffer | string): string {
 function appendRecordHeaders(out: HeaderList, list: readonly RecordHeader[], forward: HeaderForwarding): void {
   let traced = false;
   let traceState: string | undefined;
-  let found: Array<readonly [string, Buffer | string]> | undefined;
+  // Flat [httpName, value, ...]: no tuple per match on the per-record path.
+  let found: Array<string | Buffer> | undefined;
   for (const header of list) {
     for (const name in header) {
       const value = header[name];
@@ -102,7 +103,7 @@ function appendRecordHeaders(out: HeaderList, list: readonly RecordHeader[], for
       } else if (lower === 'tracestate') {
         if (traceState === undefined && value.length <= MAX_FORWARDED_VALUE && sendsAsIs(value)) traceState = typeof value === 'string' ? value : value.toString('latin1');
       } else {
-        for (let i = 0; i < forward.length; i++) if (forward[i][0] === name) (found ??= []).push([forward[i][1], value]);
+        for (let i = 0; i < forward.length; i++) if (forward[i][0] === name) (found ??= []).push(forward[i][1], value);
       }
     }
   }
@@ -110,13 +111,14 @@ function appendRecordHeaders(out: HeaderList, list: readonly RecordHeader[], for
   if (found) appendForwarded(out, found);
 }
 
-function appendForwarded(out: HeaderList, found: ReadonlyArray<readonly [string, Buffer | string]>): void {
+function appendForwarded(out: HeaderList, found: ReadonlyArray<string | Buffer>): void {
   let encoded: string[] | undefined;
   let omitted: string[] | undefined;
-  for (const entry of found) {
-    const [http, value] = entry;
+  for (let i = 0; i < found.length; i += 2) {
+    const http = found[i] as string;
+    const value = found[i + 1];
     let repeated = false;
-    for (const other of found) if (other !== entry && other[0] === http) repeated = true;
+    for (let j = 0; j < found.length; j += 2) if (j !== i && found[j] === http) repeated = true;
     const asIs = !repeated && sendsAsIs(value);
     const text = asIs ? (typeof value === 'string' ? value : value.toString('latin1')) : base64(value);
     if (text.length > MAX_FORWARDED_VALUE) {
