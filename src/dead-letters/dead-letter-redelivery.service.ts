@@ -6,7 +6,8 @@ import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
 import { AppConfig } from '../config/app.config';
 import { HttpSender } from '../delivery/http-sender.service';
-import { kafkaRequestHeaders, type RecordHeader } from '../delivery/kafka-headers';
+import { batchBody, batchRequestHeaders } from '../delivery/batch-headers';
+import { kafkaRequestHeaders, type HeaderList, type RecordHeader } from '../delivery/kafka-headers';
 import { RateGate } from '../delivery/rate-gate';
 import { RateGateRegistry } from '../delivery/rate-gate.registry';
 import { CompiledSubscription } from '../runtime/consumers/compiled-subscription';
@@ -23,7 +24,9 @@ const CLAIM_MARGIN_MS = 30_000;
 
 /**
  * Sends dead letters again through the subscription's current ETL and endpoint (so a fixed
- * config or a recovered API gets them), one attempt each, within the subscription's rate limit.
+ * config or a recovered API gets them), one attempt each, within the subscription's rate limit,
+ * in the shape live traffic has under that config (see liveShape). The stored transformed body
+ * is not reused: it is what the ETL of the failed attempt made.
  */
 @Injectable()
 export class DeadLetterRedeliveryService {
@@ -130,13 +133,9 @@ export class DeadLetterRedeliveryService {
     const etl = sub.etl.apply(row.value);
     if (etl.kind === 'filtered') return { outcome: 'discarded', status: null, error: 'filtered out by the current filter rules', excerpt: null };
     if (etl.kind === 'reject') return fail(etl.error);
-    const headers = kafkaRequestHeaders(
-      sub.target.headers,
-      { topic: row.topic, partition: row.partition, offset: Number(row.offset), key: row.key, headers: storedHeaders(row.headers) },
-      sub.target.forward,
-    );
+    const request = liveShape(row, sub, etl.body);
     await gate.acquire();
-    const res = await this.sender.send(sub.target, etl.body, headers);
+    const res = await this.sender.send(sub.target, request.body, request.headers);
     const verdict = sub.target.judge(res);
     if (verdict.ok) return { outcome: 'redelivered', status: res.status, error: null, excerpt: null };
     return fail(verdict.problem, res.status || null, verdict.excerpt);
@@ -166,6 +165,18 @@ export class DeadLetterRedeliveryService {
     }
     return new CompiledSubscription(subscriptionId, stored.spec);
   }
+}
+
+/**
+ * The request live traffic of the subscription's current config would send for this one record:
+ * with batching on (`batchSize` > 1) a JSON array holding it, with the batch headers
+ * (`x-kafka-records` naming it, an idempotency key derived from that, no key or record headers);
+ * otherwise the single-record headers, key and mapped record headers under the same encoding rule.
+ */
+function liveShape(row: DeadLetterEntity, sub: CompiledSubscription, body: Buffer | string): { body: Buffer | string; headers: HeaderList } {
+  const record = { topic: row.topic, partition: row.partition, offset: Number(row.offset), key: row.key, headers: storedHeaders(row.headers) };
+  if (sub.policy.batchSize > 1) return { body: batchBody([body]), headers: batchRequestHeaders(sub.target.headers, row.topic, [record]) };
+  return { body, headers: kafkaRequestHeaders(sub.target.headers, record, sub.target.forward) };
 }
 
 /** Record headers as the dead-letter row keeps them ([name, base64 value] pairs). */

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'dead_letters' })
-@Index('uq_dead_letters_record', ['subscriptionId', 'topic', 'partition', 'offset'], { unique: true })
+/** A record's identity: its coordinates and its content digest (offsets are reused when a topic is recreated). */
+@Index('uq_dead_letters_record', ['subscriptionId', 'topic', 'partition', 'offset', 'digest'], { unique: true })
 @Index('ix_dead_letters_state', ['subscriptionId', 'state', 'id'])
 export class DeadLetterEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
@@ -18,6 +19,10 @@ export class DeadLetterEntity {
 
   @Column({ name: 'record_offset', type: 'bigint' })
   offset: string;
+
+  /** SHA-256 of key, headers, value and timestamp (record-digest.ts). */
+  @Column({ name: 'record_digest', type: 'binary', length: 32 })
+  digest: Buffer;
 
   @Column({ name: 'record_key', type: 'blob', nullable: true })
   key: Buffer | null;

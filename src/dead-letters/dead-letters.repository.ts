@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, FindOptionsWhere, LessThan } from 'typeorm';
 import { DeadLetterEntity } from './dead-letter.entity';
 import type { DeadLetterRecord } from './dead-letter-record';
+import { recordDigest } from './record-digest';
 
 export interface DeadLetterQuery {
   subscriptionId?: number;
@@ -16,13 +17,17 @@ export interface DeadLetterQuery {
 export class DeadLettersRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** A record that fails again (redelivered after a crash, or replayed) updates its row instead of adding one. */
+  /**
+   * A record that fails again (redelivered after a crash, or replayed) updates its row instead of
+   * adding one; a different record at the same coordinates (a recreated topic, another cluster)
+   * gets its own row, told apart by the content digest (record-digest.ts).
+   */
   async upsert(r: DeadLetterRecord): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO dead_letters
-         (subscription_id, topic, partition_no, record_offset, record_key, record_headers, record_value, record_timestamp,
+         (subscription_id, topic, partition_no, record_offset, record_digest, record_key, record_headers, record_value, record_timestamp,
           transformed_body, reason, attempts, last_status, last_error, response_excerpt, state, first_attempt_at, last_attempt_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
        ON DUPLICATE KEY UPDATE
          transformed_body = VALUES(transformed_body), reason = VALUES(reason), attempts = attempts + VALUES(attempts),
          last_status = VALUES(last_status), last_error = VALUES(last_error), response_excerpt = VALUES(response_excerpt),
@@ -32,6 +37,7 @@ export class DeadLettersRepository {
         r.topic,
         r.partition,
         r.offset,
+        recordDigest(r),
         r.key,
         r.headers ? JSON.stringify(r.headers) : null,
         r.value,

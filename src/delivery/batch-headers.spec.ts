@@ -1,4 +1,4 @@
-import { batchRequestHeaders, recordRuns } from './batch-headers';
+import { batchBody, batchRequestHeaders, recordRuns } from './batch-headers';
 import { headerValue } from './kafka-headers';
 
 const r = (partition: number, offset: number) => ({ topic: 't', partition, offset });
@@ -18,5 +18,10 @@ describe('batch headers', () => {
     expect(headerValue(a, 'x-kafka-batch-size')).toBe('2');
     expect(headerValue(a, 'x-kafka-records')).toBe('0:1-2');
     expect(headerValue(a, 'content-type')).toBe('application/json');
+  });
+
+  it('joins JSON bodies into an array without re-encoding them', () => {
+    expect(batchBody(['{"id":9007199254740993}', Buffer.from('{"n":2}')]).toString()).toBe('[{"id":9007199254740993},{"n":2}]');
+    expect(batchBody(['{}']).toString()).toBe('[{}]');
   });
 });

@@ -14,6 +14,22 @@ export function batchRequestHeaders(base: readonly string[], topic: string, reco
   return headers;
 }
 
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
+/** The body of a batch POST: each body is one JSON document already, so the array is their bytes joined. */
+export function batchBody(bodies: ReadonlyArray<Buffer | string>): Buffer {
+  const parts: Buffer[] = [OPEN];
+  for (let i = 0; i < bodies.length; i++) {
+    if (i > 0) parts.push(COMMA);
+    const b = bodies[i];
+    parts.push(typeof b === 'string' ? Buffer.from(b) : b);
+  }
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
+}
+
 /** Consecutive offsets of one partition collapse into a run. */
 export function recordRuns(records: readonly RecordCoordinates[]): string {
   const parts: string[] = [];

@@ -11,6 +11,8 @@ const PER_RECORD_HEADERS = new Set([
   'x-kafka-offset',
   'x-kafka-key',
   'x-kafka-key-encoding',
+  'x-kafka-base64-headers',
+  'x-kafka-omitted-headers',
   'x-kafka-records',
   'x-kafka-batch-size',
   'idempotency-key',

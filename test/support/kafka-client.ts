@@ -3,7 +3,7 @@ import { KafkaConsumer, KafkaJS } from '@confluentinc/kafka-javascript';
 export interface TestRecord {
   key?: string | Buffer | null;
   value: string | Buffer | null;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | Buffer | Array<string | Buffer>>;
   partition?: number;
   /** Record timestamp in ms; default: now. */
   timestamp?: number;
