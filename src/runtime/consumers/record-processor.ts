@@ -5,7 +5,7 @@ import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
 import { DeadLetterReason } from '../../dead-letters/dead-letter-reason.enum';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpSender } from '../../delivery/http-sender.service';
-import { batchRequestHeaders } from '../../delivery/batch-headers';
+import { batchBody, batchRequestHeaders } from '../../delivery/batch-headers';
 import type { DeliveryTarget } from '../../delivery/delivery-target';
 import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '../../delivery/kafka-headers';
 import type { RateGate } from '../../delivery/rate-gate';
@@ -42,9 +42,6 @@ type Prepared =
 type Delivery = 'delivered' | 'abandoned' | Failure;
 
 const PREPARED_DONE: Prepared = { kind: 'done' };
-const OPEN = Buffer.from('[');
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']');
 
 /**
  * Takes records to done: filtered, delivered, or durably dead-lettered. Resolves 'abandoned'
@@ -90,7 +87,7 @@ export class RecordProcessor {
       }
     }
     if (members.length > 0) {
-      const body = jsonArray(bodies);
+      const body = batchBody(bodies);
       const topic = this.config().kafka.topic;
       const outcome = await this.deliver(body, members.length, signal, (target) => batchRequestHeaders(target.headers, topic, members as RecordCoordinates[]));
       if (outcome === 'abandoned') for (const i of indexes) results[i] = 'abandoned';
@@ -240,18 +237,6 @@ export class RecordProcessor {
 
 function bodyText(body: Buffer | string): string {
   return typeof body === 'string' ? body : body.toString('utf8');
-}
-
-/** Each body is one JSON document already, so the array is their bytes joined. */
-function jsonArray(bodies: ReadonlyArray<Buffer | string>): Buffer {
-  const parts: Buffer[] = [OPEN];
-  for (let i = 0; i < bodies.length; i++) {
-    if (i > 0) parts.push(COMMA);
-    const b = bodies[i];
-    parts.push(typeof b === 'string' ? Buffer.from(b) : b);
-  }
-  parts.push(CLOSE);
-  return Buffer.concat(parts);
 }
 
 function failure(reason: DeadLetterReason, error: string): Failure {
