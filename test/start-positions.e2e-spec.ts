@@ -1,4 +1,6 @@
+import { createConnection } from 'mysql2/promise';
 import type { ProxyProcess } from './support/proxy-process';
+import { TEST_DATABASE_URL } from './support/test-env';
 import { realKafka } from './support/test-world';
 import { subscriptionBody, unique } from './support/fixtures';
 import type { ReceivedRequest } from './support/sink-server';
@@ -163,25 +165,29 @@ describe('start positions survive stops, new partitions, retention and recreated
     expect(delivered.filter((n) => n >= 200)).toEqual(Array.from({ length: 100 }, (_, i) => 200 + i));
   });
 
-  it('a topic deleted and recreated under a running subscription: the new records are delivered, and it is alerted', async () => {
-    const topic = unique('recreated');
+  // 3 new records end before where the partition was; 8 pass it (the rewind shows only in the offsets).
+  for (const fresh of [3, 8]) it(`a topic deleted and recreated under a running subscription, ${fresh} new records: they are delivered, and it is alerted`, async () => {
+    const topic = unique(`recreated-${fresh}`);
     await t.kafka.createTopic(topic, 1);
-    const sub = await subscribe(topic, '/recreated', { alerts: { webhookUrl: `${t.sink.url}/hook-recreated`, format: 'json', cooldownSeconds: 0 } });
+    const sub = await subscribe(topic, `/recreated-${fresh}`, { alerts: { webhookUrl: `${t.sink.url}/hook-recreated-${fresh}`, format: 'json', cooldownSeconds: 0 } });
     await t.client.produceJson(topic, Array.from({ length: 5 }, (_, n) => ({ gen: 1, n })));
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 5, 'the first generation committed');
     await realKafka(t.kafka).deleteTopic(topic);
     await t.kafka.createTopic(topic, 1);
-    await t.client.produceJson(topic, Array.from({ length: 3 }, (_, n) => ({ gen: 2, n })));
-    await waitFor(() => bodies('/recreated').filter((b) => b.gen === 2).length === 3, 'the recreated topic\'s records', { timeoutMs: 90_000 });
-    expect(bodies('/recreated').filter((b) => b.gen === 2).map((b) => b.n)).toEqual([0, 1, 2]);
+    await t.client.produceJson(topic, Array.from({ length: fresh }, (_, n) => ({ gen: 2, n })));
+    // With 8, the consumer first reads the new topic's 5..7 at its old position; the topic id
+    // check (every 10 s) then starts it over at 0: 5..7 arrive twice, 0..4 are not skipped.
+    const newRecords = () => [...new Set(bodies(`/recreated-${fresh}`).filter((b) => b.gen === 2).map((b) => b.n as number))].sort((a, b) => a - b);
+    await waitFor(() => newRecords().length === fresh, 'the recreated topic\'s records', { timeoutMs: 60_000 });
+    expect(newRecords()).toEqual(Array.from({ length: fresh }, (_, n) => n));
     await waitFor(async () => (await metric('kproxy_offsets_went_back_total', sub.id)) >= 1, 'the rewind counted');
-    await waitFor(() => hooks('/hook-recreated').find((a) => a.kind === 'offsets_went_back'), 'the offsets_went_back alert');
-    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 3, 'the new topic committed from its start');
-    // Noticed under the running consumer: a record below where the partition was.
-    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith("the partition's offsets went back"))).toMatchObject({ offset: 0, expectedOffset: 5, highWatermark: 3 });
+    await waitFor(() => hooks(`/hook-recreated-${fresh}`).find((a) => a.kind === 'offsets_went_back'), 'the offsets_went_back alert');
+    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === fresh, 'the new topic committed from its start');
+    // Noticed under the running consumer: a record below where the partition was, or the topic id.
+    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith("the partition's offsets went back"))).toMatchObject({ offset: 0 });
   });
 
-  it('a topic deleted and recreated while the subscription is stopped: Kafka forgot the group\'s offsets, it starts at the log start, not at latest, and says so', async () => {
+  it('a topic deleted and recreated while the subscription was stopped: another topic id, it starts at the new log start, not at latest, and says so', async () => {
     const topic = unique('recreated-stopped');
     await t.kafka.createTopic(topic, 1);
     const sub = await subscribe(topic, '/recreated-stopped', {
@@ -194,15 +200,46 @@ describe('start positions survive stops, new partitions, retention and recreated
     await stopAndStart(sub, async () => {
       await realKafka(t.kafka).deleteTopic(topic);
       await t.kafka.createTopic(topic, 1);
-      // The broker dropped the group's offsets of the deleted topic (as offset retention does).
+      // The broker dropped the group's offsets of the deleted topic.
       expect(await t.client.committed(sub.kafka.groupId, topic, 1)).toEqual([-1001]);
       await t.client.produceJson(topic, [{ gen: 2, n: 0 }, { gen: 2, n: 1 }]);
     });
     await waitFor(() => bodies('/recreated-stopped').filter((b) => b.gen === 2).length === 2, 'the recreated topic\'s records');
-    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith('the group has no committed offsets although'))).toMatchObject({ partition: 0, offset: 0 });
-    const alert = await waitFor(() => hooks('/hook-recreated-stopped').find((a) => a.kind === 'consumer_error'), 'the alert');
-    expect(alert.summary).toMatch(/committed offsets were gone/);
+    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith('the topic was deleted and recreated since'))).toMatchObject({ partition: 0, offset: 0 });
+    await waitFor(async () => (await metric('kproxy_offsets_went_back_total', sub.id)) === 1, 'the recreation counted');
+    await waitFor(() => hooks('/hook-recreated-stopped').find((a) => a.kind === 'offsets_went_back'), 'the alert');
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 2, 'the new topic committed');
+  });
+
+  it('a week later, Kafka forgot the stopped group\'s offsets (retention): it starts at the first start, not at latest, and says so', async () => {
+    const topic = unique('forgotten');
+    await t.kafka.createTopic(topic, 1);
+    const sub = await subscribe(topic, '/forgotten', {
+      kafka: { startFrom: 'latest' },
+      alerts: { webhookUrl: `${t.sink.url}/hook-forgotten`, format: 'json', cooldownSeconds: 0 },
+    });
+    await assigned(sub, topic, 1);
+    await t.client.produceJson(topic, [{ n: 0 }, { n: 1 }]);
+    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 2, 'the first records committed');
+    await stopAndStart(sub, async () => {
+      await t.client.produceJson(topic, [{ n: 2 }, { n: 3 }]);
+      // What offsets.retention.minutes does to an empty group: its offsets are gone.
+      await realKafka(t.kafka).deleteGroup(sub.kafka.groupId);
+      expect(await t.client.committed(sub.kafka.groupId, topic, 1)).toEqual([-1001]);
+      // The first start was long ago (a start recorded a minute ago could be another member's).
+      const db = await createConnection(TEST_DATABASE_URL);
+      try {
+        await db.query('UPDATE consumer_starts SET decided_at = decided_at - INTERVAL 7 DAY WHERE subscription_id = ?', [sub.id]);
+      } finally {
+        await db.end();
+      }
+    });
+    await waitFor(() => bodies('/forgotten').filter((b) => b.n >= 2).length >= 2, 'the records produced while stopped');
+    // From the recorded first start (0): 0 and 1 again, never latest (which would skip 2 and 3).
+    expect([...new Set(bodies('/forgotten').map((b) => b.n))].sort()).toEqual([0, 1, 2, 3]);
+    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith('the group has no committed offsets although'))).toMatchObject({ partition: 0, offset: 0 });
+    const alert = await waitFor(() => hooks('/hook-forgotten').find((a) => a.kind === 'consumer_error'), 'the alert');
+    expect(alert.summary).toMatch(/committed offsets were gone/);
   });
 
   it('lag of a partition whose head keeps failing after a restart shows in the metric, the status and a lag alert', async () => {
@@ -223,5 +260,26 @@ describe('start positions survive stops, new partitions, retention and recreated
     const alert = await waitFor(() => hooks('/hook-stuck').find((a) => a.kind === 'lag'), 'the lag alert');
     expect(alert.details).toMatchObject({ lag: 3, threshold: 2 });
     await proxy.api('POST', `/api/subscriptions/${sub.id}/stop`);
+  });
+
+  it('a latest subscription started by two instances at once: every partition starts at the end as it was at the first start, on both', async () => {
+    const topic = unique('two-members');
+    await t.kafka.createTopic(topic, 4);
+    for (let p = 0; p < 4; p++) await t.client.produceJson(topic, [{ old: p }, { old: p }], p);
+    const second = await t.world.startProxy();
+    try {
+      const sub = await subscribe(topic, '/two-members', { kafka: { startFrom: 'latest' } });
+      await waitFor(async () => {
+        const status = (await proxy.api('GET', `/api/subscriptions/${sub.id}/status`)).body;
+        return status.instances?.length === 2 && status.instances.every((i: { partitions: number[] }) => i.partitions.length > 0);
+      }, 'both instances to own partitions', { timeoutMs: 60_000 });
+      await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 4)).join() === '2,2,2,2', 'every partition committed at its end');
+      for (let p = 0; p < 4; p++) await t.client.produceJson(topic, [{ fresh: p }], p);
+      await waitFor(() => bodies('/two-members').length >= 4, 'the new records');
+      expect(bodies('/two-members').map((b) => b.fresh).sort()).toEqual([0, 1, 2, 3]);
+      expect(bodies('/two-members').filter((b) => b.old !== undefined)).toEqual([]);
+    } finally {
+      await second.stop();
+    }
   });
 });

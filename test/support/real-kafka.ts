@@ -112,6 +112,11 @@ export class RealKafka {
     }
   }
 
+  /** Deletes an empty consumer group and its committed offsets (as offset retention expiry does). */
+  async deleteGroup(groupId: string): Promise<void> {
+    await this.admin.deleteGroups([groupId]);
+  }
+
   async stop(): Promise<void> {
     await this.admin.disconnect();
     await this.cluster?.stop();

@@ -113,4 +113,17 @@ describe('CommitBatcher', () => {
     await jest.advanceTimersByTimeAsync(1000);
     expect(flush).toHaveBeenCalledTimes(1);
   });
+
+  it('after a failed commit the next waits the back-off, not just the floor', async () => {
+    const flush = jest.fn(() => Promise.resolve());
+    const b = new CommitBatcher(flush, () => false, 50);
+    b.noteDone();
+    await jest.advanceTimersByTimeAsync(0);
+    b.failed(1000);
+    b.noteDone();
+    await jest.advanceTimersByTimeAsync(999);
+    expect(flush).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(flush).toHaveBeenCalledTimes(2);
+  });
 });

@@ -14,6 +14,8 @@ export class CommitBatcher {
   private stopped = false;
   /** When the last commit was sent (performance.now() ms), or -Infinity. */
   private lastSent = Number.NEGATIVE_INFINITY;
+  /** No commit before this (performance.now() ms): set after a failed one. */
+  private notBefore = Number.NEGATIVE_INFINITY;
 
   /** hasPending: whether something done is still uncommitted (a failed commit is tried again). */
   constructor(
@@ -33,6 +35,18 @@ export class CommitBatcher {
    */
   noteIdle(): void {
     if (!this.running && this.hasPending()) this.arm();
+  }
+
+  /**
+   * A commit failed (refused, unanswered): the next waits at least `backoffMs`, so a refusing
+   * coordinator gets one retry a second, not one per floor interval.
+   */
+  failed(backoffMs = 1000): void {
+    this.notBefore = performance.now() + backoffMs;
+    if (this.timer) {
+      this.disarm();
+      this.arm();
+    }
   }
 
   commitNow(): Promise<void> {
@@ -56,7 +70,7 @@ export class CommitBatcher {
 
   private arm(): void {
     if (this.timer || this.stopped) return;
-    const wait = Math.max(0, this.lastSent + this.floorMs - performance.now());
+    const wait = Math.max(0, this.lastSent + this.floorMs - performance.now(), this.notBefore - performance.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.commitNow();

@@ -1,4 +1,4 @@
-import type { TopicPartitionOffset } from '@confluentinc/kafka-javascript';
+import { AdminClient, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
 import type { OffsetSource } from './start-position-resolver';
 
@@ -32,6 +32,25 @@ export class ConsumerOffsetSource implements OffsetSource {
     });
   }
 
+  /**
+   * The topic's id (KIP-516, base64): a topic deleted and recreated under the same name gets a
+   * new one. Asked with DescribeTopics through an admin handle derived from the consumer.
+   */
+  topicId(): Promise<string> {
+    const admin = AdminClient.createFrom(this.consumer);
+    return new Promise((resolve, reject) => {
+      admin.describeTopics([this.topic], { timeout: this.timeoutMs }, (err, topics) => {
+        if (err) return reject(new Error(`describe topic: ${err.message}`));
+        const described = (topics as Array<{ name: string; topicId?: { base64?: string }; error?: { message: string } }>).find((t) => t.name === this.topic);
+        if (!described) return reject(new Error(`describe topic: ${this.topic} not described`));
+        if (described.error) return reject(new Error(`describe topic: ${described.error.message}`));
+        const id = described.topicId?.base64;
+        if (!id) return reject(new Error(`describe topic: ${this.topic} has no topic id`));
+        resolve(id);
+      });
+    });
+  }
+
   partitions(): Promise<number[]> {
     return new Promise((resolve, reject) => {
       this.consumer.getMetadata({ topic: this.topic, timeout: this.timeoutMs }, (err, metadata) => {
@@ -43,11 +62,25 @@ export class ConsumerOffsetSource implements OffsetSource {
     });
   }
 
-  watermarks(partition: number): Promise<{ low: number; high: number }> {
+  /**
+   * The log start (`earliest`) or the end (`latest`: the last stable offset under
+   * read_committed) of each partition, in one ListOffsets round per leader (timestamps -2 and
+   * -1 of the ListOffsets protocol, which rd_kafka_offsets_for_times passes through).
+   */
+  offsets(partitions: readonly number[], which: 'earliest' | 'latest'): Promise<Map<number, number>> {
+    const timestamp = which === 'earliest' ? -2 : -1;
+    const asked = partitions.map((partition) => ({ topic: this.topic, partition, offset: timestamp }));
     return new Promise((resolve, reject) => {
-      this.consumer.queryWatermarkOffsets(this.topic, partition, this.timeoutMs, (err, offsets) => {
-        if (err) return reject(new Error(`watermarks of partition ${partition}: ${err.message}`));
-        resolve({ low: offsets.lowOffset, high: offsets.highOffset });
+      this.consumer.offsetsForTimes(asked, this.timeoutMs, (err, answer) => {
+        if (err) return reject(new Error(`${which} offsets: ${err.message}`));
+        const out = new Map<number, number>();
+        for (const tp of (answer ?? []) as Array<TopicPartitionOffset & { error?: { message: string } }>) {
+          if (tp.error) return reject(new Error(`${which} offset of partition ${tp.partition}: ${tp.error.message}`));
+          if (typeof tp.offset !== 'number' || tp.offset < 0) return reject(new Error(`${which} offset of partition ${tp.partition}: none given`));
+          out.set(tp.partition, tp.offset);
+        }
+        for (const p of partitions) if (!out.has(p)) return reject(new Error(`${which} offset of partition ${p}: not answered`));
+        resolve(out);
       });
     });
   }

@@ -28,6 +28,13 @@ export class PartitionState {
    * state's next offset. Commit answers above this state's own records are the old state's.
    */
   rewoundFrom = -1;
+  /** The topic id (KIP-516) this state started under, or null until learned. */
+  topicId: string | null = null;
+  /**
+   * After a seek to a recreated topic's log start: records at or past this offset still come
+   * from the old fetch position and are dropped until the first record of the seek arrives.
+   */
+  seekFloor = -1;
   revoked = false;
   private readonly abort = new AbortController();
 

@@ -1,89 +1,115 @@
-import { StartPositionResolver, type OffsetSource } from './start-position-resolver';
+import type { RecordedStart } from '../offsets/consumer-starts.repository';
+import { StartPositionResolver, type OffsetSource, type StartLedger } from './start-position-resolver';
 
-/** A topic whose partitions have these watermarks and the group these commits. */
-function source(marks: Record<number, [number, number]>, commits: Record<number, number>): OffsetSource & { asked: number[][] } {
-  const asked: number[][] = [];
+/** A topic whose partitions have these [log start, end] offsets and the group these commits. */
+function source(marks: Record<number, [number, number]>, commits: Record<number, number>, topic = 'T1'): OffsetSource {
   return {
-    asked,
     async committed(partitions) {
-      asked.push([...partitions]);
       return new Map(partitions.filter((p) => commits[p] !== undefined).map((p) => [p, commits[p]]));
     },
     async partitions() {
       return Object.keys(marks).map(Number);
     },
-    async watermarks(partition) {
-      const [low, high] = marks[partition];
-      return { low, high };
+    async offsets(partitions, which) {
+      return new Map(partitions.map((p) => [p, marks[p][which === 'earliest' ? 0 : 1]]));
+    },
+    async topicId() {
+      return topic;
     },
   };
 }
 
-/** A subscription that never took the topic up before. */
-const never = () => Promise.resolve(false);
+/** consumer_starts in memory; `aged` marks every row as decided long ago. */
+function ledger(rows: Record<number, [number, RecordedStart['reason']]> = {}, aged = false, topicId = 'T1'): StartLedger & { rows: Map<number, RecordedStart> } {
+  const map = new Map<number, RecordedStart>(Object.entries(rows).map(([p, [offset, reason]]) => [Number(p), { topicId, offset, reason, aged }]));
+  return {
+    rows: map,
+    async read() {
+      return new Map(map);
+    },
+    async record(topic, starts, replace) {
+      if (replace) for (const [p, r] of map) if (r.topicId !== topic) map.delete(p);
+      for (const s of starts) if (!map.has(s.partition)) map.set(s.partition, { topicId: topic, offset: s.offset, reason: s.reason, aged: false });
+    },
+  };
+}
+
+const startsOf = async (...args: Parameters<typeof StartPositionResolver.resolve>) => (await StartPositionResolver.resolve(...args)).starts;
 
 describe('StartPositionResolver', () => {
-  it('starts a first-time subscription at its startFrom and commits it: latest is the high watermark now', async () => {
-    const src = source({ 0: [0, 5], 1: [2, 2] }, {});
-    expect(await StartPositionResolver.resolve(src, [0, 1], 'latest', null, never)).toEqual([
+  it('first start: resolves latest once for every partition of the topic, records it, and commits it', async () => {
+    const book = ledger();
+    const starts = await startsOf(source({ 0: [0, 5], 1: [2, 2], 2: [0, 9] }, {}), book, [0, 1], 'latest', null);
+    expect(starts).toEqual([
       { partition: 0, offset: 5, reason: 'start-from', committed: null, skipped: 0, commit: true },
       { partition: 1, offset: 2, reason: 'start-from', committed: null, skipped: 0, commit: true },
     ]);
-    expect((await StartPositionResolver.resolve(src, [0], 'earliest', null, never))[0]).toMatchObject({ offset: 0, reason: 'start-from', commit: true });
+    // The partition another member will get is decided now too.
+    expect(book.rows.get(2)).toMatchObject({ offset: 9, reason: 'start-from' });
   });
 
-  it('keeps a committed offset that is still on the broker, without committing again', async () => {
-    const src = source({ 0: [0, 10] }, { 0: 7 });
-    expect(await StartPositionResolver.resolve(src, [0], 'latest', null, never)).toEqual([{ partition: 0, offset: 7, reason: 'committed', committed: 7, skipped: 0, commit: false }]);
-    expect((await StartPositionResolver.resolve(source({ 0: [0, 10] }, { 0: 10 }), [0], 'latest', null, never))[0].reason).toBe('committed');
+  it('a member resolving later, after the end moved, gets the position recorded by the first (not a new latest)', async () => {
+    const book = ledger();
+    await startsOf(source({ 0: [0, 5], 1: [0, 7] }, {}), book, [0], 'latest', null);
+    const later = await startsOf(source({ 0: [0, 50], 1: [0, 70] }, {}), book, [1], 'latest', null);
+    expect(later).toEqual([{ partition: 1, offset: 7, reason: 'start-from', committed: null, skipped: 0, commit: true }]);
   });
 
-  it('starts a partition added after the subscription at its beginning, whatever startFrom says', async () => {
-    const src = source({ 0: [0, 100], 1: [0, 100], 2: [0, 3] }, { 0: 100, 1: 90 });
-    expect(await StartPositionResolver.resolve(src, [2], 'latest', null, never)).toEqual([{ partition: 2, offset: 0, reason: 'new-partition', committed: null, skipped: 0, commit: true }]);
-    expect(src.asked).toEqual([[2], [0, 1]]);
+  it('earliest is the log start', async () => {
+    expect((await startsOf(source({ 0: [3, 5] }, {}), ledger(), [0], 'earliest', null))[0]).toMatchObject({ offset: 3, reason: 'start-from' });
   });
 
-  it('a partition without a commit next to committed ones in the same assignment is new too', async () => {
-    const src = source({ 0: [0, 100], 1: [4, 9] }, { 0: 100 });
-    expect((await StartPositionResolver.resolve(src, [0, 1], 'latest', null, never))[1]).toMatchObject({ offset: 4, reason: 'new-partition' });
-    expect(src.asked).toEqual([[0, 1]]);
-  });
-
-  it('starts at the log start, not at latest, when Kafka forgot the offsets of a subscription that ran before', async () => {
-    const src = source({ 0: [3, 9], 1: [0, 4] }, {});
-    let asked = 0;
-    const before = () => {
-      asked++;
-      return Promise.resolve(true);
-    };
-    expect(await StartPositionResolver.resolve(src, [0, 1], 'latest', null, before)).toEqual([
-      { partition: 0, offset: 3, reason: 'commits-lost', committed: null, skipped: 0, commit: true },
-      { partition: 1, offset: 0, reason: 'commits-lost', committed: null, skipped: 0, commit: true },
+  it('keeps a committed offset without committing again and without asking the ledger', async () => {
+    const book = ledger();
+    book.read = () => Promise.reject(new Error('the database must not be asked'));
+    expect(await startsOf(source({ 0: [0, 10] }, { 0: 7 }), book, [0], 'latest', null)).toEqual([
+      { partition: 0, offset: 7, reason: 'committed', committed: 7, skipped: 0, commit: false },
     ]);
-    expect(asked).toBe(1);
   });
 
-  it('continues at the log start when the committed offset is below it, counting the records that are gone', async () => {
-    const src = source({ 0: [40, 50] }, { 0: 12 });
-    expect(await StartPositionResolver.resolve(src, [0], 'latest', null, never)).toEqual([{ partition: 0, offset: 40, reason: 'log-start', committed: 12, skipped: 28, commit: true }]);
+  it('starts a partition added after the first start at its beginning, whatever startFrom says', async () => {
+    const book = ledger({ 0: [100, 'start-from'], 1: [90, 'start-from'] });
+    const starts = await startsOf(source({ 0: [0, 100], 1: [0, 100], 2: [0, 3] }, { 0: 100, 1: 90 }), book, [2], 'latest', null);
+    expect(starts).toEqual([{ partition: 2, offset: 0, reason: 'new-partition', committed: null, skipped: 0, commit: true }]);
+    expect(book.rows.get(2)).toMatchObject({ offset: 0, reason: 'new-partition' });
   });
 
-  it('starts again at the log start when the committed offset is past the high watermark (topic recreated)', async () => {
-    const src = source({ 0: [0, 3] }, { 0: 500 });
-    expect(await StartPositionResolver.resolve(src, [0], 'latest', null, never)).toEqual([{ partition: 0, offset: 0, reason: 'offsets-went-back', committed: 500, skipped: 0, commit: true }]);
+  it('when Kafka forgot the group\'s offsets long after the first start: the recorded start or the log start, never latest', async () => {
+    const book = ledger({ 0: [4, 'start-from'], 1: [1, 'start-from'] }, true);
+    const starts = await startsOf(source({ 0: [0, 90], 1: [30, 90] }, {}), book, [0, 1], 'latest', null);
+    expect(starts).toEqual([
+      { partition: 0, offset: 4, reason: 'commits-lost', committed: null, skipped: 0, commit: true },
+      { partition: 1, offset: 30, reason: 'commits-lost', committed: null, skipped: 0, commit: true },
+    ]);
   });
 
-  it('a resume offset wins over the committed one, and never points below the log start', async () => {
-    const src = source({ 0: [0, 10], 1: [6, 10] }, { 0: 2, 1: 2 });
-    const starts = await StartPositionResolver.resolve(src, [0, 1], 'latest', new Map([[0, 5], [1, 4]]), never);
-    expect(starts[0]).toMatchObject({ offset: 5, reason: 'resumed', commit: true, skipped: 0 });
-    expect(starts[1]).toMatchObject({ offset: 6, reason: 'resumed', commit: true, skipped: 2 });
+  it('a recorded start the log start has since passed continues at the log start and counts the gap', async () => {
+    const book = ledger({ 0: [10, 'start-from'] });
+    expect(await startsOf(source({ 0: [25, 40] }, {}), book, [0], 'latest', null)).toEqual([
+      { partition: 0, offset: 25, reason: 'start-from', committed: null, skipped: 15, commit: true },
+    ]);
   });
 
-  it('passes on a broker that does not answer, so the caller asks again', async () => {
+  it('a topic recreated since the first start (another topic id): the new topic from its log start, and the records replaced', async () => {
+    const book = ledger({ 0: [40, 'start-from'], 1: [40, 'start-from'] }, false, 'T-old');
+    const starts = await startsOf(source({ 0: [0, 8], 1: [0, 2] }, {}, 'T-new'), book, [0], 'latest', null);
+    expect(starts).toEqual([{ partition: 0, offset: 0, reason: 'topic-recreated', committed: null, skipped: 0, commit: true }]);
+    expect([...book.rows.values()].map((r) => [r.topicId, r.offset])).toEqual([['T-new', 0], ['T-new', 0]]);
+    // The other member then reads the new records: a plain start at the new topic's beginning.
+    expect((await startsOf(source({ 0: [0, 8], 1: [0, 2] }, { 0: 0 }, 'T-new'), book, [1], 'latest', null))[0]).toMatchObject({ offset: 0, reason: 'new-partition' });
+  });
+
+  it('a resume offset wins over the committed one', async () => {
+    const starts = await startsOf(source({ 0: [0, 10] }, { 0: 2 }), ledger(), [0], 'latest', new Map([[0, 5]]));
+    expect(starts[0]).toEqual({ partition: 0, offset: 5, reason: 'resumed', committed: 2, skipped: 0, commit: true });
+  });
+
+  it('passes on a broker or database that does not answer, so the caller asks again', async () => {
     const src = source({ 0: [0, 1] }, {});
-    src.watermarks = () => Promise.reject(new Error('watermarks of partition 0: Local: Timed out'));
-    await expect(StartPositionResolver.resolve(src, [0], 'latest', null, never)).rejects.toThrow('Timed out');
+    src.offsets = () => Promise.reject(new Error('latest offsets: Local: Timed out'));
+    await expect(startsOf(src, ledger(), [0], 'latest', null)).rejects.toThrow('Timed out');
+    const book = ledger();
+    book.record = () => Promise.reject(new Error('connect ECONNREFUSED'));
+    await expect(startsOf(source({ 0: [0, 1] }, {}), book, [0], 'latest', null)).rejects.toThrow('ECONNREFUSED');
   });
 });

@@ -16,7 +16,7 @@ import { LaneScheduler } from './lane-scheduler';
 import { PartitionState, type BufferBounds } from './partition-state';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
 import { RecordProcessor } from './record-processor';
-import { StartPositionResolver, type PartitionStart } from './start-position-resolver';
+import { StartPositionResolver, type PartitionStart, type StartLedger } from './start-position-resolver';
 
 export interface ConsumerSettings {
   readonly instanceId: string;
@@ -34,7 +34,7 @@ export interface ConsumerDeps {
   readonly gates: RateGateRegistry;
   readonly deadLetters: DeadLettersService;
   /** Whether this subscription took its topic up before, when Kafka no longer says so. */
-  readonly starts: Pick<ConsumerStartsRepository, 'startedBefore' | 'markStarted'>;
+  readonly starts: Pick<ConsumerStartsRepository, 'read' | 'record'>;
   readonly metrics: SubscriptionMetrics;
   readonly logger: JsonLogger;
   readonly settings: ConsumerSettings;
@@ -55,7 +55,15 @@ const CONSUME_BATCH = 500;
 /** Done records whose commit is unconfirmed beyond which a slow commit answer holds deliveries (see COMMIT_STALL_MIN_MS). */
 const COMMIT_STALL_RECORDS = 2000;
 /** How long one broker query deciding where assigned partitions start may take before it is retried. */
-const START_QUERY_TIMEOUT_MS = 10_000;
+const START_QUERY_TIMEOUT_MS = 5_000;
+/**
+ * A recorded first start older than this, while the group has no commit on any partition, means
+ * Kafka forgot the group's offsets; younger, it is a member of the same first start. Members
+ * commit their start positions within milliseconds of recording them.
+ */
+const START_AGED_MS = 60_000;
+/** How often a running consumer compares its topic's id with the one it started under (a recreated topic). */
+const TOPIC_WATCH_MS = 10_000;
 const MAX_WINDOW = 100_000;
 const DISCONNECT_TIMEOUT_MS = 10_000;
 /** Commit answers saying the group is changing hands: work started now could not be committed. */
@@ -152,8 +160,13 @@ export class SubscriptionConsumer {
    * on where its partitions start, and a revoke must not overtake it.
    */
   private rebalances: Promise<void> = Promise.resolve();
-  /** This consumer recorded (consumer_starts) that the subscription took its topic up. */
-  private startRecorded = false;
+  /** Aborted when the consumer stops: start-position lookups give up, so the close is not held. */
+  private readonly lookups = new AbortController();
+  /** A topic-id check is running (watchTopic). */
+  private watching = false;
+  private topicWatch: NodeJS.Timeout | null = null;
+  /** States replaced after a partition's offsets went back: their records still in flight are stopped with the rest. */
+  private readonly retired = new Set<PartitionState>();
   private readonly scheduler: LaneScheduler;
   private wake: (() => void) | null = null;
   /** A wake-up that came while the loop was not waiting (e.g. mid-consume); the next wait skips. */
@@ -239,6 +252,8 @@ export class SubscriptionConsumer {
     if (!kafka || this.state !== 'starting') return;
     this.state = 'running';
     this.log('info', 'consumer started', { groupId: this.compiled.kafka.groupId });
+    this.topicWatch = setInterval(() => void this.watchTopic(), TOPIC_WATCH_MS);
+    this.topicWatch.unref();
     while (this.state === 'running') {
       // Pull only when too little is ready to run. Records left in librdkafka's queue cost no
       // re-fetch, while a partition paused by a full window drops its prefetch and stalls.
@@ -423,6 +438,7 @@ export class SubscriptionConsumer {
           st.revoke();
           this.scheduler.dropPartition(tp.partition);
           this.partitions.delete(tp.partition);
+          for (const old of this.retired) if (old.partition === tp.partition) old.revoke();
         }
         // A closing client refuses resume (ERR__STATE) and will not be assigned again. Whatever
         // fails here, the unassign below must happen: librdkafka's close waits for it (seen on a
@@ -458,11 +474,13 @@ export class SubscriptionConsumer {
     // and should someone have, starting here only repeats records; it never skips one.
     const resume = this.resumeAt;
     this.resumeAt = null;
-    const starts = await this.startPositions(consumer, assignment.map((tp) => tp.partition), resume);
+    const resolved = await this.startPositions(consumer, assignment.map((tp) => tp.partition), resume);
+    const starts = resolved?.starts;
     let commit = false;
     for (const tp of assignment as TopicPartitionOffset[]) {
       const st = new PartitionState(tp.partition);
       this.partitions.set(tp.partition, st);
+      st.topicId = resolved?.topicId ?? null;
       const start = starts?.get(tp.partition);
       if (!start) continue;
       tp.offset = start.offset;
@@ -488,28 +506,32 @@ export class SubscriptionConsumer {
    * Where each partition starts, asked of the broker until it answers; null when the consumer
    * stops meanwhile (then librdkafka's committed offset applies, and nothing is consumed).
    */
-  private async startPositions(consumer: RdKafkaConsumer, partitions: number[], resume: Map<number, number> | null): Promise<Map<number, PartitionStart> | null> {
+  private async startPositions(
+    consumer: RdKafkaConsumer,
+    partitions: number[],
+    resume: Map<number, number> | null,
+  ): Promise<{ starts: Map<number, PartitionStart>; topicId: string } | null> {
     const { topic, groupId, startFrom } = this.compiled.kafka;
     const source = new ConsumerOffsetSource(consumer, topic, START_QUERY_TIMEOUT_MS);
-    const key = { subscriptionId: this.compiled.id, groupId, topic };
+    const ledger = this.ledger();
+    const stopped = new Promise<null>((resolve) => {
+      if (this.lookups.signal.aborted) resolve(null);
+      else this.lookups.signal.addEventListener('abort', () => resolve(null), { once: true });
+    });
     const since = Date.now();
     for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
       if (this.kafka !== consumer || this.state !== 'running') return null;
       try {
-        const starts = await StartPositionResolver.resolve(source, partitions, startFrom, resume, () => this.deps.starts.startedBefore(key));
-        // Recorded before the first position is committed: a crash in between repeats, never skips.
-        if (!this.startRecorded) {
-          await this.deps.starts.markStarted(key);
-          this.startRecorded = true;
-        }
-        return new Map(starts.map((st) => [st.partition, st]));
+        const resolved = await Promise.race([StartPositionResolver.resolve(source, ledger, partitions, startFrom, resume), stopped]);
+        if (!resolved || this.kafka !== consumer || this.state !== 'running') return null;
+        return { starts: new Map(resolved.starts.map((st) => [st.partition, st])), topicId: resolved.topicId };
       } catch (err) {
         this.log('warn', 'cannot learn where the assigned partitions start; asking again', { partitions, err: (err as Error).message, retryInMs: wait });
         if (Date.now() - since >= COMMIT_STALL_REPORT_MS) {
           this.deps.reportProblem?.(`cannot learn where partitions ${partitions.join(',')} start: ${(err as Error).message}`);
         }
         try {
-          await sleep(wait, undefined, { signal: this.abort.signal });
+          await sleep(wait, undefined, { signal: this.lookups.signal });
         } catch {
           return null;
         }
@@ -517,43 +539,141 @@ export class SubscriptionConsumer {
     }
   }
 
+  /** consumer_starts rows of this subscription, group and topic. */
+  private ledger(): StartLedger {
+    const { topic, groupId } = this.compiled.kafka;
+    const key = { subscriptionId: this.compiled.id, groupId, topic };
+    return {
+      read: () => this.deps.starts.read(key, START_AGED_MS),
+      record: (topicId, starts, replace) => this.deps.starts.record(key, topicId, starts, replace),
+    };
+  }
+
+  /**
+   * Notices a topic deleted and recreated under a running consumer whose fetch position the new
+   * topic already passed (no offset goes back, so offsetJump cannot see it): every
+   * TOPIC_WATCH_MS the topic's id (KIP-516) is compared with the one each partition state was
+   * started under; a partition of another id starts over at the new topic's log start (seek).
+   * librdkafka 2.15 keeps fetching at the old position there, so the new topic's records below
+   * it were silently never read.
+   */
+  private async watchTopic(): Promise<void> {
+    const kafka = this.kafka;
+    if (!kafka || this.state !== 'running' || this.partitions.size === 0 || this.watching) return;
+    this.watching = true;
+    const { topic } = this.compiled.kafka;
+    try {
+      const source = new ConsumerOffsetSource(kafka, topic, START_QUERY_TIMEOUT_MS);
+      const id = await source.topicId();
+      const stale: PartitionState[] = [];
+      for (const st of this.partitions.values()) {
+        if (st.topicId === null) st.topicId = id;
+        else if (st.topicId !== id) stale.push(st);
+      }
+      if (stale.length === 0) return;
+      // Positions the new topic's log start has not passed only need the new id: its records
+      // there are ahead of the position, and the old topic's below it are gone with it.
+      const earliest = await source.offsets(
+        stale.map((st) => st.partition),
+        'earliest',
+      );
+      for (let i = stale.length - 1; i >= 0; i--) {
+        if (earliest.get(stale[i].partition)! >= stale[i].expected) {
+          stale[i].topicId = id;
+          stale.splice(i, 1);
+        }
+      }
+      if (stale.length === 0 || this.kafka !== kafka || this.state !== 'running') return;
+      const restarted: Array<{ partition: number; offset: number; reason: 'new-partition' }> = [];
+      for (const st of stale) {
+        if (this.partitions.get(st.partition) !== st) continue;
+        const at = earliest.get(st.partition)!;
+        const fresh = this.rewind(st, at, { reason: 'the topic id changed: the topic was deleted and recreated', topicId: id });
+        fresh.topicId = id;
+        // Records the old position still brings (at or past it) are dropped until the seek's arrive.
+        fresh.seekFloor = st.expected;
+        restarted.push({ partition: st.partition, offset: at, reason: 'new-partition' });
+        kafka.seek({ topic, partition: st.partition, offset: at }, START_QUERY_TIMEOUT_MS, (err) => {
+          if (err) this.log('warn', 'seek to the new topic\'s log start failed', { partition: st.partition, offset: at, err: err.message });
+        });
+      }
+      await this.deps.starts.record({ subscriptionId: this.compiled.id, groupId: this.compiled.kafka.groupId, topic }, id, restarted, true);
+    } catch (err) {
+      const repeated = this.clientErrors.admit(`topic watch: ${(err as Error).message}`);
+      if (repeated !== null) this.log('warn', 'cannot check the topic\'s id', { err: (err as Error).message, ...(repeated ? { repeated } : {}) });
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  /**
+   * Replaces a partition's state whose offsets went back with a fresh one starting at `offset`,
+   * committed at once; the old state's records in flight finish uncommitted, its buffered
+   * ones are dropped (they are the old topic's). Counted, logged and alerted.
+   */
+  private rewind(st: PartitionState, offset: number, fields: Record<string, unknown>): PartitionState {
+    this.deps.metrics.wentBack();
+    this.log('warn', 'the partition\'s offsets went back: the topic was recreated or its log truncated; delivering from the new records on', {
+      partition: st.partition,
+      offset,
+      expectedOffset: st.expected,
+      droppedBuffered: st.buffered,
+      ...fields,
+    });
+    st.retire();
+    if (st.inFlight > 0) this.retired.add(st);
+    this.scheduler.dropPartition(st.partition);
+    const fresh = new PartitionState(st.partition);
+    fresh.start = offset;
+    fresh.expected = offset;
+    fresh.rewoundFrom = st.expected;
+    fresh.tracker.resumeAt(offset);
+    this.partitions.set(st.partition, fresh);
+    if (st.paused) {
+      try {
+        this.kafka?.resume([{ topic: this.compiled.kafka.topic, partition: st.partition }]);
+      } catch (err) {
+        this.log('warn', 'resume failed', { partition: st.partition, err: (err as Error).message });
+      }
+    }
+    setImmediate(() => void this.commits.commitNow());
+    return fresh;
+  }
+
   /** Counts and logs a start that is not the plain committed offset. */
   private noteStart(start: PartitionStart): void {
-    const { partition, offset, committed, skipped } = start;
+    const { partition, offset, skipped } = start;
     if (skipped > 0) {
       this.deps.metrics.recordsSkipped(skipped);
-      this.log('warn', 'the committed offset is below the log start: continuing at the log start; the records in between no longer exist on the broker', {
+      this.log('warn', 'the start position is below the log start: continuing at the log start; the records in between no longer exist on the broker', {
         partition,
-        committedOffset: committed,
         offset,
         skipped,
       });
     }
-    if (start.reason === 'commits-lost') {
-      this.log('warn', 'the group has no committed offsets although this subscription consumed the topic before (offset retention or topic deletion): starting at the log start', {
-        partition,
-        offset,
-      });
-      this.deps.reportProblem?.('the consumer group\'s committed offsets were gone (offset retention or topic deletion): started again at the log start, repeating rather than skipping');
-    }
-    if (start.reason === 'offsets-went-back') {
+    if (start.reason === 'topic-recreated') {
       this.deps.metrics.wentBack();
-      this.log('warn', 'the committed offset is past the end of the log: the topic was recreated or its log truncated; starting again at the log start', {
+      this.log('warn', 'the topic was deleted and recreated since this subscription took it up (another topic id): starting at the new topic\'s log start', { partition, offset });
+    }
+    if (start.reason === 'commits-lost') {
+      this.log('warn', 'the group has no committed offsets although this subscription consumed the topic before (offset retention or topic deletion): starting at its first start or the log start, whichever is later', {
         partition,
-        committedOffset: committed,
         offset,
       });
+      this.deps.reportProblem?.('the consumer group\'s committed offsets were gone (offset retention or topic deletion): started again at the first start or the log start, repeating rather than skipping');
     }
   }
 
   /**
    * A record that is not at the offset expected next. Ahead: a gap, which is normal (transaction
-   * markers, compaction) unless the log start moved past what this member had not yet read
-   * (retention while it lagged): those records are counted as skipped. Behind: a record already
-   * held (kept once), unless the log now ends before where this partition was, i.e. the topic
-   * was recreated or its log truncated: then a fresh state takes over at the record's offset
-   * and is committed, and the old state's records in flight finish without being committed.
-   * Returns the state the record belongs to, or undefined to drop the record.
+   * markers, compaction) unless the log start passed what this member had not read (retention
+   * while it lagged, or a committed offset the broker no longer has: librdkafka then resets to
+   * the log start): those records are counted as skipped. Behind: the partition's offsets went
+   * back (the topic was recreated, the log truncated) when the record is below everything this
+   * state has tracked or the log now ends before where it was: a fresh state takes over at the
+   * record's offset and is committed; the old state's records in flight finish uncommitted.
+   * Otherwise it is a record already held, kept once. Returns the state the record belongs to,
+   * or undefined to drop the record.
    */
   private offsetJump(st: PartitionState, msg: Message): PartitionState | undefined {
     let low = -1;
@@ -564,49 +684,31 @@ export class SubscriptionConsumer {
       // no watermark cached: nothing to compare with
     }
     if (msg.offset > st.expected) {
-      if (low > st.expected) {
-        const skipped = Math.min(msg.offset, low) - st.expected;
+      if (low > st.expected && msg.offset >= low) {
+        const skipped = low - st.expected;
         this.deps.metrics.recordsSkipped(skipped);
         this.log('warn', 'the log start passed records before they were read: continuing at the log start; the records in between no longer exist on the broker', {
           partition: msg.partition,
           offset: msg.offset,
           expectedOffset: st.expected,
+          logStart: low,
           skipped,
         });
       }
       return st;
     }
-    if (high < 0 || high >= st.expected) return undefined;
-    this.deps.metrics.wentBack();
-    const dropped = st.buffered;
-    this.log('warn', 'the partition\'s offsets went back: the topic was recreated or its log truncated; delivering from the new records on', {
-      partition: msg.partition,
-      offset: msg.offset,
-      expectedOffset: st.expected,
-      highWatermark: high,
-      droppedBuffered: dropped,
-    });
-    st.retire();
-    this.scheduler.dropPartition(msg.partition);
-    const fresh = new PartitionState(msg.partition);
-    fresh.start = msg.offset;
-    fresh.rewoundFrom = st.expected;
-    fresh.tracker.resumeAt(msg.offset);
-    this.partitions.set(msg.partition, fresh);
-    if (st.paused) {
-      try {
-        this.kafka?.resume([{ topic: msg.topic, partition: msg.partition }]);
-      } catch (err) {
-        this.log('warn', 'resume failed', { partition: msg.partition, err: (err as Error).message });
-      }
-    }
-    setImmediate(() => void this.commits.commitNow());
-    return fresh;
+    const floor = st.tracker.nextCommit() ?? st.start;
+    if (!(msg.offset < floor || (high >= 0 && high < st.expected))) return undefined;
+    return this.rewind(st, msg.offset, { highWatermark: high });
   }
 
   private enqueue(msg: Message): void {
     let st = this.partitions.get(msg.partition);
     if (!st) return;
+    if (st.seekFloor >= 0) {
+      if (msg.offset >= st.seekFloor) return;
+      st.seekFloor = -1;
+    }
     if (msg.offset !== st.expected && st.expected >= 0) {
       st = this.offsetJump(st, msg);
       if (!st) return;
@@ -813,6 +915,7 @@ export class SubscriptionConsumer {
   private release(st: PartitionState, msg: Message, done: boolean): void {
     st.inFlight--;
     this.inFlight--;
+    if (st.inFlight === 0 && this.retired.size > 0) this.retired.delete(st);
     this.scheduler.settle(msg);
     if (done && !st.revoked) {
       st.tracker.markDone(msg.offset);
@@ -994,6 +1097,7 @@ export class SubscriptionConsumer {
 
   private commitFailed(err: string, code: number | undefined, offsets: readonly CommittedOffset[]): void {
     this.deps.metrics.commitFailed();
+    this.commits.failed();
     const repeated = this.clientErrors.admit(`commit: ${err}`);
     if (repeated !== null) {
       this.log('warn', 'offset commit failed; will retry', { err, code, offsets: offsets.map((o) => `${o.partition}:${o.offset}`), ...(repeated ? { repeated } : {}) });
@@ -1035,6 +1139,9 @@ export class SubscriptionConsumer {
   private async shutdown(): Promise<void> {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
+    this.lookups.abort();
+    if (this.topicWatch) clearInterval(this.topicWatch);
+    this.topicWatch = null;
     this.wakeFetch();
     if (!wasRunning) this.abort.abort();
     await this.pollLoop;
@@ -1063,9 +1170,15 @@ export class SubscriptionConsumer {
     }
     this.abort.abort();
     for (const st of this.partitions.values()) st.revoke();
+    for (const st of this.retired) st.revoke();
+    this.retired.clear();
     await this.waitIdle(this.compiled.target.timeoutMs + 1000);
     await this.commits.stop();
     await this.commits.commitNow();
+    // An assignment still deciding its start positions gives up (lookups aborted) and assigns
+    // while the client is connected: once closing, the binding refuses assign, and librdkafka's
+    // close would wait for it.
+    await this.rebalances;
     const kafka = this.kafka;
     this.kafka = null;
     if (kafka) {
