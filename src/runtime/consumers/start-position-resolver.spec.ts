@@ -99,6 +99,13 @@ describe('StartPositionResolver', () => {
     expect((await startsOf(source({ 0: [0, 8], 1: [0, 2] }, { 0: 0 }, 'T-new'), book, [1], 'latest', null))[0]).toMatchObject({ offset: 0, reason: 'new-partition' });
   });
 
+  it('a broker that gives no topic id does not hold the assignment', async () => {
+    const src = source({ 0: [0, 4] }, {});
+    src.topicId = () => Promise.reject(new Error('describe topic: Broker: Unsupported version'));
+    const resolved = await StartPositionResolver.resolve(src, ledger(), [0], 'latest', null);
+    expect(resolved).toEqual({ topicId: null, starts: [{ partition: 0, offset: 4, reason: 'start-from', committed: null, skipped: 0, commit: true }] });
+  });
+
   it('a resume offset wins over the committed one', async () => {
     const starts = await startsOf(source({ 0: [0, 10] }, { 0: 2 }), ledger(), [0], 'latest', new Map([[0, 5]]));
     expect(starts[0]).toEqual({ partition: 0, offset: 5, reason: 'resumed', committed: 2, skipped: 0, commit: true });

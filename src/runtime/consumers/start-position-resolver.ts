@@ -16,13 +16,13 @@ export interface OffsetSource {
 export interface StartLedger {
   read(): Promise<Map<number, RecordedStart>>;
   /** Records positions not recorded yet (an existing one wins); `replace` first drops rows of another topic id. */
-  record(topicId: string, starts: ReadonlyArray<{ partition: number; offset: number; reason: RecordedStart['reason'] }>, replace?: boolean): Promise<void>;
+  record(topicId: string | null, starts: ReadonlyArray<{ partition: number; offset: number; reason: RecordedStart['reason'] }>, replace?: boolean): Promise<void>;
 }
 
 export interface ResolvedStarts {
   readonly starts: PartitionStart[];
-  /** The topic's id now; the consumer watches it to notice a recreation while it runs. */
-  readonly topicId: string;
+  /** The topic's id now (null when the broker did not say); the consumer watches it to notice a recreation while it runs. */
+  readonly topicId: string | null;
 }
 
 /**
@@ -75,7 +75,9 @@ export class StartPositionResolver {
     startFrom: 'earliest' | 'latest',
     resume: ReadonlyMap<number, number> | null,
   ): Promise<ResolvedStarts> {
-    const topicId = await source.topicId();
+    // Best effort: a broker without topic ids (or DescribeTopics: librdkafka's mock) must not
+    // hold the assignment; the running consumer learns the id later.
+    const topicId = await source.topicId().catch(() => null);
     if (partitions.length === 0) return { starts: [], topicId };
     const committed = await source.committed(partitions);
     const undecided = partitions.filter((p) => !committed.has(p) && resume?.get(p) === undefined);
@@ -94,7 +96,7 @@ export class StartPositionResolver {
   private static async decide(
     source: OffsetSource,
     ledger: StartLedger,
-    topicId: string,
+    topicId: string | null,
     assignedHaveCommits: boolean,
     undecided: readonly number[],
     startFrom: 'earliest' | 'latest',
@@ -102,7 +104,7 @@ export class StartPositionResolver {
     let recorded = await ledger.read();
     const all = await source.partitions();
     const storedId = [...recorded.values()].find((r) => r.topicId !== null)?.topicId ?? null;
-    if (storedId !== null && storedId !== topicId) {
+    if (storedId !== null && topicId !== null && storedId !== topicId) {
       // Deleted and recreated since the first start: the new topic is delivered from its start.
       const low = await source.offsets(all, 'earliest');
       await ledger.record(topicId, all.map((p) => ({ partition: p, offset: low.get(p)!, reason: 'new-partition' as const })), true);

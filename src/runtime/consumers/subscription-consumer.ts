@@ -510,7 +510,7 @@ export class SubscriptionConsumer {
     consumer: RdKafkaConsumer,
     partitions: number[],
     resume: Map<number, number> | null,
-  ): Promise<{ starts: Map<number, PartitionStart>; topicId: string } | null> {
+  ): Promise<{ starts: Map<number, PartitionStart>; topicId: string | null } | null> {
     const { topic, groupId, startFrom } = this.compiled.kafka;
     const source = new ConsumerOffsetSource(consumer, topic, START_QUERY_TIMEOUT_MS);
     const ledger = this.ledger();
