@@ -4,6 +4,8 @@ import type { OffsetSource } from './start-position-resolver';
 
 /** librdkafka's RD_KAFKA_OFFSET_INVALID: no committed offset. */
 const NO_OFFSET = -1001;
+/** Beyond the request's own timeout: a callback that never comes must not hold an assignment. */
+const CALLBACK_GRACE_MS = 2_000;
 
 /**
  * The broker's answers a start-position decision needs, asked through the subscription's own
@@ -19,7 +21,7 @@ export class ConsumerOffsetSource implements OffsetSource {
 
   committed(partitions: readonly number[]): Promise<Map<number, number>> {
     const asked = partitions.map((partition) => ({ topic: this.topic, partition }));
-    return new Promise((resolve, reject) => {
+    return this.answer('committed offsets', (resolve, reject) => {
       this.consumer.committed(asked, this.timeoutMs, (err, answer) => {
         if (err) return reject(new Error(`committed offsets: ${err.message}`));
         const out = new Map<number, number>();
@@ -38,7 +40,7 @@ export class ConsumerOffsetSource implements OffsetSource {
    */
   topicId(): Promise<string> {
     const admin = AdminClient.createFrom(this.consumer);
-    return new Promise((resolve, reject) => {
+    return this.answer<string>('describe topic', (resolve, reject) => {
       admin.describeTopics([this.topic], { timeout: this.timeoutMs }, (err, topics) => {
         if (err) return reject(new Error(`describe topic: ${err.message}`));
         const described = (topics as Array<{ name: string; topicId?: { base64?: string }; error?: { message: string } }>).find((t) => t.name === this.topic);
@@ -52,7 +54,7 @@ export class ConsumerOffsetSource implements OffsetSource {
   }
 
   partitions(): Promise<number[]> {
-    return new Promise((resolve, reject) => {
+    return this.answer<number[]>('metadata', (resolve, reject) => {
       this.consumer.getMetadata({ topic: this.topic, timeout: this.timeoutMs }, (err, metadata) => {
         if (err) return reject(new Error(`metadata: ${err.message}`));
         const topic = metadata?.topics.find((t) => t.name === this.topic);
@@ -70,7 +72,7 @@ export class ConsumerOffsetSource implements OffsetSource {
   offsets(partitions: readonly number[], which: 'earliest' | 'latest'): Promise<Map<number, number>> {
     const timestamp = which === 'earliest' ? -2 : -1;
     const asked = partitions.map((partition) => ({ topic: this.topic, partition, offset: timestamp }));
-    return new Promise((resolve, reject) => {
+    return this.answer<Map<number, number>>(`${which} offsets`, (resolve, reject) => {
       this.consumer.offsetsForTimes(asked, this.timeoutMs, (err, answer) => {
         if (err) return reject(new Error(`${which} offsets: ${err.message}`));
         const out = new Map<number, number>();
@@ -82,6 +84,23 @@ export class ConsumerOffsetSource implements OffsetSource {
         for (const p of partitions) if (!out.has(p)) return reject(new Error(`${which} offset of partition ${p}: not answered`));
         resolve(out);
       });
+    });
+  }
+
+  /** A callback-style request as a promise that rejects if no answer comes within the timeout (plus grace). */
+  private answer<T>(what: string, ask: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${this.timeoutMs + CALLBACK_GRACE_MS} ms`)), this.timeoutMs + CALLBACK_GRACE_MS);
+      const done = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A) => {
+        clearTimeout(timer);
+        fn(...a);
+      };
+      try {
+        ask(done(resolve), done(reject));
+      } catch (err) {
+        clearTimeout(timer);
+        reject(err as Error);
+      }
     });
   }
 }

@@ -62,8 +62,11 @@ const START_QUERY_TIMEOUT_MS = 5_000;
  * commit their start positions within milliseconds of recording them.
  */
 const START_AGED_MS = 60_000;
-/** How often a running consumer compares its topic's id with the one it started under (a recreated topic). */
-const TOPIC_WATCH_MS = 10_000;
+/**
+ * How often a running consumer compares its topic's id with the one it started under (a
+ * recreated topic). Every 10 s cost 100 idle subscriptions 4 % more of a core (7.8 → 12.1 %).
+ */
+const TOPIC_WATCH_MS = 30_000;
 const MAX_WINDOW = 100_000;
 const DISCONNECT_TIMEOUT_MS = 10_000;
 /** Commit answers saying the group is changing hands: work started now could not be committed. */
@@ -599,6 +602,7 @@ export class SubscriptionConsumer {
       }
       await this.deps.starts.record({ subscriptionId: this.compiled.id, groupId: this.compiled.kafka.groupId, topic }, id, restarted, true);
     } catch (err) {
+      if (this.state !== 'running') return;
       const repeated = this.clientErrors.admit(`topic watch: ${(err as Error).message}`);
       if (repeated !== null) this.log('warn', 'cannot check the topic\'s id', { err: (err as Error).message, ...(repeated ? { repeated } : {}) });
     } finally {
