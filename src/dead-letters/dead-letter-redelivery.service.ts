@@ -18,6 +18,15 @@ import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';
 
 type Outcome = 'redelivered' | 'failed' | 'discarded';
 
+/** One attempt's result; `unprocessable` when the record cannot become a request under the current config (nothing was sent). */
+interface Attempted {
+  outcome: Outcome;
+  status: number | null;
+  error: string | null;
+  excerpt: string | null;
+  unprocessable?: boolean;
+}
+
 const BULK_PAGE = 100;
 const BULK_CONCURRENCY = 8;
 const CLAIM_MARGIN_MS = 30_000;
@@ -44,15 +53,21 @@ export class DeadLetterRedeliveryService {
     const row = await this.requirePending(id);
     const sub = await this.compiled(row.subscriptionId);
     const gate = this.gateFor(sub);
+    let result: Attempted | null;
     try {
-      if ((await this.attempt(row, sub, gate.gate)) === null) {
-        throw new DomainException(DomainErrorCode.Conflict, `dead letter ${id} is being redelivered or was discarded by another request`);
-      }
+      result = await this.attempt(row, sub, gate.gate);
     } finally {
       gate.done();
     }
+    if (result === null) throw new DomainException(DomainErrorCode.Conflict, `dead letter ${id} is being redelivered or was discarded by another request`);
     const after = DeadLetterResponseDto.from((await this.repository.findById(id))!);
     await this.audit.record({ action: 'dead_letter.redeliver', resourceType: 'dead_letter', resourceId: id, before: { state: 'pending' }, after: { state: after.state, attempts: after.attempts } }, actor);
+    if (result.unprocessable) {
+      throw new DomainException(
+        DomainErrorCode.Unprocessable,
+        `dead letter ${id} cannot be sent under subscription ${row.subscriptionId}'s current config: ${result.error}; change the subscription's etl or discard the dead letter`,
+      );
+    }
     return after;
   }
 
@@ -84,7 +99,7 @@ export class DeadLetterRedeliveryService {
             return row && row.state === 'pending' ? this.attempt(row, sub, gate) : null;
           }),
         );
-        for (const o of outcomes) if (o) totals[o]++;
+        for (const o of outcomes) if (o) totals[o.outcome]++;
       }
     }
     this.logger.info('dead letters redelivered', { subscription: subscriptionId, ...totals });
@@ -106,12 +121,12 @@ export class DeadLetterRedeliveryService {
   }
 
   /** null when another caller holds the row or it stopped being pending. */
-  private async attempt(row: DeadLetterEntity, sub: CompiledSubscription, gate: RateGate): Promise<Outcome | null> {
+  private async attempt(row: DeadLetterEntity, sub: CompiledSubscription, gate: RateGate): Promise<Attempted | null> {
     if (!(await this.repository.claim(Number(row.id), sub.target.timeoutMs + CLAIM_MARGIN_MS))) return null;
     const result = await this.deliver(row, sub, gate);
     const state = result.outcome === 'failed' ? 'pending' : result.outcome;
     const recorded = await this.repository.recordAttempt(Number(row.id), { state, status: result.status, error: result.error, excerpt: result.excerpt });
-    return recorded ? result.outcome : null;
+    return recorded ? result : null;
   }
 
   /** The gate the subscription's live traffic uses here (or its group's), held for this call. */
@@ -124,15 +139,16 @@ export class DeadLetterRedeliveryService {
     row: DeadLetterEntity,
     sub: CompiledSubscription,
     gate: RateGate,
-  ): Promise<{ outcome: Outcome; status: number | null; error: string | null; excerpt: string | null }> {
+  ): Promise<Attempted> {
     const fail = (error: string, status: number | null = null, excerpt: string | null = null) => ({ outcome: 'failed' as const, status, error, excerpt });
-    if (!row.value) return fail('the record has no value, so there is nothing to deliver; discard it');
+    const unprocessable = (error: string) => ({ ...fail(error), unprocessable: true });
+    if (!row.value) return unprocessable('the record has no value, so there is nothing to deliver; discard it');
     if (row.value.length > this.config.maxMessageBytes) {
-      return fail(`value is ${row.value.length} bytes, over the ${this.config.maxMessageBytes}-byte limit (MAX_MESSAGE_BYTES)`);
+      return unprocessable(`value is ${row.value.length} bytes, over the ${this.config.maxMessageBytes}-byte limit (MAX_MESSAGE_BYTES)`);
     }
     const etl = sub.etl.apply(row.value);
     if (etl.kind === 'filtered') return { outcome: 'discarded', status: null, error: 'filtered out by the current filter rules', excerpt: null };
-    if (etl.kind === 'reject') return fail(etl.error);
+    if (etl.kind === 'reject') return unprocessable(`${etl.reason}: ${etl.error}`);
     const request = liveShape(row, sub, etl.body);
     await gate.acquire();
     const res = await this.sender.send(sub.target, request.body, request.headers);

@@ -13,6 +13,22 @@ describe('DeliveryTarget.judge', () => {
     expect(target('$.errcode').judge({ status: 200, body: '{"errcode":0}' }).ok).toBe(true);
   });
 
+  it('does not retry a response the success rule cannot be evaluated on, and never throws', () => {
+    const scripted = target('$[?(@.code && @.code.startsWith("0"))].code');
+    expect(scripted.judge({ status: 200, body: '[{"code":"0"}]' }).ok).toBe(false);
+    const verdict = scripted.judge({ status: 200, body: '[{"code":5}]' });
+    expect(verdict).toMatchObject({ ok: false, retryable: false, excerpt: '[{"code":5}]' });
+    expect(verdict.problem).toMatch(/^the success rule failed on the response: /);
+  });
+
+  it('does not read an errcode from a response nested past 512 levels', () => {
+    const deep = '{"a":'.repeat(20_000) + '0' + '}'.repeat(20_000);
+    expect(target('$..errcode').judge({ status: 200, body: deep })).toMatchObject({
+      ok: false,
+      problem: 'response body nests deeper than 512 levels, so $..errcode is not read',
+    });
+  });
+
   it('keeps only a bounded excerpt of the response', () => {
     expect(target().judge({ status: 500, body: 'x'.repeat(10_000) }).excerpt).toHaveLength(2048);
   });

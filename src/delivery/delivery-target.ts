@@ -59,10 +59,21 @@ export class DeliveryTarget {
     this.forward = Object.entries(spec.recordHeaders ?? {}).map(([record, http]) => [record, http.toLowerCase()] as const);
   }
 
-  /** The one place that decides what an HTTP attempt means, for live delivery and re-delivery alike. */
+  /** The one place that decides what an HTTP attempt means, for live delivery and re-delivery alike. Never throws. */
   judge(res: HttpAttempt): AttemptVerdict {
     if (res.status === 0) return { ok: false, problem: res.error ?? 'no response', retryable: true, excerpt: null };
-    const verdict = this.success.evaluate(res.status, res.body);
+    let verdict;
+    try {
+      verdict = this.success.evaluate(res.status, res.body);
+    } catch (err) {
+      // Reading this response failed and would fail again on the same answer: not retried.
+      return {
+        ok: false,
+        problem: `the success rule failed on the response: ${(err as Error).message ?? String(err)}`.slice(0, 500),
+        retryable: false,
+        excerpt: res.body === undefined ? null : res.body.slice(0, EXCERPT_CHARS),
+      };
+    }
     if (verdict.ok) return DELIVERED;
     return {
       ok: false,

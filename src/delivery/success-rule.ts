@@ -1,4 +1,5 @@
 import { ExactJson } from '../common/json/exact-json';
+import { JsonDepth } from '../common/json/json-depth';
 import { JsonNumber } from '../common/json/json-number';
 import { JsonPath, MISSING } from '../etl/json-path';
 import type { EndpointSpec } from './delivery-spec';
@@ -44,6 +45,10 @@ export class SuccessRule {
     if (!this.statusOk(status)) return { ok: false, problem: `HTTP status ${status} is not a success status` };
     if (!this.errcodePath) return OK;
     if (body === undefined || BLANK.test(body)) return OK;
+    // ExactJson's parser and the path walk recurse; a response is held to the records' cap.
+    if (JsonDepth.exceeds(body, JsonDepth.MAX_ACCEPTED)) {
+      return { ok: false, problem: `response body nests deeper than ${JsonDepth.MAX_ACCEPTED} levels, so ${this.errcodePath.source} is not read` };
+    }
     let doc: unknown;
     try {
       doc = ExactJson.parse(body);

@@ -115,4 +115,43 @@ describe('EtlPipeline exact numbers', () => {
     const out = EtlPipeline.compile({ filter: [{ path: '$.k', op: 'eq', value: 7 }] }).apply(value);
     expect(out).toEqual({ kind: 'deliver', body: value });
   });
+
+  describe('records that would make the ETL throw or recurse too deep', () => {
+    const nested = (levels: number, leaf: string) => '{"a":'.repeat(levels) + leaf + '}'.repeat(levels);
+    const deepArray = (levels: number) => '['.repeat(levels) + '1' + ']'.repeat(levels);
+
+    it('dead-letters a filter script that throws on an unexpected type as etl_error', () => {
+      const etl = EtlPipeline.compile({ filter: [{ path: '$.items[?(@.name && @.name.startsWith("vip"))]', op: 'exists' }] });
+      expect(etl.apply(buf({ items: [{ name: 'vip-1' }] })).kind).toBe('deliver');
+      const out = etl.apply(buf({ items: [{ name: 5 }] }));
+      expect(out).toMatchObject({ kind: 'reject', reason: DeadLetterReason.EtlError });
+      if (out.kind === 'reject') expect(out.error).toMatch(/^ETL failed on the value: \w*Error: /);
+    });
+
+    it('dead-letters a value nested past 512 levels as too_deep before anything walks it', () => {
+      const descend = EtlPipeline.compile({ filter: [{ path: '$..a', op: 'exists' }] });
+      expect(descend.apply(buf(nested(3000, '1')))).toMatchObject({ kind: 'reject', reason: DeadLetterReason.TooDeep });
+      const project = EtlPipeline.compile({ fields: { payload: '$.payload' } });
+      expect(project.apply(buf(`{"payload":${deepArray(4200)}}`))).toMatchObject({
+        kind: 'reject',
+        reason: DeadLetterReason.TooDeep,
+        error: 'value nests deeper than 512 levels of arrays and objects',
+      });
+      // Every kind of pipeline holds the same cap, so a record's fate does not depend on the config.
+      expect(EtlPipeline.compile(undefined).apply(buf(deepArray(600)))).toMatchObject({ kind: 'reject', reason: DeadLetterReason.TooDeep });
+    });
+
+    it('walks values at the cap with recursive descent, projection and exact numbers', () => {
+      const atCap = nested(511, '{"n":12345678901234567890}');
+      expect(EtlPipeline.compile({ filter: [{ path: '$..n', op: 'exists' }] }).apply(buf(atCap)).kind).toBe('deliver');
+      const out = EtlPipeline.compile({ fields: { a: '$.a' } }).apply(buf(atCap));
+      expect(out.kind).toBe('deliver');
+      if (out.kind === 'deliver') expect(String(out.body)).toBe(`{"a":${nested(510, '{"n":12345678901234567890}')}}`);
+    });
+
+    it('does not count brackets inside strings', () => {
+      const text = JSON.stringify({ s: '['.repeat(5000) + '\\"{'.repeat(100) });
+      expect(EtlPipeline.compile(undefined).apply(buf(text)).kind).toBe('deliver');
+    });
+  });
 });

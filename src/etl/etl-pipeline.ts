@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { ExactJson } from '../common/json/exact-json';
+import { JsonDepth } from '../common/json/json-depth';
 import { DeadLetterReason } from '../dead-letters/dead-letter-reason.enum';
 import type { EtlSpec } from './etl-spec';
 import { FilterRule } from './filter-rule';
@@ -21,8 +22,14 @@ const FILTERED: EtlOutcome = { kind: 'filtered' };
  * and, only if there is one, parsed again keeping their text; projected fields then carry
  * that text verbatim. Other records, and every record of a pipeline that needs no exactness,
  * take the JSON.parse path alone.
+ *
+ * apply() never throws: a value nested deeper than JsonDepth.MAX_ACCEPTED (512 levels) is rejected before anything walks
+ * it, and an exception from a rule or a projection (a filter script meeting a type it did not
+ * expect) rejects the record as `etl_error`. Both are properties of the record, so retrying it
+ * would fail the same way.
  */
 export class EtlPipeline {
+
   private readonly exact: boolean;
 
   private constructor(
@@ -53,6 +60,17 @@ export class EtlPipeline {
     } catch (err) {
       return { kind: 'reject', reason: DeadLetterReason.NotJson, error: `value is not JSON: ${(err as Error).message}` };
     }
+    if (JsonDepth.exceeds(text, JsonDepth.MAX_ACCEPTED)) {
+      return { kind: 'reject', reason: DeadLetterReason.TooDeep, error: `value nests deeper than ${JsonDepth.MAX_ACCEPTED} levels of arrays and objects` };
+    }
+    try {
+      return this.transform(value, text, doc);
+    } catch (err) {
+      return { kind: 'reject', reason: DeadLetterReason.EtlError, error: `ETL failed on the value: ${describe(err)}` };
+    }
+  }
+
+  private transform(value: Buffer, text: string, doc: unknown): EtlOutcome {
     const lossless = this.exact && ExactJson.hasInexactNumber(text);
     if (lossless) doc = ExactJson.parseValid(text);
     for (let i = 0; i < this.rules.length; i++) {
@@ -73,4 +91,9 @@ export class EtlPipeline {
     }
     return { kind: 'deliver', body: (lossless ? ExactJson.stringify(out) : JSON.stringify(out)) as string };
   }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 500);
+  return String(err).slice(0, 500);
 }

@@ -11,6 +11,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   [DomainErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [DomainErrorCode.Conflict]: HttpStatus.CONFLICT,
   [DomainErrorCode.PreconditionFailed]: HttpStatus.PRECONDITION_FAILED,
+  [DomainErrorCode.Unprocessable]: HttpStatus.UNPROCESSABLE_ENTITY,
   [DomainErrorCode.TooManyRequests]: HttpStatus.TOO_MANY_REQUESTS,
 };
 
@@ -21,6 +22,7 @@ const REASON: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   412: 'Precondition Failed',
+  422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
 };

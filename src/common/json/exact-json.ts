@@ -1,3 +1,4 @@
+import { JsonDepth } from './json-depth';
 import { JsonNumber, canonicalAt } from './json-number';
 
 /**
@@ -24,9 +25,7 @@ export class ExactJson {
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c === 34) {
-        // skip the string: its closing quote is the first one after an even run of backslashes
-        let q = text.indexOf('"', i + 1);
-        while (q > 0 && oddBackslashesBefore(text, q)) q = text.indexOf('"', q + 1);
+        const q = JsonDepth.stringEnd(text, i);
         if (q < 0) return false;
         i = q;
       } else if (c === 45 || (c >= 48 && c <= 57)) {
@@ -95,12 +94,6 @@ export class ExactJson {
     if (typeof v === 'number') return String(v);
     return v instanceof JsonNumber ? v.text : null;
   }
-}
-
-function oddBackslashesBefore(text: string, q: number): boolean {
-  let k = q - 1;
-  while (text.charCodeAt(k) === 92) k--;
-  return (q - 1 - k) % 2 === 1;
 }
 
 function isNumberChar(c: number): boolean {

@@ -177,6 +177,14 @@ export class RecordProcessor {
     }
   }
 
+  /**
+   * Dead-letters a record that kproxy itself failed on `failures` times in a row (reason
+   * internal_error): a bug must not hold a partition forever. Resolves like process().
+   */
+  deadLetterUnexpected(msg: Message, signal: AbortSignal, error: string, failures: number): Promise<ProcessResult> {
+    return this.deadLetter(msg, signal, failure(DeadLetterReason.InternalError, `kproxy failed on this record ${failures} times in a row: ${error}`.slice(0, 1000)));
+  }
+
   /** Done only once the row is durable; a database outage holds the record (and its partition). */
   private async deadLetter(msg: Message, signal: AbortSignal, f: Failure): Promise<ProcessResult> {
     const { deadLetters, metrics, logger } = this.deps;

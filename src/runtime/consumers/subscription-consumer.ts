@@ -101,6 +101,8 @@ const HOLD_POLL_MS = 50;
 const UNASSIGNED_POLL_MS = 250;
 /** Kafka client errors and failed commits repeat on every retry during an outage: one line per window per message. */
 const CLIENT_ERROR_LOG_WINDOW_MS = 30_000;
+/** Exceptions kproxy may throw on one record (or batch) in a row before it is dead-lettered as internal_error. */
+const UNEXPECTED_FAILURE_LIMIT = 3;
 
 interface BatchItem {
   readonly st: PartitionState;
@@ -170,6 +172,8 @@ export class SubscriptionConsumer {
   private topicWatch: NodeJS.Timeout | null = null;
   /** States replaced after a partition's offsets went back: their records still in flight are stopped with the rest. */
   private readonly retired = new Set<PartitionState>();
+  /** Exceptions in a row per record in flight (a batch counts on its first record); entries go with the record. */
+  private readonly failures = new WeakMap<Message, number>();
   private readonly scheduler: LaneScheduler;
   private wake: (() => void) | null = null;
   /** A wake-up that came while the loop was not waiting (e.g. mid-consume); the next wait skips. */
@@ -780,24 +784,39 @@ export class SubscriptionConsumer {
   private attempt(st: PartitionState, msg: Message): void {
     this.processor.process(msg, st.signal).then(
       (result) => {
-        if (result === 'abandoned' && this.state === 'running' && !st.revoked) this.later(st, msg, 'abandoned while running');
+        if (result === 'abandoned' && this.state === 'running' && !st.revoked) this.later(st, msg, null);
         else this.finish(st, msg, result === 'done');
       },
-      (err: unknown) => this.later(st, msg, (err as Error).message),
+      (err: unknown) => this.later(st, msg, errorText(err)),
     );
   }
 
-  /** An unexpected failure: the record keeps its lane and is tried again; it is never skipped. */
-  private later(st: PartitionState, msg: Message, why: string): void {
-    this.log('error', 'unexpected error while processing; the record will be tried again', {
+  /**
+   * Tries a record again after 1 s; it keeps its lane and is never skipped. `err` is an
+   * exception kproxy threw on it: after UNEXPECTED_FAILURE_LIMIT in a row the record is
+   * dead-lettered (internal_error) instead, so a bug cannot hold its partition forever.
+   */
+  private later(st: PartitionState, msg: Message, err: string | null): void {
+    const failures = err === null ? 0 : (this.failures.get(msg) ?? 0) + 1;
+    if (err !== null) this.failures.set(msg, failures);
+    const last = failures >= UNEXPECTED_FAILURE_LIMIT;
+    this.log('error', last ? 'unexpected error while processing; dead-lettering the record' : 'unexpected error while processing; the record will be tried again', {
       partition: msg.partition,
       offset: msg.offset,
-      err: why,
+      err: err ?? 'abandoned while running',
+      ...(failures > 0 ? { failures } : {}),
     });
     setTimeout(() => {
-      if (this.state === 'running' && !st.revoked) this.attempt(st, msg);
-      else this.finish(st, msg, false);
-    }, 1000).unref();
+      if (this.state !== 'running' || st.revoked) this.finish(st, msg, false);
+      else if (!last) this.attempt(st, msg);
+      else {
+        this.failures.delete(msg);
+        this.processor.deadLetterUnexpected(msg, st.signal, err!, failures).then(
+          (result) => this.finish(st, msg, result === 'done'),
+          (e: unknown) => this.later(st, msg, errorText(e)),
+        );
+      }
+    }, 1000 * Math.max(1, failures)).unref();
   }
 
   private finish(st: PartitionState, msg: Message, done: boolean): void {
@@ -893,26 +912,46 @@ export class SubscriptionConsumer {
       },
       (err: unknown) => {
         cancel.dispose();
-        this.laterBatch(live, (err as Error).message);
+        this.laterBatch(live, errorText(err));
       },
     );
   }
 
-  private laterBatch(items: BatchItem[], why: string): void {
-    this.log('error', 'unexpected error while processing a batch; its records will be tried again', {
-      partition: items[0].msg.partition,
-      offset: items[0].msg.offset,
+  /** later() for a batch: its records go again together, or, after the limit, to the dead-letter store one by one. */
+  private laterBatch(items: BatchItem[], err: string | null): void {
+    const head = items[0].msg;
+    const failures = err === null ? 0 : (this.failures.get(head) ?? 0) + 1;
+    if (err !== null) this.failures.set(head, failures);
+    const last = failures >= UNEXPECTED_FAILURE_LIMIT;
+    this.log('error', last ? 'unexpected error while processing a batch; dead-lettering its records' : 'unexpected error while processing a batch; its records will be tried again', {
+      partition: head.partition,
+      offset: head.offset,
       records: items.length,
-      err: why,
+      err: err ?? 'abandoned while running',
+      ...(failures > 0 ? { failures } : {}),
     });
     setTimeout(() => {
-      if (this.state === 'running') this.attemptBatch(items);
-      else {
+      if (this.state !== 'running') {
         for (const it of items) this.release(it.st, it.msg, false);
         this.active--;
         this.afterRelease();
+      } else if (!last) this.attemptBatch(items);
+      else {
+        this.failures.delete(head);
+        this.deadLetterBatch(items, err!, failures);
       }
-    }, 1000).unref();
+    }, 1000 * Math.max(1, failures)).unref();
+  }
+
+  private deadLetterBatch(items: BatchItem[], err: string, failures: number): void {
+    Promise.all(items.map((it) => this.processor.deadLetterUnexpected(it.msg, it.st.signal, err, failures))).then(
+      (results) => {
+        for (let i = 0; i < items.length; i++) this.release(items[i].st, items[i].msg, results[i] === 'done');
+        this.active--;
+        this.afterRelease();
+      },
+      (e: unknown) => this.laterBatch(items, errorText(e)),
+    );
   }
 
   /** A record leaves flight: its lane may go on, and when done it counts toward the commit. */
@@ -1226,4 +1265,8 @@ function batchCancel(items: readonly BatchItem[]): { signal: AbortSignal; dispos
       for (const s of signals) s.removeEventListener('abort', onAbort);
     },
   };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
