@@ -18,3 +18,8 @@ export function sharedKafkaBrokers(): string {
   if (!brokers) throw new Error('KAFKA_BROKERS is not set: run the suites through jest with this project\'s config (its global set-up starts a broker)');
   return brokers;
 }
+
+/** Cases the data-path fuzz test runs: a bounded number in CI, more on demand (FUZZ_RUNS=500). */
+export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 12);
+/** Replays one fuzz run (fast-check prints the seed of a failing one). */
+export const FUZZ_SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
