@@ -47,6 +47,23 @@ describe('start positions survive stops, new partitions, retention and recreated
     return res.body as { id: number; kafka: { groupId: string } };
   }
 
+  /**
+   * A one-partition topic `name` and a subscription from latest posting to /<name>, with alerts
+   * to /hook-<name>, that has consumed and committed `values`.
+   */
+  async function consumedFromLatest(name: string, values: unknown[]) {
+    const topic = unique(name);
+    await t.kafka.createTopic(topic, 1);
+    const sub = await subscribe(topic, `/${name}`, {
+      kafka: { startFrom: 'latest' },
+      alerts: { webhookUrl: `${t.sink.url}/hook-${name}`, format: 'json', cooldownSeconds: 0 },
+    });
+    await assigned(sub, topic, 1);
+    await t.client.produceJson(topic, values);
+    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === values.length, 'the first records committed');
+    return { topic, sub };
+  }
+
   /** Waits until this instance owns `partitions` and the group has committed offsets for all of them. */
   async function assigned(sub: { id: number; kafka: { groupId: string } }, topic: string, partitions: number) {
     await waitFor(async () => {
@@ -121,15 +138,7 @@ describe('start positions survive stops, new partitions, retention and recreated
   });
 
   it('a committed offset below the log start continues at the log start, counts the records that are gone and alerts', async () => {
-    const topic = unique('retained');
-    await t.kafka.createTopic(topic, 1);
-    const sub = await subscribe(topic, '/retained', {
-      kafka: { startFrom: 'latest' },
-      alerts: { webhookUrl: `${t.sink.url}/hook-retained`, format: 'json', cooldownSeconds: 0 },
-    });
-    await assigned(sub, topic, 1);
-    await t.client.produceJson(topic, [{ n: 0 }, { n: 1 }, { n: 2 }]);
-    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 3, 'the first records committed');
+    const { topic, sub } = await consumedFromLatest('retained', [{ n: 0 }, { n: 1 }, { n: 2 }]);
     await stopAndStart(sub, async () => {
       await t.client.produceJson(topic, Array.from({ length: 10 }, (_, i) => ({ n: 3 + i })));
       // Retention (here DeleteRecords) removes offsets 3..7 before anyone delivered them.
@@ -188,15 +197,7 @@ describe('start positions survive stops, new partitions, retention and recreated
   });
 
   it('a topic deleted and recreated while the subscription was stopped: another topic id, it starts at the new log start, not at latest, and says so', async () => {
-    const topic = unique('recreated-stopped');
-    await t.kafka.createTopic(topic, 1);
-    const sub = await subscribe(topic, '/recreated-stopped', {
-      kafka: { startFrom: 'latest' },
-      alerts: { webhookUrl: `${t.sink.url}/hook-recreated-stopped`, format: 'json', cooldownSeconds: 0 },
-    });
-    await assigned(sub, topic, 1);
-    await t.client.produceJson(topic, Array.from({ length: 5 }, (_, n) => ({ gen: 1, n })));
-    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 5, 'the first generation committed');
+    const { topic, sub } = await consumedFromLatest('recreated-stopped', Array.from({ length: 5 }, (_, n) => ({ gen: 1, n })));
     await stopAndStart(sub, async () => {
       await realKafka(t.kafka).deleteTopic(topic);
       await t.kafka.createTopic(topic, 1);
@@ -212,15 +213,7 @@ describe('start positions survive stops, new partitions, retention and recreated
   });
 
   it('a week later, Kafka forgot the stopped group\'s offsets (retention): it starts at the first start, not at latest, and says so', async () => {
-    const topic = unique('forgotten');
-    await t.kafka.createTopic(topic, 1);
-    const sub = await subscribe(topic, '/forgotten', {
-      kafka: { startFrom: 'latest' },
-      alerts: { webhookUrl: `${t.sink.url}/hook-forgotten`, format: 'json', cooldownSeconds: 0 },
-    });
-    await assigned(sub, topic, 1);
-    await t.client.produceJson(topic, [{ n: 0 }, { n: 1 }]);
-    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 2, 'the first records committed');
+    const { topic, sub } = await consumedFromLatest('forgotten', [{ n: 0 }, { n: 1 }]);
     await stopAndStart(sub, async () => {
       await t.client.produceJson(topic, [{ n: 2 }, { n: 3 }]);
       // What offsets.retention.minutes does to an empty group: its offsets are gone.

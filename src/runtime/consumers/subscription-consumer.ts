@@ -797,15 +797,9 @@ export class SubscriptionConsumer {
    * dead-lettered (internal_error) instead, so a bug cannot hold its partition forever.
    */
   private later(st: PartitionState, msg: Message, err: string | null): void {
-    const failures = err === null ? 0 : (this.failures.get(msg) ?? 0) + 1;
-    if (err !== null) this.failures.set(msg, failures);
+    const failures = this.failedAgain(msg, err);
     const last = failures >= UNEXPECTED_FAILURE_LIMIT;
-    this.log('error', last ? 'unexpected error while processing; dead-lettering the record' : 'unexpected error while processing; the record will be tried again', {
-      partition: msg.partition,
-      offset: msg.offset,
-      err: err ?? 'abandoned while running',
-      ...(failures > 0 ? { failures } : {}),
-    });
+    this.logUnexpected(last ? 'unexpected error while processing; dead-lettering the record' : 'unexpected error while processing; the record will be tried again', msg, err, failures);
     setTimeout(() => {
       if (this.state !== 'running' || st.revoked) this.finish(st, msg, false);
       else if (!last) this.attempt(st, msg);
@@ -817,6 +811,24 @@ export class SubscriptionConsumer {
         );
       }
     }, 1000 * Math.max(1, failures)).unref();
+  }
+
+  /** Exceptions in a row on `msg`, this one included; 0 when `err` is null (abandoned, not an exception). */
+  private failedAgain(msg: Message, err: string | null): number {
+    if (err === null) return 0;
+    const failures = (this.failures.get(msg) ?? 0) + 1;
+    this.failures.set(msg, failures);
+    return failures;
+  }
+
+  private logUnexpected(what: string, msg: Message, err: string | null, failures: number, records?: number): void {
+    this.log('error', what, {
+      partition: msg.partition,
+      offset: msg.offset,
+      ...(records === undefined ? {} : { records }),
+      err: err ?? 'abandoned while running',
+      ...(failures > 0 ? { failures } : {}),
+    });
   }
 
   private finish(st: PartitionState, msg: Message, done: boolean): void {
@@ -920,16 +932,15 @@ export class SubscriptionConsumer {
   /** later() for a batch: its records go again together, or, after the limit, to the dead-letter store one by one. */
   private laterBatch(items: BatchItem[], err: string | null): void {
     const head = items[0].msg;
-    const failures = err === null ? 0 : (this.failures.get(head) ?? 0) + 1;
-    if (err !== null) this.failures.set(head, failures);
+    const failures = this.failedAgain(head, err);
     const last = failures >= UNEXPECTED_FAILURE_LIMIT;
-    this.log('error', last ? 'unexpected error while processing a batch; dead-lettering its records' : 'unexpected error while processing a batch; its records will be tried again', {
-      partition: head.partition,
-      offset: head.offset,
-      records: items.length,
-      err: err ?? 'abandoned while running',
-      ...(failures > 0 ? { failures } : {}),
-    });
+    this.logUnexpected(
+      last ? 'unexpected error while processing a batch; dead-lettering its records' : 'unexpected error while processing a batch; its records will be tried again',
+      head,
+      err,
+      failures,
+      items.length,
+    );
     setTimeout(() => {
       if (this.state !== 'running') {
         for (const it of items) this.release(it.st, it.msg, false);
