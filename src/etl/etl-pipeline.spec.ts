@@ -137,8 +137,10 @@ describe('EtlPipeline exact numbers', () => {
         reason: DeadLetterReason.TooDeep,
         error: 'value nests deeper than 512 levels of arrays and objects',
       });
-      // Every kind of pipeline holds the same cap, so a record's fate does not depend on the config.
-      expect(EtlPipeline.compile(undefined).apply(buf(deepArray(600)))).toMatchObject({ kind: 'reject', reason: DeadLetterReason.TooDeep });
+      expect(EtlPipeline.compile({ filter: [{ path: '$.x', op: 'exists', value: false }] }).apply(buf(deepArray(600)))).toMatchObject({ kind: 'reject', reason: DeadLetterReason.TooDeep });
+      // Nothing walks a value passed through untouched.
+      const untouched = buf(deepArray(20_000));
+      expect(EtlPipeline.compile(undefined).apply(untouched)).toEqual({ kind: 'deliver', body: untouched });
     });
 
     it('walks values at the cap with recursive descent, projection and exact numbers', () => {
@@ -151,7 +153,7 @@ describe('EtlPipeline exact numbers', () => {
 
     it('does not count brackets inside strings', () => {
       const text = JSON.stringify({ s: '['.repeat(5000) + '\\"{'.repeat(100) });
-      expect(EtlPipeline.compile(undefined).apply(buf(text)).kind).toBe('deliver');
+      expect(EtlPipeline.compile({ fields: { s: '$.s' } }).apply(buf(text)).kind).toBe('deliver');
     });
   });
 });

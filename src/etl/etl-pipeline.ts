@@ -23,14 +23,17 @@ const FILTERED: EtlOutcome = { kind: 'filtered' };
  * that text verbatim. Other records, and every record of a pipeline that needs no exactness,
  * take the JSON.parse path alone.
  *
- * apply() never throws: a value nested deeper than JsonDepth.MAX_ACCEPTED (512 levels) is rejected before anything walks
- * it, and an exception from a rule or a projection (a filter script meeting a type it did not
+ * apply() never throws: when rules or fields walk the value, one nested deeper than
+ * JsonDepth.MAX_ACCEPTED (512 levels) is rejected before anything walks it (a value passed
+ * through untouched may nest deeper), and an exception from a rule or a projection (a filter script meeting a type it did not
  * expect) rejects the record as `etl_error`. Both are properties of the record, so retrying it
  * would fail the same way.
  */
 export class EtlPipeline {
 
   private readonly exact: boolean;
+  /** Whether anything walks the parsed value: rules or fields. */
+  private readonly walks: boolean;
 
   private constructor(
     private readonly rules: readonly FilterRule[],
@@ -38,6 +41,7 @@ export class EtlPipeline {
     private readonly fieldPaths: readonly JsonPath[],
   ) {
     this.exact = fieldPaths.length > 0 || rules.some((r) => r.numberSensitive);
+    this.walks = rules.length > 0 || fieldPaths.length > 0;
   }
 
   static compile(spec: EtlSpec | null | undefined): EtlPipeline {
@@ -60,18 +64,20 @@ export class EtlPipeline {
     } catch (err) {
       return { kind: 'reject', reason: DeadLetterReason.NotJson, error: `value is not JSON: ${(err as Error).message}` };
     }
-    if (JsonDepth.exceeds(text, JsonDepth.MAX_ACCEPTED)) {
+    // Passed through untouched, the value is never walked, so its depth cannot hurt.
+    if (!this.walks) return { kind: 'deliver', body: value };
+    const flags = this.exact ? ExactJson.inspect(text, JsonDepth.MAX_ACCEPTED) : JsonDepth.exceeds(text, JsonDepth.MAX_ACCEPTED) ? ExactJson.TOO_DEEP : 0;
+    if (flags & ExactJson.TOO_DEEP) {
       return { kind: 'reject', reason: DeadLetterReason.TooDeep, error: `value nests deeper than ${JsonDepth.MAX_ACCEPTED} levels of arrays and objects` };
     }
     try {
-      return this.transform(value, text, doc);
+      return this.transform(value, text, doc, (flags & ExactJson.INEXACT) !== 0);
     } catch (err) {
       return { kind: 'reject', reason: DeadLetterReason.EtlError, error: `ETL failed on the value: ${describe(err)}` };
     }
   }
 
-  private transform(value: Buffer, text: string, doc: unknown): EtlOutcome {
-    const lossless = this.exact && ExactJson.hasInexactNumber(text);
+  private transform(value: Buffer, text: string, doc: unknown, lossless: boolean): EtlOutcome {
     if (lossless) doc = ExactJson.parseValid(text);
     for (let i = 0; i < this.rules.length; i++) {
       if (!this.rules[i].matches(doc)) return FILTERED;

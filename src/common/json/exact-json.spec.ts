@@ -86,3 +86,14 @@ describe('settingNumber', () => {
     expect(parse('1e400').error?.issues[0].message).toMatch(/^1e400 is out of range/);
   });
 });
+
+describe('ExactJson.inspect', () => {
+  const deep = (n: number, leaf: string) => '['.repeat(n) + leaf + ']'.repeat(n);
+  it('reports inexact numbers and excess depth in one pass', () => {
+    expect(ExactJson.inspect(deep(3, '1'), 3)).toBe(0);
+    expect(ExactJson.inspect(deep(3, '1.50'), 3)).toBe(ExactJson.INEXACT);
+    expect(ExactJson.inspect(deep(4, '1'), 3)).toBe(ExactJson.TOO_DEEP);
+    expect(ExactJson.inspect(`[1.50,${deep(4, '1')}]`, 4)).toBe(ExactJson.INEXACT | ExactJson.TOO_DEEP);
+    expect(ExactJson.inspect('["[[[[[[", 9007199254740993]', 2)).toBe(ExactJson.INEXACT);
+  });
+});

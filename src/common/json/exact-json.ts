@@ -21,21 +21,43 @@ export class ExactJson {
    * over the characters, skipping strings, no allocation for ordinary numbers.
    */
   static hasInexactNumber(text: string): boolean {
+    return (ExactJson.inspect(text, Infinity) & ExactJson.INEXACT) !== 0;
+  }
+
+  /** inspect() flag: the text holds a number a double would not reproduce. */
+  static readonly INEXACT = 1;
+  /** inspect() flag: the text nests deeper than the depth asked about. */
+  static readonly TOO_DEEP = 2;
+
+  /**
+   * hasInexactNumber and JsonDepth.exceeds in one pass (the per-record path pays for one scan,
+   * not two): INEXACT and/or TOO_DEEP as bit flags, 0 for neither. With maxDepth Infinity it
+   * stops at the first inexact number.
+   */
+  static inspect(text: string, maxDepth: number): number {
     const n = text.length;
+    let flags = 0;
+    let depth = 0;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c === 34) {
         const q = JsonDepth.stringEnd(text, i);
-        if (q < 0) return false;
+        if (q < 0) return flags;
         i = q;
-      } else if (c === 45 || (c >= 48 && c <= 57)) {
+      } else if (c === 91 || c === 123) {
+        if (++depth > maxDepth) return flags | ExactJson.TOO_DEEP;
+      } else if (c === 93 || c === 125) depth--;
+      else if (flags === 0 && (c === 45 || (c >= 48 && c <= 57))) {
         let end = i + 1;
         while (end < n && isNumberChar(text.charCodeAt(end))) end++;
-        if (!canonicalAt(text, i, end)) return true;
+        if (!canonicalAt(text, i, end)) {
+          flags = ExactJson.INEXACT;
+          if (maxDepth === Infinity) return flags;
+        }
         i = end - 1;
       }
     }
-    return false;
+    return flags;
   }
 
   /** Parses text already known to be valid JSON (e.g. JSON.parse accepted it), keeping numbers exact. */
