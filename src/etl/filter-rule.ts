@@ -2,6 +2,7 @@ import { ExactJson } from '../common/json/exact-json';
 import { JsonNumber } from '../common/json/json-number';
 import type { FilterRuleSpec } from './etl-spec';
 import { JsonPath, MISSING } from './json-path';
+import { LinearRegex } from './linear-regex';
 
 type Test = (value: unknown) => boolean;
 
@@ -9,8 +10,8 @@ type Test = (value: unknown) => boolean;
  * One compiled rule. For a multi-match path (wildcards, filters) eq/in/regex hold when any
  * match satisfies them and neq holds when none equals. Equality is deep, with numbers compared
  * by exact decimal value (ExactJson.equal: 1.50 eq 1.5, 9007199254740993 neq 9007199254740992);
- * regex tests a number's original text. Both need the record parsed with exact numbers, which
- * `numberSensitive` tells the pipeline.
+ * regex tests a number's original text, in linear time (LinearRegex: RE2 syntax). Both need
+ * the record parsed with exact numbers, which `numberSensitive` tells the pipeline.
  */
 export class FilterRule {
   private constructor(
@@ -20,6 +21,7 @@ export class FilterRule {
     readonly numberSensitive: boolean,
   ) {}
 
+  /** Throws an Error saying what is wrong when the path or a regex pattern does not compile. */
   static compile(spec: FilterRuleSpec): FilterRule {
     const path = JsonPath.compile(spec.path);
     const multi = !path.plain;
@@ -42,7 +44,7 @@ export class FilterRule {
         return new FilterRule(path, (found) => (found !== MISSING) === wanted, false);
       }
       case 'regex': {
-        const re = new RegExp(String(spec.value));
+        const re = LinearRegex.compile(spec.value as string);
         return new FilterRule(
           path,
           any((v) => {
@@ -69,11 +71,9 @@ export class FilterRule {
         return spec.value === undefined || typeof spec.value === 'boolean' ? null : 'op "exists" takes an optional boolean value';
       case 'regex':
         if (typeof spec.value !== 'string') return 'op "regex" needs a string value';
-        try {
-          new RegExp(spec.value);
-          return null;
-        } catch (err) {
-          return `value is not a valid regular expression: ${(err as Error).message}`;
+        {
+          const problem = LinearRegex.problem(spec.value);
+          return problem && `value ${problem}`;
         }
       default:
         return `unknown op "${String((spec as { op: unknown }).op)}"`;

@@ -81,3 +81,64 @@ describe('JsonPath plain paths beyond ASCII and escapes (RFC 9535)', () => {
     expect(JsonPath.problem(path)).toMatch(message);
   });
 });
+
+describe('JsonPath caps and cost', () => {
+  const fill = (unit: string) => '$' + unit.repeat(Math.floor((JsonPath.MAX_LENGTH - 1) / unit.length));
+  const elapsed = (fn: () => void): number => {
+    const started = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+
+  it('refuses a path over the length cap before parsing it', () => {
+    const huge = '$.' + 'a'.repeat(1_000_000);
+    let problem: string | null = null;
+    expect(elapsed(() => (problem = JsonPath.problem(huge)))).toBeLessThan(50);
+    expect(problem).toBe('JSONPath is 1000002 characters long; at most 1024 are allowed');
+    expect(JsonPath.problem('$.' + 'a'.repeat(JsonPath.MAX_LENGTH - 2))).toBeNull();
+  });
+
+  it('refuses a path deeper than the segment cap, plain or not', () => {
+    expect(JsonPath.problem('$' + '[0]'.repeat(JsonPath.MAX_DEPTH))).toBeNull();
+    expect(JsonPath.problem('$' + '[0]'.repeat(JsonPath.MAX_DEPTH + 1))).toMatch(/has 65 segments; a JSONPath may have at most 64$/);
+    expect(JsonPath.problem('$' + '[*]'.repeat(JsonPath.MAX_DEPTH + 1))).toMatch(/has 65 segments; a JSONPath may have at most 64$/);
+  });
+
+  it('refuses what would cost more than linear time on a record', () => {
+    expect(JsonPath.problem('$..a')).toBeNull();
+    expect(JsonPath.problem('$..a..b')).toMatch(/at most 1 \(each one multiplies/);
+    expect(JsonPath.problem('$.a[*]^')).toMatch(/parent selector "\^"/);
+    expect(JsonPath.problem("$['a^b']")).toBeNull();
+  });
+
+  it.each([
+    ['[0]', fill('[0]')],
+    ['..a', fill('..a')],
+    ['[?(@.a)]', fill('[?(@.a)]')],
+    ['..*^', fill('..*^')],
+    ['[', fill('[')],
+    ['[?(', fill('[?(')],
+    ["['", fill("['")],
+    ['[-', fill('[-')],
+    ['parens', '$[?(' + '('.repeat(JsonPath.MAX_LENGTH - 7) + ')]'],
+  ])('validates a path at the length cap made of %s in well under 100 ms', (_unit, path) => {
+    expect(path.length).toBeLessThanOrEqual(JsonPath.MAX_LENGTH);
+    expect(elapsed(() => JsonPath.problem(path))).toBeLessThan(100);
+  });
+
+  it('leaves nothing in jsonpath-plus cache for 10,000 unique invalid paths', () => {
+    const before = JsonPath.libraryCacheSize();
+    for (let i = 0; i < 10_000; i++) {
+      expect(JsonPath.problem(`$.items[?(@.n > ${i} &&)]`)).not.toBeNull();
+      expect(JsonPath.problem(`$..x${i}[?(@.n ==== ${i})]`)).not.toBeNull();
+    }
+    expect(JsonPath.libraryCacheSize()).toBe(before);
+  });
+
+  it('bounds the shared cache that running paths fill', () => {
+    for (let i = 0; i < JsonPath.MAX_LIBRARY_CACHE + 50; i++) {
+      JsonPath.compile(`$.items[?(@.n > ${i})].id`).get({ items: [{ n: i + 1, id: i }] });
+      expect(JsonPath.libraryCacheSize()).toBeLessThanOrEqual(JsonPath.MAX_LIBRARY_CACHE + 2);
+    }
+  });
+});

@@ -148,7 +148,19 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       // Compiling (JSONPaths, URL, rules) is skipped when the stored spec did not change.
       const running = this.consumers.get(s.id)?.config;
       const specKey = CompiledSubscription.specKey(s.spec);
-      desired.set(s.id, running && running.specKey === specKey ? running : new CompiledSubscription(s.id, s.spec, specKey));
+      if (running && running.specKey === specKey) {
+        desired.set(s.id, running);
+        continue;
+      }
+      try {
+        desired.set(s.id, new CompiledSubscription(s.id, s.spec, specKey));
+      } catch (err) {
+        // Validation should have refused it; if a pattern or path still fails to compile, only this subscription waits.
+        this.reportOnce(s.id, (err as Error).message, () =>
+          this.logger.error('subscription config does not compile and will not run until it is fixed', { subscription: s.id, err: (err as Error).message }),
+        );
+        keep.add(s.id);
+      }
     }
     const stops: Promise<void>[] = [];
     for (const [id, consumer] of this.consumers) {

@@ -70,6 +70,23 @@ describe('subscription spec schema', () => {
     expect(problems({ ...valid, kafka: { topic: 'x' } })).toEqual(['kafka.brokers: is required: a comma-separated list of host:port']);
   });
 
+  it('names the field of a regex needing backtracking and of a path over the caps', () => {
+    const long = '$.' + 'a'.repeat(2000);
+    const lines = problems({
+      ...valid,
+      etl: { filter: [{ path: '$.a', op: 'regex', value: 'a(?=b)' }, { path: long, op: 'exists' }], fields: { x: '$..a..b' } },
+      endpoint: { ...valid.endpoint, errcodePath: long },
+    });
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^etl\.filter\.0\.value: value uses a lookahead/),
+        'etl.filter.1.path: JSONPath is 2002 characters long; at most 1024 are allowed',
+        expect.stringMatching(/^etl\.fields\.x: .*recursive descents/),
+        'endpoint.errcodePath: JSONPath is 2002 characters long; at most 1024 are allowed',
+      ]),
+    );
+  });
+
   it('checks values against their op', () => {
     const lines = problems({
       ...valid,
