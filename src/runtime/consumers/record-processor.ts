@@ -1,6 +1,7 @@
 import type { Message } from '@confluentinc/kafka-javascript';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonLogger } from '../../common/logging/json.logger';
+import { sqlErrorSummary } from '../../database/sql-failure';
 import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
 import { DeadLetterReason } from '../../dead-letters/dead-letter-reason.enum';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
@@ -177,7 +178,11 @@ export class RecordProcessor {
     }
   }
 
-  /** Done only once the row is durable; a database outage holds the record (and its partition). */
+  /**
+   * Done only once the row is durable; a database outage holds the record (and its partition).
+   * A row the database refuses for its values is stored without payload by DeadLettersService,
+   * so what this loop retries is an outage.
+   */
   private async deadLetter(msg: Message, signal: AbortSignal, f: Failure): Promise<ProcessResult> {
     const { deadLetters, metrics, logger } = this.deps;
     const cfg = this.config();
@@ -210,7 +215,8 @@ export class RecordProcessor {
           topic: msg.topic,
           partition: msg.partition,
           offset: msg.offset,
-          err: (err as Error).message,
+          // Never the error object: a failed query carries the statement and the record's bytes.
+          ...sqlErrorSummary(err),
           retryInMs: wait,
         });
         try {
