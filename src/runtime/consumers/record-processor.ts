@@ -2,6 +2,7 @@ import type { Message } from '@confluentinc/kafka-javascript';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonLogger } from '../../common/logging/json.logger';
 import { sqlErrorSummary } from '../../database/sql-failure';
+import { cutUtf8 } from '../../dead-letters/dead-letter-bounds';
 import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
 import { DeadLetterReason } from '../../dead-letters/dead-letter-reason.enum';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
@@ -43,6 +44,7 @@ type Prepared =
 type Delivery = 'delivered' | 'abandoned' | Failure;
 
 const PREPARED_DONE: Prepared = { kind: 'done' };
+const LOGGED_ERROR_BYTES = 1_024;
 
 /**
  * Takes records to done: filtered, delivered, or durably dead-lettered. Resolves 'abandoned'
@@ -235,7 +237,8 @@ export class RecordProcessor {
       reason: f.reason,
       attempts: f.attempts,
       status: f.status,
-      err: f.error,
+      // The row keeps the error (bounded); a log line only needs its start.
+      err: cutUtf8(f.error, LOGGED_ERROR_BYTES),
     });
     return 'done';
   }
