@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { AddDeadLetterDigest1796227200000 } from '../migrations/1796227200000-AddDeadLetterDigest';
+import { boundDeadLetter } from '../src/dead-letters/dead-letter-bounds';
 import type { DeadLetterRecord } from '../src/dead-letters/dead-letter-record';
 import { DeadLetterReason } from '../src/dead-letters/dead-letter-reason.enum';
 import { DeadLettersRepository } from '../src/dead-letters/dead-letters.repository';
@@ -37,6 +38,9 @@ function requestHeaders(req: ReceivedRequest): Record<string, unknown> {
   const { host: _host, connection: _connection, 'content-length': _length, traceparent: _trace, ...rest } = req.headers;
   return rest;
 }
+
+/** The repository writes bounded rows; these small records are kept whole within any packet. */
+const ROW_BUDGET = 1024 * 1024;
 
 const bytes = (v: string | Buffer | null) => (v === null ? undefined : Buffer.from(v));
 
@@ -184,9 +188,9 @@ describe('record bytes: keys, headers, dead letters and their re-delivery', () =
       const old = record({ subscriptionId });
       // The topic was recreated: another record at offset 5, same key and headers.
       const fresh = record({ subscriptionId, value: Buffer.from('{"rec":"new"}'), timestamp: 2_000, reason: DeadLetterReason.RetriesExhausted, lastStatus: 503 });
-      await repo.upsert(old);
-      await repo.upsert(fresh);
-      await repo.upsert({ ...old, attempts: 2, lastError: 'refused again' });
+      await repo.upsert(boundDeadLetter(old, ROW_BUDGET));
+      await repo.upsert(boundDeadLetter(fresh, ROW_BUDGET));
+      await repo.upsert(boundDeadLetter({ ...old, attempts: 2, lastError: 'refused again' }, ROW_BUDGET));
       const rows = await deadLetters(subscriptionId);
       expect(rows).toHaveLength(2);
       const oldRow = rows.find((r) => r.value === '{"rec":"old"}');
@@ -218,9 +222,9 @@ describe('record bytes: keys, headers, dead letters and their re-delivery', () =
         // The row at offset 1 is matched by its bytes; another record there gets a row of its own.
         const repo = new DeadLettersRepository(ds);
         const again = record({ subscriptionId: 1, topic: 't', offset: 1, key: Buffer.from([0xff]), headers: [['h', 'AAE=']], value: Buffer.from('{"a":1}'), timestamp: 123 });
-        await repo.upsert(again);
+        await repo.upsert(boundDeadLetter(again, ROW_BUDGET));
         expect(await q.query('SELECT COUNT(*) AS n FROM dead_letters')).toEqual([{ n: '2' }]);
-        await repo.upsert({ ...again, value: Buffer.from('{"a":2}') });
+        await repo.upsert(boundDeadLetter({ ...again, value: Buffer.from('{"a":2}') }, ROW_BUDGET));
         await expect(migration.down(q)).rejects.toThrow(/same subscription\/topic\/partition\/offset/);
       } finally {
         await q.release();

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { sqlErrorSummary } from '../database/sql-failure';
 import { JsonLogger } from '../common/logging/json.logger';
 import type { RequestActor } from '../common/request-context/request-actor';
 import { AppConfig } from '../config/app.config';
@@ -37,7 +38,8 @@ export class AuditLog {
         action: change.action,
         resourceType: change.resourceType,
         resourceId: change.resourceId,
-        err: (err as Error).message,
+        // The entry's JSON may hold config values: log only what the server said, values stripped.
+        ...sqlErrorSummary(err),
       });
     }
   }

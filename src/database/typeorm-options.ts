@@ -9,6 +9,7 @@ import { EtlConfigEntity } from '../subscriptions/entities/etl-config.entity';
 import { KafkaSourceEntity } from '../subscriptions/entities/kafka-source.entity';
 import { SubscriptionEntity } from '../subscriptions/entities/subscription.entity';
 import { TicketEntity } from '../tickets/ticket.entity';
+import { TypeormJsonLogger } from './typeorm-json.logger';
 
 export const ENTITIES = [
   KafkaSourceEntity,
@@ -32,7 +33,8 @@ export function typeormOptions(db: DatabaseSettings): DataSourceOptions {
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    logging: ['error', 'warn'],
+    logger: new TypeormJsonLogger(),
     timezone: 'Z',
     charset: 'utf8mb4',
     supportBigNumbers: true,

@@ -12,6 +12,7 @@ import { RateGate } from '../delivery/rate-gate';
 import { RateGateRegistry } from '../delivery/rate-gate.registry';
 import { CompiledSubscription } from '../runtime/consumers/compiled-subscription';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { recordFieldsNotKept } from './dead-letter-bounds';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { DeadLettersRepository } from './dead-letters.repository';
 import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';
@@ -51,6 +52,8 @@ export class DeadLetterRedeliveryService {
 
   async redeliverOne(id: number, actor: RequestActor): Promise<DeadLetterResponseDto> {
     const row = await this.requirePending(id);
+    const notKept = bytesNotKept(row);
+    if (notKept) throw new DomainException(DomainErrorCode.Unprocessable, `dead letter ${id} cannot be re-delivered: ${notKept}`);
     const sub = await this.compiled(row.subscriptionId);
     const gate = this.gateFor(sub);
     let result: Attempted | null;
@@ -142,6 +145,8 @@ export class DeadLetterRedeliveryService {
   ): Promise<Attempted> {
     const fail = (error: string, status: number | null = null, excerpt: string | null = null) => ({ outcome: 'failed' as const, status, error, excerpt });
     const unprocessable = (error: string) => ({ ...fail(error), unprocessable: true });
+    const notKept = bytesNotKept(row);
+    if (notKept) return unprocessable(`cannot be re-delivered: ${notKept}`);
     if (!row.value) return unprocessable('the record has no value, so there is nothing to deliver; discard it');
     if (row.value.length > this.config.maxMessageBytes) {
       return unprocessable(`value is ${row.value.length} bytes, over the ${this.config.maxMessageBytes}-byte limit (MAX_MESSAGE_BYTES)`);
@@ -193,6 +198,17 @@ function liveShape(row: DeadLetterEntity, sub: CompiledSubscription, body: Buffe
   const record = { topic: row.topic, partition: row.partition, offset: Number(row.offset), key: row.key, headers: storedHeaders(row.headers) };
   if (sub.policy.batchSize > 1) return { body: batchBody([body]), headers: batchRequestHeaders(sub.target.headers, row.topic, [record]) };
   return { body, headers: kafkaRequestHeaders(sub.target.headers, record, sub.target.forward) };
+}
+
+/**
+ * Why the row cannot be sent as the record came (its key, headers or value were stored
+ * shortened or left out, see dead-letter-bounds.ts), or null when they are all kept.
+ */
+function bytesNotKept(row: DeadLetterEntity): string | null {
+  const fields = recordFieldsNotKept(row.truncatedFields);
+  if (fields.length === 0) return null;
+  const sizes = fields.map((f) => `${f} (${row.truncatedFields![f]} bytes)`).join(', ');
+  return `its ${sizes} ${fields.length > 1 ? 'were' : 'was'} not kept in full (over a column or the database's max_allowed_packet, or refused by the database), and a shortened record is never sent; replay offset ${row.offset} of partition ${row.partition} from Kafka if it is still there, or discard it`;
 }
 
 /** Record headers as the dead-letter row keeps them ([name, base64 value] pairs). */

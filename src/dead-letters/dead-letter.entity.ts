@@ -55,6 +55,10 @@ export class DeadLetterEntity {
   @Column({ name: 'response_excerpt', type: 'text', nullable: true })
   responseExcerpt: string | null;
 
+  /** Original size in bytes of each field stored shortened or left out (dead-letter-bounds.ts); null = all kept. */
+  @Column({ name: 'truncated_fields', type: 'json', nullable: true })
+  truncatedFields: Record<string, number> | null;
+
   @Column({ type: 'varchar', length: 16, default: 'pending' })
   state: string;
 

@@ -2,8 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, FindOptionsWhere, LessThan } from 'typeorm';
 import { DeadLetterEntity } from './dead-letter.entity';
-import type { DeadLetterRecord } from './dead-letter-record';
-import { recordDigest } from './record-digest';
+import { cutUtf8, ROW_MARGIN_BYTES, SMALL_COLUMN_BYTES, type StoredDeadLetter } from './dead-letter-bounds';
+
+const UPSERT_SQL = `INSERT INTO dead_letters
+   (subscription_id, topic, partition_no, record_offset, record_digest, record_key, record_headers, record_value, record_timestamp,
+    transformed_body, reason, attempts, last_status, last_error, response_excerpt, truncated_fields, state, first_attempt_at, last_attempt_at)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+ ON DUPLICATE KEY UPDATE
+   record_key = VALUES(record_key), record_headers = VALUES(record_headers), record_value = VALUES(record_value),
+   transformed_body = VALUES(transformed_body), reason = VALUES(reason), attempts = attempts + VALUES(attempts),
+   last_status = VALUES(last_status), last_error = VALUES(last_error), response_excerpt = VALUES(response_excerpt),
+   truncated_fields = VALUES(truncated_fields), state = 'pending', last_attempt_at = VALUES(last_attempt_at)`;
+const UPSERT_SQL_BYTES = Buffer.byteLength(UPSERT_SQL);
 
 export interface DeadLetterQuery {
   subscriptionId?: number;
@@ -18,40 +28,45 @@ export class DeadLettersRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * A record that fails again (redelivered after a crash, or replayed) updates its row instead of
-   * adding one; a different record at the same coordinates (a recreated topic, another cluster)
-   * gets its own row, told apart by the content digest (record-digest.ts).
+   * Writes a bounded row (dead-letter-bounds.ts). A record that fails again (redelivered after a
+   * crash, or replayed) updates its row instead of adding one, content and truncation marks
+   * together so they always describe each other; a different record at the same coordinates (a
+   * recreated topic, another cluster) gets its own row, told apart by the content digest.
    */
-  async upsert(r: DeadLetterRecord): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO dead_letters
-         (subscription_id, topic, partition_no, record_offset, record_digest, record_key, record_headers, record_value, record_timestamp,
-          transformed_body, reason, attempts, last_status, last_error, response_excerpt, state, first_attempt_at, last_attempt_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-       ON DUPLICATE KEY UPDATE
-         transformed_body = VALUES(transformed_body), reason = VALUES(reason), attempts = attempts + VALUES(attempts),
-         last_status = VALUES(last_status), last_error = VALUES(last_error), response_excerpt = VALUES(response_excerpt),
-         state = 'pending', last_attempt_at = VALUES(last_attempt_at)`,
-      [
-        r.subscriptionId,
-        r.topic,
-        r.partition,
-        r.offset,
-        recordDigest(r),
-        r.key,
-        r.headers ? JSON.stringify(r.headers) : null,
-        r.value,
-        r.timestamp,
-        r.transformedBody,
-        r.reason,
-        r.attempts,
-        r.lastStatus,
-        r.lastError,
-        r.responseExcerpt,
-        r.firstAttemptAt,
-        r.lastAttemptAt,
-      ],
+  async upsert(r: StoredDeadLetter): Promise<void> {
+    await this.dataSource.query(UPSERT_SQL, [
+      r.subscriptionId,
+      r.topic,
+      r.partition,
+      r.offset,
+      r.digest,
+      r.key,
+      r.headers,
+      r.value,
+      r.timestamp,
+      r.transformedBody,
+      r.reason,
+      r.attempts,
+      r.lastStatus,
+      r.lastError,
+      r.responseExcerpt,
+      r.truncated ? JSON.stringify(r.truncated) : null,
+      r.firstAttemptAt,
+      r.lastAttemptAt,
+    ]);
+  }
+
+  /**
+   * Bytes the variable literals of one {@link upsert} may take: the server's max_allowed_packet
+   * (the lower of this connection's and the global one, which new connections get) less the SQL
+   * text and ROW_MARGIN_BYTES. Also returns the packet limit itself, bytes.
+   */
+  async rowBudget(): Promise<{ maxAllowedPacket: number; literalBytes: number }> {
+    const rows: Array<{ p: string | number }> = await this.dataSource.query(
+      'SELECT LEAST(@@session.max_allowed_packet, @@global.max_allowed_packet) AS p',
     );
+    const maxAllowedPacket = Number(rows[0].p);
+    return { maxAllowedPacket, literalBytes: maxAllowedPacket - UPSERT_SQL_BYTES - ROW_MARGIN_BYTES };
   }
 
   find(q: DeadLetterQuery): Promise<DeadLetterEntity[]> {
@@ -87,11 +102,24 @@ export class DeadLettersRepository {
     id: number,
     outcome: { state: 'pending' | 'redelivered' | 'discarded'; status: number | null; error: string | null; excerpt: string | null },
   ): Promise<boolean> {
+    // Bounded like a new row's texts, and the truncation marks of these two fields follow them.
+    const sizes: Array<[string, number]> = [];
+    const bound = (field: string, text: string | null) => {
+      if (text === null) return null;
+      const cut = cutUtf8(text, SMALL_COLUMN_BYTES);
+      if (cut !== text) sizes.push([field, Buffer.byteLength(text)]);
+      return cut;
+    };
+    const error = bound('lastError', outcome.error);
+    const excerpt = bound('responseExcerpt', outcome.excerpt);
+    let marks = "JSON_REMOVE(COALESCE(truncated_fields, '{}'), '$.lastError', '$.responseExcerpt')";
+    if (sizes.length > 0) marks = `JSON_SET(${marks}, ${sizes.map(([f]) => `'$.${f}', ?`).join(', ')})`;
     const res = await this.dataSource.query(
       `UPDATE dead_letters SET state = ?, attempts = attempts + 1, last_status = ?,
-         last_error = ?, response_excerpt = ?, last_attempt_at = CURRENT_TIMESTAMP(3), claimed_until = NULL
+         last_error = ?, response_excerpt = ?, truncated_fields = NULLIF(${marks}, '{}'),
+         last_attempt_at = CURRENT_TIMESTAMP(3), claimed_until = NULL
        WHERE id = ? AND state = 'pending'`,
-      [outcome.state, outcome.status, outcome.error, outcome.excerpt, id],
+      [outcome.state, outcome.status, error, excerpt, ...sizes.map(([, n]) => n), id],
     );
     return res.affectedRows === 1;
   }

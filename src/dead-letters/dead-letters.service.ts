@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import { JsonLogger } from '../common/logging/json.logger';
 import { AppConfig } from '../config/app.config';
 import { DomainException } from '../common/errors/domain.exception';
+import { classifySqlFailure, sqlErrorName, sqlErrorSummary } from '../database/sql-failure';
+import { boundDeadLetter, minimalDeadLetter, type StoredDeadLetter } from './dead-letter-bounds';
 import type { DeadLetterRecord } from './dead-letter-record';
 import { DeadLettersRepository } from './dead-letters.repository';
 import type { DeadLetterQueryInput } from './dto/dead-letter-query.schema';
 import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';
+
+const PACKET_TTL_MS = 60_000;
 
 @Injectable()
 export class DeadLettersService {
@@ -17,14 +21,71 @@ export class DeadLettersService {
     private readonly logger: JsonLogger,
   ) {}
 
-  /** Durable once this resolves (the database row); the caller only then treats the record as done. */
+  private packet: { value: { maxAllowedPacket: number; literalBytes: number }; until: number } | null = null;
+
+  /**
+   * Durable once this resolves (the database row); the caller only then treats the record as
+   * done. The row is bounded to fit (dead-letter-bounds.ts). When the database still refuses it
+   * for its values (classifySqlFailure: a deterministic SQL refusal, never an outage), the record
+   * is written once more as a minimal row without payload, so it still ends as a visible dead
+   * letter. Rejects only when the database failed for its own sake (an outage: the caller holds
+   * the record and retries) or refused even the minimal row (a schema fault an operator must fix).
+   * Errors it rejects with are summarised (sqlErrorSummary) before anyone logs them.
+   */
   async record(deadLetter: DeadLetterRecord): Promise<void> {
-    await this.repository.upsert(deadLetter);
-    if (this.config.deadLetterDir) await this.appendJsonLine(this.config.deadLetterDir, deadLetter);
+    const budget = await this.budget();
+    const row = boundDeadLetter(deadLetter, budget.literalBytes);
+    try {
+      await this.repository.upsert(row);
+    } catch (err) {
+      if ((await this.classify(err, row)) === 'outage') throw err;
+      await this.storeMinimal(deadLetter, err);
+      return;
+    }
+    if (this.config.deadLetterDir) await this.appendJsonLine(this.config.deadLetterDir, row);
   }
 
-  /** A copy for log shippers and grep; the table stays the source of truth, so failures only log. */
-  private async appendJsonLine(dir: string, r: DeadLetterRecord): Promise<void> {
+  private async storeMinimal(r: DeadLetterRecord, refusal: unknown): Promise<void> {
+    const name = sqlErrorName(refusal);
+    const summary = sqlErrorSummary(refusal);
+    const row = minimalDeadLetter(r, `${name}: ${summary.message}`);
+    await this.repository.upsert(row);
+    this.logger.warn('the database refused the dead letter; stored without its payload', {
+      subscription: r.subscriptionId,
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      reason: r.reason,
+      sqlCode: summary.code,
+      sqlErrno: summary.errno,
+      sqlError: summary.message,
+    });
+    if (this.config.deadLetterDir) await this.appendJsonLine(this.config.deadLetterDir, row);
+  }
+
+  /** A lost connection counts as a refusal only if the row was over the packet limit read afresh. */
+  private async classify(err: unknown, row: StoredDeadLetter) {
+    if (classifySqlFailure(err) === 'refused') return 'refused';
+    let fresh;
+    try {
+      fresh = await this.budget(true);
+    } catch {
+      return 'outage';
+    }
+    const queryBytes = fresh.maxAllowedPacket - fresh.literalBytes + row.literalBytes;
+    return classifySqlFailure(err, { queryBytes, maxAllowedPacket: fresh.maxAllowedPacket });
+  }
+
+  /** The packet budget, read again at most every PACKET_TTL_MS (an operator may change it live). */
+  private async budget(fresh = false): Promise<{ maxAllowedPacket: number; literalBytes: number }> {
+    if (fresh || !this.packet || this.packet.until < Date.now()) {
+      this.packet = { value: await this.repository.rowBudget(), until: Date.now() + PACKET_TTL_MS };
+    }
+    return this.packet.value;
+  }
+
+  /** A copy for log shippers and grep (the bounded row); the table stays the source of truth, so failures only log. */
+  private async appendJsonLine(dir: string, r: StoredDeadLetter): Promise<void> {
     const line = JSON.stringify({
       at: new Date().toISOString(),
       subscriptionId: r.subscriptionId,
@@ -32,13 +93,14 @@ export class DeadLettersService {
       partition: r.partition,
       offset: r.offset,
       key: r.key?.toString('base64') ?? null,
-      headers: r.headers,
+      headers: r.headers === null ? null : JSON.parse(r.headers),
       value: r.value?.toString('base64') ?? null,
       transformedBody: r.transformedBody,
       reason: r.reason,
       attempts: r.attempts,
       lastStatus: r.lastStatus,
       lastError: r.lastError,
+      truncatedFields: r.truncated ?? {},
     });
     try {
       await mkdir(dir, { recursive: true });

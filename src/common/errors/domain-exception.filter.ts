@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import { sqlErrorSummary } from '../../database/sql-failure';
 import { JsonLogger } from '../logging/json.logger';
 import { DomainErrorCode } from './domain-error-code.enum';
 import { DomainException } from './domain.exception';
@@ -49,7 +51,12 @@ export class DomainExceptionFilter implements ExceptionFilter {
         typeof body === 'object' && body && 'message' in body ? (body as { message: string | string[] }).message : exception.message;
       return { status: exception.getStatus(), message };
     }
-    this.logger.error('unhandled error in admin API', { err: String(exception), stack: (exception as Error)?.stack });
+    if (exception instanceof QueryFailedError) {
+      // Its message may quote values (ER_DUP_ENTRY) and it carries the statement and parameters.
+      this.logger.error('database error in admin API', { ...sqlErrorSummary(exception) });
+    } else {
+      this.logger.error('unhandled error in admin API', { err: String(exception), stack: (exception as Error)?.stack });
+    }
     return { status: 500, message: 'internal error; see the proxy log' };
   }
 }

@@ -1,3 +1,4 @@
+import { recordFieldsNotKept } from '../dead-letter-bounds';
 import { DeadLetterEntity } from '../dead-letter.entity';
 
 /** Bytes as text when they are UTF-8, otherwise base64 with the encoding named beside them. */
@@ -26,6 +27,16 @@ export class DeadLetterResponseDto {
   lastStatus: number | null;
   lastError: string | null;
   responseExcerpt: string | null;
+  /**
+   * Fields stored shortened or left out, each with its original size in bytes (key, headers,
+   * value, transformedBody, lastError, responseExcerpt); {} when everything is kept in full.
+   */
+  truncatedFields: Record<string, number>;
+  /** Size of the record's key and value in bytes as they came from Kafka (null: none). */
+  keyBytes: number | null;
+  valueBytes: number | null;
+  /** Whether key, headers and value are kept in full, so the record can be re-delivered as it came. */
+  recordKept: boolean;
   state: string;
   firstAttemptAt: string | null;
   lastAttemptAt: string | null;
@@ -35,6 +46,7 @@ export class DeadLetterResponseDto {
   static from(row: DeadLetterEntity): DeadLetterResponseDto {
     const key = text(row.key);
     const value = text(row.value);
+    const truncatedFields = row.truncatedFields ?? {};
     return Object.assign(new DeadLetterResponseDto(), {
       id: Number(row.id),
       subscriptionId: row.subscriptionId,
@@ -52,6 +64,10 @@ export class DeadLetterResponseDto {
       lastStatus: row.lastStatus,
       lastError: row.lastError,
       responseExcerpt: row.responseExcerpt,
+      truncatedFields,
+      keyBytes: truncatedFields.key ?? row.key?.length ?? null,
+      valueBytes: truncatedFields.value ?? row.value?.length ?? null,
+      recordKept: recordFieldsNotKept(row.truncatedFields).length === 0,
       state: row.state,
       firstAttemptAt: row.firstAttemptAt?.toISOString() ?? null,
       lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,

@@ -1,6 +1,8 @@
 import type { Message } from '@confluentinc/kafka-javascript';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonLogger } from '../../common/logging/json.logger';
+import { sqlErrorSummary } from '../../database/sql-failure';
+import { cutUtf8 } from '../../dead-letters/dead-letter-bounds';
 import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
 import { DeadLetterReason } from '../../dead-letters/dead-letter-reason.enum';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
@@ -42,6 +44,7 @@ type Prepared =
 type Delivery = 'delivered' | 'abandoned' | Failure;
 
 const PREPARED_DONE: Prepared = { kind: 'done' };
+const LOGGED_ERROR_BYTES = 1_024;
 
 /**
  * Takes records to done: filtered, delivered, or durably dead-lettered. Resolves 'abandoned'
@@ -185,7 +188,11 @@ export class RecordProcessor {
     return this.deadLetter(msg, signal, failure(DeadLetterReason.InternalError, `kproxy failed on this record ${failures} times in a row: ${error}`.slice(0, 1000)));
   }
 
-  /** Done only once the row is durable; a database outage holds the record (and its partition). */
+  /**
+   * Done only once the row is durable; a database outage holds the record (and its partition).
+   * A row the database refuses for its values is stored without payload by DeadLettersService,
+   * so what this loop retries is an outage.
+   */
   private async deadLetter(msg: Message, signal: AbortSignal, f: Failure): Promise<ProcessResult> {
     const { deadLetters, metrics, logger } = this.deps;
     const cfg = this.config();
@@ -218,7 +225,8 @@ export class RecordProcessor {
           topic: msg.topic,
           partition: msg.partition,
           offset: msg.offset,
-          err: (err as Error).message,
+          // Never the error object: a failed query carries the statement and the record's bytes.
+          ...sqlErrorSummary(err),
           retryInMs: wait,
         });
         try {
@@ -237,7 +245,8 @@ export class RecordProcessor {
       reason: f.reason,
       attempts: f.attempts,
       status: f.status,
-      err: f.error,
+      // The row keeps the error (bounded); a log line only needs its start.
+      err: cutUtf8(f.error, LOGGED_ERROR_BYTES),
     });
     return 'done';
   }
