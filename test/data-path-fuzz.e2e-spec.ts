@@ -15,7 +15,7 @@ const nest = (levels: number, open: string, leaf: string, close: string) => open
 
 /** Record values: ordinary, hostile and broken, as producers have sent them to peer systems. */
 const value: fc.Arbitrary<string | Buffer | null> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ type: fc.constantFrom('a', 'b'), seq: fc.integer(), items: fc.array(fc.record({ name: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }), { maxLength: 3 }) }).map((v) => JSON.stringify(v)) },
+  { weight: 6, arbitrary: fc.record({ type: fc.constantFrom('a', 'b'), seq: fc.integer(), items: fc.array(fc.record({ name: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.integer({ min: 20, max: 60 }).map((n) => `${'a'.repeat(n)}!`)) }), { maxLength: 3 }) }).map((v) => JSON.stringify(v)) },
   { weight: 3, arbitrary: fc.json({ depthSize: 'medium' }) },
   { weight: 1, arbitrary: fc.constantFrom('{"n":9007199254740993,"type":"a"}', '{"n":1.50,"m":1e400}', '[0.1000000000000000055511151231257827]', '{"__proto__":{"x":1},"type":"a"}') },
   { weight: 1, arbitrary: fc.integer({ min: 300, max: 6000 }).chain((n) => fc.constantFrom(nest(n, '[', '1', ']'), nest(n, '{"a":', '{"secret":1.50}', '}'))) },
@@ -42,6 +42,7 @@ const RULES = [
   { path: '$..secret', op: 'exists', value: false },
   { path: '$.n', op: 'neq', value: 9007199254740993 },
   { path: '$.items[*].name', op: 'regex', value: '^[a-z]' },
+  { path: '$.items[*].name', op: 'regex', value: '^(\\w+\\s?)*$' },
 ];
 
 const config = fc.record({
