@@ -43,6 +43,7 @@ export class SubscriptionMapper {
         maxInFlight: row.maxInFlight,
         batchSize: row.batchSize,
         batchWaitMs: row.batchWaitMs,
+        maxBatchBytes: row.maxBatchBytes,
       },
       hosts: row.hosts ?? [],
       status: row.status,
@@ -88,6 +89,7 @@ export class SubscriptionMapper {
     row.maxInFlight = spec.delivery.maxInFlight;
     row.batchSize = spec.delivery.batchSize;
     row.batchWaitMs = spec.delivery.batchWaitMs;
+    row.maxBatchBytes = spec.delivery.maxBatchBytes;
     row.hosts = spec.hosts;
     row.status = spec.status;
     row.alerts = spec.alerts;

@@ -2,7 +2,7 @@ import { JsonNumber } from '../../common/json/json-number';
 import { settingNumber } from '../../common/validation/setting-number';
 import { z } from 'zod';
 import { requiredFieldError } from '../../common/validation/format-zod-issues';
-import { HTTP_METHODS, MAX_BATCH_SIZE, ORDERING_MODES } from '../../delivery/delivery-spec';
+import { DEFAULT_MAX_BATCH_BYTES, HTTP_METHODS, MAX_BATCH_BYTES, MAX_BATCH_SIZE, MIN_BATCH_BYTES, ORDERING_MODES } from '../../delivery/delivery-spec';
 import { FILTER_OPS } from '../../etl/etl-spec';
 import { FilterRule } from '../../etl/filter-rule';
 import { JsonPath } from '../../etl/json-path';
@@ -203,6 +203,7 @@ const deliverySchema = z
     maxInFlight: int(1, 10_000, 1),
     batchSize: int(1, MAX_BATCH_SIZE, 1),
     batchWaitMs: int(0, 60_000, 50),
+    maxBatchBytes: int(MIN_BATCH_BYTES, MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_BYTES),
   })
   .superRefine((d, ctx) => {
     if (d.maxBackoffMs < d.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: 'must be at least backoffMs' });
