@@ -86,13 +86,36 @@ describe('BatchSplitter', () => {
     expect(run.members.every((m) => typeof m === 'object' && m.partSize === 10 && !m.budgetSpent)).toBe(true);
   });
 
-  it('caps the extra requests at n when everything is refused, failing the unresolved rest whole', async () => {
+  it('finds every refused record when few are refused, even in a small batch', async () => {
+    const e = endpoint(refused(new Set([4, 9])));
+    const run = await new BatchSplitter(1 << 20).deliver(new Array(12).fill(10), e.send);
+    expect(run.members.map((m, i) => (m === 'delivered' ? null : i)).filter((i) => i !== null)).toEqual([4, 9]);
+  });
+
+  it('caps the extra requests when everything is refused, failing the unresolved rest whole', async () => {
+    const s = new BatchSplitter(1 << 20);
+    expect(s.budget(1)).toBe(0);
+    expect(s.budget(12)).toBe(22);
+    expect(s.budget(64)).toBe(96);
+    expect(s.budget(500)).toBe(144);
     const e = endpoint((records) => ({ kind: 'refused', failure: `400 × ${records.length}` }));
-    const run = await new BatchSplitter(1 << 20).deliver(new Array(64).fill(10), e.send);
-    expect(run.splits).toBeLessThanOrEqual(64);
-    expect(run.requests).toBeLessThanOrEqual(65);
+    const run = await s.deliver(new Array(64).fill(10), e.send);
+    expect(run.splits).toBeLessThanOrEqual(96);
+    expect(run.requests).toBe(1 + run.splits);
     expect(run.members.every((m) => typeof m === 'object')).toBe(true);
     expect(run.members.some((m) => typeof m === 'object' && m.budgetSpent)).toBe(true);
+  });
+
+  it('always singles out findAtMost refused records, wherever they are', async () => {
+    const s = new BatchSplitter(1 << 20);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 2 + Math.floor(Math.random() * 499);
+      const bad = new Set(Array.from({ length: 8 }, () => Math.floor(Math.random() * n)));
+      const run = await s.deliver(new Array(n).fill(10), endpoint(refused(bad)).send);
+      const failed = run.members.map((m, i) => (m === 'delivered' ? -1 : i)).filter((i) => i >= 0);
+      expect(failed).toEqual([...bad].sort((a, b) => a - b));
+      expect(run.splits).toBeLessThanOrEqual(2 * bad.size * Math.ceil(Math.log2(n)));
+    }
   });
 
   it('stops at an abandoned part: earlier records stay delivered, nothing later is sent', async () => {

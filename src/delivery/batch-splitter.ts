@@ -28,14 +28,28 @@ export interface BatchRun<F> {
  * other, first half before second, so order within a lane holds.
  *
  * Cost: finding k refused records among n takes at most 2k·⌈log2 n⌉ extra requests (each level of
- * halving re-sends at most the k parts holding a refused record, two halves each). Whatever the
- * answers, the extra requests of one batch are capped at n (`budget`), so a batch never costs
- * more than about twice what sending its records one by one would; a part still unresolved when
- * the budget is spent fails whole.
+ * halving re-sends at most the k parts holding a refused record, two halves each), and never
+ * more than 2(n−1) (all refused: every record ends up alone). So that an endpoint refusing
+ * everything (say, one that takes no arrays) is not sent ~2n requests per batch, the extra
+ * requests of one batch are capped at `budget(n)` = min(2(n−1), 2·findAtMost·⌈log2 n⌉): up to
+ * `findAtMost` refused records are always found exactly; past that, a part still unresolved when
+ * the budget is spent fails whole (its records are re-deliverable from the dead-letter store).
+ * 413 halving draws on the same budget.
  */
 export class BatchSplitter {
-  /** maxBytes: bytes of a JSON array body, `[` + bodies joined by `,` + `]`. */
-  constructor(private readonly maxBytes: number) {}
+  /**
+   * maxBytes: bytes of a JSON array body, `[` + bodies joined by `,` + `]`.
+   * findAtMost: refused records per batch that halving is guaranteed to single out.
+   */
+  constructor(
+    private readonly maxBytes: number,
+    private readonly findAtMost = 8,
+  ) {}
+
+  /** Extra requests (beyond one per byte-capped part) a batch of n records may spend on halving. */
+  budget(n: number): number {
+    return n < 2 ? 0 : Math.min(2 * (n - 1), 2 * this.findAtMost * Math.ceil(Math.log2(n)));
+  }
 
   /**
    * Consecutive [from, to) ranges over records of the given body sizes (bytes), each part's
@@ -66,7 +80,7 @@ export class BatchSplitter {
    */
   async deliver<F>(sizes: readonly number[], send: (from: number, to: number) => Promise<PartOutcome<F>>): Promise<BatchRun<F>> {
     const members = new Array<MemberOutcome<F>>(sizes.length).fill('abandoned');
-    let budget = sizes.length;
+    let budget = this.budget(sizes.length);
     let requests = 0;
     let splits = 0;
     let abandoned = false;

@@ -127,7 +127,7 @@ export class RecordProcessor {
         }
         const where =
           m.partSize > 1
-            ? `in a batch of ${m.partSize}${m.budgetSpent ? `; the batch of ${members.length} used its ${members.length} extra requests for halving` : ''}`
+            ? `in a batch of ${m.partSize}${m.budgetSpent ? `; halving stopped after the ${run.splits} extra requests a batch of ${members.length} may spend` : ''}`
             : run.splits > 0
               ? `alone, after halving a batch of ${members.length}`
               : 'in a batch of 1';
