@@ -27,6 +27,12 @@ export interface EndpointSpec {
   errcodePath: string | null;
   /** Numbers a double would alter are JsonNumber (exact). */
   errcodeOk: Array<number | string | JsonNumber>;
+  /**
+   * Batches only: where a successful batch response lists one result per record, in array order
+   * (`$.results` holding an array, or `$.results[*].code`); each is compared with errcodeOk like
+   * the errcode, and records whose result is not in it are dead-lettered alone. Null = none.
+   */
+  itemResultsPath: string | null;
   /** Subscriptions naming the same group share one rate gate (the lowest of their rates). */
   rateGroup: string | null;
   /** Kafka record header name to the HTTP header it is sent as. */

@@ -13,6 +13,12 @@ export interface SuccessVerdict {
 const OK: SuccessVerdict = { ok: true };
 
 /**
+ * Per-record results of a batch response: the 0-based array positions whose result is not in
+ * errcodeOk, each with why; or `problem` when the response does not list one result per record.
+ */
+export type ItemResults = { readonly refused: ReadonlyArray<{ readonly index: number; readonly problem: string }> } | { readonly problem: string };
+
+/**
  * status in successStatus (default 2xx) AND, when errcodePath is set, the errcode there in
  * errcodeOk. A success status with an empty body (no bytes, or only JSON blank space: 204, or
  * 200 with nothing) carries no errcode to read, so the status alone decides and it is a success.
@@ -25,16 +31,44 @@ export class SuccessRule {
   private readonly statuses: ReadonlySet<number> | null;
   private readonly errcodePath: JsonPath | null;
   private readonly errcodeOk: ReadonlyArray<number | string | JsonNumber>;
+  /** Where a batch response lists per-record results; null when the endpoint does not. */
+  readonly itemResultsPath: JsonPath | null;
 
-  constructor(spec: Pick<EndpointSpec, 'successStatus' | 'errcodePath' | 'errcodeOk'>) {
+  constructor(spec: Pick<EndpointSpec, 'successStatus' | 'errcodePath' | 'errcodeOk'> & Partial<Pick<EndpointSpec, 'itemResultsPath'>>) {
     this.statuses = spec.successStatus.length ? new Set(spec.successStatus) : null;
     this.errcodePath = spec.errcodePath ? JsonPath.compile(spec.errcodePath) : null;
     this.errcodeOk = spec.errcodeOk;
+    this.itemResultsPath = spec.itemResultsPath ? JsonPath.compile(spec.itemResultsPath) : null;
   }
 
   /** Whether the verdict needs the response body. */
   get needsBody(): boolean {
-    return this.errcodePath !== null;
+    return this.errcodePath !== null || this.itemResultsPath !== null;
+  }
+
+  /**
+   * The per-record results of a successful batch response of `records` records: the value at
+   * itemResultsPath must be an array of exactly `records` results, in the request's array order,
+   * each compared with errcodeOk as the errcode is. Call only when itemResultsPath is set.
+   */
+  items(body: string | undefined, records: number): ItemResults {
+    const path = this.itemResultsPath!;
+    let doc: unknown;
+    try {
+      doc = body === undefined || BLANK.test(body) ? MISSING : ExactJson.parse(body);
+    } catch {
+      return { problem: `response body is not JSON, so the item results at ${path.source} cannot be read` };
+    }
+    const list = doc === MISSING ? MISSING : path.get(doc);
+    if (!Array.isArray(list)) return { problem: `response has no array of item results at ${path.source}` };
+    if (list.length !== records) return { problem: `response lists ${list.length} item results at ${path.source} for ${records} records` };
+    const refused: Array<{ index: number; problem: string }> = [];
+    for (let i = 0; i < list.length; i++) {
+      if (!this.errcodeOk.some((ok) => sameCode(list[i], ok))) {
+        refused.push({ index: i, problem: `item result ${String(ExactJson.stringify(list[i])).slice(0, 200)} at ${path.source}[${i}] is not one of ${ExactJson.stringify(this.errcodeOk)}` });
+      }
+    }
+    return { refused };
   }
 
   statusOk(status: number): boolean {

@@ -31,6 +31,7 @@ export class SubscriptionMapper {
         successStatus: row.endpoint.successStatus ?? [],
         errcodePath: row.endpoint.errcodePath,
         errcodeOk: row.endpoint.errcodeOk ?? [0],
+        itemResultsPath: row.endpoint.itemResultsPath ?? null,
         rateGroup: row.endpoint.rateGroup,
         recordHeaders: row.endpoint.recordHeaders ?? {},
       },
@@ -78,6 +79,7 @@ export class SubscriptionMapper {
     endpoint.successStatus = spec.endpoint.successStatus;
     endpoint.errcodePath = spec.endpoint.errcodePath;
     endpoint.errcodeOk = spec.endpoint.errcodeOk;
+    endpoint.itemResultsPath = spec.endpoint.itemResultsPath;
     endpoint.rateGroup = spec.endpoint.rateGroup;
     endpoint.recordHeaders = Object.keys(spec.endpoint.recordHeaders).length ? spec.endpoint.recordHeaders : null;
     row.endpoint = endpoint;

@@ -29,6 +29,7 @@ describe('subscription spec schema', () => {
         successStatus: [],
         errcodePath: null,
         errcodeOk: [0],
+        itemResultsPath: null,
         recordHeaders: {},
         rateGroup: null,
       },

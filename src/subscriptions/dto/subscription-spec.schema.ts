@@ -179,6 +179,7 @@ const endpointSchema = z.strictObject({
   timeoutMs: int(1, 300_000, 5000),
   successStatus: z.array(int(100, 599), { error: 'must be an array of HTTP status codes' }).max(100).default([]),
   errcodePath: jsonPath.nullish().transform((v) => v ?? null),
+  itemResultsPath: jsonPath.nullish().transform((v) => v ?? null),
   recordHeaders: recordHeadersSchema.default({}),
   rateGroup: z
     .string({ error: 'must be a string' })
