@@ -248,6 +248,44 @@ describe('batch delivery and shared rate groups', () => {
       console.log(`bisect example: 2 refused of 50 (first batch ${first}) found in ${requests.length} requests`);
     });
 
+    it('an endpoint answering per-item results: only the items it marks are dead-lettered, without halving', async () => {
+      const topic = unique('batch-items');
+      await t.kafka.createTopic(topic, 1);
+      const bad = new Set([3, 11, 12]);
+      let refuseBad = true;
+      await t.client.produceJson(topic, range(20).map((seq) => ({ seq, ...(bad.has(seq) ? { bad: true } : {}) })));
+      t.sink.respond((req) =>
+        req.path === '/batch-items'
+          ? { status: 200, body: { errcode: 0, results: (JSON.parse(req.body) as Array<{ bad?: boolean }>).map((r) => (r.bad && refuseBad ? 1003 : 0)) } }
+          : { status: 200 },
+      );
+      const sub = (
+        await subscribe('batch-items', topic, {
+          endpoint: { errcodePath: '$.errcode', itemResultsPath: '$.results' },
+          delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 20, batchWaitMs: 1000 },
+        })
+      ).body;
+      expect(sub.endpoint.itemResultsPath).toBe('$.results');
+      await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 20, 'everything committed');
+      const rows = await deadLetters(sub.id);
+      expect(rows.map((r) => Number(r.offset)).sort((a, b) => a - b)).toEqual([3, 11, 12]);
+      for (const row of rows) {
+        expect(row).toMatchObject({ reason: 'rejected', attempts: 1, lastStatus: 200 });
+        expect(row.lastError).toMatch(/^item result 1003 at \$\.results\[\d+\] is not one of \[0\] \(item \d+ of a batch of \d+\)$/);
+      }
+      // Each record was sent exactly once: per-item results need no halving.
+      const seqs = at('batch-items').flatMap((q) => (JSON.parse(q.body) as Array<{ seq: number }>).map((r) => r.seq));
+      expect(seqs).toEqual(range(20));
+      // Re-delivery judges the one-record array by its item result too.
+      const row = rows.find((r) => Number(r.offset) === 11);
+      expect((await t.proxy.api('POST', `/api/dead-letters/${row.id}/redeliver`)).body).toMatchObject({ state: 'pending' });
+      refuseBad = false;
+      expect((await t.proxy.api('POST', `/api/dead-letters/${row.id}/redeliver`)).body.state).toBe('redelivered');
+      const invalid = await t.proxy.api('PATCH', `/api/subscriptions/${sub.id}`, { endpoint: { itemResultsPath: 'results' } });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.message).toEqual([expect.stringMatching(/^endpoint\.itemResultsPath: /)]);
+    });
+
     it('refuses maxBatchBytes out of range with a 400 naming the field', async () => {
       const body = (maxBatchBytes: unknown) =>
         subscriptionBody({ name: unique('cap'), brokers: t.kafka.bootstrap, topic: unique('t'), url: `${t.sink.url}/x`, status: 'stopped', delivery: { maxBatchBytes } });

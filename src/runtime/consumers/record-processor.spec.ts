@@ -14,8 +14,8 @@ interface Sent {
   headers: Record<string, string>;
 }
 
-/** A processor over fakes: `answer` sees the seqs of each request's array and says the HTTP status. */
-function world(answer: (seqs: number[]) => number, opts: { delivery?: Record<string, unknown>; endpoint?: Record<string, unknown> } = {}) {
+/** A processor over fakes: `answer` sees the seqs of each request's array and says the HTTP status (and body). */
+function world(answer: (seqs: number[]) => number | HttpAttempt, opts: { delivery?: Record<string, unknown>; endpoint?: Record<string, unknown> } = {}) {
   const parsed = parseSubscriptionSpec({
     name: 'unit',
     kafka: { brokers: '127.0.0.1:9092', topic: 't' },
@@ -33,7 +33,8 @@ function world(answer: (seqs: number[]) => number, opts: { delivery?: Record<str
       const h: Record<string, string> = {};
       for (let i = 0; i < headers.length; i += 2) h[headers[i]] = headers[i + 1];
       sent.push({ seqs, headers: h });
-      return { status: answer(seqs), body: '' };
+      const a = answer(seqs);
+      return typeof a === 'number' ? { status: a, body: '' } : a;
     },
   } as unknown as HttpSender;
   const gate = { acquire: async (_s: AbortSignal, n: number) => void permits.push(n) } as unknown as RateGate;
@@ -106,5 +107,27 @@ describe('RecordProcessor batches', () => {
     const results = await w.processor.processBatch(msgs(8), stop.signal);
     expect(results).toEqual(['done', 'done', 'done', 'done', 'abandoned', 'abandoned', 'abandoned', 'abandoned']);
     expect(w.rows.map((r) => r.offset)).toEqual([1]);
+  });
+
+  it('with item results: dead-letters only the records the response marks, in one request', async () => {
+    const w = world((seqs) => ({ status: 200, body: JSON.stringify({ results: seqs.map((s) => (s % 4 === 1 ? 1003 : 0)) }) }), {
+      endpoint: { itemResultsPath: '$.results' },
+    });
+    const results = await w.processor.processBatch(msgs(10), new AbortController().signal);
+    expect(results).toEqual(new Array(10).fill('done'));
+    expect(w.sent).toHaveLength(1);
+    expect(w.rows.map((r) => r.offset)).toEqual([1, 5, 9]);
+    expect(w.rows[0]).toMatchObject({ reason: 'rejected', attempts: 1, lastStatus: 200, transformedBody: '{"seq":1}' });
+    expect(w.rows[0].lastError).toBe('item result 1003 at $.results[1] is not one of [0] (item 1 of a batch of 10)');
+    expect(w.rows[2].lastError).toContain('$.results[9]');
+  });
+
+  it('with item results: a response without one per record is retried whole, then dead-letters the array', async () => {
+    const w = world(() => ({ status: 200, body: '{"results":[0]}' }), { endpoint: { itemResultsPath: '$.results' } });
+    const results = await w.processor.processBatch(msgs(3), new AbortController().signal);
+    expect(results).toEqual(['done', 'done', 'done']);
+    expect(w.sent).toHaveLength(3);
+    expect(w.rows.map((r) => r.reason)).toEqual(new Array(3).fill('retries_exhausted'));
+    expect(w.rows[0].lastError).toBe('response lists 1 item results at $.results for 3 records (in a batch of 3)');
   });
 });

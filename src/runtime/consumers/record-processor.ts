@@ -9,7 +9,7 @@ import type { DeadLettersService } from '../../dead-letters/dead-letters.service
 import type { HttpSender } from '../../delivery/http-sender.service';
 import { batchBody, batchRequestHeaders } from '../../delivery/batch-headers';
 import { BatchSplitter } from '../../delivery/batch-splitter';
-import type { DeliveryTarget } from '../../delivery/delivery-target';
+import { EXCERPT_CHARS, type DeliveryTarget } from '../../delivery/delivery-target';
 import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '../../delivery/kafka-headers';
 import type { RateGate } from '../../delivery/rate-gate';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
@@ -100,9 +100,17 @@ export class RecordProcessor {
       const cfg = this.config();
       const topic = cfg.kafka.topic;
       const sizes = bodies.map((b) => (typeof b === 'string' ? Buffer.byteLength(b) : b.length));
+      // Records a delivered array's response marked as refused (endpoint.itemResultsPath).
+      const refusedItems = new Map<number, Failure>();
       const run = await new BatchSplitter(cfg.policy.maxBatchBytes).deliver<Failure>(sizes, async (from, to) => {
         const part = members.slice(from, to) as RecordCoordinates[];
-        const outcome = await this.deliver(batchBody(bodies.slice(from, to)), part.length, signal, (target) => batchRequestHeaders(target.headers, topic, part));
+        const outcome = await this.deliver(
+          batchBody(bodies.slice(from, to)),
+          part.length,
+          signal,
+          (target) => batchRequestHeaders(target.headers, topic, part),
+          (index, f) => refusedItems.set(from + index, f),
+        );
         if (outcome === 'delivered' || outcome === 'abandoned') return outcome;
         if (outcome.status === 413) return { kind: 'too_large', failure: outcome };
         return { kind: outcome.reason === DeadLetterReason.Rejected ? 'refused' : 'final', failure: outcome };
@@ -120,6 +128,12 @@ export class RecordProcessor {
       }
       for (let j = 0; j < members.length; j++) {
         const m = run.members[j];
+        const refused = m === 'delivered' ? refusedItems.get(j) : undefined;
+        if (refused) {
+          const failure: Failure = { ...refused, transformed: bodyText(bodies[j]) };
+          writes.push(this.deadLetter(members[j], signal, failure).then((r) => void (results[indexes[j]] = r)));
+          continue;
+        }
         if (m === 'delivered') continue;
         if (m === 'abandoned') {
           results[indexes[j]] = 'abandoned';
@@ -165,12 +179,17 @@ export class RecordProcessor {
    * Attempts with retries under the current config; `records` permits are taken per attempt.
    * A 413 is a non-retryable failure whatever the success rule says (RFC 9110 §15.5.14: the body
    * is too large, so sending it again cannot help); batches halve on it.
+   * `refusedItem` (batches, with endpoint.itemResultsPath set): a successful response must list
+   * one result per record; those not in errcodeOk are reported by 0-based array position and the
+   * delivery still counts as done for the rest. A response without such a list is a retryable
+   * failure of the whole array, like a missing errcode.
    */
   private async deliver(
     body: Buffer | string,
     records: number,
     signal: AbortSignal,
     headersFor: (target: DeliveryTarget) => HeaderList,
+    refusedItem?: (index: number, failure: Failure) => void,
   ): Promise<Delivery> {
     const { sender, metrics } = this.deps;
     let cfg = this.config();
@@ -189,9 +208,23 @@ export class RecordProcessor {
       const res = await sender.send(cfg.target, body, headers, signal);
       let verdict = cfg.target.judge(res);
       if (res.status === 413) verdict = { ok: false, problem: TOO_LARGE, retryable: false, excerpt: verdict.excerpt };
+      const items = verdict.ok && refusedItem && cfg.target.success.itemResultsPath ? cfg.target.success.items(res.body, records) : null;
+      if (items && 'problem' in items) verdict = { ok: false, problem: items.problem, retryable: true, excerpt: res.body?.slice(0, EXCERPT_CHARS) ?? null };
       metrics.attempt((performance.now() - started) / 1000, verdict.ok);
       if (verdict.ok) {
-        metrics.delivered(records);
+        const refused = items && 'refused' in items ? items.refused : [];
+        for (const item of refused) {
+          refusedItem!(item.index, {
+            reason: DeadLetterReason.Rejected,
+            error: `${item.problem} (item ${item.index} of a batch of ${records})`,
+            attempts: attempt,
+            status: res.status,
+            body: res.body?.slice(0, EXCERPT_CHARS) ?? null,
+            transformed: null,
+            firstAttemptAt,
+          });
+        }
+        metrics.delivered(records - refused.length);
         return 'delivered';
       }
       if (signal.aborted) return 'abandoned';
