@@ -86,11 +86,13 @@ describe('SuccessRule with an empty answer and exact errcodes', () => {
 
     it('a response without one result per record is a problem, not a guess', () => {
       const rule = new SuccessRule({ successStatus: [], errcodePath: null, errcodeOk: [0], itemResultsPath: '$.results' });
-      expect(rule.items('{"results":[0,0]}', 3)).toEqual({ problem: 'response lists 2 item results at $.results for 3 records' });
-      expect(rule.items('{"results":0}', 1)).toEqual({ problem: 'response has no array of item results at $.results' });
-      expect(rule.items('', 1)).toEqual({ problem: 'response has no array of item results at $.results' });
-      expect(rule.items(undefined, 1)).toEqual({ problem: 'response has no array of item results at $.results' });
-      expect(rule.items('<html>', 1)).toEqual({ problem: 'response body is not JSON, so the item results at $.results cannot be read' });
+      const retried = (problem: string) => ({ problem, retryable: true });
+      expect(rule.items('{"results":[0,0]}', 3)).toEqual(retried('response lists 2 item results at $.results for 3 records'));
+      expect(rule.items('{"results":0}', 1)).toEqual(retried('response has no array of item results at $.results'));
+      expect(rule.items('', 1)).toEqual(retried('response has no array of item results at $.results'));
+      expect(rule.items(undefined, 1)).toEqual(retried('response has no array of item results at $.results'));
+      expect(rule.items('<html>', 1)).toEqual(retried('response body is not JSON, so the item results at $.results cannot be read'));
+      expect(rule.items('['.repeat(600) + ']'.repeat(600), 1)).toMatchObject({ retryable: true, problem: expect.stringMatching(/nests deeper than/) });
     });
   });
 });

@@ -14,9 +14,12 @@ const OK: SuccessVerdict = { ok: true };
 
 /**
  * Per-record results of a batch response: the 0-based array positions whose result is not in
- * errcodeOk, each with why; or `problem` when the response does not list one result per record.
+ * errcodeOk, each with why; or `problem` when the response does not list one result per record
+ * (retryable unless reading them threw, which the same answer would do again).
  */
-export type ItemResults = { readonly refused: ReadonlyArray<{ readonly index: number; readonly problem: string }> } | { readonly problem: string };
+export type ItemResults =
+  | { readonly refused: ReadonlyArray<{ readonly index: number; readonly problem: string }> }
+  | { readonly problem: string; readonly retryable: boolean };
 
 /**
  * status in successStatus (default 2xx) AND, when errcodePath is set, the errcode there in
@@ -53,15 +56,24 @@ export class SuccessRule {
    */
   items(body: string | undefined, records: number): ItemResults {
     const path = this.itemResultsPath!;
+    if (body !== undefined && JsonDepth.exceeds(body, JsonDepth.MAX_ACCEPTED)) {
+      return { problem: `response body nests deeper than ${JsonDepth.MAX_ACCEPTED} levels, so the item results at ${path.source} are not read`, retryable: true };
+    }
     let doc: unknown;
     try {
       doc = body === undefined || BLANK.test(body) ? MISSING : ExactJson.parse(body);
     } catch {
-      return { problem: `response body is not JSON, so the item results at ${path.source} cannot be read` };
+      return { problem: `response body is not JSON, so the item results at ${path.source} cannot be read`, retryable: true };
     }
-    const list = doc === MISSING ? MISSING : path.get(doc);
-    if (!Array.isArray(list)) return { problem: `response has no array of item results at ${path.source}` };
-    if (list.length !== records) return { problem: `response lists ${list.length} item results at ${path.source} for ${records} records` };
+    let list: unknown;
+    try {
+      list = doc === MISSING ? MISSING : path.get(doc);
+    } catch (err) {
+      // The same answer would fail the same way (a filter script meeting a type it did not expect).
+      return { problem: `reading the item results at ${path.source} failed: ${(err as Error).message ?? String(err)}`.slice(0, 500), retryable: false };
+    }
+    if (!Array.isArray(list)) return { problem: `response has no array of item results at ${path.source}`, retryable: true };
+    if (list.length !== records) return { problem: `response lists ${list.length} item results at ${path.source} for ${records} records`, retryable: true };
     const refused: Array<{ index: number; problem: string }> = [];
     for (let i = 0; i < list.length; i++) {
       if (!this.errcodeOk.some((ok) => sameCode(list[i], ok))) {

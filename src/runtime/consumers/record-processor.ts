@@ -209,7 +209,7 @@ export class RecordProcessor {
       let verdict = cfg.target.judge(res);
       if (res.status === 413) verdict = { ok: false, problem: TOO_LARGE, retryable: false, excerpt: verdict.excerpt };
       const items = verdict.ok && refusedItem && cfg.target.success.itemResultsPath ? cfg.target.success.items(res.body, records) : null;
-      if (items && 'problem' in items) verdict = { ok: false, problem: items.problem, retryable: true, excerpt: res.body?.slice(0, EXCERPT_CHARS) ?? null };
+      if (items && 'problem' in items) verdict = { ok: false, problem: items.problem, retryable: items.retryable, excerpt: res.body?.slice(0, EXCERPT_CHARS) ?? null };
       metrics.attempt((performance.now() - started) / 1000, verdict.ok);
       if (verdict.ok) {
         const refused = items && 'refused' in items ? items.refused : [];
