@@ -7,8 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * a cap without saying so. `item_results_path`: where an endpoint answering per-record results
  * lists them, so only the records it refused are dead-lettered (NULL = it does not).
  */
-export class AddBatchBytesAndItemResults1796472000000 implements MigrationInterface {
-  name = 'AddBatchBytesAndItemResults1796472000000';
+export class AddBatchBytesAndItemResults1796572800000 implements MigrationInterface {
+  name = 'AddBatchBytesAndItemResults1796572800000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE subscriptions ADD COLUMN max_batch_bytes INT NOT NULL DEFAULT 1048576 AFTER batch_wait_ms');
