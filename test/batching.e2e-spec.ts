@@ -160,4 +160,147 @@ describe('batch delivery and shared rate groups', () => {
       expect(metrics).toContain(`kproxy_consumer_state{subscription="${id}",state="running"} 1`);
     }
   });
+  describe('byte cap, 413 and refused records (issue 15, items 6 and 7)', () => {
+    const EXPRESS_LIMIT = 100 * 1024;
+    /** Records of ~2 KB: 100 of them make a ~200 KB array body. */
+    const big = (seq: number) => JSON.stringify({ seq, pad: 'x'.repeat(2000) });
+    const at = (label: string) => t.sink.requests.filter((q) => q.path === `/${label}`);
+    /** Offsets named by an x-kafka-records header ("0:3-5,0:9" -> [3,4,5,9]). */
+    const offsetsOf = (header: unknown) =>
+      String(header)
+        .split(',')
+        .flatMap((run) => {
+          const [from, to] = run.split(':')[1].split('-').map(Number);
+          return range((to ?? from) - from + 1).map((i) => from + i);
+        });
+
+    afterEach(() => t.sink.respond(() => ({ status: 200 })));
+
+    it('a batch answered 413 over 100 KB (express) is halved until it fits: every record delivered, none dead-lettered', async () => {
+      const topic = unique('batch-413');
+      await t.kafka.createTopic(topic, 1);
+      await t.client.produce(topic, range(100).map((seq) => ({ value: big(seq) })));
+      t.sink.respond((req) => (req.path === '/batch-413' && Buffer.byteLength(req.body) > EXPRESS_LIMIT ? { status: 413, body: { error: 'request entity too large' } } : { status: 200 }));
+      const sub = (await subscribe('batch-413', topic, { delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 100, batchWaitMs: 1000 } })).body;
+      expect(sub.delivery.maxBatchBytes).toBe(1024 * 1024);
+      await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 100, 'everything committed');
+      const requests = at('batch-413');
+      expect(requests.some((q) => q.status === 413)).toBe(true);
+      const ok = requests.filter((q) => q.status === 200);
+      const seqs = ok.flatMap((q) => (JSON.parse(q.body) as Array<{ seq: number }>).map((r) => r.seq));
+      expect(seqs).toEqual(range(100));
+      for (const q of ok) {
+        expect(Buffer.byteLength(q.body)).toBeLessThanOrEqual(EXPRESS_LIMIT);
+        const items = JSON.parse(q.body) as Array<{ seq: number }>;
+        expect(q.headers['x-kafka-batch-size']).toBe(String(items.length));
+        expect(offsetsOf(q.headers['x-kafka-records'])).toEqual(items.map((r) => r.seq));
+      }
+      expect(await deadLetters(sub.id)).toEqual([]);
+      console.log(`413 example: 100 records of ~2 KB in ${requests.length} requests (${requests.length - ok.length} answered 413)`);
+    });
+
+    it('maxBatchBytes keeps every body within the cap, so the endpoint never answers 413', async () => {
+      const topic = unique('batch-cap');
+      await t.kafka.createTopic(topic, 1);
+      await t.client.produce(topic, range(100).map((seq) => ({ value: big(seq) })));
+      t.sink.respond((req) => (req.path === '/batch-cap' && Buffer.byteLength(req.body) > EXPRESS_LIMIT ? { status: 413 } : { status: 200 }));
+      const sub = (await subscribe('batch-cap', topic, { delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 100, batchWaitMs: 1000, maxBatchBytes: EXPRESS_LIMIT } })).body;
+      expect(sub.delivery.maxBatchBytes).toBe(EXPRESS_LIMIT);
+      await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 100, 'everything committed');
+      const requests = at('batch-cap');
+      expect(requests.every((q) => q.status === 200 && Buffer.byteLength(q.body) <= EXPRESS_LIMIT)).toBe(true);
+      expect(requests.flatMap((q) => (JSON.parse(q.body) as Array<{ seq: number }>).map((r) => r.seq))).toEqual(range(100));
+      // 2,015-byte records: 50 fit in 100 KB, so a full batch of 100 goes as two.
+      expect(Math.max(...requests.map((q) => JSON.parse(q.body).length))).toBeGreaterThan(40);
+    });
+
+    it('a batch of 50 with 2 records the endpoint refuses (400): exactly those 2 dead-lettered, 48 delivered in order', async () => {
+      const topic = unique('batch-refuse');
+      await t.kafka.createTopic(topic, 2);
+      const bad = new Set([13, 37]);
+      // All on partition 0, keyed so key mode's lanes are exercised too.
+      await t.client.produce(topic, range(50).map((seq) => ({ key: `k${seq % 3}`, partition: 0, value: JSON.stringify({ seq, key: `k${seq % 3}`, ...(bad.has(seq) ? { refuse: true } : {}) }) })));
+      t.sink.respond((req) => (req.path === '/batch-refuse' && req.body.includes('"refuse":true') ? { status: 400, body: { error: 'invalid item' } } : { status: 200 }));
+      const sub = (await subscribe('batch-refuse', topic, { delivery: { ordering: 'key', maxInFlight: 1, batchSize: 50, batchWaitMs: 1000 } })).body;
+      const rows = await waitFor(async () => {
+        const r = await deadLetters(sub.id);
+        return r.length >= 2 && r;
+      }, 'two dead letters');
+      await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 2))[0] === 50, 'everything committed');
+      expect((await deadLetters(sub.id)).map((r) => Number(r.offset)).sort((a, b) => a - b)).toEqual([13, 37]);
+      for (const row of rows) {
+        expect(row).toMatchObject({ reason: 'rejected', attempts: 1, lastStatus: 400 });
+        expect(row.lastError).toMatch(/alone, after halving a batch of \d+/);
+        expect(JSON.parse(row.transformedBody).refuse).toBe(true);
+      }
+      const requests = at('batch-refuse');
+      const ok = requests.filter((q) => q.status === 200);
+      const delivered = ok.flatMap((q) => JSON.parse(q.body) as Array<{ seq: number; key: string }>);
+      expect(delivered.map((r) => r.seq).sort((a, b) => a - b)).toEqual(range(50).filter((s) => !bad.has(s)));
+      for (const key of ['k0', 'k1', 'k2']) {
+        const seqs = delivered.filter((r) => r.key === key).map((r) => r.seq);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      }
+      for (const q of ok) expect(offsetsOf(q.headers['x-kafka-records'])).toEqual((JSON.parse(q.body) as Array<{ seq: number }>).map((r) => r.seq));
+      // Bisecting k=2 among n=50 costs at most 2·k·⌈log2 n⌉ = 24 extra requests.
+      const first = JSON.parse(requests[0].body).length;
+      expect(requests.length).toBeLessThanOrEqual(Math.ceil(50 / first) + 24);
+      console.log(`bisect example: 2 refused of 50 (first batch ${first}) found in ${requests.length} requests`);
+    });
+
+    it('an endpoint answering per-item results: only the items it marks are dead-lettered, without halving', async () => {
+      const topic = unique('batch-items');
+      await t.kafka.createTopic(topic, 1);
+      const bad = new Set([3, 11, 12]);
+      let refuseBad = true;
+      await t.client.produceJson(topic, range(20).map((seq) => ({ seq, ...(bad.has(seq) ? { bad: true } : {}) })));
+      t.sink.respond((req) =>
+        req.path === '/batch-items'
+          ? { status: 200, body: { errcode: 0, results: (JSON.parse(req.body) as Array<{ bad?: boolean }>).map((r) => (r.bad && refuseBad ? 1003 : 0)) } }
+          : { status: 200 },
+      );
+      const sub = (
+        await subscribe('batch-items', topic, {
+          endpoint: { errcodePath: '$.errcode', itemResultsPath: '$.results' },
+          delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 20, batchWaitMs: 1000 },
+        })
+      ).body;
+      expect(sub.endpoint.itemResultsPath).toBe('$.results');
+      await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 20, 'everything committed');
+      const rows = await deadLetters(sub.id);
+      expect(rows.map((r) => Number(r.offset)).sort((a, b) => a - b)).toEqual([3, 11, 12]);
+      for (const row of rows) {
+        expect(row).toMatchObject({ reason: 'rejected', attempts: 1, lastStatus: 200 });
+        expect(row.lastError).toMatch(/^item result 1003 at \$\.results\[\d+\] is not one of \[0\] \(item \d+ of a batch of \d+\)$/);
+      }
+      // Each record was sent exactly once: per-item results need no halving.
+      const seqs = at('batch-items').flatMap((q) => (JSON.parse(q.body) as Array<{ seq: number }>).map((r) => r.seq));
+      expect(seqs).toEqual(range(20));
+      // Re-delivery judges the one-record array by its item result too.
+      const row = rows.find((r) => Number(r.offset) === 11);
+      expect((await t.proxy.api('POST', `/api/dead-letters/${row.id}/redeliver`)).body).toMatchObject({ state: 'pending' });
+      refuseBad = false;
+      expect((await t.proxy.api('POST', `/api/dead-letters/${row.id}/redeliver`)).body.state).toBe('redelivered');
+      const invalid = await t.proxy.api('PATCH', `/api/subscriptions/${sub.id}`, { endpoint: { itemResultsPath: 'results' } });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.message).toEqual([expect.stringMatching(/^endpoint\.itemResultsPath: /)]);
+    });
+
+    it('refuses maxBatchBytes out of range with a 400 naming the field', async () => {
+      const body = (maxBatchBytes: unknown) =>
+        subscriptionBody({ name: unique('cap'), brokers: t.kafka.bootstrap, topic: unique('t'), url: `${t.sink.url}/x`, status: 'stopped', delivery: { maxBatchBytes } });
+      const low = await t.proxy.api('POST', '/api/subscriptions', body(100));
+      expect(low.status).toBe(400);
+      expect(low.body.message).toEqual(['delivery.maxBatchBytes: must be at least 1024']);
+      const high = await t.proxy.api('POST', '/api/subscriptions', body(65 * 1024 * 1024));
+      expect(high.status).toBe(400);
+      expect(high.body.message).toEqual(['delivery.maxBatchBytes: must be at most 67108864']);
+      const ok = await t.proxy.api('POST', '/api/subscriptions', body(4096));
+      expect(ok.status).toBe(201);
+      const patched = await t.proxy.api('PATCH', `/api/subscriptions/${ok.body.id}`, { delivery: { maxBatchBytes: 'big' } });
+      expect(patched.status).toBe(400);
+      expect(patched.body.message).toEqual(['delivery.maxBatchBytes: must be a number']);
+      expect((await t.proxy.api('GET', `/api/subscriptions/${ok.body.id}`)).body.delivery.maxBatchBytes).toBe(4096);
+    });
+  });
 });

@@ -7,6 +7,7 @@ import { JsonLogger } from '../common/logging/json.logger';
 import { AppConfig } from '../config/app.config';
 import { HttpSender } from '../delivery/http-sender.service';
 import { batchBody, batchRequestHeaders } from '../delivery/batch-headers';
+import { EXCERPT_CHARS } from '../delivery/delivery-target';
 import { kafkaRequestHeaders, type HeaderList, type RecordHeader } from '../delivery/kafka-headers';
 import { RateGate } from '../delivery/rate-gate';
 import { RateGateRegistry } from '../delivery/rate-gate.registry';
@@ -158,6 +159,12 @@ export class DeadLetterRedeliveryService {
     await gate.acquire();
     const res = await this.sender.send(sub.target, request.body, request.headers);
     const verdict = sub.target.judge(res);
+    if (verdict.ok && sub.policy.batchSize > 1 && sub.target.success.itemResultsPath) {
+      // The one-record array is judged by its item result too, as live delivery judges it.
+      const items = sub.target.success.items(res.body, 1);
+      const problem = 'problem' in items ? items.problem : items.refused[0]?.problem;
+      if (problem) return fail(problem, res.status, res.body?.slice(0, EXCERPT_CHARS) ?? null);
+    }
     if (verdict.ok) return { outcome: 'redelivered', status: res.status, error: null, excerpt: null };
     return fail(verdict.problem, res.status || null, verdict.excerpt);
   }

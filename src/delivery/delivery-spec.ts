@@ -6,6 +6,14 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 /** Bounded so a batch's x-kafka-records header stays within common server header limits. */
 export const MAX_BATCH_SIZE = 500;
 
+/**
+ * Bounds of `delivery.maxBatchBytes`, the bytes of one batch POST's JSON array body. The default
+ * is nginx's default client_max_body_size (1 MiB); the ceiling keeps one request's buffer sane.
+ */
+export const MIN_BATCH_BYTES = 1024;
+export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
+
 export const ORDERING_MODES = ['partition', 'key', 'unordered'] as const;
 export type OrderingMode = (typeof ORDERING_MODES)[number];
 
@@ -19,6 +27,12 @@ export interface EndpointSpec {
   errcodePath: string | null;
   /** Numbers a double would alter are JsonNumber (exact). */
   errcodeOk: Array<number | string | JsonNumber>;
+  /**
+   * Batches only: where a successful batch response lists one result per record, in array order
+   * (`$.results` holding an array, or `$.results[*].code`); each is compared with errcodeOk like
+   * the errcode, and records whose result is not in it are dead-lettered alone. Null = none.
+   */
+  itemResultsPath: string | null;
   /** Subscriptions naming the same group share one rate gate (the lowest of their rates). */
   rateGroup: string | null;
   /** Kafka record header name to the HTTP header it is sent as. */
@@ -37,4 +51,6 @@ export interface DeliveryPolicySpec {
   batchSize: number;
   /** How long a partial batch waits for more records before it is sent. */
   batchWaitMs: number;
+  /** Bytes a batch's JSON array body may hold; a larger batch goes as consecutive smaller ones. */
+  maxBatchBytes: number;
 }

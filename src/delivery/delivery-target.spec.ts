@@ -1,7 +1,7 @@
 import { DeliveryTarget } from './delivery-target';
 
 const target = (errcodePath: string | null = null) =>
-  new DeliveryTarget({ url: 'http://127.0.0.1:1/x', method: 'POST', headers: {}, timeoutMs: 100, successStatus: [], errcodePath, errcodeOk: [0], rateGroup: null, recordHeaders: {} });
+  new DeliveryTarget({ url: 'http://127.0.0.1:1/x', method: 'POST', headers: {}, timeoutMs: 100, successStatus: [], errcodePath, errcodeOk: [0], itemResultsPath: null, rateGroup: null, recordHeaders: {} });
 
 describe('DeliveryTarget.judge', () => {
   it('retries what may succeed next time and not what will not', () => {
@@ -44,8 +44,9 @@ describe('DeliveryTarget headers', () => {
       successStatus: [],
       errcodePath: null,
       errcodeOk: [0],
+      itemResultsPath: null,
       rateGroup: null,
-  recordHeaders: {},
+      recordHeaders: {},
     });
     expect(t.headers).toEqual(['content-type', 'application/json', 'authorization', 'Bearer s']);
   });

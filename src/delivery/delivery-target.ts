@@ -4,7 +4,8 @@ import type { HeaderForwarding } from './kafka-headers';
 import { RetryPolicy } from './retry-policy';
 import { SuccessRule } from './success-rule';
 
-const EXCERPT_CHARS = 2048;
+/** Characters of a response body kept with a failure. */
+export const EXCERPT_CHARS = 2048;
 const PER_RECORD_HEADERS = new Set([
   'x-kafka-topic',
   'x-kafka-partition',

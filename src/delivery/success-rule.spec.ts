@@ -69,4 +69,30 @@ describe('SuccessRule with an empty answer and exact errcodes', () => {
     expect(rule.evaluate(200, '{"errcode":0.0}').ok).toBe(true);
     expect(rule.evaluate(200, '{"errcode":1e-400}').ok).toBe(false);
   });
+
+  describe('per-item results of a batch', () => {
+    it('lists the positions whose result is not in errcodeOk, from an array or a wildcard path', () => {
+      const plain = new SuccessRule({ successStatus: [], errcodePath: null, errcodeOk: [0], itemResultsPath: '$.results' });
+      expect(plain.needsBody).toBe(true);
+      expect(plain.items('{"results":[0,"0",1003,0]}', 4)).toEqual({
+        refused: [{ index: 2, problem: 'item result 1003 at $.results[2] is not one of [0]' }],
+      });
+      const wild = new SuccessRule({ successStatus: [], errcodePath: null, errcodeOk: [200, 201], itemResultsPath: '$.items[*].status' });
+      expect(wild.items('{"items":[{"status":201},{"status":422},{"status":200}]}', 3)).toEqual({
+        refused: [{ index: 1, problem: 'item result 422 at $.items[*].status[1] is not one of [200,201]' }],
+      });
+      expect(wild.items('{"items":[{"status":200}]}', 1)).toEqual({ refused: [] });
+    });
+
+    it('a response without one result per record is a problem, not a guess', () => {
+      const rule = new SuccessRule({ successStatus: [], errcodePath: null, errcodeOk: [0], itemResultsPath: '$.results' });
+      const retried = (problem: string) => ({ problem, retryable: true });
+      expect(rule.items('{"results":[0,0]}', 3)).toEqual(retried('response lists 2 item results at $.results for 3 records'));
+      expect(rule.items('{"results":0}', 1)).toEqual(retried('response has no array of item results at $.results'));
+      expect(rule.items('', 1)).toEqual(retried('response has no array of item results at $.results'));
+      expect(rule.items(undefined, 1)).toEqual(retried('response has no array of item results at $.results'));
+      expect(rule.items('<html>', 1)).toEqual(retried('response body is not JSON, so the item results at $.results cannot be read'));
+      expect(rule.items('['.repeat(600) + ']'.repeat(600), 1)).toMatchObject({ retryable: true, problem: expect.stringMatching(/nests deeper than/) });
+    });
+  });
 });

@@ -13,6 +13,15 @@ export interface SuccessVerdict {
 const OK: SuccessVerdict = { ok: true };
 
 /**
+ * Per-record results of a batch response: the 0-based array positions whose result is not in
+ * errcodeOk, each with why; or `problem` when the response does not list one result per record
+ * (retryable unless reading them threw, which the same answer would do again).
+ */
+export type ItemResults =
+  | { readonly refused: ReadonlyArray<{ readonly index: number; readonly problem: string }> }
+  | { readonly problem: string; readonly retryable: boolean };
+
+/**
  * status in successStatus (default 2xx) AND, when errcodePath is set, the errcode there in
  * errcodeOk. A success status with an empty body (no bytes, or only JSON blank space: 204, or
  * 200 with nothing) carries no errcode to read, so the status alone decides and it is a success.
@@ -25,16 +34,53 @@ export class SuccessRule {
   private readonly statuses: ReadonlySet<number> | null;
   private readonly errcodePath: JsonPath | null;
   private readonly errcodeOk: ReadonlyArray<number | string | JsonNumber>;
+  /** Where a batch response lists per-record results; null when the endpoint does not. */
+  readonly itemResultsPath: JsonPath | null;
 
-  constructor(spec: Pick<EndpointSpec, 'successStatus' | 'errcodePath' | 'errcodeOk'>) {
+  constructor(spec: Pick<EndpointSpec, 'successStatus' | 'errcodePath' | 'errcodeOk'> & Partial<Pick<EndpointSpec, 'itemResultsPath'>>) {
     this.statuses = spec.successStatus.length ? new Set(spec.successStatus) : null;
     this.errcodePath = spec.errcodePath ? JsonPath.compile(spec.errcodePath) : null;
     this.errcodeOk = spec.errcodeOk;
+    this.itemResultsPath = spec.itemResultsPath ? JsonPath.compile(spec.itemResultsPath) : null;
   }
 
   /** Whether the verdict needs the response body. */
   get needsBody(): boolean {
-    return this.errcodePath !== null;
+    return this.errcodePath !== null || this.itemResultsPath !== null;
+  }
+
+  /**
+   * The per-record results of a successful batch response of `records` records: the value at
+   * itemResultsPath must be an array of exactly `records` results, in the request's array order,
+   * each compared with errcodeOk as the errcode is. Call only when itemResultsPath is set.
+   */
+  items(body: string | undefined, records: number): ItemResults {
+    const path = this.itemResultsPath!;
+    if (body !== undefined && JsonDepth.exceeds(body, JsonDepth.MAX_ACCEPTED)) {
+      return { problem: `response body nests deeper than ${JsonDepth.MAX_ACCEPTED} levels, so the item results at ${path.source} are not read`, retryable: true };
+    }
+    let doc: unknown;
+    try {
+      doc = body === undefined || BLANK.test(body) ? MISSING : ExactJson.parse(body);
+    } catch {
+      return { problem: `response body is not JSON, so the item results at ${path.source} cannot be read`, retryable: true };
+    }
+    let list: unknown;
+    try {
+      list = doc === MISSING ? MISSING : path.get(doc);
+    } catch (err) {
+      // The same answer would fail the same way (a filter script meeting a type it did not expect).
+      return { problem: `reading the item results at ${path.source} failed: ${(err as Error).message ?? String(err)}`.slice(0, 500), retryable: false };
+    }
+    if (!Array.isArray(list)) return { problem: `response has no array of item results at ${path.source}`, retryable: true };
+    if (list.length !== records) return { problem: `response lists ${list.length} item results at ${path.source} for ${records} records`, retryable: true };
+    const refused: Array<{ index: number; problem: string }> = [];
+    for (let i = 0; i < list.length; i++) {
+      if (!this.errcodeOk.some((ok) => sameCode(list[i], ok))) {
+        refused.push({ index: i, problem: `item result ${String(ExactJson.stringify(list[i])).slice(0, 200)} at ${path.source}[${i}] is not one of ${ExactJson.stringify(this.errcodeOk)}` });
+      }
+    }
+    return { refused };
   }
 
   statusOk(status: number): boolean {

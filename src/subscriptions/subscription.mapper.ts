@@ -31,6 +31,7 @@ export class SubscriptionMapper {
         successStatus: row.endpoint.successStatus ?? [],
         errcodePath: row.endpoint.errcodePath,
         errcodeOk: row.endpoint.errcodeOk ?? [0],
+        itemResultsPath: row.endpoint.itemResultsPath ?? null,
         rateGroup: row.endpoint.rateGroup,
         recordHeaders: row.endpoint.recordHeaders ?? {},
       },
@@ -43,6 +44,7 @@ export class SubscriptionMapper {
         maxInFlight: row.maxInFlight,
         batchSize: row.batchSize,
         batchWaitMs: row.batchWaitMs,
+        maxBatchBytes: row.maxBatchBytes,
       },
       hosts: row.hosts ?? [],
       status: row.status,
@@ -77,6 +79,7 @@ export class SubscriptionMapper {
     endpoint.successStatus = spec.endpoint.successStatus;
     endpoint.errcodePath = spec.endpoint.errcodePath;
     endpoint.errcodeOk = spec.endpoint.errcodeOk;
+    endpoint.itemResultsPath = spec.endpoint.itemResultsPath;
     endpoint.rateGroup = spec.endpoint.rateGroup;
     endpoint.recordHeaders = Object.keys(spec.endpoint.recordHeaders).length ? spec.endpoint.recordHeaders : null;
     row.endpoint = endpoint;
@@ -88,6 +91,7 @@ export class SubscriptionMapper {
     row.maxInFlight = spec.delivery.maxInFlight;
     row.batchSize = spec.delivery.batchSize;
     row.batchWaitMs = spec.delivery.batchWaitMs;
+    row.maxBatchBytes = spec.delivery.maxBatchBytes;
     row.hosts = spec.hosts;
     row.status = spec.status;
     row.alerts = spec.alerts;

@@ -8,7 +8,8 @@ import { DeadLetterReason } from '../../dead-letters/dead-letter-reason.enum';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpSender } from '../../delivery/http-sender.service';
 import { batchBody, batchRequestHeaders } from '../../delivery/batch-headers';
-import type { DeliveryTarget } from '../../delivery/delivery-target';
+import { BatchSplitter } from '../../delivery/batch-splitter';
+import { EXCERPT_CHARS, type DeliveryTarget } from '../../delivery/delivery-target';
 import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '../../delivery/kafka-headers';
 import type { RateGate } from '../../delivery/rate-gate';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
@@ -45,6 +46,7 @@ type Delivery = 'delivered' | 'abandoned' | Failure;
 
 const PREPARED_DONE: Prepared = { kind: 'done' };
 const LOGGED_ERROR_BYTES = 1_024;
+const TOO_LARGE = 'HTTP status 413: the body is too large for the endpoint';
 
 /**
  * Takes records to done: filtered, delivered, or durably dead-lettered. Resolves 'abandoned'
@@ -70,9 +72,14 @@ export class RecordProcessor {
   }
 
   /**
-   * One POST of a JSON array holding every record of `msgs` that passes the filter, in order;
-   * acknowledged together and retried whole. Records that cannot be sent, and every member of
-   * a batch that finally fails, are dead-lettered one by one. Results follow `msgs`.
+   * JSON arrays of the records of `msgs` that pass the filter, in order, each body within
+   * `delivery.maxBatchBytes` (a larger batch goes as consecutive parts, one after the other; a
+   * record over the cap goes alone). Each part is acknowledged together and retried whole. A part
+   * answered 413 (RFC 9110 §15.5.14) or refused (non-retryable) is halved and the halves sent in
+   * order, recursively, so only the records the endpoint refuses are dead-lettered; a part whose
+   * retries ran out is dead-lettered whole, record by record (see BatchSplitter for the cost
+   * bound). Records that cannot be sent are dead-lettered one by one. Results follow `msgs`;
+   * a record is 'abandoned' only when the signal stopped it before it was delivered.
    */
   async processBatch(msgs: readonly Message[], signal: AbortSignal): Promise<ProcessResult[]> {
     const results: ProcessResult[] = new Array<ProcessResult>(msgs.length).fill('done');
@@ -90,15 +97,56 @@ export class RecordProcessor {
       }
     }
     if (members.length > 0) {
-      const body = batchBody(bodies);
-      const topic = this.config().kafka.topic;
-      const outcome = await this.deliver(body, members.length, signal, (target) => batchRequestHeaders(target.headers, topic, members as RecordCoordinates[]));
-      if (outcome === 'abandoned') for (const i of indexes) results[i] = 'abandoned';
-      else if (outcome !== 'delivered') {
-        for (let j = 0; j < members.length; j++) {
-          const failure: Failure = { ...outcome, error: `${outcome.error} (in a batch of ${members.length})`, transformed: bodyText(bodies[j]) };
+      const cfg = this.config();
+      const topic = cfg.kafka.topic;
+      const sizes = bodies.map((b) => (typeof b === 'string' ? Buffer.byteLength(b) : b.length));
+      // Records a delivered array's response marked as refused (endpoint.itemResultsPath).
+      const refusedItems = new Map<number, Failure>();
+      const run = await new BatchSplitter(cfg.policy.maxBatchBytes).deliver<Failure>(sizes, async (from, to) => {
+        const part = members.slice(from, to) as RecordCoordinates[];
+        const outcome = await this.deliver(
+          batchBody(bodies.slice(from, to)),
+          part.length,
+          signal,
+          (target) => batchRequestHeaders(target.headers, topic, part),
+          (index, f) => refusedItems.set(from + index, f),
+        );
+        if (outcome === 'delivered' || outcome === 'abandoned') return outcome;
+        if (outcome.status === 413) return { kind: 'too_large', failure: outcome };
+        return { kind: outcome.reason === DeadLetterReason.Rejected ? 'refused' : 'final', failure: outcome };
+      });
+      if (run.splits > 0) {
+        this.deps.logger.warn('batch halved after a 413 or a refusal', {
+          subscription: cfg.id,
+          topic,
+          partition: members[0].partition,
+          offset: members[0].offset,
+          records: members.length,
+          requests: run.requests,
+          deadLettered: run.members.filter((m) => typeof m === 'object').length,
+        });
+      }
+      for (let j = 0; j < members.length; j++) {
+        const m = run.members[j];
+        const refused = m === 'delivered' ? refusedItems.get(j) : undefined;
+        if (refused) {
+          const failure: Failure = { ...refused, transformed: bodyText(bodies[j]) };
           writes.push(this.deadLetter(members[j], signal, failure).then((r) => void (results[indexes[j]] = r)));
+          continue;
         }
+        if (m === 'delivered') continue;
+        if (m === 'abandoned') {
+          results[indexes[j]] = 'abandoned';
+          continue;
+        }
+        const where =
+          m.partSize > 1
+            ? `in a batch of ${m.partSize}${m.budgetSpent ? `; halving stopped after the ${run.splits} extra requests a batch of ${members.length} may spend` : ''}`
+            : run.splits > 0
+              ? `alone, after halving a batch of ${members.length}`
+              : 'in a batch of 1';
+        const failure: Failure = { ...m.failure, error: `${m.failure.error} (${where})`, transformed: bodyText(bodies[j]) };
+        writes.push(this.deadLetter(members[j], signal, failure).then((r) => void (results[indexes[j]] = r)));
       }
     }
     await Promise.all(writes);
@@ -127,12 +175,21 @@ export class RecordProcessor {
     return outcome;
   }
 
-  /** Attempts with retries under the current config; `records` permits are taken per attempt. */
+  /**
+   * Attempts with retries under the current config; `records` permits are taken per attempt.
+   * A 413 is a non-retryable failure whatever the success rule says (RFC 9110 §15.5.14: the body
+   * is too large, so sending it again cannot help); batches halve on it.
+   * `refusedItem` (batches, with endpoint.itemResultsPath set): a successful response must list
+   * one result per record; those not in errcodeOk are reported by 0-based array position and the
+   * delivery still counts as done for the rest. A response without such a list is a retryable
+   * failure of the whole array, like a missing errcode.
+   */
   private async deliver(
     body: Buffer | string,
     records: number,
     signal: AbortSignal,
     headersFor: (target: DeliveryTarget) => HeaderList,
+    refusedItem?: (index: number, failure: Failure) => void,
   ): Promise<Delivery> {
     const { sender, metrics } = this.deps;
     let cfg = this.config();
@@ -149,10 +206,25 @@ export class RecordProcessor {
       if (started - asked >= 1) metrics.rateWaited((started - asked) / 1000);
       if (signal.aborted) return 'abandoned';
       const res = await sender.send(cfg.target, body, headers, signal);
-      const verdict = cfg.target.judge(res);
+      let verdict = cfg.target.judge(res);
+      if (res.status === 413) verdict = { ok: false, problem: TOO_LARGE, retryable: false, excerpt: verdict.excerpt };
+      const items = verdict.ok && refusedItem && cfg.target.success.itemResultsPath ? cfg.target.success.items(res.body, records) : null;
+      if (items && 'problem' in items) verdict = { ok: false, problem: items.problem, retryable: items.retryable, excerpt: res.body?.slice(0, EXCERPT_CHARS) ?? null };
       metrics.attempt((performance.now() - started) / 1000, verdict.ok);
       if (verdict.ok) {
-        metrics.delivered(records);
+        const refused = items && 'refused' in items ? items.refused : [];
+        for (const item of refused) {
+          refusedItem!(item.index, {
+            reason: DeadLetterReason.Rejected,
+            error: `${item.problem} (item ${item.index} of a batch of ${records})`,
+            attempts: attempt,
+            status: res.status,
+            body: res.body?.slice(0, EXCERPT_CHARS) ?? null,
+            transformed: null,
+            firstAttemptAt,
+          });
+        }
+        metrics.delivered(records - refused.length);
         return 'delivered';
       }
       if (signal.aborted) return 'abandoned';

@@ -29,10 +29,11 @@ describe('subscription spec schema', () => {
         successStatus: [],
         errcodePath: null,
         errcodeOk: [0],
+        itemResultsPath: null,
         recordHeaders: {},
         rateGroup: null,
       },
-      delivery: { maxRetries: 3, backoffMs: 200, maxBackoffMs: 30000, ratePerSec: 0, ordering: 'partition', maxInFlight: 1, batchSize: 1, batchWaitMs: 50 },
+      delivery: { maxRetries: 3, backoffMs: 200, maxBackoffMs: 30000, ratePerSec: 0, ordering: 'partition', maxInFlight: 1, batchSize: 1, batchWaitMs: 50, maxBatchBytes: 1048576 },
       hosts: [],
       status: 'stopped',
       alerts: null,
@@ -109,6 +110,14 @@ describe('subscription spec schema', () => {
     expect(problems({ ...valid, delivery: { backoffMs: 5000, maxBackoffMs: 100 } })).toEqual([
       'delivery.maxBackoffMs: must be at least backoffMs',
     ]);
+  });
+
+  it('bounds maxBatchBytes between 1 KiB and 64 MiB, naming the field', () => {
+    expect(problems({ ...valid, delivery: { maxBatchBytes: 1023 } })).toEqual(['delivery.maxBatchBytes: must be at least 1024']);
+    expect(problems({ ...valid, delivery: { maxBatchBytes: 64 * 1024 * 1024 + 1 } })).toEqual(['delivery.maxBatchBytes: must be at most 67108864']);
+    expect(problems({ ...valid, delivery: { maxBatchBytes: 1.5e4 + 0.5 } })).toEqual(['delivery.maxBatchBytes: must be a whole number']);
+    const ok = parseSubscriptionSpec({ ...valid, delivery: { batchSize: 100, maxBatchBytes: 100 * 1024 } });
+    expect(ok.success && ok.data.delivery.maxBatchBytes).toBe(102400);
   });
 
   it('maps record headers only to HTTP header names kproxy does not set itself', () => {

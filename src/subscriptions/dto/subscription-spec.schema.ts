@@ -2,7 +2,7 @@ import { JsonNumber } from '../../common/json/json-number';
 import { settingNumber } from '../../common/validation/setting-number';
 import { z } from 'zod';
 import { requiredFieldError } from '../../common/validation/format-zod-issues';
-import { HTTP_METHODS, MAX_BATCH_SIZE, ORDERING_MODES } from '../../delivery/delivery-spec';
+import { DEFAULT_MAX_BATCH_BYTES, HTTP_METHODS, MAX_BATCH_BYTES, MAX_BATCH_SIZE, MIN_BATCH_BYTES, ORDERING_MODES } from '../../delivery/delivery-spec';
 import { FILTER_OPS } from '../../etl/etl-spec';
 import { FilterRule } from '../../etl/filter-rule';
 import { JsonPath } from '../../etl/json-path';
@@ -179,6 +179,7 @@ const endpointSchema = z.strictObject({
   timeoutMs: int(1, 300_000, 5000),
   successStatus: z.array(int(100, 599), { error: 'must be an array of HTTP status codes' }).max(100).default([]),
   errcodePath: jsonPath.nullish().transform((v) => v ?? null),
+  itemResultsPath: jsonPath.nullish().transform((v) => v ?? null),
   recordHeaders: recordHeadersSchema.default({}),
   rateGroup: z
     .string({ error: 'must be a string' })
@@ -203,6 +204,7 @@ const deliverySchema = z
     maxInFlight: int(1, 10_000, 1),
     batchSize: int(1, MAX_BATCH_SIZE, 1),
     batchWaitMs: int(0, 60_000, 50),
+    maxBatchBytes: int(MIN_BATCH_BYTES, MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_BYTES),
   })
   .superRefine((d, ctx) => {
     if (d.maxBackoffMs < d.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: 'must be at least backoffMs' });

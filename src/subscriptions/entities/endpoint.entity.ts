@@ -28,6 +28,9 @@ export class EndpointEntity {
   @Column({ name: 'errcode_ok', type: 'longtext', nullable: true, transformer: ExactJsonColumn.instance })
   errcodeOk: unknown;
 
+  @Column({ name: 'item_results_path', type: 'varchar', length: 512, nullable: true })
+  itemResultsPath: string | null;
+
   @Column({ name: 'rate_group', type: 'varchar', length: 128, nullable: true })
   rateGroup: string | null;
 

@@ -56,6 +56,9 @@ export class SubscriptionEntity {
   @Column({ name: 'batch_wait_ms', type: 'int', default: 50 })
   batchWaitMs: number;
 
+  @Column({ name: 'max_batch_bytes', type: 'int', default: 1048576 })
+  maxBatchBytes: number;
+
   /** JSON array of instance ids; null or [] = any instance. */
   @Column({ type: 'json', nullable: true })
   hosts: unknown;
