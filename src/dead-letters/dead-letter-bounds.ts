@@ -26,26 +26,12 @@ export function recordFieldsNotKept(truncated: Record<string, number> | null): B
 }
 
 /** A dead letter as it is written: every field within its column and the whole within one packet. */
-export interface StoredDeadLetter {
-  subscriptionId: number;
-  topic: string;
-  partition: number;
-  offset: number;
+export interface StoredDeadLetter extends Omit<DeadLetterRecord, 'headers' | 'reason'> {
   /** Of the ORIGINAL record (record-digest.ts), so a shortened row keeps the record's identity. */
   digest: Buffer;
-  key: Buffer | null;
   /** JSON text of [name, base64 value] pairs. */
   headers: string | null;
-  value: Buffer | null;
-  timestamp: number | null;
-  transformedBody: string | null;
   reason: string;
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string;
-  responseExcerpt: string | null;
-  firstAttemptAt: Date | null;
-  lastAttemptAt: Date | null;
   /** Original size in bytes of each field stored shortened or left out; null when all is kept. */
   truncated: Partial<Record<BoundedField, number>> | null;
   /** Upper bound of the statement's variable literals on the wire, bytes. */
