@@ -113,7 +113,7 @@ describe('poison records', () => {
     }
     const received = t.sink.requests.filter((q) => q.path === '/poison').map((q) => JSON.parse(q.body) as { seq: number; text: string });
     const delivered = new Set(received.filter((r) => r.seq < good).map((r) => r.seq));
-    const rows = (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${sub.id}&limit=500`)).body as Array<{ offset: number; reason: string; lastError: string }>;
+    const rows = (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${sub.id}&limit=500`)).body as Array<{ id: number; offset: number; reason: string; lastError: string }>;
     const filtered = poison.filter((x) => x.fate === 'filtered').length;
     const lost = records.length - delivered.size - rows.length - filtered;
     const byReason = new Map<string, number>();
@@ -133,5 +133,10 @@ describe('poison records', () => {
       if (fate.error) expect(rows.filter((r) => r.reason === fate.reason).map((r) => r.lastError.slice(0, 120))).toContainEqual(expect.stringMatching(fate.error));
     }
     expect(live.slowestMs).toBeLessThan(1000);
+    // A record the ETL cannot transform is refused again on re-delivery, with a 4xx that says why.
+    const etlError = rows.find((r) => r.reason === 'etl_error')!;
+    const again = await t.proxy.api('POST', `/api/dead-letters/${etlError.id}/redeliver`);
+    expect(again.status).toBe(422);
+    expect(again.body.message).toMatch(/current config: etl_error: ETL failed on the value: .*startsWith/);
   });
 });
