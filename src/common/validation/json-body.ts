@@ -1,5 +1,6 @@
 import { text, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { ExactJson } from '../json/exact-json';
+import { JsonDepth } from '../json/json-depth';
 import { DomainErrorCode } from '../errors/domain-error-code.enum';
 import { DomainException } from '../errors/domain.exception';
 
@@ -12,8 +13,12 @@ import { DomainException } from '../errors/domain.exception';
  * object or array, as with express.json(). Failures become domain errors, so a malformed body
  * gets the same 400 shape as every other invalid input, saying what is wrong.
  * Responses holding a JsonNumber are written by ExactJson.stringify (the digits as given);
- * others by express as before.
+ * others by express as before. Bodies nesting deeper than MAX_BODY_DEPTH levels are refused
+ * before they are parsed: the checks and answers that walk them recurse.
  */
+/** Deepest nesting of an admin request body, in levels (a subscription needs about 6). */
+export const MAX_BODY_DEPTH = 64;
+
 export function jsonBody(limit: string): Array<RequestHandler | ErrorRequestHandler> {
   const parse: RequestHandler = (req, _res, next) => {
     if (typeof req.body !== 'string') return next();
@@ -24,6 +29,10 @@ export function jsonBody(limit: string): Array<RequestHandler | ErrorRequestHand
     }
     if (!/^[\s]*[[{]/.test(source)) {
       return next(new DomainException(DomainErrorCode.InvalidInput, ['body: is not valid JSON (the top level must be an object or an array)']));
+    }
+    // Validation, storage and answers walk the body recursively; no config needs this depth.
+    if (JsonDepth.exceeds(source, MAX_BODY_DEPTH)) {
+      return next(new DomainException(DomainErrorCode.InvalidInput, [`body: nests deeper than ${MAX_BODY_DEPTH} levels of arrays and objects`]));
     }
     try {
       req.body = ExactJson.parse(source);

@@ -1,0 +1,28 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { DomainException } from '../errors/domain.exception';
+import { JsonNumber } from '../json/json-number';
+import { jsonBody, MAX_BODY_DEPTH } from './json-body';
+
+/** Runs the parsing step on a raw body; resolves the parsed body or the error passed on. */
+function parse(source: string): { body?: unknown; error?: unknown } {
+  const step = jsonBody('1mb')[3] as RequestHandler;
+  const req = { body: source } as Request;
+  let error: unknown;
+  step(req, {} as Response, (err?: unknown) => void (error = err));
+  return error === undefined ? { body: req.body } : { error };
+}
+
+describe('jsonBody parsing', () => {
+  it('keeps numbers a double would alter exactly', () => {
+    const { body } = parse('{"value": 9007199254740993}');
+    expect((body as { value: JsonNumber }).value).toBeInstanceOf(JsonNumber);
+  });
+
+  it(`refuses a body nested deeper than ${MAX_BODY_DEPTH} levels with a 400 before anything walks it`, () => {
+    const deep = '{"etl":{"filter":[{"path":"$.a","op":"eq","value":' + '['.repeat(20_000) + '1.50' + ']'.repeat(20_000) + '}]}}';
+    const { error } = parse(deep);
+    expect(error).toBeInstanceOf(DomainException);
+    expect((error as DomainException).details).toEqual([`body: nests deeper than ${MAX_BODY_DEPTH} levels of arrays and objects`]);
+    expect(parse('{"a":' + '['.repeat(MAX_BODY_DEPTH - 1) + ']'.repeat(MAX_BODY_DEPTH - 1) + '}').body).toBeDefined();
+  });
+});
