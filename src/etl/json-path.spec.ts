@@ -142,3 +142,39 @@ describe('JsonPath caps and cost', () => {
     }
   });
 });
+
+describe('JsonPath filter scripts that would block the process', () => {
+  const elapsed = (fn: () => void): number => {
+    const started = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+
+  it.each([
+    ['a regex literal', '$.items[?(@.name && /^(a+)+$/.test(@.name))]', /regular expression literal/],
+    ['match()', '$.items[?(@.name && @.name.match("^(a+)+$"))]', /calls match\(\)/],
+    ['matchAll()', '$.items[?(@.name && @.name.matchAll("(a+)+$"))]', /calls matchAll\(\)/],
+    ['search()', '$.items[?(@.name && @.name.search("(a+)+$") > -1)]', /calls search\(\)/],
+    ['repeat()', '$.items[?(@.name && @.name.repeat(100000000).includes("z"))]', /calls repeat\(\)/],
+    ['padEnd()', '$.items[?(@.name && @.name.padEnd(500000000).includes("z"))]', /calls padEnd\(\)/],
+    ['padStart() in a script expression', '$.items[(@.length && @.padStart ? 0 : 0)]', /calls padStart\(\)/],
+    ['a member named by a literal', '$.items[?(@.name && @.name["match"]("^(a+)+$"))]', /calls match\(\)/],
+    ['a member named by an expression', '$.items[?(@.name && @.name["ma" + "tch"]("^(a+)+$"))]', /member name computed/],
+    ['an assignment', '$.items[?(a = @.name; a = a + a; a = a + a; a.includes("z"))]', /assignment/],
+    ['a nested filter', '$.a[?(@.b[?(@.c && @.c.match("(a+)+$"))])]', /calls match\(\)/],
+  ])('refuses %s, naming it, without running it', (_what, path, message) => {
+    let problem: string | null = null;
+    expect(elapsed(() => (problem = JsonPath.problem(path)))).toBeLessThan(100);
+    expect(problem).toMatch(message);
+  });
+
+  it('keeps accepting scripts that only read and compare', () => {
+    expect(JsonPath.problem('$.items[?(@.name && @.name.startsWith("vip"))]')).toBeNull();
+    expect(JsonPath.problem('$.items[?(@.n > 1 && @["odd key"] == "x" && @[0] !== 2)]')).toBeNull();
+    expect(JsonPath.problem('$.items[?(@.tags && @.tags.includes("a") && @.name.toLowerCase() === "b")]')).toBeNull();
+  });
+
+  it('a catastrophic pattern in a script no longer reaches a record', () => {
+    expect(() => JsonPath.compile('$.items[?(@.name && @.name.match("^(a+)+$"))]')).toThrow(/calls match\(\)/);
+  });
+});

@@ -98,6 +98,9 @@ export class JsonPath {
       if (parts.length - 1 > MAX_DEPTH) throw tooDeep(source, parts.length - 1);
       const superLinear = superLinearPart(parts);
       if (superLinear) throw new Error(`"${preview(source)}" ${superLinear}`);
+      // Before anything runs a script: validation below evaluates each one on probe values.
+      const unsafe = unsafeScriptPart(parts, JSONPath.cache as Record<string, unknown>);
+      if (unsafe) throw new Error(`"${preview(source)}" ${unsafe}`);
       try {
         JSONPath({ path: source, json: { probe: [1, { a: 'x' }] }, wrap: true, eval: 'safe' });
         // Filter scripts are only parsed when something reaches them, so exercise each one.
@@ -124,6 +127,102 @@ function superLinearPart(parts: readonly string[]): string | null {
     if (part === '^') return 'uses the parent selector "^", which kproxy does not accept (its cost multiplies with every wildcard before it)';
     if (part === '..' && ++descents > MAX_DESCENTS) {
       return `has ${MAX_DESCENTS + 1} or more recursive descents ".."; a JSONPath may have at most ${MAX_DESCENTS} (each one multiplies the cost by the record's depth)`;
+    }
+  }
+  return null;
+}
+
+/**
+ * String methods a filter script must not call: match, matchAll and search turn their argument
+ * into a JavaScript RegExp, which backtracks (`@.s.match("^(a+)+$")` over 40 characters blocks
+ * the event loop for minutes; regex rules run on RE2 instead); repeat, padStart and padEnd build
+ * a string of any length from a few characters of script (`@.s.repeat(1e8)` is 500 MB per match).
+ */
+const UNSAFE_METHODS = new Map<string, string>([
+  ['match', 'runs its argument as a backtracking JavaScript regular expression'],
+  ['matchAll', 'runs its argument as a backtracking JavaScript regular expression'],
+  ['search', 'runs its argument as a backtracking JavaScript regular expression'],
+  ['repeat', 'builds a string of any length from a short script'],
+  ['padStart', 'builds a string of any length from a short script'],
+  ['padEnd', 'builds a string of any length from a short script'],
+]);
+const USE_RE2 = 'use an etl.filter rule with op "regex" (RE2, linear time) instead';
+
+/**
+ * Why a script of a filter ([?(…)]) or script expression ([(…)]) could block the process, or
+ * null: a regular expression literal (a backtracking RegExp), a call of one of UNSAFE_METHODS
+ * (named directly or by a string literal), a member name computed by an expression (which could
+ * spell one), or an assignment (variables let a script double a string at every step). The
+ * scripts are parsed as jsonpath-plus's safe evaluator parses them, nested filters included; a
+ * script it cannot parse is left to the validation that runs it. Each parsed script is put in
+ * `cache` (the scratch JSONPath.cache of the validation) for the validation's own runs.
+ */
+function unsafeScriptPart(parts: readonly string[], cache: Record<string, unknown>): string | null {
+  for (const part of parts) {
+    for (const { code, script } of evaluatedScripts(part)) {
+      let parsed: { ast: unknown };
+      try {
+        parsed = new ScriptParser(script);
+      } catch {
+        continue;
+      }
+      // Memoized under jsonpath-plus's own key, so running the script does not parse it again
+      // (jsep takes up to ~70 ms on 500 nested brackets).
+      cache[`safeScript:${code}`] = parsed;
+      const problem = unsafeNode(parsed.ast);
+      if (problem) return `has a filter script that ${problem}; filter scripts may read and compare values only`;
+    }
+  }
+  return null;
+}
+
+/** jsonpath-plus's SafeScript, which parses with its jsep and plugins (regex literals, assignment). */
+const ScriptParser = (JSONPath as unknown as { prototype: { safeVm: { Script: new (code: string) => { ast: unknown } } } }).prototype.safeVm.Script;
+
+/**
+ * The code jsonpath-plus evaluates for one path part (`code`, its memo key) and the script it
+ * parses from it (`script`), as its _trace and _eval derive them: a
+ * filter "?(…)" loses its wrapper and may hold a nested filter (traced as a part of its own), a
+ * script expression "(…)" is evaluated as it is; "@" forms become the sandbox's names.
+ */
+function evaluatedScripts(part: string): Array<{ code: string; script: string }> {
+  let code: string;
+  if (part.startsWith('?(')) {
+    code = part.replace(/^\?\((.*?)\)$/u, '$1');
+    const nested = /@.?([^?]*)[['](\??\(.*?\))(?!.\)\])[\]']/u.exec(code);
+    if (nested) return evaluatedScripts(nested[2]);
+  } else if (part.startsWith('(')) code = part;
+  else return [];
+  const script = code
+    .replaceAll('@parentProperty', '_$_parentProperty')
+    .replaceAll('@parent', '_$_parent')
+    .replaceAll('@property', '_$_property')
+    .replaceAll('@root', '_$_root')
+    .replaceAll(/@([.\s)[])/gu, '_$_v$1');
+  return [{ code, script: code.includes('@path') ? script.replaceAll('@path', '_$_path') : script }];
+}
+
+/** What unsafeScriptPart refuses in a jsep syntax tree, or null; iterative, so no tree can overflow the stack. */
+function unsafeNode(root: unknown): string | null {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    const n = node as { type?: unknown; value?: unknown; computed?: unknown; property?: { type?: unknown; name?: unknown; value?: unknown } };
+    if (n.type === 'Literal' && n.value instanceof RegExp) return `uses a regular expression literal (${String(n.value)}), which JavaScript runs by backtracking; ${USE_RE2}`;
+    if (n.type === 'AssignmentExpression') return 'makes an assignment (variables let a script double a string at every step)';
+    if (n.type === 'MemberExpression' && n.property) {
+      if (n.computed && n.property.type !== 'Literal') return 'uses a member name computed by an expression ([…]); name members with a literal';
+      const name = String(n.computed ? n.property.value : n.property.name);
+      const why = UNSAFE_METHODS.get(name);
+      if (why) return `calls ${name}(), which ${why}${why.includes('regular') ? `; ${USE_RE2}` : ''}`;
+    }
+    for (const key in n) {
+      if (key !== 'type') stack.push((n as Record<string, unknown>)[key]);
     }
   }
   return null;
