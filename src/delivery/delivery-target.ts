@@ -70,7 +70,7 @@ export class DeliveryTarget {
       // Reading this response failed and would fail again on the same answer: not retried.
       return {
         ok: false,
-        problem: `the success rule failed on the response: ${(err as Error).message ?? String(err)}`.slice(0, 500),
+        problem: `the success rule failed on the response: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500),
         retryable: false,
         excerpt: res.body === undefined ? null : res.body.slice(0, EXCERPT_CHARS),
       };

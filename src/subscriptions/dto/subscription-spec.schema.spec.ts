@@ -88,6 +88,12 @@ describe('subscription spec schema', () => {
     );
   });
 
+  it('refuses an output field named __proto__ instead of dropping it', () => {
+    const fields: Record<string, string> = { id: '$.id' };
+    Object.defineProperty(fields, '__proto__', { value: '$.x', enumerable: true });
+    expect(problems({ ...valid, etl: { fields } })).toEqual([expect.stringMatching(/^etl\.fields\.__proto__: .*output name "__proto__" cannot be used/)]);
+  });
+
   it('checks values against their op', () => {
     const lines = problems({
       ...valid,

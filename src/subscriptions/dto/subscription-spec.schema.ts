@@ -108,10 +108,19 @@ const filterRuleSchema = z
 const etlSchema = z.strictObject({
   filter: z.array(filterRuleSchema, { error: 'must be an array of rules' }).max(100).default([]),
   fields: z
-    .record(
+    .preprocess(
+      (fields, ctx) => {
+        // A plain object takes "__proto__" as its prototype: the field would silently vanish.
+        if (fields !== null && typeof fields === 'object' && Object.prototype.hasOwnProperty.call(fields, '__proto__')) {
+          ctx.issues.push({ code: 'custom', path: ['__proto__'], message: 'output name "__proto__" cannot be used; choose another name', input: fields });
+        }
+        return fields;
+      },
+      z.record(
       z.string().regex(/^[^\s]{1,128}$/, 'output names must be 1-128 characters without spaces'),
       jsonPath,
       { error: 'must be an object mapping output names to JSONPath expressions' },
+      ),
     )
     .refine((f) => Object.keys(f).length > 0 && Object.keys(f).length <= 500, 'must name between 1 and 500 fields')
     .nullish()
