@@ -51,6 +51,17 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
     expect(metrics).toMatch(new RegExp(`kproxy_consumer_lag\\{subscription="${sub.id}",partition="0"\\} 0`));
   });
 
+  it('says in the status when the topic does not exist, and delivers once it does', async () => {
+    const topic = unique('missing-topic');
+    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('missing-topic'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/missing-topic` }));
+    expect(res.status).toBe(201);
+    expect((await status(res.body.id)).kafkaError).toBe(`topic "${topic}" does not exist on ${t.kafka.bootstrap}; the subscription waits for it`);
+    await t.kafka.createTopic(topic, 1);
+    await t.client.produceJson(topic, [{ n: 1 }]);
+    await waitFor(() => received('missing-topic').length === 1, 'the record once the topic exists', { timeoutMs: 60_000 });
+    expect((await status(res.body.id)).kafkaError).toBeUndefined();
+  });
+
   it('replays from earliest while running, with restart', async () => {
     const { topic, sub } = await subscribe('earliest');
     await t.client.produceJson(topic, range(4).map((i) => ({ i })));

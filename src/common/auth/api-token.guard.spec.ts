@@ -58,6 +58,11 @@ describe('ApiTokenGuard', () => {
     expect(codeOf(() => both.canActivate(context('approveTicket', undefined, '/metrics')))).toBe('allowed');
   });
 
+  it('says what is wrong with an Authorization header that lacks the Bearer scheme', () => {
+    expect(() => both.canActivate(context('readTickets', ADMIN))).toThrow(/must be "Bearer <token>"/);
+    expect(() => both.canActivate(context('readTickets'))).toThrow(/missing "Authorization: Bearer <token>" header/);
+  });
+
   it('does not take the requester role when no requester token is configured', () => {
     const adminOnly = guard({ ADMIN_TOKEN: ADMIN });
     expect(codeOf(() => adminOnly.canActivate(context('readTickets', 'Bearer ')))).toBe('UNAUTHENTICATED');

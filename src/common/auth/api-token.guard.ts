@@ -59,7 +59,13 @@ export class ApiTokenGuard implements CanActivate {
       );
     }
     const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!match) throw new DomainException(DomainErrorCode.Unauthenticated, 'missing "Authorization: Bearer <token>" header');
+    if (!match) {
+      const given = req.headers.authorization;
+      throw new DomainException(
+        DomainErrorCode.Unauthenticated,
+        given ? 'the Authorization header must be "Bearer <token>" (the word Bearer, a space, then the token)' : 'missing "Authorization: Bearer <token>" header',
+      );
+    }
     // Hashing first makes each comparison constant-time whatever the presented length; both
     // comparisons always run, so the answer time does not tell which token was close.
     const presented = digest(match[1].trim());

@@ -24,7 +24,8 @@ const REASON: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   412: 'Precondition Failed',
-  422: 'Unprocessable Content',
+  // RFC 9110 calls it Unprocessable Content; Node's status line still says Entity, and the two should agree.
+  422: 'Unprocessable Entity',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
 };

@@ -104,6 +104,8 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
     }
     try {
       const ids = await client.partitions();
+      // The consumer waits for a missing topic without an error of its own; say it here.
+      if (ids.length === 0) throw new Error(`topic "${sub.kafka.topic}" does not exist on ${sub.kafka.brokers}; the subscription waits for it`);
       const committed = await client.committed(ids);
       const out: SubscriptionStatus['partitions'] = [];
       for (const partition of ids) {
