@@ -1,12 +1,12 @@
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import { JsonLogger } from '../common/logging/json.logger';
-import { sqlErrorSummary } from './sql-failure';
 
 /**
- * TypeORM's logger for kproxy: one JSON line per failed query with the error's code, number and
- * message only. TypeORM's own loggers print the statement and its parameters, and dead-letter
- * parameters are record payloads (personal data, megabytes). Successful and slow queries are
- * not logged.
+ * TypeORM's logger for kproxy: TypeORM's warnings only, as JSON lines. TypeORM's own loggers
+ * print the statement and its parameters, and dead-letter parameters are record payloads
+ * (personal data, megabytes). Failed queries are not logged here: the error reaches the code
+ * that handles it, which logs it once with its context (subscription, partition, offset).
+ * TypeORM calls a custom logger for every level whatever `logging` says, so the filter is here.
  */
 export class TypeormJsonLogger implements TypeOrmLogger {
   constructor(private readonly logger: JsonLogger = new JsonLogger()) {}
@@ -15,13 +15,9 @@ export class TypeormJsonLogger implements TypeOrmLogger {
 
   logQuerySlow(): void {}
 
-  logQueryError(error: string | Error): void {
-    this.logger.error('database query failed', { ...sqlErrorSummary(error) });
-  }
+  logQueryError(): void {}
 
-  logSchemaBuild(message: string): void {
-    this.logger.info(message);
-  }
+  logSchemaBuild(): void {}
 
   logMigration(message: string): void {
     this.logger.info(message);
@@ -29,6 +25,5 @@ export class TypeormJsonLogger implements TypeOrmLogger {
 
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
     if (level === 'warn') this.logger.warn(message);
-    else this.logger.info(message);
   }
 }
