@@ -100,6 +100,19 @@ describe('admin API', () => {
       expect(dup.body.message).toContain('already exists');
     });
 
+    it('stores the longest JSONPath it accepts in every path column', async () => {
+      const longest = '$.' + 'a'.repeat(1022);
+      const base = valid() as { name: string; endpoint: Record<string, unknown> };
+      const body = { ...base, endpoint: { ...base.endpoint, errcodePath: longest, itemResultsPath: longest } };
+      const res = await t.proxy.api('POST', '/api/subscriptions', body);
+      expect(res.status).toBe(201);
+      const stored = (await t.proxy.api('GET', `/api/subscriptions/${res.body.id}`)).body;
+      expect([stored.endpoint.errcodePath, stored.endpoint.itemResultsPath]).toEqual([longest, longest]);
+      const over = await t.proxy.api('POST', '/api/subscriptions', { ...body, name: `${body.name}-over`, endpoint: { ...body.endpoint, errcodePath: longest + 'a' } });
+      expect(over.status).toBe(400);
+      expect(over.body.message).toEqual(['endpoint.errcodePath: JSONPath is 1025 characters long; at most 1024 are allowed']);
+    });
+
     it('rejects an invalid PATCH and keeps the stored subscription unchanged', async () => {
       const created = (await t.proxy.api('POST', '/api/subscriptions', valid())).body;
       const res = await t.proxy.api('PATCH', `/api/subscriptions/${created.id}`, { endpoint: { url: 'gopher://x' }, delivery: { maxInFlight: 0 } });

@@ -2,6 +2,10 @@ import 'reflect-metadata';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { DataSource } from 'typeorm';
 import { classifySqlFailure } from '../src/database/sql-failure';
+import { boundDeadLetter, minimalDeadLetter } from '../src/dead-letters/dead-letter-bounds';
+import type { DeadLetterRecord } from '../src/dead-letters/dead-letter-record';
+import { DeadLetterReason } from '../src/dead-letters/dead-letter-reason.enum';
+import { DeadLettersRepository } from '../src/dead-letters/dead-letters.repository';
 import { typeormOptions } from '../src/database/typeorm-options';
 import { subscriptionBody, unique } from './support/fixtures';
 import { TEST_DATABASE_URL } from './support/test-env';
@@ -150,5 +154,50 @@ describe('dead letters the database cannot store as they came', () => {
       .query(sql.replace("''", '?'), [Buffer.alloc(32), null, MULTIBYTE.repeat(10_000)])
       .then(() => null, (err: unknown) => err);
     expect(classifySqlFailure(tooLongText)).toBe('refused');
+  });
+
+  it('a second write of the same record never replaces a copy stored whole with a shortened one', async () => {
+    const repository = new DeadLettersRepository(ds);
+    const topic = unique('refail');
+    const record: DeadLetterRecord = {
+      subscriptionId: 1,
+      topic,
+      partition: 0,
+      offset: 7,
+      key: Buffer.from('order-7'),
+      headers: [['trace', Buffer.from('abc').toString('base64')]],
+      value: Buffer.from('{"n":7}'),
+      timestamp: 1_700_000_000_000,
+      transformedBody: '{"n":7}',
+      reason: DeadLetterReason.RetriesExhausted,
+      attempts: 3,
+      lastStatus: 503,
+      lastError: 'HTTP 503',
+      responseExcerpt: 'busy',
+      firstAttemptAt: new Date(),
+      lastAttemptAt: new Date(),
+    };
+    const row = async () =>
+      (await ds.query('SELECT record_key, record_value, transformed_body, truncated_fields, last_error, attempts FROM dead_letters WHERE topic = ?', [topic])) as any[];
+    await repository.upsert(boundDeadLetter(record, 1 << 20));
+    // The same record fails again, and this time the database refused its payload.
+    await repository.upsert(minimalDeadLetter({ ...record, attempts: 1, lastError: 'HTTP 400' }, 'ER_DATA_TOO_LONG: test'));
+    const [kept] = await row();
+    expect((await row()).length).toBe(1);
+    expect([String(kept.record_key), String(kept.record_value), kept.transformed_body, kept.truncated_fields, kept.attempts]).toEqual([
+      'order-7',
+      '{"n":7}',
+      '{"n":7}',
+      // The latest attempt's response excerpt was left out, and the marks say so.
+      { responseExcerpt: 4 },
+      4,
+    ]);
+    expect(kept.last_error).toMatch(/kept without key, headers, value and bodies\. Error: HTTP 400$/);
+    // The other way round, the whole copy replaces the shortened one and its marks go.
+    const other = { ...record, topic: unique('refail') };
+    await repository.upsert(minimalDeadLetter(other, 'ER_DATA_TOO_LONG: test'));
+    await repository.upsert(boundDeadLetter(other, 1 << 20));
+    const [whole] = (await ds.query('SELECT record_value, truncated_fields FROM dead_letters WHERE topic = ?', [other.topic])) as any[];
+    expect([String(whole.record_value), whole.truncated_fields]).toEqual(['{"n":7}', null]);
   });
 });

@@ -4,15 +4,35 @@ import { DataSource, FindOptionsWhere, LessThan } from 'typeorm';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { cutUtf8, ROW_MARGIN_BYTES, SMALL_COLUMN_BYTES, type StoredDeadLetter } from './dead-letter-bounds';
 
+/**
+ * Record fields (column, truncated_fields key) that a second write of the same record keeps from
+ * the row already stored when the new write has them shortened or left out and the stored one
+ * has them whole: the digest says both are the same record, so the fuller copy wins.
+ */
+const RECORD_COLUMNS = [
+  ['record_key', 'key'],
+  ['record_headers', 'headers'],
+  ['record_value', 'value'],
+  ['transformed_body', 'transformedBody'],
+] as const;
+// In ON DUPLICATE KEY UPDATE, a column named after its own assignment reads the NEW value, so
+// truncated_fields is assigned last and every condition reads the stored marks.
+const keepStored = (mark: string) =>
+  `(JSON_EXTRACT(VALUES(truncated_fields), '$.${mark}') IS NOT NULL AND JSON_EXTRACT(truncated_fields, '$.${mark}') IS NULL)`;
+const MERGED_MARKS = RECORD_COLUMNS.reduce(
+  (marks, [, mark]) => `IF(${keepStored(mark)}, JSON_REMOVE(${marks}, '$.${mark}'), ${marks})`,
+  "COALESCE(VALUES(truncated_fields), '{}')",
+);
 const UPSERT_SQL = `INSERT INTO dead_letters
    (subscription_id, topic, partition_no, record_offset, record_digest, record_key, record_headers, record_value, record_timestamp,
     transformed_body, reason, attempts, last_status, last_error, response_excerpt, truncated_fields, state, first_attempt_at, last_attempt_at)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
  ON DUPLICATE KEY UPDATE
-   record_key = VALUES(record_key), record_headers = VALUES(record_headers), record_value = VALUES(record_value),
-   transformed_body = VALUES(transformed_body), reason = VALUES(reason), attempts = attempts + VALUES(attempts),
+   ${RECORD_COLUMNS.map(([column, mark]) => `${column} = IF(${keepStored(mark)}, ${column}, VALUES(${column}))`).join(',\n   ')},
+   reason = VALUES(reason), attempts = attempts + VALUES(attempts),
    last_status = VALUES(last_status), last_error = VALUES(last_error), response_excerpt = VALUES(response_excerpt),
-   truncated_fields = VALUES(truncated_fields), state = 'pending', last_attempt_at = VALUES(last_attempt_at)`;
+   state = 'pending', last_attempt_at = VALUES(last_attempt_at),
+   truncated_fields = NULLIF(${MERGED_MARKS}, '{}')`;
 const UPSERT_SQL_BYTES = Buffer.byteLength(UPSERT_SQL);
 
 export interface DeadLetterQuery {
@@ -29,9 +49,10 @@ export class DeadLettersRepository {
 
   /**
    * Writes a bounded row (dead-letter-bounds.ts). A record that fails again (redelivered after a
-   * crash, or replayed) updates its row instead of adding one, content and truncation marks
-   * together so they always describe each other; a different record at the same coordinates (a
-   * recreated topic, another cluster) gets its own row, told apart by the content digest.
+   * crash, or replayed) updates its row instead of adding one; of its key, headers, value and
+   * transformed body, a copy stored whole is never replaced by a shortened one (RECORD_COLUMNS),
+   * and the truncation marks always describe what the row holds. A different record at the same
+   * coordinates (a recreated topic, another cluster) gets its own row, told apart by the digest.
    */
   async upsert(r: StoredDeadLetter): Promise<void> {
     await this.dataSource.query(UPSERT_SQL, [

@@ -29,6 +29,16 @@ describe('DeliveryTarget.judge', () => {
     });
   });
 
+  it('never accepts or retries a 413, even where the success rule would accept its status', () => {
+    const lenient = new DeliveryTarget({ url: 'http://127.0.0.1:1/x', method: 'POST', headers: {}, timeoutMs: 100, successStatus: [200, 413], errcodePath: null, errcodeOk: [0], itemResultsPath: null, rateGroup: null, recordHeaders: {} });
+    expect(lenient.judge({ status: 413, body: 'too big' })).toEqual({ ok: false, retryable: false, problem: 'HTTP status 413: the body is too large for the endpoint', excerpt: 'too big' });
+  });
+
+  it('tells a refusal that smaller batches may pass from one about the target or credentials', () => {
+    expect([400, 409, 413, 422].map((s) => DeliveryTarget.mayBeRecordRefusal(s))).toEqual([true, true, true, true]);
+    expect([401, 403, 404, 405, 407, 200, 302, 500, null].map((s) => DeliveryTarget.mayBeRecordRefusal(s))).toEqual(Array(9).fill(false));
+  });
+
   it('keeps only a bounded excerpt of the response', () => {
     expect(target().judge({ status: 500, body: 'x'.repeat(10_000) }).excerpt).toHaveLength(2048);
   });

@@ -30,6 +30,13 @@ export interface AttemptVerdict {
 }
 
 const DELIVERED: AttemptVerdict = { ok: true, problem: '', retryable: false, excerpt: null };
+/** What a 413 means whatever the success rule says (RFC 9110 §15.5.14): the same body never fits. */
+export const TOO_LARGE = 'HTTP status 413: the body is too large for the endpoint';
+/**
+ * Refusals that are about the request's target or credentials, not the records in it
+ * (RFC 9110 §15.5: 401, 403, 404, 405, 407): sending fewer records gets the same answer.
+ */
+const NOT_ABOUT_RECORDS = new Set([401, 403, 404, 405, 407]);
 
 /** An endpoint compiled once per config version: parsed URL, normalised headers, success rule. */
 export class DeliveryTarget {
@@ -63,6 +70,7 @@ export class DeliveryTarget {
   /** The one place that decides what an HTTP attempt means, for live delivery and re-delivery alike. Never throws. */
   judge(res: HttpAttempt): AttemptVerdict {
     if (res.status === 0) return { ok: false, problem: res.error ?? 'no response', retryable: true, excerpt: null };
+    if (res.status === 413) return { ok: false, problem: TOO_LARGE, retryable: false, excerpt: res.body === undefined ? null : res.body.slice(0, EXCERPT_CHARS) };
     let verdict;
     try {
       verdict = this.success.evaluate(res.status, res.body);
@@ -82,5 +90,15 @@ export class DeliveryTarget {
       retryable: RetryPolicy.isRetryableStatus(res.status) || this.success.statusOk(res.status),
       excerpt: res.body === undefined ? null : res.body.slice(0, EXCERPT_CHARS),
     };
+  }
+
+  /**
+   * Whether a non-retryable answer with this status may be caused by some records of a batch,
+   * so that sending halves could get the rest through: a 4xx other than the target and
+   * credential refusals in NOT_ABOUT_RECORDS. A 2xx whose success rule failed, a 3xx or a
+   * missing status says nothing about single records.
+   */
+  static mayBeRecordRefusal(status: number | null): boolean {
+    return status !== null && status >= 400 && status < 500 && !NOT_ABOUT_RECORDS.has(status);
   }
 }

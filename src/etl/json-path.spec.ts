@@ -157,7 +157,12 @@ describe('JsonPath filter scripts that would block the process', () => {
     ['search()', '$.items[?(@.name && @.name.search("(a+)+$") > -1)]', /calls search\(\)/],
     ['repeat()', '$.items[?(@.name && @.name.repeat(100000000).includes("z"))]', /calls repeat\(\)/],
     ['padEnd()', '$.items[?(@.name && @.name.padEnd(500000000).includes("z"))]', /calls padEnd\(\)/],
-    ['padStart() in a script expression', '$.items[(@.length && @.padStart ? 0 : 0)]', /calls padStart\(\)/],
+    ['padStart() in a script expression', '$.items[(@.padStart(1000000000).length)]', /calls padStart\(\)/],
+    ['replaceAll() that doubles the record at every match', '$.items[?(@.s && @.s.replaceAll("a", "$`").length > 1)]', /calls replaceAll\(\)/],
+    ['split() and join() that square it', '$.items[?(@.s && @.s.split("").join(@.s).length > 1)]', /calls (split|join)\(\)/],
+    ['concat()', '$.items[?(@.s && @.s.concat(@.s, @.s).length > 1)]', /calls concat\(\)/],
+    ['a call of a bare name', '$.items[?(@.s && _$_v())]', /calls _\$_v\(\)/],
+    ['a call of a call', '$.items[?(@.s && @.s.at(0)())]', /calls an expression\(\)/],
     ['a member named by a literal', '$.items[?(@.name && @.name["match"]("^(a+)+$"))]', /calls match\(\)/],
     ['a member named by an expression', '$.items[?(@.name && @.name["ma" + "tch"]("^(a+)+$"))]', /member name computed/],
     ['an assignment', '$.items[?(a = @.name; a = a + a; a = a + a; a.includes("z"))]', /assignment/],
@@ -172,6 +177,17 @@ describe('JsonPath filter scripts that would block the process', () => {
     expect(JsonPath.problem('$.items[?(@.name && @.name.startsWith("vip"))]')).toBeNull();
     expect(JsonPath.problem('$.items[?(@.n > 1 && @["odd key"] == "x" && @[0] !== 2)]')).toBeNull();
     expect(JsonPath.problem('$.items[?(@.tags && @.tags.includes("a") && @.name.toLowerCase() === "b")]')).toBeNull();
+    expect(JsonPath.problem('$.items[?(@.s && @.s.trim().slice(0, 3).endsWith("x") && @.s.length > 2)]')).toBeNull();
+    expect(JsonPath.problem('$.items[(@.length - 1)]')).toBeNull();
+  });
+
+  it('a refused method on a 30 KB value never runs: the path is refused before any record', () => {
+    const path = '$.items[?(@.s && @.s.replaceAll("a", "$`").length > 1)]';
+    expect(() => JsonPath.compile(path)).toThrow(/not one of the read-only methods/);
+    const allowed = JsonPath.compile('$.items[?(@.s && @.s.includes("b"))].s');
+    let matched: unknown;
+    expect(elapsed(() => (matched = allowed.get({ items: [{ s: 'a'.repeat(30_000) + 'b' }] })))).toBeLessThan(100);
+    expect((matched as string[]).map((s) => s.length)).toEqual([30_001]);
   });
 
   it('a catastrophic pattern in a script no longer reaches a record', () => {

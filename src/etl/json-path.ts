@@ -28,6 +28,13 @@ const MAX_LIBRARY_CACHE = 2000;
 export class JsonPath {
   static readonly MAX_LENGTH = MAX_LENGTH;
   static readonly MAX_DEPTH = MAX_DEPTH;
+  /**
+   * Characters of JSONPath one subscription's etl may hold in all (fields and filter rules).
+   * A script path takes up to ~1 ms to validate, so this bounds one request's validation to
+   * ~60 ms, where 500 fields × 1,024 characters would take ~0.5 s of the event loop.
+   */
+  static readonly MAX_TOTAL_LENGTH = 65_536;
+  private static last: { source: string; problem: string | null } | null = null;
   static readonly MAX_DESCENTS = MAX_DESCENTS;
   static readonly MAX_LIBRARY_CACHE = MAX_LIBRARY_CACHE;
 
@@ -54,14 +61,21 @@ export class JsonPath {
     return path;
   }
 
-  /** Error message for a path, or null when it is valid; for validators. Caches nothing. */
+  /**
+   * Error message for a path, or null when it is valid; for validators. Remembers only the
+   * last answer, so a schema that asks twice about one path (a filter rule's path, then its
+   * value) validates it once.
+   */
   static problem(source: string): string | null {
+    if (JsonPath.last?.source === source) return JsonPath.last.problem;
+    let problem: string | null = null;
     try {
       JsonPath.validate(source);
-      return null;
     } catch (err) {
-      return (err as Error).message;
+      problem = (err as Error).message;
     }
+    JsonPath.last = { source, problem };
+    return problem;
   }
 
   /** Entries in jsonpath-plus's shared memo (JSONPath.cache); for tests and diagnostics. */
@@ -133,26 +147,26 @@ function superLinearPart(parts: readonly string[]): string | null {
 }
 
 /**
- * String methods a filter script must not call: match, matchAll and search turn their argument
- * into a JavaScript RegExp, which backtracks (`@.s.match("^(a+)+$")` over 40 characters blocks
- * the event loop for minutes; regex rules run on RE2 instead); repeat, padStart and padEnd build
- * a string of any length from a few characters of script (`@.s.repeat(1e8)` is 500 MB per match).
+ * The only methods a filter script may call: each reads its receiver and returns a value no
+ * larger than it (or a boolean, number or single character), so a script's cost is bounded by
+ * the record's size. An allow-list, not a block-list: any other method could run a backtracking
+ * RegExp (match, matchAll, search, and replace/split with a regex argument), or build a string
+ * of any length from a few characters of script (repeat and padStart: `@.s.repeat(1e8)` is
+ * 500 MB per match; replaceAll("a", "$`") and split("").join(@.s) are quadratic in the record).
  */
-const UNSAFE_METHODS = new Map<string, string>([
-  ['match', 'runs its argument as a backtracking JavaScript regular expression'],
-  ['matchAll', 'runs its argument as a backtracking JavaScript regular expression'],
-  ['search', 'runs its argument as a backtracking JavaScript regular expression'],
-  ['repeat', 'builds a string of any length from a short script'],
-  ['padStart', 'builds a string of any length from a short script'],
-  ['padEnd', 'builds a string of any length from a short script'],
+const SAFE_METHODS = new Set([
+  'startsWith', 'endsWith', 'includes', 'indexOf', 'lastIndexOf', 'at', 'charAt', 'charCodeAt', 'codePointAt',
+  'slice', 'substring', 'toLowerCase', 'toUpperCase', 'trim', 'trimStart', 'trimEnd', 'toString', 'localeCompare',
+  'isArray', 'isInteger', 'isFinite', 'isNaN', 'hasOwnProperty',
 ]);
+const REGEX_METHODS = new Set(['match', 'matchAll', 'search', 'replace', 'replaceAll', 'split']);
 const USE_RE2 = 'use an etl.filter rule with op "regex" (RE2, linear time) instead';
 
 /**
  * Why a script of a filter ([?(…)]) or script expression ([(…)]) could block the process, or
- * null: a regular expression literal (a backtracking RegExp), a call of one of UNSAFE_METHODS
- * (named directly or by a string literal), a member name computed by an expression (which could
- * spell one), or an assignment (variables let a script double a string at every step). The
+ * null: a regular expression literal (a backtracking RegExp), a call of anything but one of
+ * SAFE_METHODS (named directly or by a string literal), a member name computed by an expression
+ * (which could spell one), or an assignment (variables let a script double a string at every step). The
  * scripts are parsed as jsonpath-plus's safe evaluator parses them, nested filters included; a
  * script it cannot parse is left to the validation that runs it. Each parsed script is put in
  * `cache` (the scratch JSONPath.cache of the validation) for the validation's own runs.
@@ -202,9 +216,14 @@ function evaluatedScripts(part: string): Array<{ code: string; script: string }>
   return [{ code, script: code.includes('@path') ? script.replaceAll('@path', '_$_path') : script }];
 }
 
-/** What unsafeScriptPart refuses in a jsep syntax tree, or null; iterative, so no tree can overflow the stack. */
+/**
+ * What unsafeScriptPart refuses in a jsep syntax tree, or null; iterative, so no tree can
+ * overflow the stack. A regex literal, an assignment or a computed member name is named before
+ * a call it appears in, since it is the more precise reason.
+ */
 function unsafeNode(root: unknown): string | null {
   const stack: unknown[] = [root];
+  let callProblem: string | null = null;
   while (stack.length > 0) {
     const node = stack.pop();
     if (Array.isArray(node)) {
@@ -212,20 +231,34 @@ function unsafeNode(root: unknown): string | null {
       continue;
     }
     if (node === null || typeof node !== 'object') continue;
-    const n = node as { type?: unknown; value?: unknown; computed?: unknown; property?: { type?: unknown; name?: unknown; value?: unknown } };
+    const n = node as {
+      type?: unknown;
+      value?: unknown;
+      computed?: unknown;
+      property?: { type?: unknown; name?: unknown; value?: unknown };
+      callee?: { type?: unknown; name?: unknown; computed?: unknown; property?: { type?: unknown; name?: unknown; value?: unknown } };
+    };
     if (n.type === 'Literal' && n.value instanceof RegExp) return `uses a regular expression literal (${String(n.value)}), which JavaScript runs by backtracking; ${USE_RE2}`;
     if (n.type === 'AssignmentExpression') return 'makes an assignment (variables let a script double a string at every step)';
-    if (n.type === 'MemberExpression' && n.property) {
-      if (n.computed && n.property.type !== 'Literal') return 'uses a member name computed by an expression ([…]); name members with a literal';
-      const name = String(n.computed ? n.property.value : n.property.name);
-      const why = UNSAFE_METHODS.get(name);
-      if (why) return `calls ${name}(), which ${why}${why.includes('regular') ? `; ${USE_RE2}` : ''}`;
+    if (n.type === 'MemberExpression' && n.property && n.computed && n.property.type !== 'Literal') {
+      return 'uses a member name computed by an expression ([…]); name members with a literal';
+    }
+    if (n.type === 'CallExpression') {
+      const callee = n.callee;
+      const name =
+        callee?.type === 'MemberExpression' && callee.property
+          ? String(callee.computed ? callee.property.value : callee.property.name)
+          : String(callee?.type === 'Identifier' ? callee.name : 'an expression');
+      if (!callProblem && !(callee?.type === 'MemberExpression' && callee.computed && callee.property?.type !== 'Literal') && (callee?.type !== 'MemberExpression' || !SAFE_METHODS.has(name))) {
+        const regex = REGEX_METHODS.has(name) ? ` (it may run a backtracking JavaScript regular expression; ${USE_RE2})` : '';
+        callProblem = `calls ${name}()${regex}, which is not one of the read-only methods a filter script may call: ${[...SAFE_METHODS].join(', ')}`;
+      }
     }
     for (const key in n) {
       if (key !== 'type') stack.push((n as Record<string, unknown>)[key]);
     }
   }
-  return null;
+  return callProblem;
 }
 
 function tooDeep(source: string, depth: number): Error {

@@ -9,7 +9,7 @@ import type { DeadLettersService } from '../../dead-letters/dead-letters.service
 import type { HttpSender } from '../../delivery/http-sender.service';
 import { batchBody, batchRequestHeaders } from '../../delivery/batch-headers';
 import { BatchSplitter } from '../../delivery/batch-splitter';
-import { EXCERPT_CHARS, type DeliveryTarget } from '../../delivery/delivery-target';
+import { DeliveryTarget, EXCERPT_CHARS } from '../../delivery/delivery-target';
 import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '../../delivery/kafka-headers';
 import type { RateGate } from '../../delivery/rate-gate';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
@@ -46,7 +46,6 @@ type Delivery = 'delivered' | 'abandoned' | Failure;
 
 const PREPARED_DONE: Prepared = { kind: 'done' };
 const LOGGED_ERROR_BYTES = 1_024;
-const TOO_LARGE = 'HTTP status 413: the body is too large for the endpoint';
 
 /**
  * Takes records to done: filtered, delivered, or durably dead-lettered. Resolves 'abandoned'
@@ -113,7 +112,8 @@ export class RecordProcessor {
         );
         if (outcome === 'delivered' || outcome === 'abandoned') return outcome;
         if (outcome.status === 413) return { kind: 'too_large', failure: outcome };
-        return { kind: outcome.reason === DeadLetterReason.Rejected ? 'refused' : 'final', failure: outcome };
+        const refused = outcome.reason === DeadLetterReason.Rejected && DeliveryTarget.mayBeRecordRefusal(outcome.status);
+        return { kind: refused ? 'refused' : 'final', failure: outcome };
       });
       if (run.splits > 0) {
         this.deps.logger.warn('batch halved after a 413 or a refusal', {
@@ -207,7 +207,6 @@ export class RecordProcessor {
       if (signal.aborted) return 'abandoned';
       const res = await sender.send(cfg.target, body, headers, signal);
       let verdict = cfg.target.judge(res);
-      if (res.status === 413) verdict = { ok: false, problem: TOO_LARGE, retryable: false, excerpt: verdict.excerpt };
       const items = verdict.ok && refusedItem && cfg.target.success.itemResultsPath ? cfg.target.success.items(res.body, records) : null;
       if (items && 'problem' in items) verdict = { ok: false, problem: items.problem, retryable: items.retryable, excerpt: res.body?.slice(0, EXCERPT_CHARS) ?? null };
       metrics.attempt((performance.now() - started) / 1000, verdict.ok);

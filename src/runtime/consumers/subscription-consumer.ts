@@ -916,7 +916,7 @@ export class SubscriptionConsumer {
           else this.release(it.st, it.msg, results[i] === 'done');
         }
         // Members whose partition moved were dropped; the rest go again as one batch.
-        if (again.length) this.laterBatch(again, 'abandoned while running');
+        if (again.length) this.laterBatch(again, null);
         else {
           this.active--;
           this.afterRelease();
@@ -954,15 +954,34 @@ export class SubscriptionConsumer {
     }, 1000 * Math.max(1, failures)).unref();
   }
 
+  /**
+   * Dead-letters a batch kproxy failed on: members whose partition moved are dropped (their new
+   * owner delivers them), and a member whose row could not be written goes round again alone
+   * with the others that failed, not with those already stored.
+   */
   private deadLetterBatch(items: BatchItem[], err: string, failures: number): void {
-    Promise.all(items.map((it) => this.processor.deadLetterUnexpected(it.msg, it.st.signal, err, failures))).then(
-      (results) => {
-        for (let i = 0; i < items.length; i++) this.release(items[i].st, items[i].msg, results[i] === 'done');
+    const live: BatchItem[] = [];
+    for (const it of items) {
+      if (it.st.revoked) this.release(it.st, it.msg, false);
+      else live.push(it);
+    }
+    Promise.allSettled(live.map((it) => this.processor.deadLetterUnexpected(it.msg, it.st.signal, err, failures))).then((settled) => {
+      const failed: BatchItem[] = [];
+      let reason: unknown;
+      for (let i = 0; i < live.length; i++) {
+        const r = settled[i];
+        if (r.status === 'fulfilled') this.release(live[i].st, live[i].msg, r.value === 'done');
+        else {
+          failed.push(live[i]);
+          reason ??= r.reason;
+        }
+      }
+      if (failed.length) this.laterBatch(failed, errorText(reason));
+      else {
         this.active--;
         this.afterRelease();
-      },
-      (e: unknown) => this.laterBatch(items, errorText(e)),
-    );
+      }
+    });
   }
 
   /** A record leaves flight: its lane may go on, and when done it counts toward the commit. */

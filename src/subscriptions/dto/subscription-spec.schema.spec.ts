@@ -94,6 +94,19 @@ describe('subscription spec schema', () => {
     expect(problems({ ...valid, etl: { fields } })).toEqual([expect.stringMatching(/^etl\.fields\.__proto__: .*output name "__proto__" cannot be used/)]);
   });
 
+  it('caps the JSONPath characters of one etl in all, before validating any of them', () => {
+    const script = '$.items[?(' + Array.from({ length: 60 }, (_, i) => `@.n${i} > ${i}`).join(' && ').slice(0, 900) + ')]';
+    const fields = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`f${i}`, script]));
+    const started = process.hrtime.bigint();
+    const lines = problems({ ...valid, etl: { fields, filter: [{ path: script, op: 'exists' }] } });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const total = script.length * 501;
+    expect(lines).toEqual([`etl: the JSONPaths of fields and filter add up to ${total} characters; at most 65536 are allowed per subscription`]);
+    expect(ms).toBeLessThan(100);
+    const fit = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`f${i}`, script]));
+    expect(problems({ ...valid, etl: { fields: fit } })).toEqual([]);
+  });
+
   it('checks values against their op', () => {
     const lines = problems({
       ...valid,

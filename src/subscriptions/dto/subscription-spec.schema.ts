@@ -105,7 +105,24 @@ const filterRuleSchema = z
     if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
   });
 
-const etlSchema = z.strictObject({
+/** Characters of the JSONPaths in an etl object as sent (fields' values, filter rules' paths). */
+function etlPathCharacters(etl: unknown): number {
+  if (etl === null || typeof etl !== 'object') return 0;
+  const { fields, filter } = etl as { fields?: unknown; filter?: unknown };
+  let total = 0;
+  if (fields !== null && typeof fields === 'object') {
+    for (const path of Object.values(fields)) if (typeof path === 'string') total += path.length;
+  }
+  if (Array.isArray(filter)) {
+    for (const rule of filter) {
+      const path = rule !== null && typeof rule === 'object' ? (rule as { path?: unknown }).path : undefined;
+      if (typeof path === 'string') total += path.length;
+    }
+  }
+  return total;
+}
+
+const etlObjectSchema = z.strictObject({
   filter: z.array(filterRuleSchema, { error: 'must be an array of rules' }).max(100).default([]),
   fields: z
     .preprocess(
@@ -126,6 +143,18 @@ const etlSchema = z.strictObject({
     .nullish()
     .transform((v) => v ?? null),
 });
+
+// The total is checked before any path is validated, so its cost is bounded too.
+const etlSchema = z.preprocess((etl, ctx) => {
+  const total = etlPathCharacters(etl);
+  if (total <= JsonPath.MAX_TOTAL_LENGTH) return etl;
+  ctx.issues.push({
+    code: 'custom',
+    message: `the JSONPaths of fields and filter add up to ${total} characters; at most ${JsonPath.MAX_TOTAL_LENGTH} are allowed per subscription`,
+    input: etl,
+  });
+  return { filter: [], fields: null };
+}, etlObjectSchema);
 
 const headersSchema = z
   .record(z.string(), z.string({ error: 'header values must be strings' }), { error: 'must be an object of header names to values' })

@@ -21,14 +21,14 @@ export class EndpointEntity {
   @Column({ name: 'success_status', type: 'json', nullable: true })
   successStatus: unknown;
 
-  @Column({ name: 'errcode_path', type: 'varchar', length: 512, nullable: true })
+  @Column({ name: 'errcode_path', type: 'varchar', length: 1024, nullable: true })
   errcodePath: string | null;
 
   /** JSON array of errcodes; text, so that numbers keep every digit (ExactJsonColumn). */
   @Column({ name: 'errcode_ok', type: 'longtext', nullable: true, transformer: ExactJsonColumn.instance })
   errcodeOk: unknown;
 
-  @Column({ name: 'item_results_path', type: 'varchar', length: 512, nullable: true })
+  @Column({ name: 'item_results_path', type: 'varchar', length: 1024, nullable: true })
   itemResultsPath: string | null;
 
   @Column({ name: 'rate_group', type: 'varchar', length: 128, nullable: true })
