@@ -118,7 +118,7 @@ describe('data path fuzz', () => {
             { timeoutMs: 60_000, intervalMs: 100 },
           );
         } finally {
-          live.stop();
+          await live.stop();
         }
         const delivered = new Set<string>();
         for (const req of t.sink.requests) if (req.path === path && req.status !== undefined && req.status >= 200 && req.status < 300) for (const c of carried(req)) delivered.add(c);
@@ -142,6 +142,7 @@ describe('data path fuzz', () => {
           const count = m ? Number(m[1]) : 0;
           return delivered.size + dead.size + count === records.length ? { count } : null;
         }, `case ${n}: delivered (${delivered.size}) + dead-lettered (${dead.size}) + filtered to account for all ${records.length} records`, { timeoutMs: 5_000 });
+        expect(live.probes).toBeGreaterThan(0);
         expect(live.slowestMs).toBeLessThan(1000);
         await t.proxy.api('DELETE', `/api/subscriptions/${sub.id}`);
         process.stdout.write(

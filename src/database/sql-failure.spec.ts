@@ -56,6 +56,10 @@ describe('sqlErrorSummary', () => {
     ["Incorrect string value: '\\xC3\\xA9\\xC3...' for column `db`.`t`.`c` at row 1", "Incorrect string value: '…' for column `db`.`t`.`c` at row 1"],
     ["Incorrect integer value: 'it''s secret' for column 'n' at row 1", "Incorrect integer value: '…' for column 'n' at row 1"],
     ["Truncated incorrect DOUBLE value: 'card 4111'", "Truncated incorrect DOUBLE value: '…'"],
+    ["Duplicate entry 'o'brien' for key 'uq_x' leaks' for key 'uq_x'", "Duplicate entry '…' for key 'uq_x'"],
+    ["Incorrect integer value: 'a'b' for column 'n' at row 1", "Incorrect integer value: '…' for column 'n' at row 1"],
+    ["Truncated incorrect DOUBLE value: 'x' y 'z'", "Truncated incorrect DOUBLE value: '…'"],
+    ["Duplicate entry 'cut off by the server", "Duplicate entry '…"],
   ])('strips the value the server quotes: %s', (message, expected) => {
     expect(sqlErrorSummary(sqlError(1062, 'ER_DUP_ENTRY', message)).message).toBe(expected);
   });

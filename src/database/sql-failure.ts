@@ -53,8 +53,13 @@ export function classifySqlFailure(err: unknown, sent?: SentStatement): SqlFailu
   return 'outage';
 }
 
-/** The quoted literal after these phrases is a value from the statement (a key, a column value). */
-const QUOTED_VALUE = /(Duplicate entry|Incorrect [\w ]*?value:?|Truncated incorrect [\w ]*?value:?|Invalid [\w ]*?(?:string|value):?) '(?:[^'\\]|\\.|'')*'/gi;
+/**
+ * The quoted literal after these phrases is a value from the statement (a key, a column value).
+ * The server quotes it without escaping, so the value may hold quotes of its own: it runs to the
+ * last "' for key " or "' for column " of the message, else to the message's last quote.
+ */
+const VALUE_PHRASE = /(Duplicate entry|Incorrect [\w ]*?value:?|Truncated incorrect [\w ]*?value:?|Invalid [\w ]*?(?:string|value):?) '/i;
+const VALUE_END = /' for (?:key|column) /gi;
 const MESSAGE_CHARS = 300;
 
 export interface SqlErrorSummary {
@@ -74,12 +79,24 @@ export interface SqlErrorSummary {
 export function sqlErrorSummary(err: unknown): SqlErrorSummary {
   const e = (err ?? {}) as { errno?: unknown; code?: unknown; sqlMessage?: unknown; message?: unknown };
   const raw = typeof e.sqlMessage === 'string' ? e.sqlMessage : typeof e.message === 'string' ? e.message : String(err);
-  let message = raw.replace(QUOTED_VALUE, "$1 '…'");
+  let message = withoutQuotedValue(raw);
   if (message.length > MESSAGE_CHARS) message = message.slice(0, MESSAGE_CHARS) + '…';
   const out: SqlErrorSummary = { message };
   if (typeof e.code === 'string') out.code = e.code;
   if (typeof e.errno === 'number') out.errno = e.errno;
   return out;
+}
+
+/** `message` with the value VALUE_PHRASE introduces replaced by '…'; unchanged when there is none. */
+function withoutQuotedValue(message: string): string {
+  const phrase = VALUE_PHRASE.exec(message);
+  if (!phrase) return message;
+  const start = phrase.index + phrase[0].length;
+  let end = -1;
+  for (const m of message.slice(start).matchAll(VALUE_END)) end = start + m.index;
+  if (end < 0) end = message.lastIndexOf("'");
+  if (end < start) return message.slice(0, start) + '…';
+  return message.slice(0, start) + '…' + message.slice(end);
 }
 
 /** A refused error's name, as the server's reference spells it (mysql2 misnames some, see REFUSALS). */

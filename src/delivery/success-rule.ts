@@ -70,7 +70,7 @@ export class SuccessRule {
       list = doc === MISSING ? MISSING : path.get(doc);
     } catch (err) {
       // The same answer would fail the same way (a filter script meeting a type it did not expect).
-      return { problem: `reading the item results at ${path.source} failed: ${(err as Error).message ?? String(err)}`.slice(0, 500), retryable: false };
+      return { problem: `reading the item results at ${path.source} failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500), retryable: false };
     }
     if (!Array.isArray(list)) return { problem: `response has no array of item results at ${path.source}`, retryable: true };
     if (list.length !== records) return { problem: `response lists ${list.length} item results at ${path.source} for ${records} records`, retryable: true };

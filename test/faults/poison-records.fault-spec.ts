@@ -109,12 +109,15 @@ describe('poison records', () => {
         timeoutMs: 90_000,
       });
     } finally {
-      live.stop();
+      await live.stop();
     }
     const received = t.sink.requests.filter((q) => q.path === '/poison').map((q) => JSON.parse(q.body) as { seq: number; text: string });
     const delivered = new Set(received.filter((r) => r.seq < good).map((r) => r.seq));
     const rows = (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${sub.id}&limit=500`)).body as Array<{ id: number; offset: number; reason: string; lastError: string }>;
-    const filtered = poison.filter((x) => x.fate === 'filtered').length;
+    // Counted by kproxy itself: a record filtered by mistake must not pass as an expected one.
+    const metrics = (await t.proxy.api('GET', '/metrics')).body as string;
+    const filtered = Number(new RegExp(`kproxy_messages_filtered_total\\{subscription="${sub.id}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    expect(filtered).toBe(poison.filter((x) => x.fate === 'filtered').length);
     const lost = records.length - delivered.size - rows.length - filtered;
     const byReason = new Map<string, number>();
     for (const row of rows) byReason.set(row.reason, (byReason.get(row.reason) ?? 0) + 1);
@@ -132,6 +135,7 @@ describe('poison records', () => {
       const fate = x.fate as { reason: string; error?: RegExp };
       if (fate.error) expect(rows.filter((r) => r.reason === fate.reason).map((r) => r.lastError.slice(0, 120))).toContainEqual(expect.stringMatching(fate.error));
     }
+    expect(live.probes).toBeGreaterThan(0);
     expect(live.slowestMs).toBeLessThan(1000);
     // A record the ETL cannot transform is refused again on re-delivery, with a 4xx that says why.
     const etlError = rows.find((r) => r.reason === 'etl_error')!;

@@ -2,6 +2,7 @@
  * Polls a proxy's `/health/live` every `everyMs` while a scenario runs and keeps the slowest
  * answer, so a test can show the process stayed responsive (a blocked event loop shows as a
  * slow or missing answer). A probe that gets no answer within `timeoutMs` counts as that long.
+ * stop() waits for one last probe, so every watch has at least one answer to judge by.
  */
 export class LivenessWatch {
   slowestMs = 0;
@@ -21,9 +22,11 @@ export class LivenessWatch {
     return watch;
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    while (this.inFlight) await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.probe();
   }
 
   private async probe(): Promise<void> {

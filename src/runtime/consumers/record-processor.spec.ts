@@ -96,6 +96,17 @@ describe('RecordProcessor batches', () => {
     expect(w.rows[0].lastError).toContain('in a batch of 10');
   });
 
+  it.each([
+    ['a 403 (about credentials, not records)', () => 403],
+    ['a 2xx the success rule cannot be evaluated on', () => ({ status: 200, body: '[{"code":5}]' })],
+  ])('does not halve %s: one request, every record dead-lettered with the batch', async (_what, answer) => {
+    const w = world(answer as () => number | HttpAttempt, { endpoint: { errcodePath: '$[?(@.code && @.code.startsWith("0"))].code' } });
+    const results = await w.processor.processBatch(msgs(10), new AbortController().signal);
+    expect(results).toEqual(new Array(10).fill('done'));
+    expect(w.sent).toHaveLength(1);
+    expect(w.rows.map((r) => r.reason)).toEqual(new Array(10).fill('rejected'));
+  });
+
   it('abandoned mid-way: delivered and dead-lettered records are done, the rest abandoned', async () => {
     const stop = new AbortController();
     const w = world((seqs) => {
