@@ -45,7 +45,19 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
       const st = await status(sub.id);
       return st.partitions[0]?.lag === 0 && st;
     }, 'lag 0 again');
-    expect(running.instances).toEqual([{ instanceId: expect.any(String), state: 'running', partitions: [0] }]);
+    expect(running.instances).toEqual([
+      {
+        instanceId: expect.any(String),
+        state: 'running',
+        partitions: [0],
+        endpoint: {
+          circuit: expect.objectContaining({ state: 'closed', enabled: true, opens: 0, probes: 0, openForMs: 0 }),
+          inFlightLimit: 1,
+          maxInFlight: 1,
+          adaptive: true,
+        },
+      },
+    ]);
     expect(running.counters.delivered).toBe(10);
     const metrics = (await t.proxy.api('GET', '/metrics')).body as string;
     expect(metrics).toMatch(new RegExp(`kproxy_consumer_lag\\{subscription="${sub.id}",partition="0"\\} 0`));

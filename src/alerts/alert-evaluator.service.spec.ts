@@ -11,6 +11,7 @@ const ALERTS: AlertsSpec = {
   format: 'slack',
   deadLetters: true,
   consumerErrors: true,
+  circuit: true,
   lagThreshold: 100,
   lagForSeconds: 10,
   windowSeconds: 60,
@@ -18,10 +19,14 @@ const ALERTS: AlertsSpec = {
 };
 
 function setup(alerts: AlertsSpec | null, env: Record<string, string> = {}) {
-  const view: { lag: number; problem: string | null } = { lag: 0, problem: null };
+  const view: { lag: number; problem: string | null; circuit: ConsumerAlertView['circuit'] } = {
+    lag: 0,
+    problem: null,
+    circuit: { state: 'closed', opens: 0, lastOpenForMs: 0, probes: 0 },
+  };
   const supervisor = {
     alertView: (): ConsumerAlertView[] => {
-      const out = [{ id: 7, name: 'orders', topic: 'orders', alerts, lag: view.lag, problem: view.problem }];
+      const out = [{ id: 7, name: 'orders', topic: 'orders', alerts, lag: view.lag, problem: view.problem, circuit: view.circuit }];
       view.problem = null;
       return out;
     },
@@ -71,6 +76,24 @@ describe('AlertEvaluator', () => {
     view.lag = 3;
     evaluator.evaluate(30_000);
     expect(sent.map((s) => s.alert.kind)).toEqual(['lag', 'lag_recovered']);
+  });
+
+  it('says when the circuit breaker opens and when it closes again', () => {
+    const { view, sent, evaluator } = setup(ALERTS);
+    evaluator.evaluate(0);
+    view.circuit = { state: 'open', opens: 1, lastOpenForMs: 0, probes: 0 };
+    evaluator.evaluate(1_000);
+    evaluator.evaluate(2_000);
+    expect(sent.map((s) => s.alert.kind)).toEqual(['circuit_open']);
+    view.circuit = { state: 'closed', opens: 1, lastOpenForMs: 62_400, probes: 9 };
+    evaluator.evaluate(63_000);
+    evaluator.evaluate(64_000);
+    expect(sent.map((s) => s.alert.kind)).toEqual(['circuit_open', 'circuit_closed']);
+    expect(sent[1].alert.summary).toBe('endpoint answering again: the circuit breaker closed after 62 s open; delivery resumed');
+    // Opened and closed again between two looks: nothing to say once it is closed.
+    view.circuit = { state: 'closed', opens: 2, lastOpenForMs: 500, probes: 10 };
+    evaluator.evaluate(65_000);
+    expect(sent).toHaveLength(2);
   });
 
   it('reports a consumer that cannot consume, once per cool-down', () => {

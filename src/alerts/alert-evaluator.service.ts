@@ -19,6 +19,9 @@ interface Watch {
   /** Records skipped and offset rewinds counted so far, and those not yet alerted. */
   skipped: Tally;
   wentBack: Tally;
+  /** Breaker openings seen, and whether an open alert awaits its closed alert. */
+  opensSeen: number;
+  openAlerted: boolean;
 }
 
 interface Tally {
@@ -85,6 +88,8 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
         lastSent: new Map(),
         skipped: { seen: 0, pending: 0 },
         wentBack: { seen: 0, pending: 0 },
+        opensSeen: 0,
+        openAlerted: false,
       };
       this.watches.set(view.id, w);
     }
@@ -152,6 +157,20 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
         w.lagAlerted = false;
       }
     }
+
+    if (cfg.circuit) {
+      const { circuit } = view;
+      if (circuit.opens > w.opensSeen && circuit.state !== 'closed') {
+        if (send('circuit_open', `endpoint unavailable: the circuit breaker opened; records wait for the endpoint and one probe at a time goes out`, { opens: circuit.opens, probes: circuit.probes })) {
+          w.openAlerted = true;
+        }
+      } else if (circuit.state === 'closed' && w.openAlerted) {
+        const seconds = Math.round(circuit.lastOpenForMs / 1000);
+        send('circuit_closed', `endpoint answering again: the circuit breaker closed after ${seconds} s open; delivery resumed`, { openForSeconds: seconds, probes: circuit.probes }, false);
+        w.openAlerted = false;
+      }
+    }
+    w.opensSeen = view.circuit.opens;
 
     if (cfg.consumerErrors && view.problem) send('consumer_error', `not consuming: ${view.problem}`, { problem: view.problem });
     // Never silent: records the broker no longer had, and partitions whose offsets went back.

@@ -1,4 +1,12 @@
-export type AlertKind = 'dead_letters' | 'lag' | 'lag_recovered' | 'consumer_error' | 'records_skipped' | 'offsets_went_back';
+export type AlertKind =
+  | 'dead_letters'
+  | 'lag'
+  | 'lag_recovered'
+  | 'consumer_error'
+  | 'records_skipped'
+  | 'offsets_went_back'
+  | 'circuit_open'
+  | 'circuit_closed';
 export type AlertFormat = 'json' | 'slack' | 'wecom' | 'dingtalk';
 
 export interface Alert {

@@ -1,4 +1,5 @@
 import type { JsonNumber } from '../common/json/json-number';
+import type { CircuitBreakerSpec } from './circuit-breaker';
 
 export const HTTP_METHODS = ['POST', 'PUT', 'PATCH'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -53,4 +54,8 @@ export interface DeliveryPolicySpec {
   batchWaitMs: number;
   /** Bytes a batch's JSON array body may hold; a larger batch goes as consecutive smaller ones. */
   maxBatchBytes: number;
+  /** When the endpoint counts as down and records wait for it instead of spending their retries. */
+  circuitBreaker: CircuitBreakerSpec;
+  /** true: maxInFlight is a ceiling and the limit adapts to the endpoint's latency (AdaptiveConcurrency). */
+  adaptiveConcurrency: boolean;
 }

@@ -42,6 +42,7 @@ describe('MetricsService', () => {
         { subscription: 3, state: 'running' },
         { subscription: 4, state: 'failed' },
       ],
+      endpoints: () => [{ subscription: 3, circuitState: 'open', opens: 2, probes: 5, openMs: 12_500, inFlightLimit: 7 }],
     });
     svc.configRefreshFailed();
     svc.configRefreshFailed();
@@ -57,5 +58,11 @@ describe('MetricsService', () => {
     expect(text).toContain('kproxy_config_refresh_failures_total 2');
     expect(text).toContain('kproxy_commit_failures_total{subscription="3"} 1');
     expect(text).toContain('kproxy_rate_limit_wait_seconds_total{subscription="3"} 0.75');
+    expect(text).toContain('kproxy_circuit_state{subscription="3",state="open"} 1');
+    expect(text).toContain('kproxy_circuit_state{subscription="3",state="closed"} 0');
+    expect(text).toContain('kproxy_circuit_opens_total{subscription="3"} 2');
+    expect(text).toContain('kproxy_circuit_probes_total{subscription="3"} 5');
+    expect(text).toContain('kproxy_circuit_open_seconds_total{subscription="3"} 12.5');
+    expect(text).toContain('kproxy_inflight_limit{subscription="3"} 7');
   });
 });

@@ -20,14 +20,29 @@ export interface ConsumerStateSample {
   state: string;
 }
 
+/** A subscription's endpoint as its consumer sees it (circuit breaker and in-flight limit). */
+export interface EndpointHealthSample {
+  subscription: number;
+  /** closed, open or half_open. */
+  circuitState: string;
+  /** Times the breaker opened and probes it sent, and ms it spent open, since the process started. */
+  opens: number;
+  probes: number;
+  openMs: number;
+  /** Deliveries allowed at once now (the adaptive limit, or maxInFlight). */
+  inFlightLimit: number;
+}
+
 /** What the runtime reports at scrape time. */
 export interface RuntimeSources {
   lag(): PartitionLag[];
   inFlight(): SubscriptionInFlight[];
   states(): ConsumerStateSample[];
+  endpoints(): EndpointHealthSample[];
 }
 
-const NO_RUNTIME: RuntimeSources = { lag: () => [], inFlight: () => [], states: () => [] };
+const NO_RUNTIME: RuntimeSources = { lag: () => [], inFlight: () => [], states: () => [], endpoints: () => [] };
+const CIRCUIT_STATES = ['closed', 'open', 'half_open'];
 
 @Injectable()
 export class MetricsService {
@@ -107,6 +122,32 @@ export class MetricsService {
         for (const c of this.runtime.states()) set({ subscription: String(c.subscription), state: c.state }, 1);
       },
     );
+    gauge(
+      'kproxy_circuit_state',
+      "The circuit breaker of each running subscription's endpoint, 1 for its current state (closed, open, half_open) and 0 for the others",
+      ['subscription', 'state'],
+      (set) => {
+        for (const e of this.runtime.endpoints()) for (const state of CIRCUIT_STATES) set({ subscription: String(e.subscription), state }, e.circuitState === state ? 1 : 0);
+      },
+    );
+    gauge('kproxy_inflight_limit', 'Deliveries a subscription may have in flight now: the adaptive limit, at most delivery.maxInFlight', ['subscription'], (set) => {
+      for (const e of this.runtime.endpoints()) set({ subscription: String(e.subscription) }, e.inFlightLimit);
+    });
+    const endpointCounter = (name: string, help: string, value: (e: EndpointHealthSample) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['subscription'],
+        registers: [this.registry],
+        collect: () => {
+          const c = this.registry.getSingleMetric(name) as Counter<string>;
+          c.reset();
+          for (const e of this.runtime.endpoints()) if (value(e) > 0) c.inc({ subscription: String(e.subscription) }, value(e));
+        },
+      });
+    endpointCounter('kproxy_circuit_opens_total', "Times a subscription's circuit breaker opened (its endpoint counted as unavailable)", (e) => e.opens);
+    endpointCounter('kproxy_circuit_probes_total', 'Probe requests sent while a circuit breaker was half-open', (e) => e.probes);
+    endpointCounter('kproxy_circuit_open_seconds_total', 'Time a circuit breaker spent open or half-open', (e) => e.openMs / 1000);
     const metrics = this;
     new Counter({
       name: 'kproxy_config_refresh_failures_total',

@@ -45,6 +45,8 @@ export class SubscriptionMapper {
         batchSize: row.batchSize,
         batchWaitMs: row.batchWaitMs,
         maxBatchBytes: row.maxBatchBytes,
+        ...(row.circuitBreaker ? { circuitBreaker: row.circuitBreaker } : {}),
+        adaptiveConcurrency: row.adaptiveConcurrency ?? true,
       },
       hosts: row.hosts ?? [],
       status: row.status,
@@ -92,6 +94,8 @@ export class SubscriptionMapper {
     row.batchSize = spec.delivery.batchSize;
     row.batchWaitMs = spec.delivery.batchWaitMs;
     row.maxBatchBytes = spec.delivery.maxBatchBytes;
+    row.circuitBreaker = spec.delivery.circuitBreaker;
+    row.adaptiveConcurrency = spec.delivery.adaptiveConcurrency;
     row.hosts = spec.hosts;
     row.status = spec.status;
     row.alerts = spec.alerts;

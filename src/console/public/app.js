@@ -149,6 +149,13 @@ function Login({ onDone }) {
     </form></div></main>`;
 }
 
+/** The worst circuit state any instance reports: open, then half-open, else closed ('–' when none runs). */
+function circuitSummary(status) {
+  const states = status.instances.filter((i) => i.endpoint).map((i) => i.endpoint.circuit.state);
+  if (!states.length) return '–';
+  return states.includes('open') ? html`<span class="err">open</span>` : states.includes('half_open') ? html`<span class="err">half-open</span>` : 'closed';
+}
+
 const totalLag = (status) => status.partitions.reduce((sum, p) => sum + (typeof p.lag === 'number' ? p.lag : 0), 0);
 
 function Subscriptions({ role }) {
@@ -186,7 +193,7 @@ function Subscriptions({ role }) {
   if (subs === null) return html`<h2>Subscriptions</h2><${Banner} error=${error} />Loading…`;
   return html`<h2>Subscriptions</h2><${Banner} error=${error} />
     <table data-testid="subscriptions">
-      <thead><tr><th>name</th><th>topic</th><th>state</th><th>instances</th><th>delivered/s</th><th>lag</th><th>dead-lettered</th><th></th></tr></thead>
+      <thead><tr><th>name</th><th>topic</th><th>state</th><th>instances</th><th>endpoint</th><th>delivered/s</th><th>lag</th><th>dead-lettered</th><th></th></tr></thead>
       <tbody>${subs.map((s) => {
         const { status, rate } = statuses[s.id] || { status: null, rate: null };
         return html`<tr data-name=${s.name}>
@@ -194,6 +201,7 @@ function Subscriptions({ role }) {
           <td>${s.kafka.topic}</td>
           <td class=${`state-${s.status}`} data-testid="state">${s.status}${s.configErrors ? html` <span class="err">invalid config</span>` : ''}</td>
           <td>${status ? status.instances.filter((i) => i.state === 'running').length : '…'}</td>
+          <td data-testid="circuit">${status ? circuitSummary(status) : '…'}</td>
           <td>${rate === null ? '…' : rate.toFixed(1)}</td>
           <td>${status ? totalLag(status) : '…'}</td>
           <td>${status ? status.counters.deadLettered : '…'}</td>
@@ -301,6 +309,16 @@ function SubscriptionDetail({ id, role }) {
     </table>
     <h3>Instances</h3>
     <p>${status.instances.length ? status.instances.map((i) => `${i.instanceId} (${i.state}, partitions ${i.partitions.join(', ') || 'none'})`).join('; ') : html`<span class="muted">not running anywhere</span>`}</p>
+    <h3>Endpoint</h3>
+    <table data-testid="endpoint-health"><thead><tr><th>instance</th><th>circuit</th><th>open for</th><th>openings / probes</th><th>in-flight limit</th></tr></thead>
+      <tbody>${status.instances.filter((i) => i.endpoint).map((i) => html`<tr data-instance=${i.instanceId}>
+        <td>${i.instanceId}</td>
+        <td data-testid="circuit" class=${i.endpoint.circuit.state === 'closed' ? '' : 'err'}>${i.endpoint.circuit.enabled ? i.endpoint.circuit.state.replace('_', '-') : 'off'}${i.endpoint.circuit.holdUntil ? ` (Retry-After until ${i.endpoint.circuit.holdUntil})` : ''}</td>
+        <td>${i.endpoint.circuit.state === 'closed' ? '–' : `${Math.round(i.endpoint.circuit.openForMs / 1000)} s, next probe ${i.endpoint.circuit.nextProbeAt ?? 'now'}`}</td>
+        <td>${i.endpoint.circuit.opens} / ${i.endpoint.circuit.probes}</td>
+        <td data-testid="inflight-limit">${i.endpoint.inFlightLimit} of ${i.endpoint.maxInFlight}${i.endpoint.adaptive ? ' (adaptive)' : ''}</td>
+      </tr>`)}</tbody>
+    </table>
     <h3>Configuration <span class="muted">(secrets masked)</span></h3>
     <pre data-testid="config">${JSON.stringify(sub, null, 2)}</pre>
     ${resetting &&

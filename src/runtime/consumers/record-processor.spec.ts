@@ -3,6 +3,7 @@ import type { JsonLogger } from '../../common/logging/json.logger';
 import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpAttempt, HttpSender } from '../../delivery/http-sender.service';
+import { CircuitBreaker } from '../../delivery/circuit-breaker';
 import type { RateGate } from '../../delivery/rate-gate';
 import { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import { parseSubscriptionSpec } from '../../subscriptions/dto/subscription-spec.schema';
@@ -40,11 +41,12 @@ function world(answer: (seqs: number[]) => number | HttpAttempt, opts: { deliver
   const gate = { acquire: async (_s: AbortSignal, n: number) => void permits.push(n) } as unknown as RateGate;
   const logger = { warn: () => undefined, error: () => undefined, info: () => undefined } as unknown as JsonLogger;
   const deadLetters = { record: async (row: DeadLetterRecord) => void rows.push(row) } as unknown as DeadLettersService;
+  const breaker = new CircuitBreaker(compiled.policy.circuitBreaker);
   const processor = new RecordProcessor(
-    { sender, deadLetters, metrics: new SubscriptionMetrics('1'), logger, gate: () => gate, maxMessageBytes: 1 << 20 },
+    { sender, deadLetters, metrics: new SubscriptionMetrics('1'), logger, gate: () => gate, breaker: () => breaker, concurrency: null, maxMessageBytes: 1 << 20 },
     () => compiled,
   );
-  return { processor, sent, permits, rows };
+  return { processor, sent, permits, rows, breaker };
 }
 
 const msgs = (n: number): Message[] =>
@@ -88,7 +90,7 @@ describe('RecordProcessor batches', () => {
   });
 
   it('does not halve a batch whose retries ran out (5xx): every record dead-lettered with the batch', async () => {
-    const w = world(() => 503);
+    const w = world(() => 503, { delivery: { circuitBreaker: { enabled: false } } });
     const results = await w.processor.processBatch(msgs(10), new AbortController().signal);
     expect(results).toEqual(new Array(10).fill('done'));
     expect(w.sent).toHaveLength(3);
@@ -105,6 +107,16 @@ describe('RecordProcessor batches', () => {
     expect(results).toEqual(new Array(10).fill('done'));
     expect(w.sent).toHaveLength(1);
     expect(w.rows.map((r) => r.reason)).toEqual(new Array(10).fill('rejected'));
+  });
+
+  it('with the breaker on, an endpoint down for longer than the retries dead-letters nothing: the batch waits for it', async () => {
+    let calls = 0;
+    const w = world(() => (++calls <= 6 ? 503 : 200), { delivery: { maxRetries: 3, circuitBreaker: { probeIntervalMs: 10, maxProbeIntervalMs: 20 } } });
+    const results = await w.processor.processBatch(msgs(10), new AbortController().signal);
+    expect(results).toEqual(new Array(10).fill('done'));
+    expect(w.rows).toEqual([]);
+    expect(w.sent).toHaveLength(7);
+    expect(w.breaker.snapshot()).toMatchObject({ state: 'closed', opens: 1 });
   });
 
   it('abandoned mid-way: delivered and dead-lettered records are done, the rest abandoned', async () => {

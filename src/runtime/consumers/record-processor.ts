@@ -8,7 +8,9 @@ import { DeadLetterReason } from '../../dead-letters/dead-letter-reason.enum';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpSender } from '../../delivery/http-sender.service';
 import { batchBody, batchRequestHeaders } from '../../delivery/batch-headers';
+import type { AdaptiveConcurrency } from '../../delivery/adaptive-concurrency';
 import { BatchSplitter } from '../../delivery/batch-splitter';
+import type { CircuitBreaker, EndpointSignal } from '../../delivery/circuit-breaker';
 import { DeliveryTarget, EXCERPT_CHARS } from '../../delivery/delivery-target';
 import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '../../delivery/kafka-headers';
 import type { RateGate } from '../../delivery/rate-gate';
@@ -24,6 +26,10 @@ export interface RecordProcessorDeps {
   readonly logger: JsonLogger;
   /** The gate in force now: it changes when the subscription moves to another rate group. */
   gate(): RateGate;
+  /** The breaker in force now (shared by the endpoint's origin); it changes with the endpoint. */
+  breaker(): CircuitBreaker;
+  /** Told each attempt's latency and what it said of the endpoint; null when nothing adapts. */
+  readonly concurrency: AdaptiveConcurrency | null;
   readonly maxMessageBytes: number;
 }
 
@@ -195,21 +201,45 @@ export class RecordProcessor {
     let cfg = this.config();
     let headers = headersFor(cfg.target);
     const firstAttemptAt = new Date();
+    // Attempts that count against maxRetries: not those that found the endpoint down while its
+    // circuit breaker was open (the record waits for the endpoint instead of spending them).
+    let spent = 0;
     for (let attempt = 1; ; attempt++) {
+      const breaker = this.deps.breaker();
+      let probe = false;
+      if (!breaker.passable) {
+        const admitted = await breaker.admit(signal);
+        if (admitted === 'aborted') return 'abandoned';
+        probe = admitted;
+      }
       const asked = performance.now();
       try {
         await this.deps.gate().acquire(signal, records);
       } catch {
+        if (probe) breaker.cancelProbe();
         return 'abandoned';
       }
       const started = performance.now();
       if (started - asked >= 1) metrics.rateWaited((started - asked) / 1000);
-      if (signal.aborted) return 'abandoned';
+      if (signal.aborted) {
+        if (probe) breaker.cancelProbe();
+        return 'abandoned';
+      }
       const res = await sender.send(cfg.target, body, headers, signal);
+      const latencyMs = performance.now() - started;
       let verdict = cfg.target.judge(res);
       const items = verdict.ok && refusedItem && cfg.target.success.itemResultsPath ? cfg.target.success.items(res.body, records) : null;
       if (items && 'problem' in items) verdict = { ok: false, problem: items.problem, retryable: items.retryable, excerpt: res.body?.slice(0, EXCERPT_CHARS) ?? null };
-      metrics.attempt((performance.now() - started) / 1000, verdict.ok);
+      // A request cut short by a stop says nothing of the endpoint; a delivered one still counts.
+      if (!verdict.ok && signal.aborted) {
+        if (probe) breaker.cancelProbe();
+        return 'abandoned';
+      }
+      metrics.attempt(latencyMs / 1000, verdict.ok);
+      const said = endpointSignal(res.status, verdict.ok);
+      const down = breaker.report(said, probe);
+      this.deps.concurrency?.sample(latencyMs, said);
+      if (res.retryAfterMs !== undefined && (res.status === 429 || res.status === 503)) breaker.hold(Math.min(res.retryAfterMs, cfg.policy.maxBackoffMs));
       if (verdict.ok) {
         const refused = items && 'refused' in items ? items.refused : [];
         for (const item of refused) {
@@ -226,24 +256,26 @@ export class RecordProcessor {
         metrics.delivered(records - refused.length);
         return 'delivered';
       }
-      if (signal.aborted) return 'abandoned';
-      if (!verdict.retryable || !cfg.retry.canRetry(attempt)) {
-        return {
-          reason: verdict.retryable ? DeadLetterReason.RetriesExhausted : DeadLetterReason.Rejected,
-          error: verdict.problem,
-          attempts: attempt,
-          status: res.status || null,
-          body: verdict.excerpt,
-          transformed: null,
-          firstAttemptAt,
-        };
+      if (!(down && verdict.retryable)) {
+        spent++;
+        if (!verdict.retryable || !cfg.retry.canRetry(spent)) {
+          return {
+            reason: verdict.retryable ? DeadLetterReason.RetriesExhausted : DeadLetterReason.Rejected,
+            error: verdict.problem,
+            attempts: attempt,
+            status: res.status || null,
+            body: verdict.excerpt,
+            transformed: null,
+            firstAttemptAt,
+          };
+        }
+        try {
+          await sleep(cfg.retry.delayMs(spent, res.retryAfterMs), undefined, { signal });
+        } catch {
+          return 'abandoned';
+        }
       }
       metrics.retried();
-      try {
-        await sleep(cfg.retry.delayMs(attempt, res.retryAfterMs), undefined, { signal });
-      } catch {
-        return 'abandoned';
-      }
       // Endpoint and retry changes made while this record waited apply to its next attempt.
       const next = this.config();
       if (next.target !== cfg.target) headers = headersFor(next.target);
@@ -338,4 +370,15 @@ function recordHeaders(msg: Message): Array<[string, string]> | null {
     for (const [name, value] of Object.entries(header)) out.push([name, Buffer.from(value).toString('base64')]);
   }
   return out;
+}
+
+/**
+ * What an attempt said of the endpoint, for its circuit breaker and in-flight limit: no answer
+ * (refused or reset connection, timeout: status 0), 429 Too Many Requests and 502/503/504 (RFC
+ * 9110 §15.6: the gateway or the service cannot take requests now) say it is unavailable; any
+ * other answer says it is up, whatever it thought of the record.
+ */
+function endpointSignal(status: number, ok: boolean): EndpointSignal {
+  if (ok) return 'ok';
+  return status === 0 || status === 429 || status === 502 || status === 503 || status === 504 ? 'unavailable' : 'answered';
 }

@@ -4,6 +4,9 @@ import type { JsonLogger } from '../../common/logging/json.logger';
 import { RepeatSuppressor } from '../../common/logging/repeat-suppressor';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpSender } from '../../delivery/http-sender.service';
+import { AdaptiveConcurrency } from '../../delivery/adaptive-concurrency';
+import type { CircuitBreaker, CircuitSnapshot } from '../../delivery/circuit-breaker';
+import type { CircuitBreakerRegistry } from '../../delivery/circuit-breaker.registry';
 import type { RateGate } from '../../delivery/rate-gate';
 import type { RateGateRegistry } from '../../delivery/rate-gate.registry';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
@@ -32,6 +35,7 @@ export interface ConsumerSettings {
 export interface ConsumerDeps {
   readonly sender: HttpSender;
   readonly gates: RateGateRegistry;
+  readonly breakers: CircuitBreakerRegistry;
   readonly deadLetters: DeadLettersService;
   /** Whether this subscription took its topic up before, when Kafka no longer says so. */
   readonly starts: Pick<ConsumerStartsRepository, 'read' | 'record'>;
@@ -45,10 +49,21 @@ export interface ConsumerDeps {
 /** 'failed': the fetch loop died; the supervisor rebuilds the consumer on its next pass. */
 export type ConsumerState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
+/** How the endpoint is doing as this consumer sees it: its breaker and its in-flight limit. */
+export interface DeliveryHealth {
+  circuit: CircuitSnapshot & { enabled: boolean; openMs: number; lastOpenForMs: number };
+  /** Deliveries allowed at once now, and the ceiling (delivery.maxInFlight). */
+  inFlightLimit: number;
+  maxInFlight: number;
+  adaptive: boolean;
+}
+
 export interface ConsumerSnapshot {
   subscriptionId: number;
   state: ConsumerState;
   partitions: number[];
+  /** Its endpoint's breaker and in-flight limit here (absent in heartbeats written before issue 16). */
+  endpoint?: DeliveryHealth;
 }
 
 const CONSUME_BATCH = 500;
@@ -132,6 +147,8 @@ export class SubscriptionConsumer {
   /** Stopping, but still finishing holes: records skipped while later ones of their partition ran. */
   private draining = false;
   private gate: RateGate;
+  private breaker: CircuitBreaker;
+  private readonly concurrency: AdaptiveConcurrency;
   private bounds: BufferBounds;
   private readonly commits: CommitBatcher;
   private pollLoop: Promise<void> | null = null;
@@ -186,6 +203,8 @@ export class SubscriptionConsumer {
     this.scheduler = new LaneScheduler(compiled.policy.ordering);
     this.commits = new CommitBatcher(() => this.flushCommit(), () => this.doneOffsets().length > 0, deps.settings.commitIntervalMs);
     this.gate = deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
+    this.breaker = deps.breakers.attach(compiled.id, compiled.target.origin, compiled.policy.circuitBreaker);
+    this.concurrency = new AdaptiveConcurrency(compiled.policy.maxInFlight, compiled.policy.adaptiveConcurrency);
     this.bounds = SubscriptionConsumer.bounds(compiled.policy, deps.settings.partitionBufferSize);
     this.processor = new RecordProcessor(
       {
@@ -194,6 +213,8 @@ export class SubscriptionConsumer {
         metrics: deps.metrics,
         logger: deps.logger,
         gate: () => this.gate,
+        breaker: () => this.breaker,
+        concurrency: this.concurrency,
         maxMessageBytes: deps.settings.maxMessageBytes,
       },
       () => this.compiled,
@@ -208,8 +229,18 @@ export class SubscriptionConsumer {
     return this.inFlight;
   }
 
+  health(): DeliveryHealth {
+    const policy = this.compiled.policy;
+    return {
+      circuit: { ...this.breaker.snapshot(), enabled: policy.circuitBreaker.enabled, openMs: this.breaker.openMs, lastOpenForMs: this.breaker.lastOpenForMs },
+      inFlightLimit: this.concurrency.limit,
+      maxInFlight: policy.maxInFlight,
+      adaptive: policy.adaptiveConcurrency,
+    };
+  }
+
   snapshot(): ConsumerSnapshot {
-    return { subscriptionId: this.compiled.id, state: this.state, partitions: [...this.partitions.keys()].sort((a, b) => a - b) };
+    return { subscriptionId: this.compiled.id, state: this.state, partitions: [...this.partitions.keys()].sort((a, b) => a - b), endpoint: this.health() };
   }
 
   /** Lag per owned partition from the client's cached high watermark; no broker round trip. */
@@ -237,6 +268,8 @@ export class SubscriptionConsumer {
     if (compiled.rebuildKey !== this.compiled.rebuildKey) throw new Error('Kafka or ordering settings changed: the consumer must be rebuilt');
     this.compiled = compiled;
     this.gate = this.deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
+    this.breaker = this.deps.breakers.attach(compiled.id, compiled.target.origin, compiled.policy.circuitBreaker);
+    this.concurrency.configure(compiled.policy.maxInFlight, compiled.policy.adaptiveConcurrency);
     this.bounds = SubscriptionConsumer.bounds(compiled.policy, this.deps.settings.partitionBufferSize);
     this.dispatchAll();
   }
@@ -745,7 +778,8 @@ export class SubscriptionConsumer {
   private dispatchAll(): void {
     if (this.state !== 'running' && !this.draining) return;
     if ((this.holdTimer || this.commitStalled()) && !this.draining) return;
-    const { maxInFlight, batchSize } = this.compiled.policy;
+    const { batchSize } = this.compiled.policy;
+    const maxInFlight = this.concurrency.limit;
     if (this.open && batchSize <= 1) {
       // Batching was switched off live: the partial batch still goes out as the array it is.
       if (this.active >= maxInFlight) return;

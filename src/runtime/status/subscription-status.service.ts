@@ -4,12 +4,14 @@ import { AppConfig } from '../../config/app.config';
 import type { SubscriptionCounters } from '../../metrics/subscription-metrics';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { CompiledSubscription } from '../consumers/compiled-subscription';
+import type { DeliveryHealth } from '../consumers/subscription-consumer';
 import { KafkaGroupClient } from '../offsets/kafka-group-client';
 
 export interface SubscriptionStatus {
   id: number;
   status: string;
-  instances: Array<{ instanceId: string; state: string; partitions: number[] }>;
+  /** `endpoint`: the circuit breaker and in-flight limit as that instance sees its endpoint. */
+  instances: Array<{ instanceId: string; state: string; partitions: number[]; endpoint?: DeliveryHealth }>;
   partitions: Array<{ partition: number; committedOffset: number | null; highWatermark: number; lag: number }>;
   counters: SubscriptionCounters;
   /** Why partitions could not be read (broker unreachable, invalid config); absent when they were. */
@@ -49,7 +51,14 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
       const c = inst.counters[String(id)];
       if (c) for (const k of Object.keys(counters) as Array<keyof SubscriptionCounters>) counters[k] += c[k] ?? 0;
       const consumer = inst.running.find((r) => r.subscriptionId === id && r.state !== 'stopped');
-      if (consumer) instances.push({ instanceId: inst.instanceId, state: consumer.state, partitions: consumer.partitions });
+      if (consumer) {
+        instances.push({
+          instanceId: inst.instanceId,
+          state: consumer.state,
+          partitions: consumer.partitions,
+          ...(consumer.endpoint ? { endpoint: consumer.endpoint } : {}),
+        });
+      }
     }
     const result: SubscriptionStatus = {
       id,

@@ -4,6 +4,7 @@ import { AppConfig } from '../../config/app.config';
 import { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import { HttpSender } from '../../delivery/http-sender.service';
 import { RateGateRegistry } from '../../delivery/rate-gate.registry';
+import { CircuitBreakerRegistry } from '../../delivery/circuit-breaker.registry';
 import { MetricsService } from '../../metrics/metrics.service';
 import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
 import type { AlertsSpec } from '../../subscriptions/dto/subscription-spec.schema';
@@ -21,6 +22,8 @@ export interface ConsumerAlertView {
   /** Records behind on the partitions this instance owns. */
   readonly lag: number;
   readonly problem: string | null;
+  /** Its endpoint's circuit breaker as this instance sees it. */
+  readonly circuit: { readonly state: string; readonly opens: number; readonly lastOpenForMs: number; readonly probes: number };
 }
 
 /**
@@ -47,6 +50,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     private readonly changes: SubscriptionChangeFeed,
     private readonly sender: HttpSender,
     private readonly gates: RateGateRegistry,
+    private readonly breakers: CircuitBreakerRegistry,
     private readonly deadLetters: DeadLettersService,
     private readonly starts: ConsumerStartsRepository,
     private readonly metrics: MetricsService,
@@ -76,6 +80,11 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       lag: () => [...this.consumers.values()].flatMap((c) => c.lag().map((l) => ({ subscription: c.config.id, ...l }))),
       inFlight: () => [...this.consumers.values()].map((c) => ({ subscription: c.config.id, records: c.recordsInFlight })),
       states: () => [...this.consumers.values()].map((c) => ({ subscription: c.config.id, state: c.snapshot().state })),
+      endpoints: () =>
+        [...this.consumers.values()].map((c) => {
+          const h = c.health();
+          return { subscription: c.config.id, circuitState: h.circuit.state, opens: h.circuit.opens, probes: h.circuit.probes, openMs: h.circuit.openMs, inFlightLimit: h.inFlightLimit };
+        }),
     });
     await this.reconcile();
     this.timer = setInterval(() => {
@@ -97,7 +106,16 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       const cfg = c.config;
       let lag = 0;
       for (const l of c.lag()) lag += l.lag;
-      out.push({ id: cfg.id, name: cfg.spec.name, topic: cfg.kafka.topic, alerts: cfg.spec.alerts, lag, problem: this.problems.get(cfg.id) ?? null });
+      const circuit = c.health().circuit;
+      out.push({
+        id: cfg.id,
+        name: cfg.spec.name,
+        topic: cfg.kafka.topic,
+        alerts: cfg.spec.alerts,
+        lag,
+        problem: this.problems.get(cfg.id) ?? null,
+        circuit: { state: circuit.state, opens: circuit.opens, lastOpenForMs: circuit.lastOpenForMs, probes: circuit.probes },
+      });
     }
     this.problems.clear();
     return out;
@@ -185,13 +203,17 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
   private async retire(id: number, consumer: SubscriptionConsumer, releaseGate: boolean): Promise<void> {
     await consumer.stop();
     if (this.consumers.get(id) === consumer) this.consumers.delete(id);
-    if (releaseGate) this.gates.remove(id);
+    if (releaseGate) {
+      this.gates.remove(id);
+      this.breakers.remove(id);
+    }
   }
 
   private launch(compiled: CompiledSubscription): void {
     const consumer = new SubscriptionConsumer(compiled, {
       sender: this.sender,
       gates: this.gates,
+      breakers: this.breakers,
       deadLetters: this.deadLetters,
       starts: this.starts,
       metrics: this.metrics.forSubscription(compiled.id),

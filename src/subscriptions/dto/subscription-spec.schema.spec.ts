@@ -33,11 +33,38 @@ describe('subscription spec schema', () => {
         recordHeaders: {},
         rateGroup: null,
       },
-      delivery: { maxRetries: 3, backoffMs: 200, maxBackoffMs: 30000, ratePerSec: 0, ordering: 'partition', maxInFlight: 1, batchSize: 1, batchWaitMs: 50, maxBatchBytes: 1048576 },
+      delivery: {
+        maxRetries: 3,
+        backoffMs: 200,
+        maxBackoffMs: 30000,
+        ratePerSec: 0,
+        ordering: 'partition',
+        maxInFlight: 1,
+        batchSize: 1,
+        batchWaitMs: 50,
+        maxBatchBytes: 1048576,
+        circuitBreaker: { enabled: true, failureRatio: 0.5, minFailures: 3, windowMs: 10000, probeIntervalMs: 500, maxProbeIntervalMs: 10000 },
+        adaptiveConcurrency: true,
+      },
       hosts: [],
       status: 'stopped',
       alerts: null,
     });
+  });
+
+  it('refuses breaker settings out of range, naming each', () => {
+    const lines = problems({ ...valid, delivery: { circuitBreaker: { failureRatio: 0, minFailures: 0, probeIntervalMs: 5000, maxProbeIntervalMs: 1000, colour: 1 }, adaptiveConcurrency: 'yes' } });
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'delivery.circuitBreaker.failureRatio: must be more than 0',
+        'delivery.circuitBreaker.minFailures: must be at least 1',
+        'delivery.adaptiveConcurrency: must be true or false',
+      ]),
+    );
+    expect(lines.some((l) => l.startsWith('delivery.circuitBreaker.colour'))).toBe(true);
+    expect(problems({ ...valid, delivery: { circuitBreaker: { probeIntervalMs: 5000, maxProbeIntervalMs: 1000 } } })).toEqual([
+      'delivery.circuitBreaker.maxProbeIntervalMs: must be at least probeIntervalMs',
+    ]);
   });
 
   it('names every bad field at once', () => {

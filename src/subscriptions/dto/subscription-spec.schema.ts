@@ -232,6 +232,22 @@ const endpointSchema = z.strictObject({
     .default([0]),
 });
 
+/** `delivery.circuitBreaker` (CircuitBreaker): defaults open it after 3 unavailable answers that are half of 10 s of attempts. */
+const circuitBreakerSchema = z
+  .strictObject({
+    enabled: z.boolean({ error: 'must be true or false' }).default(true),
+    failureRatio: settingNumber(z.number({ error: 'must be a number' }).gt(0, 'must be more than 0').max(1, 'must be at most 1').default(0.5)),
+    minFailures: int(1, 10_000, 3),
+    windowMs: int(1_000, 3_600_000, 10_000),
+    probeIntervalMs: int(10, 3_600_000, 500),
+    maxProbeIntervalMs: int(10, 3_600_000, 10_000),
+  })
+  .superRefine((b, ctx) => {
+    if (b.maxProbeIntervalMs < b.probeIntervalMs) ctx.addIssue({ code: 'custom', path: ['maxProbeIntervalMs'], message: 'must be at least probeIntervalMs' });
+  });
+
+export const CIRCUIT_BREAKER_DEFAULTS = circuitBreakerSchema.parse({});
+
 const deliverySchema = z
   .strictObject({
     maxRetries: int(0, 1000, 3),
@@ -243,6 +259,8 @@ const deliverySchema = z
     batchSize: int(1, MAX_BATCH_SIZE, 1),
     batchWaitMs: int(0, 60_000, 50),
     maxBatchBytes: int(MIN_BATCH_BYTES, MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_BYTES),
+    circuitBreaker: circuitBreakerSchema.default(() => circuitBreakerSchema.parse({})),
+    adaptiveConcurrency: z.boolean({ error: 'must be true or false' }).default(true),
   })
   .superRefine((d, ctx) => {
     if (d.maxBackoffMs < d.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: 'must be at least backoffMs' });
@@ -256,6 +274,7 @@ const alertsSchema = z.strictObject({
   format: z.enum(ALERT_FORMATS, { error: `must be one of ${ALERT_FORMATS.join(', ')}` }).default('json'),
   deadLetters: z.boolean({ error: 'must be true or false' }).default(true),
   consumerErrors: z.boolean({ error: 'must be true or false' }).default(true),
+  circuit: z.boolean({ error: 'must be true or false' }).default(true),
   lagThreshold: int(0, 1_000_000_000, 0),
   lagForSeconds: int(0, 86_400, 60),
   windowSeconds: int(1, 86_400, 60),

@@ -59,6 +59,13 @@ export class SubscriptionEntity {
   @Column({ name: 'max_batch_bytes', type: 'int', default: 1048576 })
   maxBatchBytes: number;
 
+  /** `delivery.circuitBreaker` as JSON; null = the defaults. */
+  @Column({ name: 'circuit_breaker', type: 'json', nullable: true })
+  circuitBreaker: unknown;
+
+  @Column({ name: 'adaptive_concurrency', type: 'boolean', default: true })
+  adaptiveConcurrency: boolean;
+
   /** JSON array of instance ids; null or [] = any instance. */
   @Column({ type: 'json', nullable: true })
   hosts: unknown;

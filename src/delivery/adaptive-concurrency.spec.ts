@@ -1,0 +1,70 @@
+import { AdaptiveConcurrency } from './adaptive-concurrency';
+
+/**
+ * Drives a limit against a simulated endpoint whose latency grows with what is in flight, one
+ * round (all in-flight answers) at a time; returns the limit after each round.
+ */
+function drive(limit: AdaptiveConcurrency, latencyAt: (inFlight: number) => number, rounds: number, clock: { t: number }): number[] {
+  const seen: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const n = limit.limit;
+    const ms = latencyAt(n);
+    for (let i = 0; i < n; i++) {
+      clock.t += ms / n;
+      limit.sample(ms, 'ok');
+    }
+    seen.push(limit.limit);
+  }
+  return seen;
+}
+
+describe('AdaptiveConcurrency', () => {
+  it('climbs to the ceiling against an endpoint whose latency does not grow with load', () => {
+    const clock = { t: 0 };
+    const limit = new AdaptiveConcurrency(64, true, () => clock.t);
+    expect(limit.limit).toBe(1);
+    const seen = drive(limit, () => 20, 20, clock);
+    // Slow start: doubling per round of answers.
+    expect(seen.slice(0, 6)).toEqual([2, 4, 8, 16, 32, 64]);
+    expect(seen[seen.length - 1]).toBe(64);
+  });
+
+  it('settles where an endpoint that degrades with load still keeps up, far below the ceiling', () => {
+    const clock = { t: 0 };
+    const limit = new AdaptiveConcurrency(64, true, () => clock.t);
+    // 10 ms alone, 20 ms at 8 in flight, 650 ms at 64: throughput peaks near 8-12 in flight.
+    const latency = (c: number) => 10 * (1 + (c / 8) ** 2);
+    const seen = drive(limit, latency, 3_000, clock).slice(-1_000);
+    const mean = seen.reduce((a, b) => a + b, 0) / seen.length;
+    expect(mean).toBeGreaterThan(4);
+    expect(mean).toBeLessThan(20);
+    const throughput = (c: number) => c / latency(c);
+    expect(throughput(mean)).toBeGreaterThan(3 * throughput(64));
+  });
+
+  it('backs off on unavailability and recovers when the endpoint keeps up again', () => {
+    const clock = { t: 0 };
+    const limit = new AdaptiveConcurrency(32, true, () => clock.t);
+    drive(limit, () => 5, 20, clock);
+    expect(limit.limit).toBe(32);
+    for (let i = 0; i < 10; i++) {
+      clock.t += 10;
+      limit.sample(5, 'unavailable');
+    }
+    expect(limit.limit).toBeLessThan(4);
+    drive(limit, () => 5, 400, clock);
+    expect(limit.limit).toBe(32);
+  });
+
+  it('is the ceiling when switched off, and keeps within a lowered ceiling', () => {
+    const clock = { t: 0 };
+    const limit = new AdaptiveConcurrency(16, false, () => clock.t);
+    expect(limit.limit).toBe(16);
+    limit.sample(10_000, 'unavailable');
+    expect(limit.limit).toBe(16);
+    limit.configure(16, true);
+    drive(limit, () => 5, 10, clock);
+    limit.configure(4, true);
+    expect(limit.limit).toBeLessThanOrEqual(4);
+  });
+});

@@ -1,0 +1,107 @@
+import type { EndpointSignal } from './circuit-breaker';
+
+/** Latency above TOLERANCE × baseline + SLACK_MS counts as the endpoint queueing requests. */
+const TOLERANCE = 2;
+/**
+ * Absolute slack, ms: below it, latency changes are the event loop's and the network's jitter,
+ * not the endpoint's queue (a 0.3 ms answer measured at 3 ms under load says nothing).
+ */
+const SLACK_MS = 10;
+/** Weight of the newest sample in the smoothed latency. */
+const SMOOTHING = 0.2;
+/** Multiplicative decrease on congestion or unavailability. */
+const BACKOFF = 0.75;
+/** How often the baseline is measured afresh at half the limit, ms (BBR's ProbeRTT, every 10 s). */
+const PROBE_EVERY_MS = 10_000;
+
+/**
+ * The in-flight limit of one subscription, adapted to its endpoint: additive increase,
+ * multiplicative decrease (AIMD, as TCP congestion control, RFC 5681 §3.1, and uForwarder's
+ * adaptive limit) on a delay signal after TCP Vegas.
+ * - It starts at 1 and doubles per round of answers (slow start) until the first decrease,
+ *   then grows by one per limit's worth of answers, up to `ceiling` (`delivery.maxInFlight`).
+ * - It shrinks by BACKOFF, at most once per smoothed latency, when an attempt finds the endpoint
+ *   unavailable or the smoothed latency passes TOLERANCE × baseline + SLACK_MS.
+ * - The baseline is the shortest latency seen; every PROBE_EVERY_MS the limit halves for two
+ *   smoothed latencies and the baseline is set afresh from what that probe saw (BBR's
+ *   ProbeRTT), so it neither drifts up under sustained load nor sticks to a past low.
+ * With `enabled` false the limit is the ceiling. All times are ms from `now()`.
+ */
+export class AdaptiveConcurrency {
+  private value = 1;
+  private slowStart = true;
+  private smoothed = 0;
+  private baseline = Infinity;
+  private lastDecrease = -Infinity;
+  private nextProbe: number;
+  private probeUntil = 0;
+  private probeMin = Infinity;
+
+  constructor(
+    private ceiling: number,
+    private enabled: boolean,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.nextProbe = now() + PROBE_EVERY_MS;
+    if (!enabled) this.value = ceiling;
+  }
+
+  /** Deliveries that may run at once now (whole number, 1..ceiling). */
+  get limit(): number {
+    if (!this.enabled) return this.ceiling;
+    const limit = Math.max(1, Math.floor(this.value));
+    return this.probeUntil > 0 ? Math.max(1, Math.floor(limit / 2)) : limit;
+  }
+
+  /** The latency the limit is judged against, ms (Infinity before any answer). */
+  get baselineMs(): number {
+    return this.baseline;
+  }
+
+  get smoothedMs(): number {
+    return this.smoothed;
+  }
+
+  /** A new ceiling or switch; the limit stays within the new ceiling. */
+  configure(ceiling: number, enabled: boolean): void {
+    this.ceiling = ceiling;
+    this.enabled = enabled;
+    this.value = enabled ? Math.min(this.value, ceiling) : ceiling;
+  }
+
+  /** One delivery's answer and how long it took, ms (from sending the request to the answer). */
+  sample(latencyMs: number, signal: EndpointSignal): void {
+    if (!this.enabled) return;
+    const now = this.now();
+    if (signal === 'unavailable') {
+      this.decrease(now);
+      return;
+    }
+    this.smoothed = this.smoothed === 0 ? latencyMs : this.smoothed + SMOOTHING * (latencyMs - this.smoothed);
+    if (latencyMs < this.baseline) this.baseline = latencyMs;
+    if (this.probeUntil > 0) {
+      if (latencyMs < this.probeMin) this.probeMin = latencyMs;
+      if (now >= this.probeUntil) {
+        if (this.probeMin < Infinity) this.baseline = this.probeMin;
+        this.probeUntil = 0;
+        this.probeMin = Infinity;
+        this.nextProbe = now + PROBE_EVERY_MS;
+      }
+      return;
+    }
+    if (now >= this.nextProbe && this.value >= 2) {
+      this.probeUntil = now + 2 * Math.max(this.smoothed, 1);
+      return;
+    }
+    if (this.smoothed > TOLERANCE * this.baseline + SLACK_MS) this.decrease(now);
+    else if (this.value < this.ceiling) this.value = Math.min(this.ceiling, this.value + (this.slowStart ? 1 : 1 / this.value));
+  }
+
+  private decrease(now: number): void {
+    // Answers already in flight when the limit fell say the same thing again: wait one latency.
+    if (now - this.lastDecrease < Math.max(this.smoothed, 1)) return;
+    this.lastDecrease = now;
+    this.slowStart = false;
+    this.value = Math.max(1, this.value * BACKOFF);
+  }
+}
