@@ -69,7 +69,7 @@ describe('batch delivery and shared rate groups', () => {
   it('retries a failed batch whole, then dead-letters each of its records on its own', async () => {
     const topic = unique('batch-fail');
     await t.kafka.createTopic(topic, 1);
-    t.sink.respond((req) => (req.path === '/batch-fail' && req.body.includes('"poison"') ? { status: 503, body: { error: 'busy' } } : { status: 200 }));
+    t.sink.respond((req) => (req.path === '/batch-fail' && req.body.includes('"poison"') ? { status: 500, body: { error: 'busy' } } : { status: 200 }));
     try {
       // The poison record comes after a pause so the first batch is already on its way.
       await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }, { n: 3 }]);
@@ -86,7 +86,7 @@ describe('batch delivery and shared rate groups', () => {
       expect(failing[0].body).toBe('[{"n":4,"tag":"poison"},{"n":5}]');
       expect(rows.map((r) => Number(r.offset)).sort()).toEqual([3, 4]);
       for (const row of rows) {
-        expect(row).toMatchObject({ reason: 'retries_exhausted', attempts: 3, lastStatus: 503, state: 'pending' });
+        expect(row).toMatchObject({ reason: 'retries_exhausted', attempts: 3, lastStatus: 500, state: 'pending' });
         expect(row.lastError).toContain('in a batch of 2');
       }
       expect(rows.find((r) => Number(r.offset) === 4).transformedBody).toBe('{"n":5}');

@@ -49,7 +49,7 @@ describe('ordering modes and acknowledgement across rebalances', () => {
     let released = false;
     t.sink.respond((req) => {
       const { seq } = JSON.parse(req.body || '{}');
-      return req.path === '/stuck' && seq === 5 && !released ? { status: 503 } : { status: 200 };
+      return req.path === '/stuck' && seq === 5 && !released ? { status: 500 } : { status: 200 };
     });
     await t.client.produce(topic, range(20).map((seq) => ({ value: JSON.stringify({ seq }), partition: 0 })));
     await t.client.produce(topic, range(20).map((seq) => ({ value: JSON.stringify({ seq: 100 + seq }), partition: 1 })));
