@@ -21,7 +21,8 @@ const N_SLOW = Number(env.BENCH_SLOW_RECORDS ?? 10_000);
 const N_NAIVE_SLOW = Number(env.BENCH_NAIVE_SLOW_RECORDS ?? 800);
 const N_REPLAY = Number(env.BENCH_REPLAY_RECORDS ?? 1_000_000);
 const REPLAY_RATE = Number(env.BENCH_REPLAY_RATE ?? 5_000);
-// BENCH_ONLY=modes,slow,batch,replay,many runs a subset (ceilings and naive baselines always run).
+const N_DEGRADING = Number(env.BENCH_DEGRADING_RECORDS ?? 4_000);
+// BENCH_ONLY=modes,slow,batch,adaptive,replay,many runs a subset (ceilings and naive baselines always run).
 const ONLY = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null;
 const wants = (section: string) => !ONLY || ONLY.has(section);
 // BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the proxy processes.
@@ -65,8 +66,11 @@ class Sink {
     readonly url: string,
   ) {}
 
-  static async start(delayMs: number): Promise<Sink> {
-    const child = spawn(process.execPath, [join(__dirname, 'sink-process.js')], { env: { ...env, DELAY_MS: String(delayMs), PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  static async start(delayMs: number, loadKnee = 0): Promise<Sink> {
+    const child = spawn(process.execPath, [join(__dirname, 'sink-process.js')], {
+      env: { ...env, DELAY_MS: String(delayMs), PORT: '0', LOAD_KNEE: String(loadKnee) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
     return new Sink(child, `http://127.0.0.1:${line.split(' ')[1]}`);
   }
@@ -352,9 +356,12 @@ async function main(): Promise<void> {
       unorderedSlow: `unord-slow-${stamp}`,
       batch: `batch-${stamp}`,
       batchSlow: `batch-slow-${stamp}`,
+      degradingFixed: `degr-fixed-${stamp}`,
+      degradingAdaptive: `degr-adapt-${stamp}`,
     };
     for (const t of [topics.ceiling, topics.naive, topics.partition, topics.key, topics.unordered, topics.batch]) await produce(kafka, t, 4, N_FAST);
     for (const t of [topics.partitionSlow, topics.keySlow, topics.unorderedSlow, topics.batchSlow]) await produce(kafka, t, 4, N_SLOW);
+    if (wants('adaptive')) for (const t of [topics.degradingFixed, topics.degradingAdaptive]) await produce(kafka, t, 4, N_DEGRADING);
     await produce(kafka, topics.naiveSlow, 4, N_NAIVE_SLOW);
 
     say('ceilings');
@@ -385,6 +392,19 @@ async function main(): Promise<void> {
         const batch = { batchSize: 50, batchWaitMs: 20, maxInFlight: 16 };
         rows.push({ ...(await viaProxy(proxy, kafka, fast, topics.batch, N_FAST, 'kproxy unordered, batches of 50, sink 0 ms', { ordering: 'unordered', ...batch })), note: 'fast' });
         rows.push({ ...(await viaProxy(proxy, kafka, slow, topics.batchSlow, N_SLOW, 'kproxy key, batches of 50, sink 20 ms', { ordering: 'key', ...batch })), note: 'slow' });
+      }
+      if (wants('adaptive')) {
+        // 10 ms alone, 20 ms at 8 requests at once, 650 ms at 64: more in flight only queues.
+        const degrading = await Sink.start(10, 8);
+        try {
+          say('kproxy against a sink that degrades with load, maxInFlight 64 fixed and adaptive');
+          const fixed = { ordering: 'unordered', maxInFlight: 64, adaptiveConcurrency: false };
+          rows.push({ ...(await viaProxy(proxy, kafka, degrading, topics.degradingFixed, N_DEGRADING, 'kproxy unordered, degrading sink, 64 fixed', fixed)), note: 'degrading' });
+          const adaptive = { ordering: 'unordered', maxInFlight: 64, adaptiveConcurrency: true };
+          rows.push({ ...(await viaProxy(proxy, kafka, degrading, topics.degradingAdaptive, N_DEGRADING, 'kproxy unordered, degrading sink, 64 adaptive', adaptive)), note: 'degrading' });
+        } finally {
+          degrading.stop();
+        }
       }
     } finally {
       await proxy.stop();
@@ -504,6 +524,13 @@ function print(all: Row[], consumeCeiling: number, httpCeiling: number, naiveFas
   process.stdout.write(lines.join('\n') + '\n');
   process.stdout.write(`\nmin(ceilings) = ${ceiling.toFixed(0)} msgs/s; naive 0 ms = ${naiveFast.toFixed(0)}, naive 20 ms = ${naiveSlow.toFixed(0)} msgs/s\n`);
   process.stdout.write(`latency is produce time to receipt; backlogs are produced before each run, so it includes queueing behind them\n`);
+  const fixed = all.find((r) => r.name.endsWith('degrading sink, 64 fixed'));
+  const adaptive = all.find((r) => r.name.endsWith('degrading sink, 64 adaptive'));
+  if (fixed && adaptive) {
+    process.stdout.write(
+      `adaptive in-flight limit against the degrading sink: ${(adaptive.rate / fixed.rate).toFixed(2)}× the msgs/s of 64 fixed, p99 ${fmt(adaptive.p99)} ms against ${fmt(fixed.p99)} ms\n`,
+    );
+  }
 }
 
 main().catch((err) => {

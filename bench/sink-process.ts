@@ -6,6 +6,13 @@
 import { createServer } from 'node:http';
 
 const delayMs = Number(process.env.DELAY_MS ?? 0);
+/**
+ * LOAD_KNEE > 0: an endpoint that degrades with its load. Each answer waits
+ * DELAY_MS × (1 + (requests being handled / LOAD_KNEE)²), so throughput peaks near LOAD_KNEE
+ * requests at once and falls beyond it (as a database-backed API does when its pool queues).
+ */
+const loadKnee = Number(process.env.LOAD_KNEE ?? 0);
+let handling = 0;
 const port = Number(process.env.PORT ?? 0);
 let latencies = new Float64Array(1 << 20);
 let count = 0;
@@ -59,10 +66,13 @@ const server = createServer((req, res) => {
     if (body.startsWith('[')) for (const part of body.split('},{')) record(part);
     else record(body);
     const answer = () => {
+      handling--;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"errcode":0}');
     };
-    if (delayMs > 0) setTimeout(answer, delayMs);
+    handling++;
+    const wait = loadKnee > 0 ? delayMs * (1 + (handling / loadKnee) ** 2) : delayMs;
+    if (wait > 0) setTimeout(answer, wait);
     else answer();
   });
 });

@@ -12,4 +12,6 @@ export enum DeadLetterReason {
   RetriesExhausted = 'retries_exhausted',
   /** kproxy itself failed on this record several times in a row (a bug); the error says where. */
   InternalError = 'internal_error',
+  /** Not sent: an earlier record with its key is a dead letter (delivery.keyParking); re-delivering that key sends both in order. */
+  Parked = 'parked',
 }

@@ -59,7 +59,22 @@ export class DeadLetterRedeliveryService {
     const gate = this.gateFor(sub);
     let result: Attempted | null;
     try {
-      result = await this.attempt(row, sub, gate.gate);
+      if (sub.policy.keyParking && row.key) {
+        // Key order: this key's older dead letters go first, and its parked records after it.
+        const results = await this.redeliverKey(sub, gate.gate, row.key);
+        result = results.get(id) ?? null;
+        if (!results.has(id)) {
+          const [blockedBy, why] = [...results].find(([, r]) => r === null || r.outcome === 'failed') ?? [null, null];
+          throw new DomainException(
+            DomainErrorCode.Conflict,
+            blockedBy === null
+              ? `dead letter ${id} is being redelivered or was discarded by another request`
+              : `dead letter ${id} was not sent: dead letter ${blockedBy}, an earlier record with its key, ${why ? `failed again (${why.error})` : 'is being redelivered by another request'}, and delivery.keyParking keeps the key's order`,
+          );
+        }
+      } else {
+        result = await this.attempt(row, sub, gate.gate);
+      }
     } finally {
       gate.done();
     }
@@ -88,12 +103,42 @@ export class DeadLetterRedeliveryService {
     return totals;
   }
 
+  /**
+   * Re-delivers the pending dead letters of one key in record order (partition, offset), until
+   * one fails or none is left; rows parked while this runs are picked up too. Returns each
+   * attempted row's result (null: another request held it), in order.
+   */
+  private async redeliverKey(sub: CompiledSubscription, gate: RateGate, key: Buffer): Promise<Map<number, Attempted | null>> {
+    const results = new Map<number, Attempted | null>();
+    for (;;) {
+      const ids = await this.repository.pendingIdsOfKey(sub.id, key, BULK_PAGE);
+      // Done only when, under the key's lock, no record was parked meanwhile (see withKeyLock).
+      if (ids.length === 0 && !(await this.repository.withKeyLock(sub.id, key, (q) => this.repository.hasPendingOfKey(sub.id, key, q)))) return results;
+      for (const rowId of ids) {
+        const row = await this.repository.findById(rowId);
+        if (!row || row.state !== 'pending') continue;
+        const result = await this.attempt(row, sub, gate);
+        results.set(rowId, result);
+        if (result === null || result.outcome === 'failed') return results;
+      }
+    }
+  }
+
   private async redeliverPages(sub: CompiledSubscription, gate: RateGate): Promise<{ redelivered: number; failed: number; discarded: number }> {
     const subscriptionId = sub.id;
     const totals = { redelivered: 0, failed: 0, discarded: 0 };
+    const keyed = sub.policy.keyParking;
+    if (keyed) {
+      // Each key in record order, stopping at its first failure; keys side by side.
+      const keys = await this.repository.pendingKeys(subscriptionId);
+      for (let i = 0; i < keys.length; i += BULK_CONCURRENCY) {
+        const runs = await Promise.all(keys.slice(i, i + BULK_CONCURRENCY).map((key) => this.redeliverKey(sub, gate, key)));
+        for (const run of runs) for (const o of run.values()) if (o) totals[o.outcome]++;
+      }
+    }
     // Rows that fail stay pending; paging by id visits each one once.
     for (let after = 0; ; ) {
-      const ids = await this.repository.pendingIds(subscriptionId, after, BULK_PAGE);
+      const ids = await this.repository.pendingIds(subscriptionId, after, BULK_PAGE, keyed);
       if (ids.length === 0) break;
       after = ids[ids.length - 1];
       for (let i = 0; i < ids.length; i += BULK_CONCURRENCY) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, FindOptionsWhere, LessThan } from 'typeorm';
@@ -35,6 +36,11 @@ const UPSERT_SQL = `INSERT INTO dead_letters
    truncated_fields = NULLIF(${MERGED_MARKS}, '{}')`;
 const UPSERT_SQL_BYTES = Buffer.byteLength(UPSERT_SQL);
 
+/** Runs one statement; on one connection when given by withKeyLock. */
+export type SqlQuery = (sql: string, params?: unknown[]) => Promise<any>;
+/** How long a writer waits for a key's lock before it fails (and the caller retries), s. */
+const KEY_LOCK_WAIT_S = 30;
+
 export interface DeadLetterQuery {
   subscriptionId?: number;
   topic?: string;
@@ -45,7 +51,41 @@ export interface DeadLetterQuery {
 
 @Injectable()
 export class DeadLettersRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly query: SqlQuery;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.query = (sql, params) => this.dataSource.query(sql, params);
+  }
+
+  /**
+   * Runs `fn` holding a server lock named after the subscription and the record key (MariaDB
+   * GET_LOCK), on one connection whose query `fn` gets. Parking a record behind its key and
+   * finishing a key's re-delivery both decide under it, so a record is never parked just after
+   * the key's last dead letter was re-delivered (it would wait for nobody). Rejects when the
+   * lock is not had within KEY_LOCK_WAIT_S or the database fails.
+   */
+  async withKeyLock<T>(subscriptionId: number, key: Buffer, fn: (query: SqlQuery) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    const name = `kproxy:key:${subscriptionId}:${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+    try {
+      const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS got', [name, KEY_LOCK_WAIT_S])) as Array<{ got: unknown }>;
+      if (Number(row?.got) !== 1) throw new Error(`the lock of a record key of subscription ${subscriptionId} was not had within ${KEY_LOCK_WAIT_S} s`);
+      try {
+        return await fn((sql, params) => runner.query(sql, params));
+      } finally {
+        await runner.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => undefined);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Whether the subscription has a pending dead letter with this record key. */
+  async hasPendingOfKey(subscriptionId: number, key: Buffer, query: SqlQuery = this.query): Promise<boolean> {
+    const rows = (await query("SELECT 1 FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND record_key = ? LIMIT 1", [subscriptionId, key])) as unknown[];
+    return rows.length > 0;
+  }
 
   /**
    * Writes a bounded row (dead-letter-bounds.ts). A record that fails again (redelivered after a
@@ -54,8 +94,8 @@ export class DeadLettersRepository {
    * and the truncation marks always describe what the row holds. A different record at the same
    * coordinates (a recreated topic, another cluster) gets its own row, told apart by the digest.
    */
-  async upsert(r: StoredDeadLetter): Promise<void> {
-    await this.dataSource.query(UPSERT_SQL, [
+  async upsert(r: StoredDeadLetter, query: SqlQuery = this.query): Promise<void> {
+    await query(UPSERT_SQL, [
       r.subscriptionId,
       r.topic,
       r.partition,
@@ -99,11 +139,29 @@ export class DeadLettersRepository {
     return this.dataSource.getRepository(DeadLetterEntity).find({ where, order: { id: 'DESC' }, take: q.limit });
   }
 
-  /** Pending ids of a subscription after `afterId`, ascending: bulk work pages with it. */
-  async pendingIds(subscriptionId: number, afterId: number, limit: number): Promise<number[]> {
+  /** Pending ids of a subscription after `afterId`, ascending (only rows without a key when `keyless`): bulk work pages with it. */
+  async pendingIds(subscriptionId: number, afterId: number, limit: number, keyless = false): Promise<number[]> {
     const rows: Array<{ id: string }> = await this.dataSource.query(
-      "SELECT id FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT ?",
+      `SELECT id FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND id > ?${keyless ? ' AND record_key IS NULL' : ''} ORDER BY id LIMIT ?`,
       [subscriptionId, afterId, limit],
+    );
+    return rows.map((r) => Number(r.id));
+  }
+
+  /** The distinct record keys of a subscription's pending dead letters (ParkedKeys). */
+  async pendingKeys(subscriptionId: number): Promise<Buffer[]> {
+    const rows: Array<{ k: Buffer }> = await this.dataSource.query(
+      "SELECT DISTINCT record_key AS k FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND record_key IS NOT NULL",
+      [subscriptionId],
+    );
+    return rows.map((r) => Buffer.from(r.k));
+  }
+
+  /** Ids of the pending dead letters of one key, oldest record first (partition, then offset). */
+  async pendingIdsOfKey(subscriptionId: number, key: Buffer, limit: number): Promise<number[]> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      "SELECT id FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND record_key = ? ORDER BY partition_no, record_offset LIMIT ?",
+      [subscriptionId, key, limit],
     );
     return rows.map((r) => Number(r.id));
   }

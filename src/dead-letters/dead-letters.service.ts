@@ -7,7 +7,7 @@ import { DomainException } from '../common/errors/domain.exception';
 import { classifySqlFailure, sqlErrorName, sqlErrorSummary } from '../database/sql-failure';
 import { boundDeadLetter, minimalDeadLetter, type StoredDeadLetter } from './dead-letter-bounds';
 import type { DeadLetterRecord } from './dead-letter-record';
-import { DeadLettersRepository } from './dead-letters.repository';
+import { DeadLettersRepository, type SqlQuery } from './dead-letters.repository';
 import type { DeadLetterQueryInput } from './dto/dead-letter-query.schema';
 import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';
 
@@ -33,23 +33,46 @@ export class DeadLettersService {
    * Errors it rejects with are summarised (sqlErrorSummary) before anyone logs them.
    */
   async record(deadLetter: DeadLetterRecord): Promise<void> {
+    await this.write(deadLetter);
+  }
+
+  /**
+   * record() for a record of a parked key (delivery.keyParking): stored only while the key still
+   * has a pending dead letter, decided under the key's lock (DeadLettersRepository.withKeyLock).
+   * Resolves false, storing nothing, when the key has none left: its dead letters were
+   * re-delivered, so the record is to be delivered live. Rejects as record() does.
+   */
+  async parkBehindKey(deadLetter: DeadLetterRecord & { key: Buffer }): Promise<boolean> {
+    return this.repository.withKeyLock(deadLetter.subscriptionId, deadLetter.key, async (query) => {
+      if (!(await this.repository.hasPendingOfKey(deadLetter.subscriptionId, deadLetter.key, query))) return false;
+      await this.write(deadLetter, query);
+      return true;
+    });
+  }
+
+  private async write(deadLetter: DeadLetterRecord, query?: SqlQuery): Promise<void> {
     const budget = await this.budget();
     const row = boundDeadLetter(deadLetter, budget.literalBytes);
     try {
-      await this.repository.upsert(row);
+      await this.repository.upsert(row, query);
     } catch (err) {
       if ((await this.classify(err, row)) === 'outage') throw err;
-      await this.storeMinimal(deadLetter, err);
+      await this.storeMinimal(deadLetter, err, query);
       return;
     }
     if (this.config.deadLetterDir) await this.appendJsonLine(this.config.deadLetterDir, row);
   }
 
-  private async storeMinimal(r: DeadLetterRecord, refusal: unknown): Promise<void> {
+  /** The distinct keys of a subscription's pending dead letters, as bytes (for key parking). */
+  pendingKeys(subscriptionId: number): Promise<Buffer[]> {
+    return this.repository.pendingKeys(subscriptionId);
+  }
+
+  private async storeMinimal(r: DeadLetterRecord, refusal: unknown, query?: SqlQuery): Promise<void> {
     const name = sqlErrorName(refusal);
     const summary = sqlErrorSummary(refusal);
     const row = minimalDeadLetter(r, `${name}: ${summary.message}`);
-    await this.repository.upsert(row);
+    await this.repository.upsert(row, query);
     this.logger.warn('the database refused the dead letter; stored without its payload', {
       subscription: r.subscriptionId,
       topic: r.topic,

@@ -58,4 +58,6 @@ export interface DeliveryPolicySpec {
   circuitBreaker: CircuitBreakerSpec;
   /** true: maxInFlight is a ceiling and the limit adapts to the endpoint's latency (AdaptiveConcurrency). */
   adaptiveConcurrency: boolean;
+  /** Key mode, batchSize 1: later records of a key with a pending dead letter are parked behind it (ParkedKeys). */
+  keyParking: boolean;
 }

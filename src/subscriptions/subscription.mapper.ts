@@ -47,6 +47,7 @@ export class SubscriptionMapper {
         maxBatchBytes: row.maxBatchBytes,
         ...(row.circuitBreaker ? { circuitBreaker: row.circuitBreaker } : {}),
         adaptiveConcurrency: row.adaptiveConcurrency ?? true,
+        keyParking: row.keyParking ?? false,
       },
       hosts: row.hosts ?? [],
       status: row.status,
@@ -96,6 +97,7 @@ export class SubscriptionMapper {
     row.maxBatchBytes = spec.delivery.maxBatchBytes;
     row.circuitBreaker = spec.delivery.circuitBreaker;
     row.adaptiveConcurrency = spec.delivery.adaptiveConcurrency;
+    row.keyParking = spec.delivery.keyParking;
     row.hosts = spec.hosts;
     row.status = spec.status;
     row.alerts = spec.alerts;

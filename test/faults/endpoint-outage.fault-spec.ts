@@ -32,10 +32,20 @@ async function failedAttempts(api: (m: string, p: string) => Promise<{ body: unk
 describe('endpoint outage', () => {
   let phase: 'up' | 'refusing' | '503' = 'up';
   let stormUntil = 0;
+  let stormRequests = 0;
+  let slowPhase = false;
+  let slowHandling = 0;
   const t = useTestWorld({
     responder: (req) => {
+      if (req.path === '/slow') {
+        // 20 ms normally; while slow, an endpoint that degrades with load (20 ms alone, 1.3 s at 32 at once).
+        const ms = slowPhase ? 20 * (1 + (slowHandling / 4) ** 2) : 20;
+        slowHandling++;
+        return new Promise((resolve) => setTimeout(() => (slowHandling--, resolve({ status: 200 })), ms));
+      }
       if (req.path === '/storm') {
-        stormUntil ||= req.at + STORM_MS;
+        // The storm starts once delivery runs at full concurrency.
+        if (++stormRequests > 50) stormUntil ||= req.at + STORM_MS;
         return req.at < stormUntil ? { status: 429, headers: { 'retry-after': '5' } } : { status: 200 };
       }
       return phase === '503' ? { status: 503, body: { error: 'deploying' } } : { status: 200 };
@@ -112,10 +122,10 @@ describe('endpoint outage', () => {
     const seqAtUp = seq;
     const during = new Map<number, number>();
     for (const s of subs) during.set(s.id, (await failedAttempts(t.proxy.api.bind(t.proxy), s.id)) - before.get(s.id)!);
+    const producedAtUp = new Map(subs.map((s) => [s.id, s.produced]));
     await new Promise((r) => setTimeout(r, 3_000));
     producing = false;
     await producer;
-    const producedAtUp = new Map(subs.map((s) => [s.id, s.produced]));
     await waitFor(committedAll, 'every record committed after the outage', { timeoutMs: 120_000, intervalMs: 250 });
 
     for (const s of subs) {
@@ -130,7 +140,7 @@ describe('endpoint outage', () => {
       report(
         `endpoint down ${OUTAGE_MS / 1000} s (${s.mode})`,
         f,
-        `failed attempts during the outage ${during.get(s.id)} (of which answered 503: ${probes}); ${producedAtUp.get(s.id)} produced by the time it returned, all delivered ${backlogDone} ms after`,
+        `failed attempts during the outage ${during.get(s.id)} (of which answered 503: ${probes}; one breaker serves the three, as they share the origin); the ${producedAtUp.get(s.id)} produced by the time it returned all delivered ${backlogDone} ms after`,
       );
       // Everything waiting when the endpoint returned went out within the probe interval's cap and a drain.
       expect(backlogDone).toBeLessThan(30_000);
@@ -148,7 +158,7 @@ describe('endpoint outage', () => {
   it('a 429 storm with Retry-After: 5 holds the whole subscription: no request in the window beyond those in flight, nothing dead-lettered', async () => {
     const topic = unique('storm');
     await t.kafka.createTopic(topic, PARTITIONS);
-    const produced = 200;
+    const produced = 400;
     await t.client.produce(topic, Array.from({ length: produced }, (_, n) => ({ value: JSON.stringify({ seq: n }), partition: n % PARTITIONS })));
     const maxInFlight = 8;
     const sub = (
@@ -179,4 +189,61 @@ describe('endpoint outage', () => {
     expect(f.lost).toBe(0);
     expect(f.deadLettered).toBe(0);
   }, 120_000);
+
+  it('a slow-then-recovering endpoint: the adaptive limit drops while it struggles and recovers, and so does throughput', async () => {
+    const topic = unique('slow');
+    await t.kafka.createTopic(topic, PARTITIONS);
+    const produced = 24_000;
+    for (let i = 0; i < produced; i += 4_000) {
+      await t.client.produce(topic, Array.from({ length: 4_000 }, (_, n) => ({ value: JSON.stringify({ seq: i + n }), partition: (i + n) % PARTITIONS })));
+    }
+    const maxInFlight = 32;
+    const sub = (
+      await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
+        name: unique('slow'),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}/slow`,
+        delivery: { ...DEFAULTS, ordering: 'unordered', maxInFlight },
+      }))
+    ).body;
+    const limits: Array<{ at: number; limit: number }> = [];
+    const sampler = setInterval(() => {
+      void t.proxy.api('GET', '/metrics').then((res) => {
+        const m = new RegExp(`kproxy_inflight_limit\\{subscription="${sub.id}"\\} (\\d+)`).exec(res.body as string);
+        if (m) limits.push({ at: Date.now(), limit: Number(m[1]) });
+      });
+    }, 200);
+    const ledger = new DeliveryLedger(t.sink, '/slow');
+    const rateIn = (from: number, to: number) => ledger.requests().filter((q) => q.at >= from && q.at < to).length / ((to - from) / 1000);
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      await waitFor(() => ledger.requests().length > 500, 'delivery under way');
+      const undisturbedFrom = Date.now();
+      await pause(3_000);
+      const undisturbed = rateIn(undisturbedFrom, Date.now());
+      slowPhase = true;
+      const slowFrom = Date.now();
+      await pause(8_000);
+      slowPhase = false;
+      const recoveredAt = Date.now();
+      await pause(6_000);
+      const after = rateIn(recoveredAt + 3_000, Date.now());
+      const during = limits.filter((l) => l.at > slowFrom + 2_000 && l.at < recoveredAt);
+      const lowest = Math.min(...during.map((l) => l.limit));
+      const recovered = limits.filter((l) => l.at > recoveredAt + 3_000).map((l) => l.limit);
+      const highAfter = Math.max(...recovered);
+      const slowRate = rateIn(slowFrom + 2_000, recoveredAt);
+      process.stdout.write(
+        `[faults] slow-then-recovering endpoint (unordered, maxInFlight ${maxInFlight}): undisturbed ${undisturbed.toFixed(0)} msgs/s; while slow ${slowRate.toFixed(0)} msgs/s at an in-flight limit of ${lowest}–${Math.max(...during.map((l) => l.limit))}; ` +
+          `3–6 s after it recovered ${after.toFixed(0)} msgs/s (${((after / undisturbed) * 100).toFixed(0)} %) at a limit up to ${highAfter}\n`,
+      );
+      expect(lowest).toBeLessThanOrEqual(maxInFlight / 4);
+      expect(highAfter).toBeGreaterThanOrEqual(maxInFlight / 2);
+      expect(after).toBeGreaterThanOrEqual(0.9 * undisturbed);
+    } finally {
+      clearInterval(sampler);
+      await t.proxy.api('POST', `/api/subscriptions/${sub.id}/stop`);
+    }
+  }, 180_000);
 });

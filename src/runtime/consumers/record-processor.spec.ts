@@ -8,6 +8,7 @@ import type { RateGate } from '../../delivery/rate-gate';
 import { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import { parseSubscriptionSpec } from '../../subscriptions/dto/subscription-spec.schema';
 import { CompiledSubscription } from './compiled-subscription';
+import { ParkedKeys } from './parked-keys';
 import { RecordProcessor } from './record-processor';
 
 interface Sent {
@@ -43,7 +44,7 @@ function world(answer: (seqs: number[]) => number | HttpAttempt, opts: { deliver
   const deadLetters = { record: async (row: DeadLetterRecord) => void rows.push(row) } as unknown as DeadLettersService;
   const breaker = new CircuitBreaker(compiled.policy.circuitBreaker);
   const processor = new RecordProcessor(
-    { sender, deadLetters, metrics: new SubscriptionMetrics('1'), logger, gate: () => gate, breaker: () => breaker, concurrency: null, maxMessageBytes: 1 << 20 },
+    { sender, deadLetters, metrics: new SubscriptionMetrics('1'), logger, gate: () => gate, breaker: () => breaker, concurrency: null, parked: new ParkedKeys(), maxMessageBytes: 1 << 20 },
     () => compiled,
   );
   return { processor, sent, permits, rows, breaker };

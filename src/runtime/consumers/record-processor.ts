@@ -16,6 +16,7 @@ import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '..
 import type { RateGate } from '../../delivery/rate-gate';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
+import { ParkedKeys } from './parked-keys';
 
 export type ProcessResult = 'done' | 'abandoned';
 
@@ -30,6 +31,8 @@ export interface RecordProcessorDeps {
   breaker(): CircuitBreaker;
   /** Told each attempt's latency and what it said of the endpoint; null when nothing adapts. */
   readonly concurrency: AdaptiveConcurrency | null;
+  /** Keys held back behind a pending dead letter, consulted when delivery.keyParking is on. */
+  readonly parked: ParkedKeys;
   readonly maxMessageBytes: number;
 }
 
@@ -52,6 +55,8 @@ type Delivery = 'delivered' | 'abandoned' | Failure;
 
 const PREPARED_DONE: Prepared = { kind: 'done' };
 const LOGGED_ERROR_BYTES = 1_024;
+const PARKED =
+  'parked: an earlier record with this key is a dead letter (delivery.keyParking); re-delivering that key sends its records in order, this one included';
 
 /**
  * Takes records to done: filtered, delivered, or durably dead-lettered. Resolves 'abandoned'
@@ -65,6 +70,18 @@ export class RecordProcessor {
 
   /** signal: aborted when the record's partition is revoked or the consumer stops. */
   async process(msg: Message, signal: AbortSignal): Promise<ProcessResult> {
+    if (this.config().policy.keyParking) {
+      const key = ParkedKeys.id(msg.key);
+      if (key !== null && this.deps.parked.has(key)) {
+        const parked = await this.store(msg, signal, failure(DeadLetterReason.Parked, PARKED), true);
+        if (parked !== 'released') {
+          this.deps.metrics.consumed();
+          return parked;
+        }
+        // Its dead letters were re-delivered: the key flows again, from this record on.
+        this.deps.parked.delete(key);
+      }
+    }
     const prepared = this.prepare(msg);
     if (prepared.kind === 'done') return 'done';
     if (prepared.kind === 'dead') return this.deadLetter(msg, signal, prepared.failure);
@@ -297,6 +314,15 @@ export class RecordProcessor {
    * so what this loop retries is an outage.
    */
   private async deadLetter(msg: Message, signal: AbortSignal, f: Failure): Promise<ProcessResult> {
+    const result = await this.store(msg, signal, f, false);
+    return result === 'released' ? 'done' : result;
+  }
+
+  /**
+   * deadLetter(); with `behindKey`, the record is stored only while its key still has a pending
+   * dead letter (DeadLettersService.parkBehindKey), else 'released' and nothing is stored.
+   */
+  private async store(msg: Message, signal: AbortSignal, f: Failure, behindKey: boolean): Promise<ProcessResult | 'released'> {
     const { deadLetters, metrics, logger } = this.deps;
     const cfg = this.config();
     const row: DeadLetterRecord = {
@@ -320,7 +346,9 @@ export class RecordProcessor {
     // Capped low: once the database is back, held partitions should move again within seconds.
     for (let wait = 500; ; wait = Math.min(wait * 2, 5_000)) {
       try {
-        await deadLetters.record(row);
+        if (behindKey && row.key) {
+          if (!(await deadLetters.parkBehindKey({ ...row, key: row.key }))) return 'released';
+        } else await deadLetters.record(row);
         break;
       } catch (err) {
         logger.error('dead-letter write failed; holding the record until the database answers', {
@@ -338,6 +366,10 @@ export class RecordProcessor {
           return 'abandoned';
         }
       }
+    }
+    if (cfg.policy.keyParking) {
+      const key = ParkedKeys.id(msg.key);
+      if (key !== null) this.deps.parked.add(key);
     }
     metrics.deadLettered(f.reason);
     logger.warn('record dead-lettered', {

@@ -5,6 +5,7 @@ import { RepeatSuppressor } from '../../common/logging/repeat-suppressor';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpSender } from '../../delivery/http-sender.service';
 import { AdaptiveConcurrency } from '../../delivery/adaptive-concurrency';
+import { sqlErrorSummary } from '../../database/sql-failure';
 import type { CircuitBreaker, CircuitSnapshot } from '../../delivery/circuit-breaker';
 import type { CircuitBreakerRegistry } from '../../delivery/circuit-breaker.registry';
 import type { RateGate } from '../../delivery/rate-gate';
@@ -18,6 +19,7 @@ import { ConsumerOffsetSource } from './consumer-offset-source';
 import { LaneScheduler } from './lane-scheduler';
 import { PartitionState, type BufferBounds } from './partition-state';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
+import { ParkedKeys } from './parked-keys';
 import { RecordProcessor } from './record-processor';
 import { StartPositionResolver, type PartitionStart, type StartLedger } from './start-position-resolver';
 
@@ -67,6 +69,8 @@ export interface ConsumerSnapshot {
 }
 
 const CONSUME_BATCH = 500;
+/** How often the parked keys are read again (keys re-delivered from another instance leave then), ms. */
+const PARKED_RELOAD_MS = 5_000;
 /** Done records whose commit is unconfirmed beyond which a slow commit answer holds deliveries (see COMMIT_STALL_MIN_MS). */
 const COMMIT_STALL_RECORDS = 2000;
 /** How long one broker query deciding where assigned partitions start may take before it is retried. */
@@ -149,6 +153,8 @@ export class SubscriptionConsumer {
   private gate: RateGate;
   private breaker: CircuitBreaker;
   private readonly concurrency: AdaptiveConcurrency;
+  private readonly parked = new ParkedKeys();
+  private parkedTimer: NodeJS.Timeout | null = null;
   private bounds: BufferBounds;
   private readonly commits: CommitBatcher;
   private pollLoop: Promise<void> | null = null;
@@ -215,6 +221,7 @@ export class SubscriptionConsumer {
         gate: () => this.gate,
         breaker: () => this.breaker,
         concurrency: this.concurrency,
+        parked: this.parked,
         maxMessageBytes: deps.settings.maxMessageBytes,
       },
       () => this.compiled,
@@ -270,11 +277,15 @@ export class SubscriptionConsumer {
     this.gate = this.deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
     this.breaker = this.deps.breakers.attach(compiled.id, compiled.target.origin, compiled.policy.circuitBreaker);
     this.concurrency.configure(compiled.policy.maxInFlight, compiled.policy.adaptiveConcurrency);
+    if (compiled.policy.keyParking && !this.parked.loaded) this.reloadParked();
     this.bounds = SubscriptionConsumer.bounds(compiled.policy, this.deps.settings.partitionBufferSize);
     this.dispatchAll();
   }
 
   start(): void {
+    this.reloadParked();
+    this.parkedTimer = setInterval(() => this.reloadParked(), PARKED_RELOAD_MS);
+    this.parkedTimer.unref();
     this.pollLoop = this.run().catch((err: unknown) => {
       if (this.state === 'running' || this.state === 'starting') this.state = 'failed';
       this.log('error', 'consumer loop failed; it will be rebuilt', { err: (err as Error).message });
@@ -536,6 +547,12 @@ export class SubscriptionConsumer {
     if (commit) setImmediate(() => void this.commits.commitNow());
     if (cooperative) consumer.incrementalAssign(assignment);
     else consumer.assign(assignment);
+    // Another instance may have dead-lettered records of these partitions: read the parked keys
+    // again before any of their records is dispatched.
+    if (this.compiled.policy.keyParking) {
+      this.parked.invalidate();
+      this.reloadParked();
+    }
     this.log('info', 'partitions assigned', {
       partitions: assignment.map((tp) => tp.partition),
       ...(starts ? { startAt: [...starts.values()].map((s) => `${s.partition}:${s.offset} (${s.reason})`) } : {}),
@@ -775,8 +792,25 @@ export class SubscriptionConsumer {
     }
   }
 
+  /**
+   * With delivery.keyParking, reads which keys have pending dead letters (ParkedKeys); until the
+   * first read succeeds no record is dispatched, so a restarted consumer never sends a parked
+   * key's record ahead of its dead letter. A failed read is logged and tried at the next tick.
+   */
+  private reloadParked(): void {
+    if (!this.compiled.policy.keyParking) return;
+    const first = !this.parked.loaded;
+    this.parked.reload(() => this.deps.deadLetters.pendingKeys(this.compiled.id)).then(
+      () => {
+        if (first) this.dispatchAll();
+      },
+      (err: unknown) => this.log('warn', 'cannot read the parked keys; records wait until they are read', { ...sqlErrorSummary(err), retryInMs: PARKED_RELOAD_MS }),
+    );
+  }
+
   private dispatchAll(): void {
     if (this.state !== 'running' && !this.draining) return;
+    if (this.compiled.policy.keyParking && !this.parked.loaded) return;
     if ((this.holdTimer || this.commitStalled()) && !this.draining) return;
     const { batchSize } = this.compiled.policy;
     const maxInFlight = this.concurrency.limit;
@@ -1247,6 +1281,8 @@ export class SubscriptionConsumer {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
     this.lookups.abort();
+    if (this.parkedTimer) clearInterval(this.parkedTimer);
+    this.parkedTimer = null;
     if (this.topicWatch) clearInterval(this.topicWatch);
     this.topicWatch = null;
     this.wakeFetch();

@@ -45,6 +45,7 @@ describe('subscription spec schema', () => {
         maxBatchBytes: 1048576,
         circuitBreaker: { enabled: true, failureRatio: 0.5, minFailures: 3, windowMs: 10000, probeIntervalMs: 500, maxProbeIntervalMs: 10000 },
         adaptiveConcurrency: true,
+        keyParking: false,
       },
       hosts: [],
       status: 'stopped',
@@ -64,6 +65,16 @@ describe('subscription spec schema', () => {
     expect(lines.some((l) => l.startsWith('delivery.circuitBreaker.colour'))).toBe(true);
     expect(problems({ ...valid, delivery: { circuitBreaker: { probeIntervalMs: 5000, maxProbeIntervalMs: 1000 } } })).toEqual([
       'delivery.circuitBreaker.maxProbeIntervalMs: must be at least probeIntervalMs',
+    ]);
+  });
+
+  it('accepts key parking only in key order with single records', () => {
+    expect(problems({ ...valid, delivery: { ordering: 'key', keyParking: true } })).toEqual([]);
+    expect(problems({ ...valid, delivery: { ordering: 'partition', keyParking: true } })).toEqual([
+      'delivery.keyParking: needs ordering "key": records are parked behind an earlier record with the same key',
+    ]);
+    expect(problems({ ...valid, delivery: { ordering: 'key', keyParking: true, batchSize: 10 } })).toEqual([
+      'delivery.keyParking: needs batchSize 1: a batch can hold later records of a key that one of its records is refused for',
     ]);
   });
 

@@ -261,8 +261,13 @@ const deliverySchema = z
     maxBatchBytes: int(MIN_BATCH_BYTES, MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_BYTES),
     circuitBreaker: circuitBreakerSchema.default(() => circuitBreakerSchema.parse({})),
     adaptiveConcurrency: z.boolean({ error: 'must be true or false' }).default(true),
+    keyParking: z.boolean({ error: 'must be true or false' }).default(false),
   })
   .superRefine((d, ctx) => {
+    if (d.keyParking && d.ordering !== 'key') ctx.addIssue({ code: 'custom', path: ['keyParking'], message: 'needs ordering "key": records are parked behind an earlier record with the same key' });
+    if (d.keyParking && d.batchSize > 1) {
+      ctx.addIssue({ code: 'custom', path: ['keyParking'], message: 'needs batchSize 1: a batch can hold later records of a key that one of its records is refused for' });
+    }
     if (d.maxBackoffMs < d.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: 'must be at least backoffMs' });
   });
 

@@ -66,6 +66,9 @@ export class SubscriptionEntity {
   @Column({ name: 'adaptive_concurrency', type: 'boolean', default: true })
   adaptiveConcurrency: boolean;
 
+  @Column({ name: 'key_parking', type: 'boolean', default: false })
+  keyParking: boolean;
+
   /** JSON array of instance ids; null or [] = any instance. */
   @Column({ type: 'json', nullable: true })
   hosts: unknown;
