@@ -1,3 +1,4 @@
+import { EventLoopLoad } from '../common/event-loop-load';
 import type { EndpointSignal } from './circuit-breaker';
 
 /** Latency above TOLERANCE × baseline + SLACK_MS counts as the endpoint queueing requests. */
@@ -13,23 +14,27 @@ const SMOOTHING = 0.2;
 const BACKOFF = 0.75;
 /** How often the baseline is measured afresh at half the limit, ms (BBR's ProbeRTT, every 10 s). */
 const PROBE_EVERY_MS = 10_000;
+/** The first such measurement comes sooner: the limit starts at the ceiling, where latency may already be queueing. */
+const FIRST_PROBE_MS = 1_000;
 
 /**
  * The in-flight limit of one subscription, adapted to its endpoint: additive increase,
  * multiplicative decrease (AIMD, as TCP congestion control, RFC 5681 §3.1, and uForwarder's
  * adaptive limit) on a delay signal after TCP Vegas.
- * - It starts at 1 and doubles per round of answers (slow start) until the first decrease,
- *   then grows by one per limit's worth of answers, up to `ceiling` (`delivery.maxInFlight`).
+ * - It starts at `ceiling` (`delivery.maxInFlight`), so a backlog goes at full concurrency from
+ *   its first request, and grows back by one per limit's worth of answers after a decrease.
  * - It shrinks by BACKOFF, at most once per smoothed latency, when an attempt finds the endpoint
  *   unavailable or the smoothed latency passes TOLERANCE × baseline + SLACK_MS.
- * - The baseline is the shortest latency seen; every PROBE_EVERY_MS the limit halves for two
- *   smoothed latencies and the baseline is set afresh from what that probe saw (BBR's
+ * - The baseline is the shortest latency seen; after FIRST_PROBE_MS and then every
+ *   PROBE_EVERY_MS the limit halves for two smoothed latencies and the baseline is set afresh from what that probe saw (BBR's
  *   ProbeRTT), so it neither drifts up under sustained load nor sticks to a past low.
- * With `enabled` false the limit is the ceiling. All times are ms from `now()`.
+ * Latency is not judged while this process's own event loop is saturated (`localBusy`): answers
+ * then wait for the loop, not for the endpoint, and fewer requests in flight would only idle the
+ * network while the loop stays as busy. With `enabled` false the limit is the ceiling. All times
+ * are ms from `now()`.
  */
 export class AdaptiveConcurrency {
-  private value = 1;
-  private slowStart = true;
+  private value: number;
   private smoothed = 0;
   private baseline = Infinity;
   private lastDecrease = -Infinity;
@@ -41,9 +46,10 @@ export class AdaptiveConcurrency {
     private ceiling: number,
     private enabled: boolean,
     private readonly now: () => number = Date.now,
+    private readonly localBusy: () => boolean = EventLoopLoad.busy,
   ) {
-    this.nextProbe = now() + PROBE_EVERY_MS;
-    if (!enabled) this.value = ceiling;
+    this.value = ceiling;
+    this.nextProbe = now() + FIRST_PROBE_MS;
   }
 
   /** Deliveries that may run at once now (whole number, 1..ceiling). */
@@ -93,15 +99,14 @@ export class AdaptiveConcurrency {
       this.probeUntil = now + 2 * Math.max(this.smoothed, 1);
       return;
     }
-    if (this.smoothed > TOLERANCE * this.baseline + SLACK_MS) this.decrease(now);
-    else if (this.value < this.ceiling) this.value = Math.min(this.ceiling, this.value + (this.slowStart ? 1 : 1 / this.value));
+    if (this.smoothed > TOLERANCE * this.baseline + SLACK_MS && !this.localBusy()) this.decrease(now);
+    else if (this.value < this.ceiling) this.value = Math.min(this.ceiling, this.value + 1 / this.value);
   }
 
   private decrease(now: number): void {
     // Answers already in flight when the limit fell say the same thing again: wait one latency.
     if (now - this.lastDecrease < Math.max(this.smoothed, 1)) return;
     this.lastDecrease = now;
-    this.slowStart = false;
     this.value = Math.max(1, this.value * BACKOFF);
   }
 }
