@@ -161,16 +161,20 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
     if (cfg.circuit) {
       const { circuit } = view;
       if (circuit.opens > w.opensSeen && circuit.state !== 'closed') {
+        // Held back by a cool-down, it is tried again at the next look while the breaker stays open.
         if (send('circuit_open', `endpoint unavailable: the circuit breaker opened; records wait for the endpoint and one probe at a time goes out`, { opens: circuit.opens, probes: circuit.probes })) {
           w.openAlerted = true;
+          w.opensSeen = circuit.opens;
         }
-      } else if (circuit.state === 'closed' && w.openAlerted) {
-        const seconds = Math.round(circuit.lastOpenForMs / 1000);
-        send('circuit_closed', `endpoint answering again: the circuit breaker closed after ${seconds} s open; delivery resumed`, { openForSeconds: seconds, probes: circuit.probes }, false);
-        w.openAlerted = false;
+      } else if (circuit.state === 'closed') {
+        if (w.openAlerted) {
+          const seconds = Math.round(circuit.lastOpenForMs / 1000);
+          send('circuit_closed', `endpoint answering again: the circuit breaker closed after ${seconds} s open; delivery resumed`, { openForSeconds: seconds, probes: circuit.probes }, false);
+          w.openAlerted = false;
+        }
+        w.opensSeen = circuit.opens;
       }
-    }
-    w.opensSeen = view.circuit.opens;
+    } else w.opensSeen = view.circuit.opens;
 
     if (cfg.consumerErrors && view.problem) send('consumer_error', `not consuming: ${view.problem}`, { problem: view.problem });
     // Never silent: records the broker no longer had, and partitions whose offsets went back.

@@ -59,7 +59,7 @@ export class DeadLetterRedeliveryService {
     const gate = this.gateFor(sub);
     let result: Attempted | null;
     try {
-      if (sub.policy.keyParking && row.key) {
+      if (sub.policy.keyParking && row.key && row.reason !== 'no_value') {
         // Key order: this key's older dead letters go first, and its parked records after it.
         const results = await this.redeliverKey(sub, gate.gate, row.key);
         result = results.get(id) ?? null;
@@ -105,23 +105,37 @@ export class DeadLetterRedeliveryService {
 
   /**
    * Re-delivers the pending dead letters of one key in record order (partition, offset), until
-   * one fails or none is left; rows parked while this runs are picked up too. Returns each
-   * attempted row's result (null: another request held it), in order.
+   * one fails or none is left; rows parked while this runs are picked up too. Tombstone rows
+   * (no_value) are left alone: they hold nothing back. Returns each attempted row's result
+   * (null: another request held it), in order.
    */
   private async redeliverKey(sub: CompiledSubscription, gate: RateGate, key: Buffer): Promise<Map<number, Attempted | null>> {
     const results = new Map<number, Attempted | null>();
-    for (;;) {
-      const ids = await this.repository.pendingIdsOfKey(sub.id, key, BULK_PAGE);
-      // Done only when, under the key's lock, no record was parked meanwhile (see withKeyLock).
-      if (ids.length === 0 && !(await this.repository.withKeyLock(sub.id, key, (q) => this.repository.hasPendingOfKey(sub.id, key, q)))) return results;
+    const pass = async (ids: number[]): Promise<boolean> => {
       for (const rowId of ids) {
         const row = await this.repository.findById(rowId);
         if (!row || row.state !== 'pending') continue;
         const result = await this.attempt(row, sub, gate);
         results.set(rowId, result);
-        if (result === null || result.outcome === 'failed') return results;
+        if (result === null || result.outcome === 'failed') return false;
       }
+      return true;
+    };
+    // Most of a long backlog goes without the lock, so records of the key keep being parked meanwhile.
+    for (;;) {
+      const ids = await this.repository.pendingIdsOfKey(sub.id, key, BULK_PAGE);
+      if (ids.length < BULK_PAGE) break;
+      if (!(await pass(ids))) return results;
     }
+    // The rest under the key's lock: records of the key arriving now wait for it instead of
+    // being parked, so this ends, and the next record of the key finds nothing to park behind.
+    await this.repository.withKeyLock(sub.id, key, async (query) => {
+      for (;;) {
+        const ids = await this.repository.pendingIdsOfKey(sub.id, key, BULK_PAGE, query);
+        if (ids.length === 0 || !(await pass(ids))) return;
+      }
+    });
+    return results;
   }
 
   private async redeliverPages(sub: CompiledSubscription, gate: RateGate): Promise<{ redelivered: number; failed: number; discarded: number }> {

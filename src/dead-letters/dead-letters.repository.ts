@@ -38,6 +38,11 @@ const UPSERT_SQL_BYTES = Buffer.byteLength(UPSERT_SQL);
 
 /** Runs one statement; on one connection when given by withKeyLock. */
 export type SqlQuery = (sql: string, params?: unknown[]) => Promise<any>;
+/**
+ * The pending rows that hold their key back (delivery.keyParking): all but tombstones
+ * (no_value), which have nothing to deliver and so nothing to keep in order behind.
+ */
+const PARKS_ITS_KEY = "reason <> 'no_value'";
 /** How long a writer waits for a key's lock before it fails (and the caller retries), s. */
 const KEY_LOCK_WAIT_S = 30;
 
@@ -83,7 +88,10 @@ export class DeadLettersRepository {
 
   /** Whether the subscription has a pending dead letter with this record key. */
   async hasPendingOfKey(subscriptionId: number, key: Buffer, query: SqlQuery = this.query): Promise<boolean> {
-    const rows = (await query("SELECT 1 FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND record_key = ? LIMIT 1", [subscriptionId, key])) as unknown[];
+    const rows = (await query(`SELECT 1 FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND record_key = ? AND ${PARKS_ITS_KEY} LIMIT 1`, [
+      subscriptionId,
+      key,
+    ])) as unknown[];
     return rows.length > 0;
   }
 
@@ -151,16 +159,16 @@ export class DeadLettersRepository {
   /** The distinct record keys of a subscription's pending dead letters (ParkedKeys). */
   async pendingKeys(subscriptionId: number): Promise<Buffer[]> {
     const rows: Array<{ k: Buffer }> = await this.dataSource.query(
-      "SELECT DISTINCT record_key AS k FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND record_key IS NOT NULL",
+      `SELECT DISTINCT record_key AS k FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND record_key IS NOT NULL AND ${PARKS_ITS_KEY}`,
       [subscriptionId],
     );
     return rows.map((r) => Buffer.from(r.k));
   }
 
   /** Ids of the pending dead letters of one key, oldest record first (partition, then offset). */
-  async pendingIdsOfKey(subscriptionId: number, key: Buffer, limit: number): Promise<number[]> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      "SELECT id FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND record_key = ? ORDER BY partition_no, record_offset LIMIT ?",
+  async pendingIdsOfKey(subscriptionId: number, key: Buffer, limit: number, query: SqlQuery = this.query): Promise<number[]> {
+    const rows: Array<{ id: string }> = await query(
+      `SELECT id FROM dead_letters WHERE subscription_id = ? AND state = 'pending' AND record_key = ? AND ${PARKS_ITS_KEY} ORDER BY partition_no, record_offset LIMIT ?`,
       [subscriptionId, key, limit],
     );
     return rows.map((r) => Number(r.id));

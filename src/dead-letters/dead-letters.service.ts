@@ -7,7 +7,7 @@ import { DomainException } from '../common/errors/domain.exception';
 import { classifySqlFailure, sqlErrorName, sqlErrorSummary } from '../database/sql-failure';
 import { boundDeadLetter, minimalDeadLetter, type StoredDeadLetter } from './dead-letter-bounds';
 import type { DeadLetterRecord } from './dead-letter-record';
-import { DeadLettersRepository, type SqlQuery } from './dead-letters.repository';
+import { DeadLettersRepository } from './dead-letters.repository';
 import type { DeadLetterQueryInput } from './dto/dead-letter-query.schema';
 import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';
 
@@ -43,21 +43,37 @@ export class DeadLettersService {
    * re-delivered, so the record is to be delivered live. Rejects as record() does.
    */
   async parkBehindKey(deadLetter: DeadLetterRecord & { key: Buffer }): Promise<boolean> {
-    return this.repository.withKeyLock(deadLetter.subscriptionId, deadLetter.key, async (query) => {
-      if (!(await this.repository.hasPendingOfKey(deadLetter.subscriptionId, deadLetter.key, query))) return false;
-      await this.write(deadLetter, query);
-      return true;
+    // Everything that needs a pool connection is done outside the lock: the lock holds one
+    // connection, and waiting for a second while holding it could exhaust the pool.
+    const budget = await this.budget();
+    const row = boundDeadLetter(deadLetter, budget.literalBytes);
+    const outcome = await this.repository.withKeyLock(deadLetter.subscriptionId, deadLetter.key, async (query) => {
+      if (!(await this.repository.hasPendingOfKey(deadLetter.subscriptionId, deadLetter.key, query))) return 'released' as const;
+      try {
+        await this.repository.upsert(row, query);
+        return 'stored' as const;
+      } catch (err) {
+        return { err };
+      }
     });
+    if (outcome === 'released') return false;
+    if (outcome !== 'stored') {
+      if ((await this.classify(outcome.err, row)) === 'outage') throw outcome.err;
+      await this.storeMinimal(deadLetter, outcome.err);
+      return true;
+    }
+    if (this.config.deadLetterDir) await this.appendJsonLine(this.config.deadLetterDir, row);
+    return true;
   }
 
-  private async write(deadLetter: DeadLetterRecord, query?: SqlQuery): Promise<void> {
+  private async write(deadLetter: DeadLetterRecord): Promise<void> {
     const budget = await this.budget();
     const row = boundDeadLetter(deadLetter, budget.literalBytes);
     try {
-      await this.repository.upsert(row, query);
+      await this.repository.upsert(row);
     } catch (err) {
       if ((await this.classify(err, row)) === 'outage') throw err;
-      await this.storeMinimal(deadLetter, err, query);
+      await this.storeMinimal(deadLetter, err);
       return;
     }
     if (this.config.deadLetterDir) await this.appendJsonLine(this.config.deadLetterDir, row);
@@ -68,11 +84,11 @@ export class DeadLettersService {
     return this.repository.pendingKeys(subscriptionId);
   }
 
-  private async storeMinimal(r: DeadLetterRecord, refusal: unknown, query?: SqlQuery): Promise<void> {
+  private async storeMinimal(r: DeadLetterRecord, refusal: unknown): Promise<void> {
     const name = sqlErrorName(refusal);
     const summary = sqlErrorSummary(refusal);
     const row = minimalDeadLetter(r, `${name}: ${summary.message}`);
-    await this.repository.upsert(row, query);
+    await this.repository.upsert(row);
     this.logger.warn('the database refused the dead letter; stored without its payload', {
       subscription: r.subscriptionId,
       topic: r.topic,

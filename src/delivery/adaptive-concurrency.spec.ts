@@ -55,6 +55,27 @@ describe('AdaptiveConcurrency', () => {
     expect(limit.limit).toBe(32);
   });
 
+  it('keeps its limit against an endpoint whose latency varies without growing with load, and is not dragged down by quick refusals', () => {
+    const clock = { t: 0 };
+    const limit = new AdaptiveConcurrency(32, true, () => clock.t, () => false);
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const seen: number[] = [];
+    for (let r = 0; r < 2_000; r++) {
+      const n = limit.limit;
+      for (let i = 0; i < n; i++) {
+        const ms = 5 + random() * 95;
+        clock.t += ms / n;
+        // One answer in five is a 400 that comes back in 2 ms.
+        if (i % 5 === 0) limit.sample(2, 'answered');
+        else limit.sample(ms, 'ok');
+      }
+      seen.push(limit.limit);
+    }
+    const tail = seen.slice(-500);
+    expect(tail.reduce((a, b) => a + b, 0) / tail.length).toBeGreaterThan(24);
+  });
+
   it('does not judge latency while its own event loop is saturated (the answers wait for the loop)', () => {
     const clock = { t: 0 };
     const limit = new AdaptiveConcurrency(64, true, () => clock.t, () => true);

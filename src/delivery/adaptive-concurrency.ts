@@ -14,6 +14,8 @@ const SMOOTHING = 0.2;
 const BACKOFF = 0.75;
 /** How often the baseline is measured afresh at half the limit, ms (BBR's ProbeRTT, every 10 s). */
 const PROBE_EVERY_MS = 10_000;
+/** Samples one baseline measurement keeps (its median is the baseline). */
+const MAX_PROBE_SAMPLES = 256;
 /** The first such measurement comes sooner: the limit starts at the ceiling, where latency may already be queueing. */
 const FIRST_PROBE_MS = 1_000;
 
@@ -25,9 +27,12 @@ const FIRST_PROBE_MS = 1_000;
  *   its first request, and grows back by one per limit's worth of answers after a decrease.
  * - It shrinks by BACKOFF, at most once per smoothed latency, when an attempt finds the endpoint
  *   unavailable or the smoothed latency passes TOLERANCE × baseline + SLACK_MS.
- * - The baseline is the shortest latency seen; after FIRST_PROBE_MS and then every
- *   PROBE_EVERY_MS the limit halves for two smoothed latencies and the baseline is set afresh from what that probe saw (BBR's
- *   ProbeRTT), so it neither drifts up under sustained load nor sticks to a past low.
+ * - The baseline is the median latency of successful deliveries measured at half the limit for
+ *   two smoothed latencies, after FIRST_PROBE_MS and then every PROBE_EVERY_MS (after BBR's
+ *   ProbeRTT). Relative to half the current load, it neither drifts up under sustained load nor
+ *   sticks to a past low, and an endpoint whose latency varies without growing with load keeps
+ *   its limit (a minimum-based baseline would drive it to 1). Before the first measurement only
+ *   unavailability lowers the limit. Refusals (4xx) are not timed: a quick refusal is no baseline.
  * Latency is not judged while this process's own event loop is saturated (`localBusy`): answers
  * then wait for the loop, not for the endpoint, and fewer requests in flight would only idle the
  * network while the loop stays as busy. With `enabled` false the limit is the ceiling. All times
@@ -40,7 +45,7 @@ export class AdaptiveConcurrency {
   private lastDecrease = -Infinity;
   private nextProbe: number;
   private probeUntil = 0;
-  private probeMin = Infinity;
+  private probeSamples: number[] = [];
 
   constructor(
     private ceiling: number,
@@ -83,19 +88,20 @@ export class AdaptiveConcurrency {
       this.decrease(now);
       return;
     }
+    // Only deliveries time the endpoint's work: a quick refusal of a bad record says nothing.
+    if (signal !== 'ok') return;
     this.smoothed = this.smoothed === 0 ? latencyMs : this.smoothed + SMOOTHING * (latencyMs - this.smoothed);
-    if (latencyMs < this.baseline) this.baseline = latencyMs;
     if (this.probeUntil > 0) {
-      if (latencyMs < this.probeMin) this.probeMin = latencyMs;
+      if (this.probeSamples.length < MAX_PROBE_SAMPLES) this.probeSamples.push(latencyMs);
       if (now >= this.probeUntil) {
-        if (this.probeMin < Infinity) this.baseline = this.probeMin;
+        this.baseline = median(this.probeSamples);
         this.probeUntil = 0;
-        this.probeMin = Infinity;
+        this.probeSamples = [];
         this.nextProbe = now + PROBE_EVERY_MS;
       }
       return;
     }
-    if (now >= this.nextProbe && this.value >= 2) {
+    if (now >= this.nextProbe) {
       this.probeUntil = now + 2 * Math.max(this.smoothed, 1);
       return;
     }
@@ -109,4 +115,10 @@ export class AdaptiveConcurrency {
     this.lastDecrease = now;
     this.value = Math.max(1, this.value * BACKOFF);
   }
+}
+
+/** The middle value of a non-empty list (the upper middle for an even count). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }

@@ -50,6 +50,9 @@ export class CircuitBreakerRegistry implements OnApplicationShutdown {
     if (entry.members.size === 0) {
       entry.breaker.close();
       this.shared.delete(key);
+    } else {
+      // The leaver's records waiting on it must move to their new breaker.
+      entry.breaker.nudge();
     }
   }
 

@@ -127,11 +127,13 @@ export class CircuitBreaker {
   /**
    * Waits until an attempt may go: resolves true when this attempt is the probe (its answer
    * must be reported with probe = true, or given back with cancelProbe()), false otherwise.
-   * Resolves 'aborted' as soon as `signal` aborts.
+   * Resolves 'aborted' as soon as `signal` aborts, and false at the first wake-up after
+   * `stillMine` turns false (the caller moved to another breaker and should look again).
    */
-  async admit(signal: AbortSignal): Promise<boolean | 'aborted'> {
+  async admit(signal: AbortSignal, stillMine: () => boolean = () => true): Promise<boolean | 'aborted'> {
     for (;;) {
       if (signal.aborted) return 'aborted';
+      if (!stillMine()) return false;
       const now = this.now();
       if (this.holdUntil > now) {
         if (!(await this.wait(signal, this.holdUntil - now))) return 'aborted';
@@ -145,6 +147,11 @@ export class CircuitBreaker {
       }
       if (!(await this.wait(signal, null))) return 'aborted';
     }
+  }
+
+  /** Wakes every waiting attempt so it looks again (a subscription left this breaker). */
+  nudge(): void {
+    this.wakeAll();
   }
 
   /** A probe that was not sent after all (its record was stopped): the next waiter may probe. */

@@ -11,7 +11,12 @@ export interface HttpAttempt {
   /** The response text, read only when the verdict or a failure report needs it (bounded). */
   readonly body?: string;
   readonly retryAfterMs?: number;
+  /** True when no connection was made (refused, unresolvable, unreachable, connect timeout): the request never reached the endpoint. */
+  readonly connectFailed?: boolean;
 }
+
+/** Error codes that mean the request never reached the endpoint, whatever it carried. */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -45,7 +50,9 @@ export class HttpSender implements OnApplicationShutdown {
       return { status, body: text, retryAfterMs };
     } catch (err) {
       if (cancel?.aborted) return { status: 0, error: 'cancelled: the consumer stopped or the partition moved' };
-      return { status: 0, error: describeNetworkError(err, target) };
+      const e = err as { code?: string; cause?: { code?: string } };
+      const code = e?.code ?? e?.cause?.code;
+      return { status: 0, error: describeNetworkError(err, target), ...(code && CONNECT_FAILURES.has(code) ? { connectFailed: true } : {}) };
     }
   }
 

@@ -30,4 +30,27 @@ describe('ParkedKeys', () => {
     expect(parked.loaded).toBe(false);
     expect(parked.has(ParkedKeys.id('a')!)).toBe(true);
   });
+
+  it('runs one reload at a time, and does not trust one that began before an invalidate()', async () => {
+    const parked = new ParkedKeys();
+    const answers: Array<(keys: Buffer[]) => void> = [];
+    let loads = 0;
+    const load = () => {
+      loads++;
+      return new Promise<Buffer[]>((resolve) => answers.push(resolve));
+    };
+    const first = parked.reload(load);
+    const second = parked.reload(load);
+    expect(loads).toBe(1);
+    // Partitions were assigned while the first read ran: what it read may be stale.
+    parked.invalidate();
+    answers[0]([Buffer.from('stale')]);
+    await new Promise((r) => setImmediate(r));
+    expect(parked.loaded).toBe(false);
+    expect(loads).toBe(2);
+    answers[1]([Buffer.from('fresh')]);
+    await Promise.all([first, second]);
+    expect(parked.loaded).toBe(true);
+    expect([parked.has('stale'), parked.has('fresh')]).toEqual([false, true]);
+  });
 });

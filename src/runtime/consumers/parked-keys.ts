@@ -11,6 +11,10 @@ export class ParkedKeys {
   private keys = new Set<string>();
   private addedDuringLoad: Set<string> | null = null;
   private loadedOnce = false;
+  /** Bumped by invalidate(): a reload that began before it is not trusted. */
+  private generation = 0;
+  private loading: Promise<void> | null = null;
+  private again = false;
 
   /** The identity of a record key (its bytes, as latin1 text), or null for no key. */
   static id(key: Buffer | string | null | undefined): string | null {
@@ -34,6 +38,7 @@ export class ParkedKeys {
   /** Holds dispatch until the next successful reload (partitions were assigned). */
   invalidate(): void {
     this.loadedOnce = false;
+    this.generation++;
   }
 
   delete(id: string): void {
@@ -45,18 +50,46 @@ export class ParkedKeys {
     this.addedDuringLoad?.add(id);
   }
 
-  /** Replaces the set with what `load` reads (keys as bytes), keeping keys added meanwhile. Rejects as `load` does. */
-  async reload(load: () => Promise<Buffer[]>): Promise<void> {
+  /**
+   * Replaces the set with what `load` reads (keys as bytes), keeping keys added meanwhile. One
+   * reload runs at a time: a call during one makes it run once more when it ends, and the
+   * returned promise settles after that. A reload that began before an invalidate() is run
+   * again instead of trusted. Rejects as `load` does (the set is then unchanged).
+   */
+  reload(load: () => Promise<Buffer[]>): Promise<void> {
+    if (this.loading) {
+      this.again = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.loadOnce(load);
+        } while (this.again);
+      } finally {
+        this.loading = null;
+      }
+    })();
+    return this.loading;
+  }
+
+  private async loadOnce(load: () => Promise<Buffer[]>): Promise<void> {
     const added = new Set<string>();
+    const generation = this.generation;
     this.addedDuringLoad = added;
     try {
       const stored = await load();
+      if (generation !== this.generation) {
+        this.again = true;
+        return;
+      }
       const next = new Set<string>(added);
       for (const key of stored) next.add(key.toString('latin1'));
       this.keys = next;
       this.loadedOnce = true;
     } finally {
-      if (this.addedDuringLoad === added) this.addedDuringLoad = null;
+      this.addedDuringLoad = null;
     }
   }
 }

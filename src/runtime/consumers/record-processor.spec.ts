@@ -31,7 +31,8 @@ function world(answer: (seqs: number[]) => number | HttpAttempt, opts: { deliver
   const rows: DeadLetterRecord[] = [];
   const sender = {
     send: async (_t: unknown, body: string | Buffer, headers: readonly string[]): Promise<HttpAttempt> => {
-      const seqs = (JSON.parse(body.toString()) as Array<{ seq: number }>).map((r) => r.seq);
+      const parsed = JSON.parse(body.toString()) as Array<{ seq: number }> | { seq: number };
+      const seqs = (Array.isArray(parsed) ? parsed : [parsed]).map((r) => r.seq);
       const h: Record<string, string> = {};
       for (let i = 0; i < headers.length; i += 2) h[headers[i]] = headers[i + 1];
       sent.push({ seqs, headers: h });
@@ -118,6 +119,27 @@ describe('RecordProcessor batches', () => {
     expect(w.rows).toEqual([]);
     expect(w.sent).toHaveLength(7);
     expect(w.breaker.snapshot()).toMatchObject({ state: 'closed', opens: 1 });
+  });
+
+  it('a record that times out every time spends its retries even as the only probe: it cannot hold its partition forever', async () => {
+    const w = world(() => ({ status: 0, error: 'timed out after 100 ms' }), { delivery: { batchSize: 1, maxRetries: 3, circuitBreaker: { probeIntervalMs: 10, maxProbeIntervalMs: 20 } } });
+    const result = await w.processor.process(msgs(1)[0], new AbortController().signal);
+    expect(result).toBe('done');
+    expect(w.rows.map((r) => [r.reason, r.attempts])).toEqual([['retries_exhausted', 4]]);
+    expect(w.breaker.snapshot().opens).toBe(1);
+  });
+
+  it('a record whose requests never reach the endpoint waits for it without spending its retries', async () => {
+    const w = world(() => ({ status: 0, error: 'connect ECONNREFUSED', connectFailed: true }), {
+      delivery: { batchSize: 1, maxRetries: 3, circuitBreaker: { probeIntervalMs: 10, maxProbeIntervalMs: 20 } },
+    });
+    const stop = new AbortController();
+    const result = w.processor.process(msgs(1)[0], stop.signal);
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    expect(await result).toBe('abandoned');
+    expect(w.rows).toEqual([]);
+    expect(w.sent.length).toBeGreaterThan(5);
   });
 
   it('abandoned mid-way: delivered and dead-lettered records are done, the rest abandoned', async () => {

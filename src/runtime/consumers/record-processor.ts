@@ -70,12 +70,13 @@ export class RecordProcessor {
 
   /** signal: aborted when the record's partition is revoked or the consumer stops. */
   async process(msg: Message, signal: AbortSignal): Promise<ProcessResult> {
-    if (this.config().policy.keyParking) {
+    // A tombstone is never parked: it is dead-lettered as no_value and holds nothing back.
+    if (this.config().policy.keyParking && msg.value !== null && msg.value !== undefined) {
       const key = ParkedKeys.id(msg.key);
       if (key !== null && this.deps.parked.has(key)) {
         const parked = await this.store(msg, signal, failure(DeadLetterReason.Parked, PARKED), true);
         if (parked !== 'released') {
-          this.deps.metrics.consumed();
+          if (parked === 'done') this.deps.metrics.consumed();
           return parked;
         }
         // Its dead letters were re-delivered: the key flows again, from this record on.
@@ -225,9 +226,19 @@ export class RecordProcessor {
       const breaker = this.deps.breaker();
       let probe = false;
       if (!breaker.passable) {
-        const admitted = await breaker.admit(signal);
+        const admitted = await breaker.admit(signal, () => this.deps.breaker() === breaker);
         if (admitted === 'aborted') return 'abandoned';
+        if (this.deps.breaker() !== breaker) {
+          // The endpoint changed while this record waited (a PATCH): wait on its own breaker.
+          if (admitted) breaker.cancelProbe();
+          attempt--;
+          continue;
+        }
         probe = admitted;
+        // Endpoint and retry changes made while this record waited apply to this attempt.
+        const next = this.config();
+        if (next.target !== cfg.target) headers = headersFor(next.target);
+        cfg = next;
       }
       const asked = performance.now();
       try {
@@ -273,7 +284,12 @@ export class RecordProcessor {
         metrics.delivered(records - refused.length);
         return 'delivered';
       }
-      if (!(down && verdict.retryable)) {
+      // A record waits for a down endpoint without spending its retries only when the failure
+      // cannot be its own doing: no connection was made, or the endpoint said 429 or 503. A
+      // timeout, a reset, 502 or 504 may be caused by the record (a request the endpoint chokes
+      // on), so it spends its retries and cannot hold its partition forever as the only probe.
+      const notItsOwn = res.connectFailed === true || res.status === 429 || res.status === 503;
+      if (!(down && notItsOwn && verdict.retryable)) {
         spent++;
         if (!verdict.retryable || !cfg.retry.canRetry(spent)) {
           return {
@@ -367,7 +383,7 @@ export class RecordProcessor {
         }
       }
     }
-    if (cfg.policy.keyParking) {
+    if (cfg.policy.keyParking && f.reason !== DeadLetterReason.NoValue) {
       const key = ParkedKeys.id(msg.key);
       if (key !== null) this.deps.parked.add(key);
     }

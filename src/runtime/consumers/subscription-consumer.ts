@@ -273,11 +273,16 @@ export class SubscriptionConsumer {
   /** ETL, endpoint, retry and rate changes: applied to the next record without touching the group. */
   update(compiled: CompiledSubscription): void {
     if (compiled.rebuildKey !== this.compiled.rebuildKey) throw new Error('Kafka or ordering settings changed: the consumer must be rebuilt');
+    const previous = this.compiled;
     this.compiled = compiled;
     this.gate = this.deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
     this.breaker = this.deps.breakers.attach(compiled.id, compiled.target.origin, compiled.policy.circuitBreaker);
     this.concurrency.configure(compiled.policy.maxInFlight, compiled.policy.adaptiveConcurrency);
-    if (compiled.policy.keyParking && !this.parked.loaded) this.reloadParked();
+    if (compiled.policy.keyParking && (!this.parked.loaded || !previous.policy.keyParking)) {
+      // Off, it kept no account of new dead letters: read the store before the next record.
+      this.parked.invalidate();
+      this.reloadParked();
+    }
     this.bounds = SubscriptionConsumer.bounds(compiled.policy, this.deps.settings.partitionBufferSize);
     this.dispatchAll();
   }
