@@ -16,7 +16,10 @@ const BACKOFF = 0.75;
 const PROBE_EVERY_MS = 10_000;
 /** Samples one baseline measurement keeps (its median is the baseline). */
 const MAX_PROBE_SAMPLES = 256;
-/** The first such measurement comes sooner: the limit starts at the ceiling, where latency may already be queueing. */
+/**
+ * The first such measurement comes sooner, and so does the next one while the baseline still
+ * moves by over a fifth: the limit starts at the ceiling, where latency may already be queueing.
+ */
 const FIRST_PROBE_MS = 1_000;
 
 /**
@@ -28,8 +31,8 @@ const FIRST_PROBE_MS = 1_000;
  * - It shrinks by BACKOFF, at most once per smoothed latency, when an attempt finds the endpoint
  *   unavailable or the smoothed latency passes TOLERANCE × baseline + SLACK_MS.
  * - The baseline is the median latency of successful deliveries measured at half the limit for
- *   two smoothed latencies, after FIRST_PROBE_MS and then every PROBE_EVERY_MS (after BBR's
- *   ProbeRTT). Relative to half the current load, it neither drifts up under sustained load nor
+ *   two smoothed latencies, after FIRST_PROBE_MS and then every PROBE_EVERY_MS, or
+ *   FIRST_PROBE_MS while it still moves (after BBR's ProbeRTT). Relative to half the current load, it neither drifts up under sustained load nor
  *   sticks to a past low, and an endpoint whose latency varies without growing with load keeps
  *   its limit (a minimum-based baseline would drive it to 1). Before the first measurement only
  *   unavailability lowers the limit. Refusals (4xx) are not timed: a quick refusal is no baseline.
@@ -94,10 +97,13 @@ export class AdaptiveConcurrency {
     if (this.probeUntil > 0) {
       if (this.probeSamples.length < MAX_PROBE_SAMPLES) this.probeSamples.push(latencyMs);
       if (now >= this.probeUntil) {
-        this.baseline = median(this.probeSamples);
+        const measured = median(this.probeSamples);
+        // While the baseline still moves (a start, a change of endpoint), measure again soon.
+        const moved = !(Math.abs(measured - this.baseline) <= 0.2 * this.baseline);
+        this.baseline = measured;
         this.probeUntil = 0;
         this.probeSamples = [];
-        this.nextProbe = now + PROBE_EVERY_MS;
+        this.nextProbe = now + (moved ? FIRST_PROBE_MS : PROBE_EVERY_MS);
       }
       return;
     }
