@@ -59,6 +59,18 @@ describe('endpoint outage', () => {
   });
   afterAll(() => cutter?.stop());
 
+  /** An unordered subscription with the default delivery settings, sending to the sink's /<path>. */
+  const subscribeUnordered = async (path: string, topic: string, maxInFlight: number) =>
+    (
+      await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
+        name: unique(path),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}/${path}`,
+        delivery: { ...DEFAULTS, ordering: 'unordered', maxInFlight },
+      }))
+    ).body;
+
   it('dead-letters nothing, loses nothing and sends only probes while the endpoint is down, in every ordering mode', async () => {
     const subs: Array<{ mode: (typeof MODES)[number]; topic: string; path: string; id: number; groupId: string; produced: number }> = [];
     for (const mode of MODES) {
@@ -161,15 +173,7 @@ describe('endpoint outage', () => {
     const produced = 400;
     await t.client.produce(topic, Array.from({ length: produced }, (_, n) => ({ value: JSON.stringify({ seq: n }), partition: n % PARTITIONS })));
     const maxInFlight = 8;
-    const sub = (
-      await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-        name: unique('storm'),
-        brokers: t.kafka.bootstrap,
-        topic,
-        url: `${t.sink.url}/storm`,
-        delivery: { ...DEFAULTS, ordering: 'unordered', maxInFlight },
-      }))
-    ).body;
+    const sub = await subscribeUnordered('storm', topic, maxInFlight);
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, PARTITIONS)).reduce((a, b) => a + Math.max(0, b), 0) === produced, 'the backlog delivered', {
       timeoutMs: 90_000,
       intervalMs: 250,
@@ -198,15 +202,7 @@ describe('endpoint outage', () => {
       await t.client.produce(topic, Array.from({ length: 4_000 }, (_, n) => ({ value: JSON.stringify({ seq: i + n }), partition: (i + n) % PARTITIONS })));
     }
     const maxInFlight = 32;
-    const sub = (
-      await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-        name: unique('slow'),
-        brokers: t.kafka.bootstrap,
-        topic,
-        url: `${t.sink.url}/slow`,
-        delivery: { ...DEFAULTS, ordering: 'unordered', maxInFlight },
-      }))
-    ).body;
+    const sub = await subscribeUnordered('slow', topic, maxInFlight);
     const limits: Array<{ at: number; limit: number }> = [];
     const sampler = setInterval(() => {
       void t.proxy.api('GET', '/metrics').then((res) => {
