@@ -1,3 +1,4 @@
+import type { EndpointSignal } from './circuit-breaker';
 import type { EndpointSpec, HttpMethod } from './delivery-spec';
 import type { HttpAttempt } from './http-sender.service';
 import type { HeaderForwarding } from './kafka-headers';
@@ -100,5 +101,26 @@ export class DeliveryTarget {
    */
   static mayBeRecordRefusal(status: number | null): boolean {
     return status !== null && status >= 400 && status < 500 && !NOT_ABOUT_RECORDS.has(status);
+  }
+
+  /**
+   * What an attempt said of the endpoint, for its circuit breaker and in-flight limit: no answer
+   * (refused or reset connection, timeout: status 0), 429 Too Many Requests and 502/503/504 (RFC
+   * 9110 §15.6: the gateway or the service cannot take requests now) say it is unavailable; any
+   * other answer says it is up, whatever it thought of the record.
+   */
+  static endpointSignal(status: number, ok: boolean): EndpointSignal {
+    if (ok) return 'ok';
+    return status === 0 || status === 429 || status === 502 || status === 503 || status === 504 ? 'unavailable' : 'answered';
+  }
+
+  /**
+   * Whether a failed attempt cannot be the record's own doing: no connection was made, or the
+   * endpoint said 429 or 503 (RFC 9110 §15.5.30, §15.6.4). A timeout, a reset, 502 or 504 may be
+   * caused by the record (a request the endpoint chokes on), so such a record spends its retries
+   * and cannot hold its partition forever as the breaker's only probe.
+   */
+  static notTheRecordsDoing(res: HttpAttempt): boolean {
+    return res.connectFailed === true || res.status === 429 || res.status === 503;
   }
 }

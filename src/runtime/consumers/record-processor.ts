@@ -10,7 +10,7 @@ import type { HttpSender } from '../../delivery/http-sender.service';
 import { batchBody, batchRequestHeaders } from '../../delivery/batch-headers';
 import type { AdaptiveConcurrency } from '../../delivery/adaptive-concurrency';
 import { BatchSplitter } from '../../delivery/batch-splitter';
-import type { CircuitBreaker, EndpointSignal } from '../../delivery/circuit-breaker';
+import type { CircuitBreaker } from '../../delivery/circuit-breaker';
 import { DeliveryTarget, EXCERPT_CHARS } from '../../delivery/delivery-target';
 import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '../../delivery/kafka-headers';
 import type { RateGate } from '../../delivery/rate-gate';
@@ -264,7 +264,7 @@ export class RecordProcessor {
         return 'abandoned';
       }
       metrics.attempt(latencyMs / 1000, verdict.ok);
-      const said = endpointSignal(res.status, verdict.ok);
+      const said = DeliveryTarget.endpointSignal(res.status, verdict.ok);
       const down = breaker.report(said, probe);
       this.deps.concurrency?.sample(latencyMs, said);
       if (res.retryAfterMs !== undefined && (res.status === 429 || res.status === 503)) breaker.hold(Math.min(res.retryAfterMs, cfg.policy.maxBackoffMs));
@@ -284,12 +284,8 @@ export class RecordProcessor {
         metrics.delivered(records - refused.length);
         return 'delivered';
       }
-      // A record waits for a down endpoint without spending its retries only when the failure
-      // cannot be its own doing: no connection was made, or the endpoint said 429 or 503. A
-      // timeout, a reset, 502 or 504 may be caused by the record (a request the endpoint chokes
-      // on), so it spends its retries and cannot hold its partition forever as the only probe.
-      const notItsOwn = res.connectFailed === true || res.status === 429 || res.status === 503;
-      if (!(down && notItsOwn && verdict.retryable)) {
+      // While the endpoint is down, a failure that cannot be the record's own doing spends none of its retries.
+      if (!(down && DeliveryTarget.notTheRecordsDoing(res) && verdict.retryable)) {
         spent++;
         if (!verdict.retryable || !cfg.retry.canRetry(spent)) {
           return {
@@ -418,15 +414,4 @@ function recordHeaders(msg: Message): Array<[string, string]> | null {
     for (const [name, value] of Object.entries(header)) out.push([name, Buffer.from(value).toString('base64')]);
   }
   return out;
-}
-
-/**
- * What an attempt said of the endpoint, for its circuit breaker and in-flight limit: no answer
- * (refused or reset connection, timeout: status 0), 429 Too Many Requests and 502/503/504 (RFC
- * 9110 §15.6: the gateway or the service cannot take requests now) say it is unavailable; any
- * other answer says it is up, whatever it thought of the record.
- */
-function endpointSignal(status: number, ok: boolean): EndpointSignal {
-  if (ok) return 'ok';
-  return status === 0 || status === 429 || status === 502 || status === 503 || status === 504 ? 'unavailable' : 'answered';
 }
