@@ -39,9 +39,25 @@ describe('AppConfig', () => {
   it('takes a requester token only beside a different admin token', () => {
     const admin = 'operator-token-0123456789';
     const requester = 'requester-token-0123456789';
-    expect(AppConfig.fromEnv({ ...base, ADMIN_TOKEN: admin, REQUESTER_TOKEN: requester }).requesterToken).toBe(requester);
+    expect(AppConfig.fromEnv({ ...base, ADMIN_TOKEN: admin, REQUESTER_TOKEN: requester }).requesters).toEqual([{ team: 'shared', token: requester }]);
     expect(() => AppConfig.fromEnv({ ...base, REQUESTER_TOKEN: requester })).toThrow(/REQUESTER_TOKEN: needs ADMIN_TOKEN/);
     expect(() => AppConfig.fromEnv({ ...base, ADMIN_TOKEN: admin, REQUESTER_TOKEN: admin })).toThrow(/REQUESTER_TOKEN: must differ/);
+  });
+
+  it('takes one requester token per team, each distinct, and names the bad entry', () => {
+    const admin = 'operator-token-0123456789';
+    const env = { ...base, ADMIN_TOKEN: admin, REQUESTER_TOKEN: 'shared-token-0123456789', REQUESTER_TOKENS: 'payments=pay-token-0123456789, search=se=arch-token-01234' };
+    expect(AppConfig.fromEnv(env).requesters).toEqual([
+      { team: 'shared', token: 'shared-token-0123456789' },
+      { team: 'payments', token: 'pay-token-0123456789' },
+      { team: 'search', token: 'se=arch-token-01234' },
+    ]);
+    expect(() => AppConfig.fromEnv({ ...base, REQUESTER_TOKENS: 'a=0123456789abcdef' })).toThrow(/REQUESTER_TOKENS: needs ADMIN_TOKEN/);
+    expect(() => AppConfig.fromEnv({ ...env, REQUESTER_TOKENS: 'Payments=0123456789abcdef' })).toThrow(/REQUESTER_TOKENS: entry 1 must be team=token/);
+    expect(() => AppConfig.fromEnv({ ...env, REQUESTER_TOKENS: 'a=short' })).toThrow(/entry 1 \(a\): the token must be at least 16/);
+    expect(() => AppConfig.fromEnv({ ...env, REQUESTER_TOKENS: `a=${admin}` })).toThrow(/token of team "a" is used elsewhere/);
+    expect(() => AppConfig.fromEnv({ ...env, REQUESTER_TOKENS: 'shared=0123456789abcdef' })).toThrow(/team "shared" appears twice/);
+    expect(() => AppConfig.fromEnv({ ...env, REQUESTER_TOKENS: 'a=0123456789abcdef,b=0123456789abcdef' })).toThrow(/token of team "b" is used elsewhere/);
   });
 
   it('requires a 32-byte secrets key and names bad previous keys', () => {

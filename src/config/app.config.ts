@@ -23,6 +23,11 @@ function decodeKey(text: string): Buffer | null {
   return bytes && bytes.length === 32 ? bytes : null;
 }
 
+/** A requester team's name, as REQUESTER_TOKENS gives it and tickets and subscriptions record it. */
+export const TEAM_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** The team of the single REQUESTER_TOKEN: everyone holding it is one team. */
+export const SHARED_REQUESTER_TEAM = 'shared';
+
 const KEY_FORMAT = '32 random bytes as base64 or 64 hex digits (openssl rand -base64 32)';
 
 const secretsKey = z
@@ -69,6 +74,23 @@ const envSchema = z.object({
     .optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
   REQUESTER_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
+  REQUESTER_TOKENS: z
+    .string()
+    .transform((v, ctx) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((entry, i) => {
+          const at = entry.indexOf('=');
+          const team = at < 0 ? '' : entry.slice(0, at).trim();
+          const token = at < 0 ? '' : entry.slice(at + 1).trim();
+          if (!TEAM_NAME.test(team)) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} must be team=token with a team name of 1-64 lower-case letters, digits, . _ -` });
+          else if (token.length < 16) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} (${team}): the token must be at least 16 characters` });
+          return { team, token };
+        }),
+    )
+    .optional(),
   AUTH_FAILURE_LIMIT: intFromEnv(0, 1_000_000, 20),
   AUTH_FAILURE_WINDOW_MS: intFromEnv(1_000, 86_400_000, 60_000),
   ALERT_WEBHOOK_URL: z
@@ -127,8 +149,12 @@ export class AppConfig {
   readonly host: string;
   readonly instanceId: string;
   readonly adminToken: string | undefined;
-  /** May submit and read tickets and read subscriptions; only with ADMIN_TOKEN set. */
-  readonly requesterToken: string | undefined;
+  /**
+   * Requester tokens and the team each one stands for (REQUESTER_TOKENS, and REQUESTER_TOKEN as
+   * the team "shared"): they may submit tickets and read their own team's tickets and
+   * subscriptions; only with ADMIN_TOKEN set.
+   */
+  readonly requesters: readonly { readonly team: string; readonly token: string }[];
   /** Failed token checks one address may make per window before it is refused (0: no limit). */
   readonly authFailureLimit: number;
   readonly authFailureWindowMs: number;
@@ -163,7 +189,10 @@ export class AppConfig {
     this.host = values.HOST;
     this.instanceId = values.INSTANCE_ID ?? hostname();
     this.adminToken = values.ADMIN_TOKEN;
-    this.requesterToken = values.REQUESTER_TOKEN;
+    this.requesters = [
+      ...(values.REQUESTER_TOKEN === undefined ? [] : [{ team: SHARED_REQUESTER_TEAM, token: values.REQUESTER_TOKEN }]),
+      ...(values.REQUESTER_TOKENS ?? []),
+    ];
     this.authFailureLimit = values.AUTH_FAILURE_LIMIT;
     this.authFailureWindowMs = values.AUTH_FAILURE_WINDOW_MS;
     this.alertWebhook = values.ALERT_WEBHOOK_URL ? { url: values.ALERT_WEBHOOK_URL, format: values.ALERT_WEBHOOK_FORMAT } : undefined;
@@ -190,12 +219,22 @@ export class AppConfig {
   static fromEnv(env: NodeJS.ProcessEnv): AppConfig {
     const parsed = envSchema.safeParse(pickSet(env, Object.keys(envSchema.shape)));
     if (!parsed.success) throw new InvalidConfigError(describe(parsed.error.issues));
-    const { ADMIN_TOKEN, REQUESTER_TOKEN } = parsed.data;
-    if (REQUESTER_TOKEN !== undefined && ADMIN_TOKEN === undefined) {
-      throw new InvalidConfigError('Invalid environment:\n  REQUESTER_TOKEN: needs ADMIN_TOKEN set too (without it the API is open and roles mean nothing)');
+    const { ADMIN_TOKEN, REQUESTER_TOKEN, REQUESTER_TOKENS } = parsed.data;
+    for (const [name, given] of [['REQUESTER_TOKEN', REQUESTER_TOKEN], ['REQUESTER_TOKENS', REQUESTER_TOKENS]] as const) {
+      if (given !== undefined && ADMIN_TOKEN === undefined) {
+        throw new InvalidConfigError(`Invalid environment:\n  ${name}: needs ADMIN_TOKEN set too (without it the API is open and roles mean nothing)`);
+      }
     }
     if (REQUESTER_TOKEN !== undefined && REQUESTER_TOKEN === ADMIN_TOKEN) {
       throw new InvalidConfigError('Invalid environment:\n  REQUESTER_TOKEN: must differ from ADMIN_TOKEN');
+    }
+    const teams = new Set<string>(REQUESTER_TOKEN === undefined ? [] : [SHARED_REQUESTER_TEAM]);
+    const tokens = new Set<string>([ADMIN_TOKEN ?? '', REQUESTER_TOKEN ?? '']);
+    for (const { team, token } of REQUESTER_TOKENS ?? []) {
+      if (teams.has(team)) throw new InvalidConfigError(`Invalid environment:\n  REQUESTER_TOKENS: team "${team}" appears twice${team === SHARED_REQUESTER_TEAM ? ' (REQUESTER_TOKEN is the team "shared")' : ''}`);
+      if (tokens.has(token)) throw new InvalidConfigError(`Invalid environment:\n  REQUESTER_TOKENS: the token of team "${team}" is used elsewhere; every token must differ`);
+      teams.add(team);
+      tokens.add(token);
     }
     return new AppConfig(parsed.data);
   }

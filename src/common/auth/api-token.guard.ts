@@ -12,17 +12,16 @@ import { REQUESTER_ALLOWED } from './requester-allowed.decorator';
 const ACTOR_HEADER = 'x-kproxy-actor';
 const ACTOR_NAME = /^[\x20-\x7e]{1,128}$/;
 const digest = (s: string) => createHash('sha256').update(s).digest();
-const NO_TOKEN = digest('');
 
 /**
  * Guards /api when ADMIN_TOKEN is set; health and metrics stay open for probes and scrapers.
- * ADMIN_TOKEN is the operator's (everything); REQUESTER_TOKEN may only call routes marked
- * @RequesterAllowed().
+ * ADMIN_TOKEN is the operator's (everything); a requester token (REQUESTER_TOKEN, or one team's
+ * in REQUESTER_TOKENS) may only call routes marked @RequesterAllowed(), and acts for its team.
  */
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
   private readonly operator: Buffer | undefined;
-  private readonly requester: Buffer | undefined;
+  private readonly requesters: readonly { readonly team: string; readonly digest: Buffer }[];
 
   private readonly limiter: FailedAuthLimiter;
 
@@ -32,7 +31,7 @@ export class ApiTokenGuard implements CanActivate {
     private readonly logger: JsonLogger,
   ) {
     this.operator = config.adminToken === undefined ? undefined : digest(config.adminToken);
-    this.requester = config.requesterToken === undefined ? undefined : digest(config.requesterToken);
+    this.requesters = config.requesters.map((r) => ({ team: r.team, digest: digest(r.token) }));
     this.limiter = new FailedAuthLimiter(config.authFailureLimit, config.authFailureWindowMs);
   }
 
@@ -43,8 +42,8 @@ export class ApiTokenGuard implements CanActivate {
       throw new DomainException(DomainErrorCode.InvalidInput, `${ACTOR_HEADER} header: must be 1-128 printable characters naming who acts`);
     }
     const address = req.socket?.remoteAddress ?? 'unknown';
-    const actAs = (role: RequestRole) => {
-      req.kproxyActor = { remote: address, role, name: named ?? null };
+    const actAs = (role: RequestRole, team: string | null = null) => {
+      req.kproxyActor = { remote: address, role, name: named ?? null, team };
       return true;
     };
     if (!this.operator) return actAs('open');
@@ -66,14 +65,15 @@ export class ApiTokenGuard implements CanActivate {
         given ? 'the Authorization header must be "Bearer <token>" (the word Bearer, a space, then the token)' : 'missing "Authorization: Bearer <token>" header',
       );
     }
-    // Hashing first makes each comparison constant-time whatever the presented length; both
-    // comparisons always run, so the answer time does not tell which token was close.
+    // Hashing first makes each comparison constant-time whatever the presented length; every
+    // comparison always runs, so the answer time does not tell which token was close.
     const presented = digest(match[1].trim());
     const isOperator = timingSafeEqual(presented, this.operator);
-    const isRequester = timingSafeEqual(presented, this.requester ?? NO_TOKEN) && this.requester !== undefined;
+    let team: string | null = null;
+    for (const r of this.requesters) if (timingSafeEqual(presented, r.digest)) team = r.team;
     if (isOperator) return actAs('operator');
-    if (isRequester) {
-      if (this.reflector.getAllAndOverride<boolean>(REQUESTER_ALLOWED, [context.getHandler(), context.getClass()])) return actAs('requester');
+    if (team !== null) {
+      if (this.reflector.getAllAndOverride<boolean>(REQUESTER_ALLOWED, [context.getHandler(), context.getClass()])) return actAs('requester', team);
       throw new DomainException(
         DomainErrorCode.Forbidden,
         `the requester token may submit and read tickets and read subscriptions; ${req.method} ${req.path} needs the operator token (ADMIN_TOKEN)`,

@@ -8,5 +8,5 @@ import type { ActorRequest, RequestActor } from './request-actor';
  */
 export const Actor = createParamDecorator((_data: unknown, ctx: ExecutionContext): RequestActor => {
   const req = ctx.switchToHttp().getRequest<ActorRequest>();
-  return req.kproxyActor ?? { remote: req.socket?.remoteAddress ?? 'unknown', role: 'open', name: null };
+  return req.kproxyActor ?? { remote: req.socket?.remoteAddress ?? 'unknown', role: 'open', name: null, team: null };
 });

@@ -8,6 +8,8 @@ export interface RequestActor {
   readonly role: RequestRole;
   /** The X-Kproxy-Actor header, when a caller names the person behind a shared token. */
   readonly name: string | null;
+  /** The requester token's team (REQUESTER_TOKENS; "shared" for REQUESTER_TOKEN); null otherwise. */
+  readonly team: string | null;
 }
 
 /** The token guard stores the actor on the request; controllers hand it to services. */
