@@ -82,9 +82,9 @@ describe('security', () => {
     });
     expect(moved.status).toBe(400);
     expect(moved.body.message).toEqual([
-      'kafka.security.sasl.password: is masked; send the secret itself (a masked value keeps the stored secret only while kafka.brokers stays the same)',
-      'kafka.security.tls.key: is masked; send the secret itself (a masked value keeps the stored secret only while kafka.brokers stays the same)',
-      'kafka.security.tls.keyPassword: is masked; send the secret itself (a masked value keeps the stored secret only while kafka.brokers stays the same)',
+      'kafka.security.sasl.password: is masked; send the secret itself (a masked value keeps the stored secret only while kafka.brokers, security.protocol and sasl.mechanism stay the same)',
+      'kafka.security.tls.key: is masked; send the secret itself (a masked value keeps the stored secret only while kafka.brokers, security.protocol and sasl.mechanism stay the same)',
+      'kafka.security.tls.keyPassword: is masked; send the secret itself (a masked value keeps the stored secret only while kafka.brokers, security.protocol and sasl.mechanism stay the same)',
     ]);
     const rerouted = await t.proxy.api('PATCH', `/api/subscriptions/${running.body.id}`, {
       endpoint: { url: 'http://collector.example.net/x', headers: running.body.endpoint.headers },

@@ -19,14 +19,15 @@ const ALERTS: AlertsSpec = {
 };
 
 function setup(alerts: AlertsSpec | null, env: Record<string, string> = {}) {
-  const view: { lag: number; problem: string | null; circuit: ConsumerAlertView['circuit'] } = {
+  const view: { lag: number; problem: string | null; circuit: ConsumerAlertView['circuit']; foreignMembers: string[] } = {
     lag: 0,
     problem: null,
+    foreignMembers: [],
     circuit: { state: 'closed', opens: 0, lastOpenForMs: 0, probes: 0 },
   };
   const supervisor = {
     alertView: (): ConsumerAlertView[] => {
-      const out = [{ id: 7, name: 'orders', topic: 'orders', alerts, lag: view.lag, problem: view.problem, circuit: view.circuit }];
+      const out = [{ id: 7, name: 'orders', topic: 'orders', alerts, lag: view.lag, problem: view.problem, circuit: view.circuit, foreignMembers: view.foreignMembers }];
       view.problem = null;
       return out;
     },
@@ -94,6 +95,24 @@ describe('AlertEvaluator', () => {
     view.circuit = { state: 'closed', opens: 2, lastOpenForMs: 500, probes: 10 };
     evaluator.evaluate(65_000);
     expect(sent).toHaveLength(2);
+  });
+
+  it('says when consumers outside kproxy join the group, once per set of members', () => {
+    const { view, sent, evaluator } = setup(ALERTS);
+    evaluator.evaluate(0);
+    expect(sent).toHaveLength(0);
+    view.foreignMembers = ['rogue-1 at 10.0.0.9'];
+    evaluator.evaluate(1_000);
+    evaluator.evaluate(2_000);
+    expect(sent.map((s) => s.alert.kind)).toEqual(['foreign_member']);
+    expect(sent[0].alert.details).toEqual({ members: ['rogue-1 at 10.0.0.9'] });
+    view.foreignMembers = ['rogue-1 at 10.0.0.9', 'rogue-2 at 10.0.0.9'];
+    evaluator.evaluate(3_000);
+    view.foreignMembers = [];
+    evaluator.evaluate(4_000);
+    view.foreignMembers = ['rogue-1 at 10.0.0.9'];
+    evaluator.evaluate(5_000);
+    expect(sent.map((s) => s.alert.summary.split(': ')[1])).toEqual(['rogue-1 at 10.0.0.9', 'rogue-1 at 10.0.0.9, rogue-2 at 10.0.0.9', 'rogue-1 at 10.0.0.9']);
   });
 
   it('reports a consumer that cannot consume, once per cool-down', () => {

@@ -22,6 +22,8 @@ interface Watch {
   /** Breaker openings seen, and whether an open alert awaits its closed alert. */
   opensSeen: number;
   openAlerted: boolean;
+  /** The outside group members last alerted ("" when none). */
+  foreignAlerted: string;
 }
 
 interface Tally {
@@ -90,6 +92,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
         wentBack: { seen: 0, pending: 0 },
         opensSeen: 0,
         openAlerted: false,
+        foreignAlerted: '',
       };
       this.watches.set(view.id, w);
     }
@@ -176,6 +179,11 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
       }
     } else w.opensSeen = view.circuit.opens;
 
+    const foreign = view.foreignMembers.join(', ');
+    if (!cfg.consumerErrors || !foreign) w.foreignAlerted = '';
+    else if (foreign !== w.foreignAlerted && send('foreign_member', `consumers outside kproxy joined the subscription's consumer group and take part of its partitions: ${foreign}`, { members: view.foreignMembers }, false)) {
+      w.foreignAlerted = foreign;
+    }
     if (cfg.consumerErrors && view.problem) send('consumer_error', `not consuming: ${view.problem}`, { problem: view.problem });
     // Never silent: records the broker no longer had, and partitions whose offsets went back.
     if (skipped > 0 && send('records_skipped', `${skipped} record(s) were removed from the log (retention or DeleteRecords) before they were delivered; consumption continued at the log start`, { count: skipped })) {

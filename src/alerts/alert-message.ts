@@ -6,7 +6,8 @@ export type AlertKind =
   | 'records_skipped'
   | 'offsets_went_back'
   | 'circuit_open'
-  | 'circuit_closed';
+  | 'circuit_closed'
+  | 'foreign_member';
 export type AlertFormat = 'json' | 'slack' | 'wecom' | 'dingtalk';
 
 export interface Alert {

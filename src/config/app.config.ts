@@ -92,6 +92,8 @@ const envSchema = z.object({
     )
     .optional(),
   AUTH_FAILURE_LIMIT: intFromEnv(0, 1_000_000, 20),
+  TICKET_PENDING_LIMIT: intFromEnv(1, 100_000, 20),
+  TICKET_DAILY_LIMIT: intFromEnv(1, 1_000_000, 100),
   AUTH_FAILURE_WINDOW_MS: intFromEnv(1_000, 86_400_000, 60_000),
   ALERT_WEBHOOK_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -155,6 +157,8 @@ export class AppConfig {
    * subscriptions; only with ADMIN_TOKEN set.
    */
   readonly requesters: readonly { readonly team: string; readonly token: string }[];
+  /** Pending tickets one requester team may have at once, and tickets it may submit per 24 h. */
+  readonly ticketQuota: { readonly pending: number; readonly perDay: number };
   /** Failed token checks one address may make per window before it is refused (0: no limit). */
   readonly authFailureLimit: number;
   readonly authFailureWindowMs: number;
@@ -193,6 +197,7 @@ export class AppConfig {
       ...(values.REQUESTER_TOKEN === undefined ? [] : [{ team: SHARED_REQUESTER_TEAM, token: values.REQUESTER_TOKEN }]),
       ...(values.REQUESTER_TOKENS ?? []),
     ];
+    this.ticketQuota = { pending: values.TICKET_PENDING_LIMIT, perDay: values.TICKET_DAILY_LIMIT };
     this.authFailureLimit = values.AUTH_FAILURE_LIMIT;
     this.authFailureWindowMs = values.AUTH_FAILURE_WINDOW_MS;
     this.alertWebhook = values.ALERT_WEBHOOK_URL ? { url: values.ALERT_WEBHOOK_URL, format: values.ALERT_WEBHOOK_FORMAT } : undefined;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../secrets/secret-box';
 import { SubscriptionMapper } from './subscription.mapper';
-import { SubscriptionSecrets } from './subscription-secrets';
+import { isSecretHeader, isSecretUrl, SubscriptionSecrets } from './subscription-secrets';
 
 const body = () => ({
   name: 'orders',
@@ -10,7 +10,10 @@ const body = () => ({
     topic: 't',
     security: { protocol: 'sasl_ssl', sasl: { mechanism: 'PLAIN', username: 'u', password: 'sasl-pw' }, tls: { key: 'PEM-KEY', keyPassword: 'key-pw', ca: 'CA' } },
   },
-  endpoint: { url: 'http://api/x', headers: { Authorization: 'Bearer abc', 'X-Trace': 'visible' } },
+  endpoint: {
+    url: 'http://api/x',
+    headers: { Authorization: 'Bearer abc', 'Content-Type': 'application/visible', 'x-functions-key': 'fn-key', 'Ocp-Apim-Subscription-Key': 'apim-key', 'X-Auth-Key': 'auth-key', Authentication: 'authn' },
+  },
   alerts: { webhookUrl: 'https://hooks.example/T0/B1/tok' },
 });
 
@@ -21,10 +24,23 @@ describe('SubscriptionSecrets', () => {
   it('seals exactly the secret fields and opens them back', () => {
     const sealed = secrets.seal(body());
     const text = JSON.stringify(sealed);
-    for (const secret of ['sasl-pw', 'PEM-KEY', 'key-pw', 'Bearer abc', 'hooks.example']) expect(text).not.toContain(secret);
+    for (const secret of ['sasl-pw', 'PEM-KEY', 'key-pw', 'Bearer abc', 'hooks.example', 'fn-key', 'apim-key', 'auth-key', 'authn']) expect(text).not.toContain(secret);
     for (const visible of ['"u"', 'visible', '"CA"', 'http://api/x']) expect(text).toContain(visible);
     expect(secrets.open(sealed)).toEqual({ input: body(), errors: [] });
     expect(secrets.seal(sealed)).toEqual(sealed);
+  });
+
+  it('treats every header as secret unless it is on the short public list, and URLs with credentials as secret', () => {
+    for (const name of ['x-functions-key', 'Ocp-Apim-Subscription-Key', 'X-Auth-Key', 'Authentication', 'X-Api-Token', 'X-Whatever']) expect(isSecretHeader(name)).toBe(true);
+    for (const name of ['Content-Type', 'accept', 'User-Agent', 'X-Request-Id']) expect(isSecretHeader(name)).toBe(false);
+    for (const url of ['https://u:p@api/x', 'https://u@api/x', 'https://api/x?code=abc', 'https://api/x?']) expect(isSecretUrl(url)).toBe(url !== 'https://api/x?');
+    expect(isSecretUrl('https://api/path/only')).toBe(false);
+    const withQuery = { ...body(), endpoint: { url: 'https://fn.example/api/hook?code=SAS-SECRET&x=1', headers: {} } };
+    const sealed = secrets.seal(withQuery);
+    expect(JSON.stringify(sealed)).not.toContain('SAS-SECRET');
+    expect(secrets.open(sealed).input).toEqual(withQuery);
+    expect(SubscriptionMapper.maskInput(withQuery).endpoint).toEqual({ url: 'https://fn.example/api/hook?code=****&x=****', headers: {} });
+    expect(SubscriptionMapper.maskEndpointUrl('https://user:pw@api.example/p?k=v')).toBe('https://****:****@api.example/p?k=****');
   });
 
   it('keeps the stored ciphertext of a secret that did not change, and seals a changed one anew', () => {
@@ -46,7 +62,17 @@ describe('SubscriptionSecrets', () => {
     const other = new SubscriptionSecrets(new SecretBox(randomBytes(32)));
     const { errors } = other.open(sealed);
     expect(errors.map((e) => e.split(':')[0]).sort()).toEqual(
-      ['alerts.webhookUrl', 'endpoint.headers.Authorization', 'kafka.security.sasl.password', 'kafka.security.tls.key', 'kafka.security.tls.keyPassword'].sort(),
+      [
+        'alerts.webhookUrl',
+        'endpoint.headers.Authorization',
+        'endpoint.headers.x-functions-key',
+        'endpoint.headers.Ocp-Apim-Subscription-Key',
+        'endpoint.headers.X-Auth-Key',
+        'endpoint.headers.Authentication',
+        'kafka.security.sasl.password',
+        'kafka.security.tls.key',
+        'kafka.security.tls.keyPassword',
+      ].sort(),
     );
     const rotated = new SubscriptionSecrets(new SecretBox(randomBytes(32), [key]));
     const resealed = rotated.reseal(sealed)!;

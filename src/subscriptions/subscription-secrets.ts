@@ -1,14 +1,52 @@
 import { Injectable } from '@nestjs/common';
 import { SecretBox, SecretUnreadableError } from '../secrets/secret-box';
 
-/** Header names whose values are credentials: masked in answers and sealed at rest. */
-export const SECRET_HEADER = /authorization|cookie|token|secret|passw|api[-_]?key|signature|credential/i;
+/**
+ * Endpoint headers known to carry no credential. Every other header's value is secret: masked in
+ * answers and sealed at rest. A deny-list of words cannot keep up with the names vendors give
+ * their keys (x-functions-key, Ocp-Apim-Subscription-Key, X-Auth-Key, Authentication, …).
+ */
+export const PUBLIC_HEADERS: ReadonlySet<string> = new Set([
+  'accept',
+  'accept-charset',
+  'accept-encoding',
+  'accept-language',
+  'cache-control',
+  'content-encoding',
+  'content-language',
+  'content-type',
+  'pragma',
+  'prefer',
+  'user-agent',
+  'x-correlation-id',
+  'x-request-id',
+]);
+
+/** True when an endpoint header's value is a secret (any name not on PUBLIC_HEADERS, case-insensitive). */
+export function isSecretHeader(name: string): boolean {
+  return !PUBLIC_HEADERS.has(name.toLowerCase());
+}
+
+/**
+ * True when an endpoint URL is a secret field: it carries user info or a query string (where
+ * API keys and SAS tokens travel), or it is already sealed.
+ */
+export function isSecretUrl(value: string): boolean {
+  if (SecretBox.isSealed(value)) return true;
+  try {
+    const url = new URL(value);
+    return url.username !== '' || url.password !== '' || url.search !== '';
+  } catch {
+    return false;
+  }
+}
 
 type Visit = (path: string, value: string) => string;
 
 /**
  * The secret fields of a subscription body (API input shape, also the shape tickets store):
- * secret endpoint headers, the alert webhook URL (chat webhooks carry their token in it), the
+ * every endpoint header not on PUBLIC_HEADERS, the endpoint URL when it carries credentials
+ * (isSecretUrl), the alert webhook URL (chat webhooks carry their token in it), the
  * SASL password and the TLS private key and its password. One list serves masking, sealing,
  * opening and rotation, so a new secret field is added in one place.
  */
@@ -21,12 +59,17 @@ export class SubscriptionSecrets {
     if (!isObject(input)) return input;
     const out: Record<string, unknown> = { ...input };
     const endpoint = out.endpoint;
-    if (isObject(endpoint) && isObject(endpoint.headers)) {
-      const headers: Record<string, unknown> = { ...endpoint.headers };
-      for (const [name, value] of Object.entries(headers)) {
-        if (typeof value === 'string' && SECRET_HEADER.test(name)) headers[name] = visit(`endpoint.headers.${name}`, value);
+    if (isObject(endpoint)) {
+      const next: Record<string, unknown> = { ...endpoint };
+      if (typeof endpoint.url === 'string' && isSecretUrl(endpoint.url)) next.url = visit('endpoint.url', endpoint.url);
+      if (isObject(endpoint.headers)) {
+        const headers: Record<string, unknown> = { ...endpoint.headers };
+        for (const [name, value] of Object.entries(headers)) {
+          if (typeof value === 'string' && isSecretHeader(name)) headers[name] = visit(`endpoint.headers.${name}`, value);
+        }
+        next.headers = headers;
       }
-      out.endpoint = { ...endpoint, headers };
+      out.endpoint = next;
     }
     const alerts = out.alerts;
     if (isObject(alerts) && typeof alerts.webhookUrl === 'string') {

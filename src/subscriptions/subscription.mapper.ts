@@ -13,6 +13,7 @@ export class SubscriptionMapper {
   static toInput(row: SubscriptionEntity): Record<string, unknown> {
     return {
       name: row.name,
+      owner: row.owner ?? null,
       kafka: {
         brokers: row.kafka.brokers,
         topic: row.kafka.topic,
@@ -57,6 +58,7 @@ export class SubscriptionMapper {
 
   static apply(row: SubscriptionEntity, spec: SubscriptionSpec): SubscriptionEntity {
     row.name = spec.name;
+    row.owner = spec.owner;
     const kafka = row.kafka ?? new KafkaSourceEntity();
     kafka.brokers = spec.kafka.brokers;
     kafka.topic = spec.kafka.topic;
@@ -104,25 +106,27 @@ export class SubscriptionMapper {
     return row;
   }
 
-  /** A subscription body (API input shape) as answers show it: secret fields, URL passwords and webhook paths masked. */
+  /** A subscription body (API input shape) as answers show it: secret fields, URL credentials and webhook paths masked. */
   static maskInput(input: Record<string, unknown>): Record<string, unknown> {
-    const out = SubscriptionSecrets.map(input, maskSecret);
-    const endpoint = out.endpoint;
-    if (endpoint && typeof endpoint === 'object' && !Array.isArray(endpoint)) {
-      out.endpoint = { ...endpoint, url: SubscriptionMapper.maskUrl((endpoint as Record<string, unknown>).url) };
-    }
-    return out;
+    return SubscriptionSecrets.map(input, maskSecret);
   }
 
-  static maskUrl(value: unknown): unknown {
-    if (typeof value !== 'string') return value;
+  /**
+   * An endpoint URL with its credentials masked: user name, password and every query value
+   * become "****" (query names stay, so a reader sees which parameters are sent).
+   */
+  static maskEndpointUrl(value: string): string {
     try {
       const url = new URL(value);
-      if (!url.password) return value;
-      url.password = MASK;
+      if (url.username) url.username = MASK;
+      if (url.password) url.password = MASK;
+      if (url.search) {
+        const masked = [...url.searchParams.keys()].map((name) => `${encodeURIComponent(name)}=${MASK}`).join('&');
+        url.search = masked ? `?${masked}` : '';
+      }
       return url.toString();
     } catch {
-      return value;
+      return MASK;
     }
   }
 
@@ -151,9 +155,10 @@ export class SubscriptionMapper {
   static maskedSecretProblems(input: unknown): string[] {
     const problems: string[] = [];
     SubscriptionSecrets.map(input, (path, value) => {
-      if (path === 'alerts.webhookUrl' ? value.endsWith(`/${MASK}`) : value === MASK) {
+      const masked = path === 'alerts.webhookUrl' ? value.endsWith(`/${MASK}`) : path === 'endpoint.url' ? value.includes(MASK) : value === MASK;
+      if (masked) {
         const why = path.startsWith('kafka.')
-          ? 'a masked value keeps the stored secret only while kafka.brokers stays the same'
+          ? 'a masked value keeps the stored secret only while kafka.brokers, security.protocol and sasl.mechanism stay the same'
           : path.startsWith('endpoint.')
             ? 'a masked value keeps the stored secret only while the endpoint URL keeps its origin'
             : 'there is no stored value to keep';
@@ -164,20 +169,12 @@ export class SubscriptionMapper {
     return problems;
   }
 
-  static unmaskUrl(incoming: unknown, stored: string): unknown {
-    if (typeof incoming !== 'string' || !incoming.includes(MASK)) return incoming;
-    try {
-      const url = new URL(incoming);
-      const old = new URL(stored);
-      if (url.password === MASK && old.password) url.password = old.password;
-      return url.toString();
-    } catch {
-      return incoming;
-    }
-  }
 }
 
 function maskSecret(path: string, value: string): string {
   // A value still sealed (its key is missing) has no origin worth showing.
-  return path === 'alerts.webhookUrl' && !SecretBox.isSealed(value) ? SubscriptionMapper.maskWebhookUrl(value) : MASK;
+  if (SecretBox.isSealed(value)) return MASK;
+  if (path === 'alerts.webhookUrl') return SubscriptionMapper.maskWebhookUrl(value);
+  if (path === 'endpoint.url') return SubscriptionMapper.maskEndpointUrl(value);
+  return MASK;
 }

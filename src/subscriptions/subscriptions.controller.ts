@@ -23,14 +23,14 @@ export class SubscriptionsController {
 
   @Get()
   @RequesterAllowed()
-  list(): Promise<SubscriptionResponseDto[]> {
-    return this.subscriptions.list();
+  list(@Actor() actor: RequestActor): Promise<SubscriptionResponseDto[]> {
+    return this.subscriptions.list(actor);
   }
 
   @Get(':id')
   @RequesterAllowed()
-  async get(@Param('id', IdParamPipe) id: number, @Res({ passthrough: true }) res: Response): Promise<SubscriptionResponseDto> {
-    return tagged(res, await this.subscriptions.get(id));
+  async get(@Param('id', IdParamPipe) id: number, @Actor() actor: RequestActor, @Res({ passthrough: true }) res: Response): Promise<SubscriptionResponseDto> {
+    return tagged(res, await this.subscriptions.get(id, actor));
   }
 
   @Patch(':id')

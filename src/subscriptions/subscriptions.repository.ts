@@ -22,6 +22,30 @@ export class SubscriptionsRepository {
     return this.dataSource.getRepository(SubscriptionEntity).find({ order: { id: 'ASC' } });
   }
 
+  /** Subscriptions whose consumer group is `groupId` (any cluster), with their brokers. */
+  async findByGroupId(groupId: string): Promise<{ id: number; name: string; owner: string | null; brokers: string }[]> {
+    const rows: { id: number; name: string; owner: string | null; brokers: string }[] = await this.dataSource.query(
+      'SELECT s.id, s.name, s.owner, k.brokers FROM subscriptions s JOIN kafka_sources k ON k.id = s.kafka_source_id WHERE k.group_id = ? ORDER BY s.id',
+      [groupId],
+    );
+    return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  }
+
+  /** Subscriptions whose endpoint names `rateGroup`. */
+  async findByRateGroup(rateGroup: string): Promise<{ id: number; name: string; owner: string | null; ratePerSec: number }[]> {
+    const rows: { id: number; name: string; owner: string | null; rate_per_sec: number }[] = await this.dataSource.query(
+      'SELECT s.id, s.name, s.owner, s.rate_per_sec FROM subscriptions s JOIN endpoints e ON e.id = s.endpoint_id WHERE e.rate_group = ? ORDER BY s.id',
+      [rateGroup],
+    );
+    return rows.map((r) => ({ id: Number(r.id), name: r.name, owner: r.owner, ratePerSec: Number(r.rate_per_sec) }));
+  }
+
+  /** Every known broker list, for telling a ticket that points at a new cluster. */
+  async knownBrokers(): Promise<string[]> {
+    const rows: { brokers: string }[] = await this.dataSource.query('SELECT DISTINCT brokers FROM kafka_sources');
+    return rows.map((r) => r.brokers);
+  }
+
   findById(id: number): Promise<SubscriptionEntity | null> {
     return this.dataSource.getRepository(SubscriptionEntity).findOne({ where: { id } });
   }

@@ -58,17 +58,69 @@ export class SubscriptionsService {
     if (problems.length) throw new DomainException(DomainErrorCode.InvalidInput, problems);
   }
 
-  async list(): Promise<SubscriptionResponseDto[]> {
-    return (await this.repository.findAll()).map((row) => this.view(row));
+  /** Every subscription; a requester sees its own team's in full and the others as summaries. */
+  async list(actor?: RequestActor): Promise<SubscriptionResponseDto[]> {
+    return (await this.repository.findAll()).map((row) => (SubscriptionsService.fullViewFor(row, actor) ? this.view(row) : SubscriptionResponseDto.summary(row)));
   }
 
-  async get(id: number): Promise<SubscriptionResponseDto> {
-    return this.view(await this.require(id));
+  /** One subscription, as `list` shows it to this actor; 404 when it does not exist. */
+  async get(id: number, actor?: RequestActor): Promise<SubscriptionResponseDto> {
+    const row = await this.require(id);
+    return SubscriptionsService.fullViewFor(row, actor) ? this.view(row) : SubscriptionResponseDto.summary(row);
+  }
+
+  /** 403 unless the actor may see the subscription in full (status, for instance, shows its endpoint's health). */
+  async assertReadableBy(id: number, actor: RequestActor): Promise<void> {
+    const row = await this.require(id);
+    if (!SubscriptionsService.fullViewFor(row, actor)) {
+      throw new DomainException(DomainErrorCode.Forbidden, `subscription ${id} belongs to ${row.owner ? `team "${row.owner}"` : 'the operators'}; your requester token is team "${actor.team}"`);
+    }
+  }
+
+  /** Operators and open mode see everything; a requester only its own team's subscriptions. */
+  static fullViewFor(row: { owner: string | null }, actor: RequestActor | undefined): boolean {
+    return !actor || actor.role !== 'requester' || (row.owner !== null && row.owner === actor.team);
+  }
+
+  /**
+   * A consumer group belongs to one subscription per Kafka cluster: a second member would take
+   * part of the first one's partitions and commit in its name. Clusters are told apart by their
+   * broker addresses (sharing one host:port means the same cluster). 409 naming the holder.
+   */
+  async assertGroupFree(spec: SubscriptionSpec, exceptId: number | null = null): Promise<void> {
+    const holder = await this.groupHolder(spec.kafka.groupId ?? `kproxy.${spec.name}`, spec.kafka.brokers, exceptId);
+    if (holder) {
+      throw new DomainException(
+        DomainErrorCode.Conflict,
+        `kafka.groupId: consumer group "${holder.groupId}" on ${spec.kafka.brokers} belongs to subscription ${holder.id} ("${holder.name}"); every subscription needs its own group — leave groupId out to get kproxy.<name>`,
+      );
+    }
+  }
+
+  /** The subscription (other than `exceptId`) that holds `groupId` on the cluster of `brokers`, or null. */
+  async groupHolder(groupId: string, brokers: string, exceptId: number | null = null): Promise<{ id: number; name: string; groupId: string } | null> {
+    const mine = brokerSet(brokers);
+    for (const row of await this.repository.findByGroupId(groupId)) {
+      if (row.id === exceptId) continue;
+      if ([...brokerSet(row.brokers)].some((b) => mine.has(b))) return { id: row.id, name: row.name, groupId };
+    }
+    return null;
+  }
+
+  /** Subscriptions whose endpoint is in `rateGroup`, with their owners and rates. */
+  rateGroupMembers(rateGroup: string): Promise<{ id: number; name: string; owner: string | null; ratePerSec: number }[]> {
+    return this.repository.findByRateGroup(rateGroup);
+  }
+
+  /** Broker lists some subscription already uses. */
+  knownBrokers(): Promise<string[]> {
+    return this.repository.knownBrokers();
   }
 
   async create(spec: SubscriptionSpec, actor: RequestActor): Promise<SubscriptionResponseDto> {
     this.assertSecretsInFull(spec);
     this.assertOutboundAllowed(spec);
+    await this.assertGroupFree(spec);
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), this.secrets.seal(spec));
     const saved = await this.saveUnique(() => this.repository.transaction((em) => this.repository.insertWithin(em, row)), row.name);
     await this.changes.announce();
@@ -88,6 +140,7 @@ export class SubscriptionsService {
     const parsed = parseSubscriptionSpec(opened.input);
     if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
     this.assertOutboundAllowed(parsed.data);
+    await this.assertGroupFree(parsed.data);
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), this.secrets.seal(parsed.data));
     return this.view(await this.saveUnique(() => this.repository.insertWithin(em, row), row.name));
   }
@@ -109,7 +162,10 @@ export class SubscriptionsService {
       precondition?.assert(id, row.version);
       const before = this.view(row);
       const snapshot = this.repository.snapshot(row);
-      const updated = SubscriptionMapper.apply(row, this.secrets.sealKeeping(this.merge(row, body), SubscriptionMapper.toInput(row)));
+      const stored = { group: row.kafka.groupId, brokers: row.kafka.brokers };
+      const merged = this.merge(row, body);
+      if ((merged.kafka.groupId ?? `kproxy.${merged.name}`) !== stored.group || merged.kafka.brokers !== stored.brokers) await this.assertGroupFree(merged, id);
+      const updated = SubscriptionMapper.apply(row, this.secrets.sealKeeping(merged, SubscriptionMapper.toInput(row)));
       const saved = await this.saveUnique(() => this.repository.update(snapshot, updated, Object.hasOwn(body, 'status')), updated.name);
       if (!saved) continue;
       await this.changes.announce();
@@ -137,13 +193,13 @@ export class SubscriptionsService {
         configurable: true,
       });
     }
-    const endpoint = merged.endpoint;
-    if (isPlainObject(endpoint)) merged.endpoint = { ...endpoint, url: SubscriptionMapper.unmaskUrl(endpoint.url, row.endpoint.url) };
-    // A kept secret must not follow the subscription to a destination it was never meant for.
-    const sameBrokers = (merged.kafka as Record<string, unknown> | undefined)?.brokers === row.kafka.brokers;
-    const sameOrigin = originOf((merged.endpoint as Record<string, unknown> | undefined)?.url) === originOf(row.endpoint.url);
+    // A kept secret must not follow the subscription to a destination it was never meant for:
+    // Kafka secrets stay only while brokers, protocol and mechanism stay; endpoint secrets only
+    // while the URL keeps its origin.
+    const sameKafka = sameKafkaDestination(merged.kafka, current.kafka);
+    const sameOrigin = originOf((merged.endpoint as Record<string, unknown> | undefined)?.url) === originOf((current.endpoint as Record<string, unknown>).url);
     merged = SubscriptionMapper.unmaskSecrets(merged, current, (path) =>
-      path.startsWith('kafka.') ? sameBrokers : path.startsWith('endpoint.') ? sameOrigin : true,
+      path.startsWith('kafka.') ? sameKafka : path.startsWith('endpoint.') ? sameOrigin : true,
     );
     this.assertSecretsInFull(merged, body);
     const parsed = parseSubscriptionSpec(merged);
@@ -254,6 +310,23 @@ export class SubscriptionsService {
       throw err;
     }
   }
+}
+
+/** The host:port pairs of a broker list, lower-cased. */
+function brokerSet(brokers: string): Set<string> {
+  return new Set(brokers.split(',').map((b) => b.trim().toLowerCase()).filter(Boolean));
+}
+
+/** Same brokers, security protocol and SASL mechanism: where a kept Kafka secret would be sent. */
+function sameKafkaDestination(next: unknown, stored: unknown): boolean {
+  const a = isPlainObject(next) ? next : {};
+  const b = isPlainObject(stored) ? stored : {};
+  const security = (k: Record<string, unknown>) => (isPlainObject(k.security) ? k.security : {});
+  const mechanism = (k: Record<string, unknown>) => {
+    const sasl = security(k).sasl;
+    return isPlainObject(sasl) ? sasl.mechanism : undefined;
+  };
+  return a.brokers === b.brokers && security(a).protocol === security(b).protocol && mechanism(a) === mechanism(b);
 }
 
 function originOf(url: unknown): string | null {

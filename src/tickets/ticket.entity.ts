@@ -15,6 +15,10 @@ export class TicketEntity {
   @Column({ type: 'varchar', length: 100 })
   requester: string;
 
+  /** The team whose requester token submitted it; null when an operator (or an open API) did. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  team: string | null;
+
   @Column({ type: 'text' })
   reason: string;
 

@@ -28,14 +28,14 @@ export class TicketsController {
 
   @Get()
   @RequesterAllowed()
-  list(@Query(new ZodValidationPipe(ticketQuerySchema)) query: TicketQueryInput): Promise<TicketResponseDto[]> {
-    return this.tickets.list(query);
+  list(@Query(new ZodValidationPipe(ticketQuerySchema)) query: TicketQueryInput, @Actor() actor: RequestActor): Promise<TicketResponseDto[]> {
+    return this.tickets.list(query, actor);
   }
 
   @Get(':id')
   @RequesterAllowed()
-  get(@Param('id', IdParamPipe) id: number): Promise<TicketResponseDto> {
-    return this.tickets.get(id);
+  get(@Param('id', IdParamPipe) id: number, @Actor() actor: RequestActor): Promise<TicketResponseDto> {
+    return this.tickets.get(id, actor);
   }
 
   @Post(':id/approve')

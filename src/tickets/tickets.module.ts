@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { TicketsController } from './tickets.controller';
 import { TicketsRepository } from './tickets.repository';
+import { TicketReview } from './ticket-review';
 import { TicketsService } from './tickets.service';
 
 @Module({
   imports: [SubscriptionsModule],
   controllers: [TicketsController],
-  providers: [TicketsRepository, TicketsService],
+  providers: [TicketsRepository, TicketsService, TicketReview],
 })
 export class TicketsModule {}

@@ -13,12 +13,22 @@ export class TicketsRepository {
     return repo.save(repo.create(row));
   }
 
-  find(query: TicketQueryInput): Promise<TicketEntity[]> {
+  /** Newest first; only `team`'s tickets when a team is given. */
+  find(query: TicketQueryInput, team?: string): Promise<TicketEntity[]> {
     return this.dataSource.getRepository(TicketEntity).find({
-      where: query.state ? { state: query.state } : {},
+      where: { ...(query.state ? { state: query.state } : {}), ...(team !== undefined ? { team } : {}) },
       order: { id: 'DESC' },
       take: query.limit,
     });
+  }
+
+  /** A team's pending tickets, and the tickets it submitted since `since`. */
+  async countForQuota(team: string, since: Date): Promise<{ pending: number; recent: number }> {
+    const [row] = await this.dataSource.query(
+      "SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(created_at >= ?), 0) AS recent FROM tickets WHERE team = ?",
+      [since, team],
+    );
+    return { pending: Number(row.pending), recent: Number(row.recent) };
   }
 
   findById(id: number): Promise<TicketEntity | null> {

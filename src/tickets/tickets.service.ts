@@ -4,16 +4,23 @@ import type { RequestActor } from '../common/request-context/request-actor';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
+import { AppConfig } from '../config/app.config';
+import { formatZodIssues } from '../common/validation/format-zod-issues';
+import { parseSubscriptionSpec } from '../subscriptions/dto/subscription-spec.schema';
 import { SubscriptionSecrets } from '../subscriptions/subscription-secrets';
 import type { SubscriptionResponseDto } from '../subscriptions/dto/subscription-response.dto';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import type { TicketSubmission } from './dto/ticket-submission.pipe';
 import { TicketResponseDto } from './dto/ticket-response.dto';
 import type { TicketApproveInput, TicketQueryInput, TicketRejectInput } from './dto/ticket.schemas';
+import { ReviewFlag, TicketReview } from './ticket-review';
 import type { TicketEntity } from './ticket.entity';
 import { TicketsRepository } from './tickets.repository';
 
 const DEFAULT_OPERATOR = 'operator';
+/** The largest subscription body a ticket may hold (bytes of JSON). */
+export const MAX_TICKET_SPEC_BYTES = 256 * 1024;
+const DAY_MS = 86_400_000;
 
 /** Requests for subscriptions: they run nothing until an operator approves them. */
 @Injectable()
@@ -24,32 +31,87 @@ export class TicketsService {
     private readonly logger: JsonLogger,
     private readonly secrets: SubscriptionSecrets,
     private readonly audit: AuditLog,
+    private readonly review: TicketReview,
+    private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Stores a request for an operator to decide. A requester token's ticket belongs to its team
+   * (and so will the subscription): `owner` must be absent or that team. Refused: 400 for a
+   * body over MAX_TICKET_SPEC_BYTES or an owner of another team; 409 for a consumer group another
+   * subscription holds, or a rate group with members of another owner; 429 over the team's quota.
+   */
   async submit(input: TicketSubmission, actor: RequestActor): Promise<TicketResponseDto> {
     this.subscriptions.assertSecretsInFull(input.spec);
     this.subscriptions.assertOutboundAllowed(input.validated);
+    const bytes = Buffer.byteLength(JSON.stringify(input.spec));
+    if (bytes > MAX_TICKET_SPEC_BYTES) {
+      throw new DomainException(DomainErrorCode.InvalidInput, `the requested subscription is ${bytes} bytes of JSON; a ticket may hold at most ${MAX_TICKET_SPEC_BYTES}`);
+    }
+    const team = actor.role === 'requester' ? actor.team : null;
+    const owner = team ?? input.validated.owner;
+    if (team !== null && input.validated.owner !== null && input.validated.owner !== team) {
+      throw new DomainException(DomainErrorCode.InvalidInput, [`owner: your requester token is team "${team}"; a ticket belongs to its team (leave owner out)`]);
+    }
+    await this.subscriptions.assertGroupFree(input.validated);
+    if (team !== null) {
+      await this.assertRateGroupOpenTo(input.validated.endpoint.rateGroup, team);
+      await this.assertQuota(team);
+    }
+    const spec = owner === null ? input.spec : { ...input.spec, owner };
     const row = await this.repository.insert({
       state: 'pending',
       requester: input.requester,
+      team,
       reason: input.reason,
       name: String(input.spec.name),
-      spec: this.secrets.seal(input.spec),
+      spec: this.secrets.seal(spec),
     });
-    this.logger.info('ticket submitted', { ticket: row.id, requester: row.requester, name: row.name });
-    const submitted = this.view((await this.repository.findById(row.id)) ?? row);
+    this.logger.info('ticket submitted', { ticket: row.id, requester: row.requester, team, name: row.name });
+    const submitted = await this.view((await this.repository.findById(row.id)) ?? row, actor);
     await this.audit.record({ action: 'ticket.submit', resourceType: 'ticket', resourceId: row.id, after: submitted }, actor);
     return submitted;
   }
 
-  async list(query: TicketQueryInput): Promise<TicketResponseDto[]> {
-    return (await this.repository.find(query)).map((row) => this.view(row));
+  /** Newest first; a requester sees only its team's tickets. */
+  async list(query: TicketQueryInput, actor: RequestActor): Promise<TicketResponseDto[]> {
+    const rows = await this.repository.find(query, actor.role === 'requester' ? (actor.team ?? '') : undefined);
+    const known = actor.role === 'requester' || !rows.some((r) => r.state === 'pending') ? [] : await this.subscriptions.knownBrokers();
+    return Promise.all(rows.map((row) => this.view(row, actor, known)));
   }
 
-  async get(id: number): Promise<TicketResponseDto> {
+  /** One ticket; 404 for a requester asking for another team's (its existence is not disclosed). */
+  async get(id: number, actor: RequestActor): Promise<TicketResponseDto> {
     const row = await this.repository.findById(id);
-    if (!row) throw DomainException.notFound('ticket', id);
-    return this.view(row);
+    if (!row || (actor.role === 'requester' && row.team !== actor.team)) throw DomainException.notFound('ticket', id);
+    return this.view(row, actor);
+  }
+
+  /**
+   * A ticket may join a rate group only while every member belongs to its team: a member's rate
+   * holds the whole group back (RateGateRegistry), so joining another owner's group is an
+   * operator's decision (PATCH after approval).
+   */
+  private async assertRateGroupOpenTo(rateGroup: string | null, team: string): Promise<void> {
+    if (rateGroup === null) return;
+    const others = (await this.subscriptions.rateGroupMembers(rateGroup)).filter((m) => m.owner !== team);
+    if (others.length) {
+      throw new DomainException(
+        DomainErrorCode.Conflict,
+        `endpoint.rateGroup: rate group "${rateGroup}" has members of other owners (${others.map((m) => `subscription ${m.id}`).join(', ')}); only an operator can add a subscription to it — leave rateGroup out and ask in the reason`,
+      );
+    }
+  }
+
+  private async assertQuota(team: string): Promise<void> {
+    const { pending, perDay } = this.config.ticketQuota;
+    const counts = await this.repository.countForQuota(team, new Date(Date.now() - DAY_MS));
+    if (counts.pending >= pending) {
+      throw new DomainException(DomainErrorCode.TooManyRequests, `team "${team}" has ${counts.pending} pending tickets, the most it may have (TICKET_PENDING_LIMIT); wait for decisions`, 60);
+    }
+    if (counts.recent >= perDay) {
+      throw new DomainException(DomainErrorCode.TooManyRequests, `team "${team}" submitted ${counts.recent} tickets in the last 24 h, the most it may (TICKET_DAILY_LIMIT)`, 3600);
+    }
   }
 
   /** Creates the subscription and records who approved it, in one transaction. */
@@ -67,16 +129,22 @@ export class TicketsService {
     if (!row) throw DomainException.notFound('ticket', id);
     await this.subscriptions.announceChange();
     this.logger.info('ticket approved', { ticket: id, subscription: row.subscriptionId, operator });
-    const approved = this.view(row);
+    const approved = await this.view(row, actor);
     await this.audit.record({ action: 'ticket.approve', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(approved) }, actor);
     // As created in the approval's transaction: a PATCH right after the commit is its own entry.
     await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: row.subscriptionId, after: created }, actor);
     return approved;
   }
 
-  /** Answers show the request with its secrets opened and then masked. */
-  private view(row: TicketEntity): TicketResponseDto {
-    return TicketResponseDto.from(row, this.secrets.open(row.spec).input);
+  /** Answers show the request with its secrets opened and then masked; operators also get the review of a pending one. */
+  private async view(row: TicketEntity, actor: RequestActor, knownBrokers?: readonly string[]): Promise<TicketResponseDto> {
+    const spec = this.secrets.open(row.spec).input;
+    let review: ReviewFlag[] | null = null;
+    if (row.state === 'pending' && actor.role !== 'requester') {
+      const parsed = parseSubscriptionSpec(spec);
+      review = parsed.success ? await this.review.flags(parsed.data, knownBrokers) : [{ field: 'spec', concern: `no longer valid: ${formatZodIssues(parsed.error.issues).join('; ')}` }];
+    }
+    return TicketResponseDto.from(row, spec, review);
   }
 
   async reject(id: number, input: TicketRejectInput, actor: RequestActor): Promise<TicketResponseDto> {
@@ -90,7 +158,7 @@ export class TicketsService {
     });
     if (!row) throw DomainException.notFound('ticket', id);
     this.logger.info('ticket rejected', { ticket: id, operator });
-    const rejected = this.view(row);
+    const rejected = await this.view(row, actor);
     await this.audit.record({ action: 'ticket.reject', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(rejected) }, actor);
     return rejected;
   }

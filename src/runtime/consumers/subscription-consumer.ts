@@ -19,7 +19,9 @@ import { ConsumerOffsetSource } from './consumer-offset-source';
 import { LaneScheduler } from './lane-scheduler';
 import { PartitionState, type BufferBounds } from './partition-state';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
+import { GroupMemberWatch } from './group-member-watch';
 import { ParkedKeys } from './parked-keys';
+import { KafkaGroupClient, type GroupMember } from '../offsets/kafka-group-client';
 import { RecordProcessor } from './record-processor';
 import { StartPositionResolver, type PartitionStart, type StartLedger } from './start-position-resolver';
 
@@ -66,6 +68,8 @@ export interface ConsumerSnapshot {
   partitions: number[];
   /** Its endpoint's breaker and in-flight limit here (absent in heartbeats written before issue 16). */
   endpoint?: DeliveryHealth;
+  /** Members of its consumer group that are not its kproxy consumers (GroupMemberWatch); absent when none. */
+  foreignMembers?: readonly GroupMember[];
 }
 
 const CONSUME_BATCH = 500;
@@ -201,6 +205,8 @@ export class SubscriptionConsumer {
   private wake: (() => void) | null = null;
   /** A wake-up that came while the loop was not waiting (e.g. mid-consume); the next wait skips. */
   private wakePending = false;
+  /** Looks for consumers outside kproxy in this subscription's group after each assignment. */
+  private readonly groupWatch: GroupMemberWatch;
 
   constructor(
     private compiled: CompiledSubscription,
@@ -212,6 +218,11 @@ export class SubscriptionConsumer {
     this.breaker = deps.breakers.attach(compiled.id, compiled.target.origin, compiled.policy.circuitBreaker);
     this.concurrency = new AdaptiveConcurrency(compiled.policy.maxInFlight, compiled.policy.adaptiveConcurrency);
     this.bounds = SubscriptionConsumer.bounds(compiled.policy, deps.settings.partitionBufferSize);
+    this.groupWatch = new GroupMemberWatch(
+      compiled.id,
+      () => (this.kafka ? KafkaGroupClient.membersOf(this.kafka, this.compiled.kafka.groupId) : Promise.resolve(null)),
+      (outside, err) => this.onForeignMembers(outside, err),
+    );
     this.processor = new RecordProcessor(
       {
         sender: deps.sender,
@@ -247,7 +258,30 @@ export class SubscriptionConsumer {
   }
 
   snapshot(): ConsumerSnapshot {
-    return { subscriptionId: this.compiled.id, state: this.state, partitions: [...this.partitions.keys()].sort((a, b) => a - b), endpoint: this.health() };
+    const foreign = this.groupWatch.members;
+    return {
+      subscriptionId: this.compiled.id,
+      state: this.state,
+      partitions: [...this.partitions.keys()].sort((a, b) => a - b),
+      endpoint: this.health(),
+      ...(foreign.length ? { foreignMembers: foreign } : {}),
+    };
+  }
+
+  /** Members of the group that are not this subscription's kproxy consumers, as last seen. */
+  get foreignMembers(): readonly GroupMember[] {
+    return this.groupWatch.members;
+  }
+
+  private onForeignMembers(outside: readonly GroupMember[], err: Error | null): void {
+    const group = this.compiled.kafka.groupId;
+    if (err) this.log('warn', 'could not describe the consumer group to look for outside members', { group, err: err.message });
+    else if (outside.length) {
+      this.log('error', 'the consumer group has members outside kproxy: they take partitions and commit in this subscription\'s name', {
+        group,
+        members: outside.map((m) => `${m.clientId} at ${m.clientHost}`),
+      });
+    } else this.log('info', 'the consumer group has no members outside kproxy any more', { group });
   }
 
   /** Lag per owned partition from the client's cached high watermark; no broker round trip. */
@@ -552,6 +586,7 @@ export class SubscriptionConsumer {
     if (commit) setImmediate(() => void this.commits.commitNow());
     if (cooperative) consumer.incrementalAssign(assignment);
     else consumer.assign(assignment);
+    this.groupWatch.soon();
     // Another instance may have dead-lettered records of these partitions: read the parked keys
     // again before any of their records is dispatched.
     if (this.compiled.policy.keyParking) {
@@ -1286,6 +1321,7 @@ export class SubscriptionConsumer {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
     this.lookups.abort();
+    this.groupWatch.stop();
     if (this.parkedTimer) clearInterval(this.parkedTimer);
     this.parkedTimer = null;
     if (this.topicWatch) clearInterval(this.topicWatch);

@@ -121,15 +121,20 @@ export class KafkaGroupClient {
    * @throws the broker's or the client's error (timeouts, a coordinator that is moving), to be retried
    */
   async groupMembers(): Promise<GroupMember[] | null> {
-    const admin = AdminClient.createFrom(this.consumer);
+    return KafkaGroupClient.membersOf(this.consumer, this.kafka.groupId);
+  }
+
+  /** {@link groupMembers} of any group, through an admin handle derived from a connected consumer. */
+  static async membersOf(consumer: RdKafkaConsumer, groupId: string): Promise<GroupMember[] | null> {
+    const admin = AdminClient.createFrom(consumer);
     const listed = await new Promise<{ errors: LibrdKafkaError[] }>((resolve, reject) =>
       admin.listGroups({ timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result))),
     );
     if (listed.errors.some((e) => e.code === CODES.ERRORS.ERR__UNSUPPORTED_FEATURE)) return null;
     const groups = await new Promise<GroupDescription[]>((resolve, reject) =>
-      admin.describeGroups([this.kafka.groupId], { timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result.groups))),
+      admin.describeGroups([groupId], { timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result.groups))),
     );
-    const group = groups.find((g) => g.groupId === this.kafka.groupId);
+    const group = groups.find((g) => g.groupId === groupId);
     if (!group) throw new Error('the coordinator did not describe the group');
     if (group.error) throw new Error(group.error.message);
     if (group.state === ConsumerGroupStates.DEAD || group.state === ConsumerGroupStates.EMPTY) return [];

@@ -24,6 +24,8 @@ export interface ConsumerAlertView {
   readonly problem: string | null;
   /** Its endpoint's circuit breaker as this instance sees it. */
   readonly circuit: { readonly state: string; readonly opens: number; readonly lastOpenForMs: number; readonly probes: number };
+  /** Members of its consumer group outside kproxy, as "clientId at host". */
+  readonly foreignMembers: readonly string[];
 }
 
 /**
@@ -115,6 +117,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
         lag,
         problem: this.problems.get(cfg.id) ?? null,
         circuit: { state: circuit.state, opens: circuit.opens, lastOpenForMs: circuit.lastOpenForMs, probes: circuit.probes },
+        foreignMembers: c.foreignMembers.map((m) => `${m.clientId} at ${m.clientHost}`),
       });
     }
     this.problems.clear();

@@ -3,10 +3,18 @@ import { SubscriptionEntity } from '../entities/subscription.entity';
 import { SubscriptionMapper } from '../subscription.mapper';
 import { parseSubscriptionSpec } from './subscription-spec.schema';
 
-/** What the API returns for a subscription: the stored config with secrets masked. */
+/**
+ * What the API returns for a subscription: the stored config with secrets masked. A requester
+ * reading another team's (or the operators') subscription gets `summary`: only id, name,
+ * owner, topic, status, version and times; the config sections are absent.
+ */
 export class SubscriptionResponseDto {
+  /** "full" (operators; the owning team) or "summary" (anyone else holding a requester token). */
+  view: 'full' | 'summary';
   id: number;
   name: string;
+  /** The requester team it belongs to; null: the operators'. */
+  owner: string | null;
   kafka: unknown;
   etl: unknown;
   endpoint: Record<string, unknown>;
@@ -27,8 +35,10 @@ export class SubscriptionResponseDto {
     const masked = SubscriptionMapper.maskInput(input);
     const dto = new SubscriptionResponseDto();
     Object.assign(dto, {
+      view: 'full',
       id: row.id,
       name: row.name,
+      owner: row.owner ?? null,
       kafka: masked.kafka,
       etl: input.etl,
       endpoint: masked.endpoint,
@@ -42,5 +52,20 @@ export class SubscriptionResponseDto {
       updatedAt: row.updatedAt?.toISOString(),
     });
     return dto;
+  }
+
+  /** What a requester sees of a subscription that is not its team's. */
+  static summary(row: SubscriptionEntity): SubscriptionResponseDto {
+    return Object.assign(new SubscriptionResponseDto(), {
+      view: 'summary',
+      id: row.id,
+      name: row.name,
+      owner: row.owner ?? null,
+      kafka: { topic: row.kafka.topic },
+      status: row.status,
+      version: row.version,
+      createdAt: row.createdAt?.toISOString(),
+      updatedAt: row.updatedAt?.toISOString(),
+    });
   }
 }

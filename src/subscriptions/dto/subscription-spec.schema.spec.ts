@@ -19,6 +19,7 @@ describe('subscription spec schema', () => {
     expect(parsed.success).toBe(true);
     expect(parsed.data).toEqual({
       ...valid,
+      owner: null,
       kafka: { brokers: '127.0.0.1:9092', topic: 'orders', groupId: null, startFrom: 'earliest', groupProtocol: 'classic', security: null, properties: {} },
       etl: null,
       endpoint: {
@@ -278,5 +279,21 @@ describe('subscription spec schema', () => {
         ),
       );
     });
+  });
+  it('bounds endpoint headers by count and bytes, and rates to none or at least 0.1/s', () => {
+    const issues = (patch: Record<string, unknown>) => {
+      const r = parseSubscriptionSpec({ ...valid, ...patch });
+      return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`x-h${i}`, 'v']));
+    expect(issues({ endpoint: { ...valid.endpoint, headers: many } })).toEqual(['endpoint.headers: may set at most 50 headers; 51 given']);
+    expect(issues({ endpoint: { ...valid.endpoint, headers: { 'x-big': 'v'.repeat(8193) } } })).toEqual([
+      'endpoint.headers.x-big: the value is longer than 8192 bytes',
+    ]);
+    const wide = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`x-h${i}`, 'v'.repeat(8000)]));
+    expect(issues({ endpoint: { ...valid.endpoint, headers: wide } })).toEqual(['endpoint.headers: names and values add up to 40020 bytes; at most 32768 are allowed']);
+    expect(issues({ delivery: { ratePerSec: 0.000001 } })).toEqual(['delivery.ratePerSec: must be 0 (unlimited) or at least 0.1 (one record in 10 s)']);
+    expect(issues({ delivery: { ratePerSec: 0.1 } })).toEqual([]);
+    expect(issues({ owner: 'Payments' })).toEqual(['owner: must be a team name: 1-64 lower-case letters, digits, ".", "_" or "-"']);
   });
 });

@@ -1,3 +1,4 @@
+import { TEAM_NAME } from '../../config/app.config';
 import { JsonNumber } from '../../common/json/json-number';
 import { settingNumber } from '../../common/validation/setting-number';
 import { z } from 'zod';
@@ -18,6 +19,12 @@ export const START_POSITIONS = ['earliest', 'latest'] as const;
 export const GROUP_PROTOCOLS = ['classic', 'consumer'] as const;
 /** Under KIP-848 these live on the broker (group.consumer.*); librdkafka refuses them. */
 const BROKER_OWNED_UNDER_KIP848 = ['session.timeout.ms', 'heartbeat.interval.ms', 'partition.assignment.strategy'];
+
+/**
+ * The least positive delivery rate (records/s). Anything slower is a stalled subscription, not
+ * a limit; it also keeps one member of a rate group from throttling the others to nothing.
+ */
+export const MIN_RATE_PER_SEC = 0.1;
 
 const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
@@ -156,16 +163,26 @@ const etlSchema = z.preprocess((etl, ctx) => {
   return { filter: [], fields: null };
 }, etlObjectSchema);
 
+/** Bounds on configured endpoint headers: count, one name, one value, and all of them together (bytes). */
+export const HEADER_LIMITS = { count: 50, nameBytes: 256, valueBytes: 8192, totalBytes: 32_768 } as const;
+
 const headersSchema = z
   .record(z.string(), z.string({ error: 'header values must be strings' }), { error: 'must be an object of header names to values' })
   .superRefine((headers, ctx) => {
-    for (const [name, value] of Object.entries(headers)) {
+    const entries = Object.entries(headers);
+    if (entries.length > HEADER_LIMITS.count) ctx.addIssue({ code: 'custom', message: `may set at most ${HEADER_LIMITS.count} headers; ${entries.length} given` });
+    let total = 0;
+    for (const [name, value] of entries) total += Buffer.byteLength(name) + Buffer.byteLength(value);
+    if (total > HEADER_LIMITS.totalBytes) ctx.addIssue({ code: 'custom', message: `names and values add up to ${total} bytes; at most ${HEADER_LIMITS.totalBytes} are allowed` });
+    for (const [name, value] of entries) {
       const lower = name.toLowerCase();
-      if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
+      if (Buffer.byteLength(name) > HEADER_LIMITS.nameBytes) ctx.addIssue({ code: 'custom', path: [name.slice(0, 64)], message: `the name is longer than ${HEADER_LIMITS.nameBytes} bytes` });
+      else if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
       else if (isKproxyHeader(lower)) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'is set by kproxy and cannot be configured' });
       }
       if (/[\r\n\0]/.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'must not contain line breaks' });
+      if (Buffer.byteLength(value) > HEADER_LIMITS.valueBytes) ctx.addIssue({ code: 'custom', path: [name.slice(0, 64)], message: `the value is longer than ${HEADER_LIMITS.valueBytes} bytes` });
     }
   });
 
@@ -253,7 +270,14 @@ const deliverySchema = z
     maxRetries: int(0, 1000, 3),
     backoffMs: int(1, 3_600_000, 200),
     maxBackoffMs: int(1, 86_400_000, 30_000),
-    ratePerSec: settingNumber(z.number({ error: 'must be a number' }).min(0, 'must be 0 (unlimited) or more').max(1_000_000).default(0)),
+    ratePerSec: settingNumber(
+      z
+        .number({ error: 'must be a number' })
+        .min(0, 'must be 0 (unlimited) or more')
+        .max(1_000_000)
+        .refine((r) => r === 0 || r >= MIN_RATE_PER_SEC, `must be 0 (unlimited) or at least ${MIN_RATE_PER_SEC} (one record in ${1 / MIN_RATE_PER_SEC} s)`)
+        .default(0),
+    ),
     ordering: z.enum(ORDERING_MODES, { error: `must be one of ${ORDERING_MODES.join(', ')}` }).default('partition'),
     maxInFlight: int(1, 10_000, 1),
     batchSize: int(1, MAX_BATCH_SIZE, 1),
@@ -290,6 +314,12 @@ export const subscriptionSpecSchema = z.strictObject({
   name: z
     .string({ error: 'is required' })
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 characters of letters, digits, ".", "_" or "-", starting with a letter or digit'),
+  /** The requester team it belongs to (REQUESTER_TOKENS); null: the operators'. Tickets get their token's team. */
+  owner: z
+    .string({ error: 'must be a team name' })
+    .regex(TEAM_NAME, 'must be a team name: 1-64 lower-case letters, digits, ".", "_" or "-"')
+    .nullish()
+    .transform((v) => v ?? null),
   kafka: kafkaSchema,
   etl: etlSchema.nullish().transform((v) => v ?? null),
   endpoint: endpointSchema,

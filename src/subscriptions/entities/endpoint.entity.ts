@@ -6,7 +6,8 @@ export class EndpointEntity {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Column({ type: 'varchar', length: 2048 })
+  /** Sealed at rest when it carries credentials (user info or a query string). */
+  @Column({ type: 'text' })
   url: string;
 
   @Column({ type: 'varchar', length: 8, default: 'POST' })

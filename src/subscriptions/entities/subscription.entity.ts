@@ -20,6 +20,10 @@ export class SubscriptionEntity {
   @Column({ type: 'varchar', length: 128, unique: true })
   name: string;
 
+  /** The requester team it belongs to (set from the approved ticket, or by an operator); null: the operators'. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  owner: string | null;
+
   @ManyToOne(() => KafkaSourceEntity, { eager: true, nullable: false, cascade: ['insert', 'update'] })
   @JoinColumn({ name: 'kafka_source_id' })
   kafka: KafkaSourceEntity;

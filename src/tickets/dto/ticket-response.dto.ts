@@ -1,4 +1,5 @@
 import { SubscriptionMapper } from '../../subscriptions/subscription.mapper';
+import type { ReviewFlag } from '../ticket-review';
 import type { TicketEntity } from '../ticket.entity';
 
 /** A ticket as the API shows it: the requested subscription with secrets masked, and the decision. */
@@ -6,6 +7,8 @@ export class TicketResponseDto {
   id: number;
   state: string;
   requester: string;
+  /** The team whose requester token submitted it; null when an operator (or an open API) did. */
+  team: string | null;
   reason: string;
   name: string;
   subscription: Record<string, unknown>;
@@ -13,14 +16,17 @@ export class TicketResponseDto {
   decidedBy: string | null;
   decidedAt: string | null;
   rejectionReason: string | null;
+  /** For operators, on pending tickets: what to look at before approving (TicketReview); null otherwise. */
+  review: ReviewFlag[] | null;
   createdAt: string;
   updatedAt: string;
 
-  static from(row: TicketEntity, spec: Record<string, unknown>): TicketResponseDto {
+  static from(row: TicketEntity, spec: Record<string, unknown>, review: ReviewFlag[] | null = null): TicketResponseDto {
     return Object.assign(new TicketResponseDto(), {
       id: row.id,
       state: row.state,
       requester: row.requester,
+      team: row.team ?? null,
       reason: row.reason,
       name: row.name,
       subscription: SubscriptionMapper.maskInput(spec),
@@ -28,6 +34,7 @@ export class TicketResponseDto {
       decidedBy: row.decidedBy,
       decidedAt: row.decidedAt?.toISOString() ?? null,
       rejectionReason: row.rejectionReason,
+      review,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
     });

@@ -1,0 +1,59 @@
+import type { GroupMember } from '../offsets/kafka-group-client';
+import { GroupMemberWatch } from './group-member-watch';
+
+describe('GroupMemberWatch', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const own = (instance: string, id = 7): GroupMember => ({ clientId: `kproxy-${instance}-${id}`, clientHost: '127.0.0.1' });
+
+  it('tells kproxy members of this subscription from any other client id', () => {
+    expect(GroupMemberWatch.isOwnMember('kproxy-host-a.example:1-7', 7)).toBe(true);
+    expect(GroupMemberWatch.isOwnMember('kproxy-host-a-17', 7)).toBe(false);
+    expect(GroupMemberWatch.isOwnMember('kproxy-host-a-8', 7)).toBe(false);
+    expect(GroupMemberWatch.isOwnMember('rdkafka', 7)).toBe(false);
+    expect(GroupMemberWatch.isOwnMember('kproxy--7', 7)).toBe(false);
+  });
+
+  it('describes the group once per burst of assignments and reports outside members when they come and go', async () => {
+    let members: GroupMember[] = [own('a'), own('b')];
+    const describe = jest.fn(async () => members);
+    const reports: string[][] = [];
+    const watch = new GroupMemberWatch(7, describe, (outside) => reports.push(outside.map((m) => m.clientId)), 3_000, 60_000);
+    watch.soon();
+    watch.soon();
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(describe).toHaveBeenCalledTimes(1);
+    expect(reports).toEqual([]);
+
+    members = [own('a'), { clientId: 'rogue', clientHost: '10.0.0.9' }, own('x', 8)];
+    watch.soon();
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(reports).toEqual([['rogue', 'kproxy-x-8']]);
+    expect(watch.members.map((m) => m.clientHost)).toEqual(['10.0.0.9', '127.0.0.1']);
+
+    // While outsiders stay, it looks again on its own, so their leaving is seen without a rebalance here.
+    members = [own('a')];
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(reports).toEqual([['rogue', 'kproxy-x-8'], []]);
+    expect(describe).toHaveBeenCalledTimes(3);
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(describe).toHaveBeenCalledTimes(3);
+  });
+
+  it('skips a broker that cannot describe groups, reports errors and stops looking once stopped', async () => {
+    const describe = jest.fn<Promise<GroupMember[] | null>, []>(async () => null);
+    const reports: Array<string | null> = [];
+    const watch = new GroupMemberWatch(7, describe, (_outside, err) => reports.push(err?.message ?? null), 10, 100);
+    watch.soon();
+    await jest.advanceTimersByTimeAsync(10);
+    expect(reports).toEqual([]);
+    describe.mockRejectedValueOnce(new Error('coordinator moving'));
+    watch.soon();
+    await jest.advanceTimersByTimeAsync(10);
+    expect(reports).toEqual(['coordinator moving']);
+    watch.stop();
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(describe).toHaveBeenCalledTimes(2);
+  });
+});

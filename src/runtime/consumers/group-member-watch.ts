@@ -1,0 +1,80 @@
+import type { GroupMember } from '../offsets/kafka-group-client';
+
+/** How long after an assignment the group is described: the rebalance's other members settle first (ms). */
+export const GROUP_LOOK_DELAY_MS = 3_000;
+/** Between looks while an outside member is present, so its leaving is noticed too (ms). */
+export const GROUP_RELOOK_MS = 60_000;
+
+/**
+ * Notices consumers outside kproxy in a subscription's consumer group. kproxy's members carry
+ * the client id `kproxy-<instance>-<subscription id>` (SubscriptionConsumer); any other member
+ * (another application, or another subscription configured with the same group by hand) takes
+ * partitions and commits in the subscription's name. A member joining makes the group
+ * rebalance, so the consumer calls `soon()` after every assignment; one DescribeGroups follows,
+ * debounced. `report` hears every change of the outside set (empty again when they left).
+ * A client that copies a kproxy client id is not told apart: the group check at the API
+ * (one subscription per group and cluster) is the first line, this the second.
+ */
+export class GroupMemberWatch {
+  private outside: readonly GroupMember[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private looking = false;
+  private stopped = false;
+
+  constructor(
+    private readonly subscriptionId: number,
+    /** DescribeGroups of the subscription's group; null when the broker cannot answer it (the mock). */
+    private readonly describe: () => Promise<GroupMember[] | null>,
+    private readonly report: (outside: readonly GroupMember[], error: Error | null) => void,
+    private readonly delayMs = GROUP_LOOK_DELAY_MS,
+    private readonly relookMs = GROUP_RELOOK_MS,
+  ) {}
+
+  /** Members seen at the last look that are not this subscription's kproxy consumers. */
+  get members(): readonly GroupMember[] {
+    return this.outside;
+  }
+
+  /** Looks at the group after `delayMs`; calls in between fold into that one look. */
+  soon(delayMs = this.delayMs): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.look();
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** True for the client id a kproxy consumer of this subscription uses. */
+  static isOwnMember(clientId: string, subscriptionId: number): boolean {
+    const m = /^kproxy-[A-Za-z0-9._:-]{1,128}-(\d+)$/.exec(clientId);
+    return m !== null && Number(m[1]) === subscriptionId;
+  }
+
+  private async look(): Promise<void> {
+    if (this.looking || this.stopped) return;
+    this.looking = true;
+    try {
+      const members = await this.describe();
+      if (this.stopped || members === null) return;
+      const outside = members.filter((m) => !GroupMemberWatch.isOwnMember(m.clientId, this.subscriptionId));
+      const changed = outside.length !== this.outside.length || outside.some((m, i) => m.clientId !== this.outside[i].clientId || m.clientHost !== this.outside[i].clientHost);
+      this.outside = outside;
+      if (changed) this.report(outside, null);
+      if (outside.length) this.soon(this.relookMs);
+    } catch (err) {
+      if (!this.stopped) {
+        this.report(this.outside, err as Error);
+        this.soon(this.relookMs);
+      }
+    } finally {
+      this.looking = false;
+    }
+  }
+}
