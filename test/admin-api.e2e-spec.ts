@@ -128,9 +128,10 @@ describe('admin API', () => {
 
   it('masks secret headers and keeps them when the masked value is sent back', async () => {
     const body = valid();
-    (body.endpoint as Record<string, unknown>).headers = { Authorization: 'Bearer s3cret', 'X-App': 'billing' };
+    (body.endpoint as Record<string, unknown>).headers = { Authorization: 'Bearer s3cret', 'X-App': 'billing', 'Content-Type': 'application/json' };
     const created = (await t.proxy.api('POST', '/api/subscriptions', body)).body;
-    expect(created.endpoint.headers).toEqual({ Authorization: '****', 'X-App': 'billing' });
+    // Every header is secret unless it is on the short public list (issue 17).
+    expect(created.endpoint.headers).toEqual({ Authorization: '****', 'X-App': '****', 'Content-Type': 'application/json' });
     expect(JSON.stringify(created)).not.toContain('s3cret');
     const patched = await t.proxy.api('PATCH', `/api/subscriptions/${created.id}`, { endpoint: { headers: created.endpoint.headers, timeoutMs: 999 } });
     expect(patched.status).toBe(200);
@@ -139,7 +140,9 @@ describe('admin API', () => {
     await conn.end();
     const row = (rows as Array<{ headers: string; timeout_ms: number }>)[0];
     const stored = typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers;
-    expect(stored['X-App']).toBe('billing');
+    expect(stored['Content-Type']).toBe('application/json');
+    expect(stored['X-App']).toMatch(/^enc:v1:/);
+    expect(new SecretBox(Buffer.from(TEST_SECRETS_KEY, 'base64')).open(stored['X-App'], 'endpoint.headers.X-App')).toBe('billing');
     expect(stored.Authorization).toMatch(/^enc:v1:/);
     expect(new SecretBox(Buffer.from(TEST_SECRETS_KEY, 'base64')).open(stored.Authorization, 'endpoint.headers.Authorization')).toBe('Bearer s3cret');
     expect(row.timeout_ms).toBe(999);

@@ -44,7 +44,7 @@ describe('security', () => {
       brokers: t.kafka.bootstrap,
       topic,
       url: `${t.sink.url}/secret`,
-      endpoint: { headers: { Authorization: SECRETS[0], 'X-Team': 'billing' } },
+      endpoint: { headers: { Authorization: SECRETS[0], 'Content-Type': 'application/json' } },
     });
 
   it('seals secrets at rest, delivers them in the clear, and masks them in answers, audit entries and logs', async () => {

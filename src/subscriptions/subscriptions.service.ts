@@ -88,7 +88,7 @@ export class SubscriptionsService {
    * broker addresses (sharing one host:port means the same cluster). 409 naming the holder.
    */
   async assertGroupFree(spec: SubscriptionSpec, exceptId: number | null = null): Promise<void> {
-    const holder = await this.groupHolder(spec.kafka.groupId ?? `kproxy.${spec.name}`, spec.kafka.brokers, exceptId);
+    const holder = await this.groupHolder(spec.kafka.groupId ?? `kproxy.${spec.name}`, spec.kafka.brokers, exceptId, spec.name);
     if (holder) {
       throw new DomainException(
         DomainErrorCode.Conflict,
@@ -98,10 +98,11 @@ export class SubscriptionsService {
   }
 
   /** The subscription (other than `exceptId`) that holds `groupId` on the cluster of `brokers`, or null. */
-  async groupHolder(groupId: string, brokers: string, exceptId: number | null = null): Promise<{ id: number; name: string; groupId: string } | null> {
+  async groupHolder(groupId: string, brokers: string, exceptId: number | null = null, nameOf: string | null = null): Promise<{ id: number; name: string; groupId: string } | null> {
     const mine = brokerSet(brokers);
     for (const row of await this.repository.findByGroupId(groupId)) {
-      if (row.id === exceptId) continue;
+      // The same name is a duplicate subscription: the name's own 409 says it better.
+      if (row.id === exceptId || (exceptId === null && row.name === nameOf)) continue;
       if ([...brokerSet(row.brokers)].some((b) => mine.has(b))) return { id: row.id, name: row.name, groupId };
     }
     return null;
