@@ -61,3 +61,21 @@ describe('DeliveryTarget headers', () => {
     expect(t.headers).toEqual(['content-type', 'application/json', 'authorization', 'Bearer s']);
   });
 });
+
+describe('DeliveryTarget headers', () => {
+  const spec = { method: 'POST' as const, timeoutMs: 100, successStatus: [], errcodePath: null, errcodeOk: [0], itemResultsPath: null, rateGroup: null, recordHeaders: {} };
+  const headersOf = (url: string, headers: Record<string, string> = {}) => {
+    const flat = new DeliveryTarget({ ...spec, url, headers }).headers;
+    const out: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+    return out;
+  };
+
+  it('sends user info in the URL as Basic credentials (RFC 7617), decoded, unless Authorization is configured', () => {
+    expect(headersOf('http://svc:p%40ss%3Aw@127.0.0.1:1/x').authorization).toBe(`Basic ${Buffer.from('svc:p@ss:w').toString('base64')}`);
+    expect(headersOf('http://svc@127.0.0.1:1/x').authorization).toBe(`Basic ${Buffer.from('svc:').toString('base64')}`);
+    expect(headersOf('http://svc:pw@127.0.0.1:1/x', { Authorization: 'Bearer t' }).authorization).toBe('Bearer t');
+    expect(headersOf('http://127.0.0.1:1/x').authorization).toBeUndefined();
+    expect(new DeliveryTarget({ ...spec, url: 'http://svc:pw@127.0.0.1:1/x?k=v', headers: {} }).path).toBe('/x?k=v');
+  });
+});

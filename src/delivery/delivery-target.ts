@@ -63,6 +63,11 @@ export class DeliveryTarget {
       // The record's own coordinates always win over a configured header of the same name.
       if (!PER_RECORD_HEADERS.has(lower)) headers[lower] = value;
     }
+    // User info in the URL is HTTP Basic credentials (RFC 3986 §3.2.1, RFC 7617); undici would
+    // drop it silently. A configured Authorization header wins.
+    if ((url.username || url.password) && headers.authorization === undefined) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    }
     this.headers = Object.entries(headers).flat();
     this.success = new SuccessRule(spec);
     this.forward = Object.entries(spec.recordHeaders ?? {}).map(([record, http]) => [record, http.toLowerCase()] as const);

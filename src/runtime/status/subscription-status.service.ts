@@ -5,13 +5,16 @@ import type { SubscriptionCounters } from '../../metrics/subscription-metrics';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { CompiledSubscription } from '../consumers/compiled-subscription';
 import type { DeliveryHealth } from '../consumers/subscription-consumer';
-import { KafkaGroupClient } from '../offsets/kafka-group-client';
+import { KafkaGroupClient, type GroupMember } from '../offsets/kafka-group-client';
 
 export interface SubscriptionStatus {
   id: number;
   status: string;
-  /** `endpoint`: the circuit breaker and in-flight limit as that instance sees its endpoint. */
-  instances: Array<{ instanceId: string; state: string; partitions: number[]; endpoint?: DeliveryHealth }>;
+  /**
+   * `endpoint`: the circuit breaker and in-flight limit as that instance sees its endpoint;
+   * `foreignMembers`: consumers outside kproxy that instance saw in the group (GroupMemberWatch).
+   */
+  instances: Array<{ instanceId: string; state: string; partitions: number[]; endpoint?: DeliveryHealth; foreignMembers?: readonly GroupMember[] }>;
   partitions: Array<{ partition: number; committedOffset: number | null; highWatermark: number; lag: number }>;
   counters: SubscriptionCounters;
   /** Why partitions could not be read (broker unreachable, invalid config); absent when they were. */
@@ -57,6 +60,7 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
           state: consumer.state,
           partitions: consumer.partitions,
           ...(consumer.endpoint ? { endpoint: consumer.endpoint } : {}),
+          ...(consumer.foreignMembers?.length ? { foreignMembers: consumer.foreignMembers } : {}),
         });
       }
     }
