@@ -78,6 +78,12 @@ describe('web console', () => {
     const operator = await signIn(OPERATOR, 'operator', 'olga@platform');
     await operator.click('nav >> text=Tickets');
     await operator.waitForSelector(`[data-testid=pending-tickets] tr:has-text("${name}")`);
+    // The approval view shows the whole request and calls out what deserves a second look (issue 17).
+    const review = operator.locator(`[data-testid=pending-tickets] tr[data-ticket-spec]:has-text("${name}")`);
+    await review.locator('[data-testid=review-flags] li:has-text("endpoint.url")').waitFor();
+    expect(await review.locator('[data-testid=review-flags]').textContent()).toContain('is a loopback or private address');
+    expect(await review.locator('[data-testid=ticket-spec]').textContent()).toContain(`${t.sink.url}${path}`);
+    await shot(operator, '2-ticket-review');
     await operator.click(`[data-testid=pending-tickets] tr:has-text("${name}") >> button:text("Approve")`);
     await text(operator, /approved: subscription #\d+ created/);
     await shot(operator, '2-ticket-approved');

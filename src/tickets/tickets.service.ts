@@ -140,11 +140,13 @@ export class TicketsService {
   private async view(row: TicketEntity, actor: RequestActor, knownBrokers?: readonly string[]): Promise<TicketResponseDto> {
     const spec = this.secrets.open(row.spec).input;
     let review: ReviewFlag[] | null = null;
+    let effective: Record<string, unknown> | null = null;
     if (row.state === 'pending' && actor.role !== 'requester') {
       const parsed = parseSubscriptionSpec(spec);
       review = parsed.success ? await this.review.flags(parsed.data, knownBrokers) : [{ field: 'spec', concern: `no longer valid: ${formatZodIssues(parsed.error.issues).join('; ')}` }];
+      if (parsed.success) effective = parsed.data as unknown as Record<string, unknown>;
     }
-    return TicketResponseDto.from(row, spec, review);
+    return TicketResponseDto.from(row, spec, review, effective);
   }
 
   async reject(id: number, input: TicketRejectInput, actor: RequestActor): Promise<TicketResponseDto> {

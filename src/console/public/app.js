@@ -169,6 +169,8 @@ function Subscriptions({ role }) {
     setSubs(list);
     setError('');
     for (const s of list) {
+      // Another team's subscription: a requester sees only its summary, not its status.
+      if (s.view === 'summary') continue;
       api('GET', `/api/subscriptions/${s.id}/status`).then(
         (status) => {
           const now = Date.now();
@@ -196,6 +198,10 @@ function Subscriptions({ role }) {
       <thead><tr><th>name</th><th>topic</th><th>state</th><th>instances</th><th>endpoint</th><th>delivered/s</th><th>lag</th><th>dead-lettered</th><th></th></tr></thead>
       <tbody>${subs.map((s) => {
         const { status, rate } = statuses[s.id] || { status: null, rate: null };
+        if (s.view === 'summary') {
+          return html`<tr data-name=${s.name}><td>${s.name}</td><td>${s.kafka.topic}</td><td class=${`state-${s.status}`}>${s.status}</td>
+            <td colspan="6" class="muted">team ${s.owner || 'operators'}: only its owner sees the details</td></tr>`;
+        }
         return html`<tr data-name=${s.name}>
           <td><a href=${`#/subscriptions/${s.id}`}>${s.name}</a></td>
           <td>${s.kafka.topic}</td>
@@ -516,7 +522,14 @@ function Tickets({ role }) {
                   <button onClick=${() => setRejecting(null)}>Cancel</button></div>`
               : html`<div class="row"><button class="primary" onClick=${() => decide(t.id, 'approve', {})}>Approve</button><button onClick=${() => setRejecting(t.id)}>Reject…</button></div>`
             : html`<span class="muted">pending</span>`}</td>
-        </tr>`,
+        </tr>
+        <tr data-ticket-spec=${t.id}><td colspan="6">
+          ${t.review && t.review.length
+            ? html`<ul class="plain review" data-testid="review-flags">${t.review.map((f) => html`<li><b>${f.field}</b>: ${f.concern}</li>`)}</ul>`
+            : ''}
+          <details open=${role === 'operator'}><summary>${t.effective ? 'the subscription approval creates, defaults filled in' : 'the requested subscription'}${t.team ? ` (team ${t.team})` : ''}</summary>
+            <pre data-testid="ticket-spec">${JSON.stringify(t.effective || t.subscription, null, 2)}</pre></details>
+        </td></tr>`,
       )}</tbody></table>
     ${pending.length === 0 ? html`<p class="muted">Nothing waiting.</p>` : ''}
     <h3>Decided</h3>

@@ -18,10 +18,12 @@ export class TicketResponseDto {
   rejectionReason: string | null;
   /** For operators, on pending tickets: what to look at before approving (TicketReview); null otherwise. */
   review: ReviewFlag[] | null;
+  /** For operators, on pending tickets: the subscription approval would create, every default filled in, secrets masked; null otherwise. */
+  effective: Record<string, unknown> | null;
   createdAt: string;
   updatedAt: string;
 
-  static from(row: TicketEntity, spec: Record<string, unknown>, review: ReviewFlag[] | null = null): TicketResponseDto {
+  static from(row: TicketEntity, spec: Record<string, unknown>, review: ReviewFlag[] | null = null, effective: Record<string, unknown> | null = null): TicketResponseDto {
     return Object.assign(new TicketResponseDto(), {
       id: row.id,
       state: row.state,
@@ -35,6 +37,7 @@ export class TicketResponseDto {
       decidedAt: row.decidedAt?.toISOString() ?? null,
       rejectionReason: row.rejectionReason,
       review,
+      effective: effective && SubscriptionMapper.maskInput(effective),
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
     });
