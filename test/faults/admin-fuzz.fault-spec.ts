@@ -63,7 +63,8 @@ describe('admin API fuzz', () => {
   async function snapshot(): Promise<string> {
     const list = await t.proxy.api('GET', '/api/subscriptions');
     const dl = await t.proxy.api('GET', '/api/dead-letters');
-    return JSON.stringify([list.body, dl.body]);
+    const tickets = await t.proxy.api('GET', '/api/tickets');
+    return JSON.stringify([list.body, dl.body, tickets.body]);
   }
 
   it('answers hundreds of malformed or hostile requests with clear 4xx errors and changes nothing', async () => {
@@ -80,6 +81,19 @@ describe('admin API fuzz', () => {
     for (const body of bodies({ endpoint: valid.endpoint, delivery: valid.delivery })) {
       requests.push(['PATCH', `/api/subscriptions/${id}`, body]);
     }
+    // Tickets: the same hostile subscription bodies, from a named requester with a reason.
+    for (const body of bodies(valid)) {
+      if (body && typeof body === 'object' && !Array.isArray(body)) requests.push(['POST', '/api/tickets', { ...(body as object), requester: 'fuzz', reason: 'fuzzing' }]);
+    }
+    // Requester names: wrong types, empty, too long, control characters and a lone surrogate (printable hostile text is a valid name).
+    for (const bad of [12, true, [], { a: 1 }, '', 'x'.repeat(70_000), '\u0000', 'a\r\nX-Injected: 1', '\ud800', '🙂'.repeat(200)]) {
+      requests.push(['POST', '/api/tickets', { ...valid, name: unique('fuzz-ticket'), requester: bad, reason: 'fuzzing' }]);
+    }
+    // Bounds of issue 17: too many or too large headers, a stalling rate, a malformed owner.
+    requests.push(['POST', '/api/subscriptions', { ...valid, endpoint: { ...(valid.endpoint as object), headers: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`x-${i}`, 'v'])) } }]);
+    requests.push(['POST', '/api/subscriptions', { ...valid, endpoint: { ...(valid.endpoint as object), headers: { 'x-big': 'v'.repeat(100_000) } } }]);
+    requests.push(['POST', '/api/subscriptions', { ...valid, delivery: { ratePerSec: 1e-9 } }]);
+    for (const owner of ['Team', '', 'a'.repeat(65), '../x', 12]) requests.push(['POST', '/api/subscriptions', { ...valid, owner }]);
     for (const body of bodies({ to: 'earliest', restart: false })) requests.push(['POST', `/api/subscriptions/${id}/offsets/reset`, body]);
     for (const offsets of wrong([])) requests.push(['POST', `/api/subscriptions/${id}/offsets/reset`, { to: 'offsets', offsets }]);
     for (const entry of [{ partition: -1, offset: 0 }, { partition: 0, offset: 'x' }, { partition: 0 }, { partition: 0, offset: 0, extra: 1 }]) {
@@ -96,6 +110,10 @@ describe('admin API fuzz', () => {
       `/api/dead-letters?limit=1e9`,
       `/api/dead-letters?state=%27;DROP`,
       `/api/dead-letters?beforeId=__proto__`,
+      `/api/tickets/abc`,
+      `/api/tickets/0`,
+      `/api/tickets?state=%27;DROP`,
+      `/api/tickets?limit=1e9`,
     ]) {
       requests.push(['GET', path, undefined]);
       requests.push(['DELETE', path, undefined]);

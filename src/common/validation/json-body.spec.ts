@@ -25,4 +25,14 @@ describe('jsonBody parsing', () => {
     expect((error as DomainException).details).toEqual([`body: nests deeper than ${MAX_BODY_DEPTH} levels of arrays and objects`]);
     expect(parse('{"a":' + '['.repeat(MAX_BODY_DEPTH - 1) + ']'.repeat(MAX_BODY_DEPTH - 1) + '}').body).toBeDefined();
   });
+
+  it('refuses a lone surrogate anywhere in the body, naming where, and keeps a pair', () => {
+    const refused = (source: string) => (parse(source).error as DomainException).details;
+    expect(refused('{"requester":"\\ud800"}')).toEqual([
+      'body.requester: holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair); it cannot be stored as UTF-8 — send well-formed text',
+    ]);
+    expect(refused('{"etl":{"filter":[{"path":"$.a","op":"eq","value":"x\\udc00"}]}}')[0]).toMatch(/^body\.etl\.filter\[0\]\.value: holds a lone/);
+    expect(refused('{"endpoint":{"headers":{"x-\\ud83d":"v"}}}')[0]).toMatch(/^body\.endpoint\.headers \(a key\): holds a lone/);
+    expect(parse('{"reason":"\\ud83d\\ude42 \\u00e9"}').body).toEqual({ reason: '🙂 é' });
+  });
 });

@@ -39,6 +39,9 @@ export function jsonBody(limit: string): Array<RequestHandler | ErrorRequestHand
     } catch (err) {
       return next(new DomainException(DomainErrorCode.InvalidInput, [`body: is not valid JSON (${(err as Error).message})`]));
     }
+    // Only a \u escape can spell a lone surrogate in UTF-8 text; MySQL's utf8mb4 would store it as U+FFFD.
+    const bad = source.includes('\\u') ? illFormedAt(req.body, 'body') : null;
+    if (bad) return next(new DomainException(DomainErrorCode.InvalidInput, [`${bad}: holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair); it cannot be stored as UTF-8 — send well-formed text`]));
     next();
   };
   const toDomain: ErrorRequestHandler = (err: { type?: string; message?: string; limit?: number }, _req, _res, next) => {
@@ -54,4 +57,25 @@ export function jsonBody(limit: string): Array<RequestHandler | ErrorRequestHand
     next();
   };
   return [exactResponses, text({ type: 'application/json', limit }), toDomain, parse];
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first key or string that is not well-formed UTF-16 (a lone surrogate), or null. */
+export function illFormedAt(value: unknown, path: string): string | null {
+  const stack: Array<[unknown, string]> = [[value, path]];
+  while (stack.length) {
+    const [v, at] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return at;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${at}[${i}]`]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(k)) return `${at} (a key)`;
+        stack.push([child, `${at}.${k}`]);
+      }
+    }
+  }
+  return null;
 }
