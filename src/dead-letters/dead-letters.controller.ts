@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { Actor } from '../common/request-context/actor.decorator';
 import type { RequestActor } from '../common/request-context/request-actor';
 import { IdParamPipe } from '../common/validation/id-param.pipe';
@@ -16,9 +17,23 @@ export class DeadLettersController {
     private readonly redelivery: DeadLetterRedeliveryService,
   ) {}
 
+  /**
+   * A page of excerpts (see DeadLettersService.list). When the byte bound ended the page before
+   * `limit` rows, a `Link: <…&beforeId=N>; rel="next"` header (RFC 8288) names the next page.
+   */
   @Get()
-  list(@Query(new ZodValidationPipe(deadLetterQuerySchema)) query: DeadLetterQueryInput): Promise<DeadLetterResponseDto[]> {
-    return this.deadLetters.list(query);
+  async list(
+    @Query(new ZodValidationPipe(deadLetterQuerySchema)) query: DeadLetterQueryInput,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DeadLetterResponseDto[]> {
+    const page = await this.deadLetters.list(query);
+    if (page.more) {
+      const next = new URLSearchParams(req.query as Record<string, string>);
+      next.set('beforeId', String(page.more.beforeId));
+      res.setHeader('Link', `</api/dead-letters?${next}>; rel="next"`);
+    }
+    return page.rows;
   }
 
   @Get(':id')
