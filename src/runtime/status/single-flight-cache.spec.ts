@@ -33,6 +33,19 @@ describe('SingleFlightCache', () => {
     await other;
   });
 
+  it('forgets one key or all on demand: the next caller computes afresh', async () => {
+    const cache = new SingleFlightCache<number, number>(60_000, clock);
+    let calls = 0;
+    const compute = async () => ++calls;
+    await cache.get(1, compute);
+    await cache.get(2, compute);
+    cache.forget(1);
+    expect((await cache.get(1, compute)).value).toBe(3);
+    expect((await cache.get(2, compute)).value).toBe(2);
+    cache.clear();
+    expect((await cache.get(2, compute)).value).toBe(4);
+  });
+
   it('keeps no failure: the next caller computes again', async () => {
     const cache = new SingleFlightCache<number, number>(10_000, clock);
     let calls = 0;

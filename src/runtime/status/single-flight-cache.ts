@@ -43,6 +43,16 @@ export class SingleFlightCache<K, V> {
     return fresh.promise;
   }
 
+  /** Forgets the value of `key`, so its next caller computes afresh. */
+  forget(key: K): void {
+    this.entries.delete(key);
+  }
+
+  /** Forgets every value, so the next caller of each key computes afresh (in-flight ones finish for their callers). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -2,6 +2,7 @@ import type { InstancesService } from '../../cluster/instances.service';
 import type { AppConfig } from '../../config/app.config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { parseSubscriptionSpec } from '../../subscriptions/dto/subscription-spec.schema';
+import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
 import type { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { KafkaGroupClient } from '../offsets/kafka-group-client';
 import { SubscriptionStatusService } from './subscription-status.service';
@@ -44,8 +45,9 @@ function service(config: Partial<AppConfig>) {
   } as unknown as SubscriptionsService;
   const instances = { list: async () => [] } as unknown as InstancesService;
   const cfg = { instanceId: 'unit', statusCacheMs: 1_000, statusKafkaConcurrency: 2, statusKafkaQueue: 4, ...config } as AppConfig;
-  const svc = new SubscriptionStatusService(subscriptions, instances, cfg, new MetricsService());
-  return { svc, loads: () => loads };
+  const changes = new SubscriptionChangeFeed();
+  const svc = new SubscriptionStatusService(subscriptions, instances, cfg, new MetricsService(), changes);
+  return { svc, loads: () => loads, changes };
 }
 
 describe('SubscriptionStatusService under a flood', () => {
@@ -68,6 +70,19 @@ describe('SubscriptionStatusService under a flood', () => {
     const again = await svc.status(1);
     expect(seen.calls).toBe(3 + PARTITIONS);
     expect(again.generatedAt).toBe(answers[0].generatedAt);
+    svc.onApplicationShutdown();
+  });
+
+  it('a change made through this instance (start, stop, PATCH) is in the next answer, not a cached one', async () => {
+    const seen = fakeKafka(1);
+    const { svc, loads, changes } = service({ statusCacheMs: 60_000 });
+    await svc.status(1);
+    await svc.status(1);
+    expect(loads()).toBe(1);
+    await changes.announce();
+    await svc.status(1);
+    expect(loads()).toBe(2);
+    expect(seen.calls).toBeGreaterThan(3 + PARTITIONS);
     svc.onApplicationShutdown();
   });
 

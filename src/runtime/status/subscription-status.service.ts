@@ -2,6 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InstancesService } from '../../cluster/instances.service';
 import { AppConfig } from '../../config/app.config';
 import type { SubscriptionCounters } from '../../metrics/subscription-metrics';
+import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { CompiledSubscription } from '../consumers/compiled-subscription';
 import type { DeliveryHealth } from '../consumers/subscription-consumer';
@@ -60,8 +61,11 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
     private readonly instances: InstancesService,
     private readonly config: AppConfig,
     metrics: MetricsService,
+    changes: SubscriptionChangeFeed,
   ) {
     this.answers = new SingleFlightCache(config.statusCacheMs);
+    // A change made through this instance (start, stop, PATCH, delete) shows in the next status at once.
+    changes.listen(async () => this.answers.clear());
     this.kafkaGate = new BoundedConcurrency(config.statusKafkaConcurrency, config.statusKafkaQueue, 'subscription status queries to Kafka');
     this.kafkaCalls = new Counter({
       name: 'kproxy_status_kafka_calls_total',
@@ -91,6 +95,11 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
   async status(id: number): Promise<SubscriptionStatus> {
     const { value, generatedAt } = await this.answers.get(id, () => this.compute(id));
     return { ...value, generatedAt: new Date(generatedAt).toISOString(), ageMs: Math.max(0, Date.now() - generatedAt) };
+  }
+
+  /** Drops subscription `id`'s shared answer (its offsets were just reset), so the next status reads afresh. */
+  forget(id: number): void {
+    this.answers.forget(id);
   }
 
   private async compute(id: number): Promise<Omit<SubscriptionStatus, 'generatedAt' | 'ageMs'>> {
