@@ -127,11 +127,11 @@ describe('data path fuzz', () => {
           offset: number;
           reason: string;
           lastStatus: number | null;
-          value: string | null;
+          valueBytes: number | null;
         }>;
         // Only a record too big on its own may end refused for size: 413s split batches until then.
         if (!cfg.fields) {
-          for (const row of rows.filter((r) => r.lastStatus === 413)) expect(Buffer.byteLength(row.value ?? '')).toBeGreaterThan(ENDPOINT_BODY_LIMIT - 2);
+          for (const row of rows.filter((r) => r.lastStatus === 413)) expect(row.valueBytes ?? 0).toBeGreaterThan(ENDPOINT_BODY_LIMIT - 2);
         }
         const dead = new Set(rows.map((r) => `${r.partition}:${r.offset}`));
         expect(dead.size).toBe(rows.length);

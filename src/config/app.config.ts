@@ -129,6 +129,13 @@ const envSchema = z.object({
     .regex(/^[a-z,]+$/, 'must be a comma-separated list of librdkafka debug contexts, e.g. consumer,cgrp,fetch')
     .optional(),
   PARTITION_BUFFER_SIZE: intFromEnv(1, 1_000_000, 500),
+  DEAD_LETTER_EXCERPT_BYTES: intFromEnv(256, 65_536, 4_096),
+  DEAD_LETTER_LIST_MAX_BYTES: intFromEnv(65_536, 64 * 1024 * 1024, 1024 * 1024),
+  DEAD_LETTER_BULK_MAX_RECORDS: intFromEnv(1, 1_000_000, 10_000),
+  DEAD_LETTER_BULK_JOBS: intFromEnv(1, 64, 2),
+  STATUS_CACHE_MS: intFromEnv(0, 60_000, 1_000),
+  STATUS_KAFKA_CONCURRENCY: intFromEnv(1, 64, 2),
+  STATUS_KAFKA_QUEUE: intFromEnv(0, 100_000, 256),
   DB_POOL_SIZE: intFromEnv(1, 200, 10),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional().transform((v) => v ?? 'info'),
 });
@@ -180,6 +187,20 @@ export class AppConfig {
   readonly deadLetterDir: string | undefined;
   readonly maxMessageBytes: number;
   readonly partitionBufferSize: number;
+  /** Bytes of each of key, value, headers, bodies and texts a dead-letter list row shows (the single-item route shows all). */
+  readonly deadLetterExcerptBytes: number;
+  /** Bytes one dead-letter list answer may reach (JSON); a page that would pass it ends early. */
+  readonly deadLetterListMaxBytes: number;
+  /** Records one bulk re-delivery (job or call) may cover at most: the largest `limit` accepted. */
+  readonly deadLetterBulkMaxRecords: number;
+  /** Bulk re-delivery jobs this instance runs at once; more are refused with 429. */
+  readonly deadLetterBulkJobs: number;
+  /** How long one subscription's status answer is reused (ms); 0 = only callers in flight share it. */
+  readonly statusCacheMs: number;
+  /** Status computations running Kafka calls at once, process-wide (each makes its calls one after another). */
+  readonly statusKafkaConcurrency: number;
+  /** Status computations waiting for a slot; past this a status call answers 429 with Retry-After. */
+  readonly statusKafkaQueue: number;
   readonly kafkaSessionTimeoutMs: number;
   /** librdkafka's prefetch per consumer (queued.max.messages.kbytes); bounds memory per subscription. */
   readonly kafkaPrefetchKbytes: number;
@@ -212,6 +233,13 @@ export class AppConfig {
     this.deadLetterDir = values.DEAD_LETTER_DIR;
     this.maxMessageBytes = values.MAX_MESSAGE_BYTES;
     this.partitionBufferSize = values.PARTITION_BUFFER_SIZE;
+    this.deadLetterExcerptBytes = values.DEAD_LETTER_EXCERPT_BYTES;
+    this.deadLetterListMaxBytes = values.DEAD_LETTER_LIST_MAX_BYTES;
+    this.deadLetterBulkMaxRecords = values.DEAD_LETTER_BULK_MAX_RECORDS;
+    this.deadLetterBulkJobs = values.DEAD_LETTER_BULK_JOBS;
+    this.statusCacheMs = values.STATUS_CACHE_MS;
+    this.statusKafkaConcurrency = values.STATUS_KAFKA_CONCURRENCY;
+    this.statusKafkaQueue = values.STATUS_KAFKA_QUEUE;
     this.kafkaSessionTimeoutMs = values.KAFKA_SESSION_TIMEOUT_MS;
     this.kafkaPrefetchKbytes = values.KAFKA_PREFETCH_KBYTES;
     this.kafkaDebug = values.KAFKA_DEBUG;

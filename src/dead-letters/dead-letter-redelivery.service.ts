@@ -18,7 +18,22 @@ import { DeadLetterEntity } from './dead-letter.entity';
 import { DeadLettersRepository } from './dead-letters.repository';
 import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';
 
-type Outcome = 'redelivered' | 'failed' | 'discarded';
+/** What one re-delivery attempt did to its dead letter. */
+export type RedeliveryOutcome = 'redelivered' | 'failed' | 'discarded';
+type Outcome = RedeliveryOutcome;
+
+/**
+ * How a bulk run is steered (RedeliveryJob): whether it may send one more record, and where
+ * each record's outcome goes as it happens.
+ */
+export interface BulkControl {
+  /** Reserves one record; false when the run is to stop before it (cancelled, or its limit reached). */
+  take(): boolean;
+  /** One record's outcome; null when another request held the row or it stopped being pending. */
+  settle(outcome: RedeliveryOutcome | null): void;
+}
+
+const UNBOUNDED: BulkControl = { take: () => true, settle: () => undefined };
 
 /** One attempt's result; `unprocessable` when the record cannot become a request under the current config (nothing was sent). */
 interface Attempted {
@@ -90,17 +105,25 @@ export class DeadLetterRedeliveryService {
     return after;
   }
 
-  async redeliverAll(subscriptionId: number, actor: RequestActor): Promise<{ redelivered: number; failed: number; discarded: number }> {
+  /**
+   * Re-delivers a subscription's pending dead letters under `control` (one attempt each, 8 at a
+   * time, each key in record order with delivery.keyParking), stopping between records once
+   * control.take() says so. The run's totals are the control's to keep. Rejects when the
+   * subscription no longer exists (409) or the database fails.
+   */
+  async redeliverBulk(subscriptionId: number, control: BulkControl): Promise<void> {
     const sub = await this.compiled(subscriptionId);
     const gate = this.gateFor(sub);
-    let totals;
     try {
-      totals = await this.redeliverPages(sub, gate.gate);
+      await this.redeliverPages(sub, gate.gate, control);
     } finally {
       gate.done();
     }
-    await this.audit.record({ action: 'dead_letter.redeliver_all', resourceType: 'subscription', resourceId: subscriptionId, after: totals }, actor);
-    return totals;
+  }
+
+  /** Whether the subscription can be re-delivered for now (it exists and its config compiles); throws as redeliverBulk would. */
+  async checkRedeliverable(subscriptionId: number): Promise<void> {
+    await this.compiled(subscriptionId);
   }
 
   /**
@@ -109,13 +132,15 @@ export class DeadLetterRedeliveryService {
    * (no_value) are left alone: they hold nothing back. Returns each attempted row's result
    * (null: another request held it), in order.
    */
-  private async redeliverKey(sub: CompiledSubscription, gate: RateGate, key: Buffer): Promise<Map<number, Attempted | null>> {
+  private async redeliverKey(sub: CompiledSubscription, gate: RateGate, key: Buffer, control: BulkControl = UNBOUNDED): Promise<Map<number, Attempted | null>> {
     const results = new Map<number, Attempted | null>();
     const pass = async (ids: number[]): Promise<boolean> => {
       for (const rowId of ids) {
         const row = await this.repository.findById(rowId);
         if (!row || row.state !== 'pending') continue;
+        if (!control.take()) return false;
         const result = await this.attempt(row, sub, gate);
+        control.settle(result?.outcome ?? null);
         results.set(rowId, result);
         if (result === null || result.outcome === 'failed') return false;
       }
@@ -138,35 +163,39 @@ export class DeadLetterRedeliveryService {
     return results;
   }
 
-  private async redeliverPages(sub: CompiledSubscription, gate: RateGate): Promise<{ redelivered: number; failed: number; discarded: number }> {
+  private async redeliverPages(sub: CompiledSubscription, gate: RateGate, control: BulkControl): Promise<void> {
     const subscriptionId = sub.id;
-    const totals = { redelivered: 0, failed: 0, discarded: 0 };
+    let stopped = false;
+    const steered: BulkControl = {
+      take: () => {
+        if (stopped || !control.take()) stopped = true;
+        return !stopped;
+      },
+      settle: (outcome) => control.settle(outcome),
+    };
     const keyed = sub.policy.keyParking;
     if (keyed) {
       // Each key in record order, stopping at its first failure; keys side by side.
       const keys = await this.repository.pendingKeys(subscriptionId);
-      for (let i = 0; i < keys.length; i += BULK_CONCURRENCY) {
-        const runs = await Promise.all(keys.slice(i, i + BULK_CONCURRENCY).map((key) => this.redeliverKey(sub, gate, key)));
-        for (const run of runs) for (const o of run.values()) if (o) totals[o.outcome]++;
+      for (let i = 0; i < keys.length && !stopped; i += BULK_CONCURRENCY) {
+        await Promise.all(keys.slice(i, i + BULK_CONCURRENCY).map((key) => this.redeliverKey(sub, gate, key, steered)));
       }
     }
     // Rows that fail stay pending; paging by id visits each one once.
-    for (let after = 0; ; ) {
+    for (let after = 0; !stopped; ) {
       const ids = await this.repository.pendingIds(subscriptionId, after, BULK_PAGE, keyed);
       if (ids.length === 0) break;
       after = ids[ids.length - 1];
-      for (let i = 0; i < ids.length; i += BULK_CONCURRENCY) {
-        const outcomes = await Promise.all(
+      for (let i = 0; i < ids.length && !stopped; i += BULK_CONCURRENCY) {
+        await Promise.all(
           ids.slice(i, i + BULK_CONCURRENCY).map(async (rowId) => {
             const row = await this.repository.findById(rowId);
-            return row && row.state === 'pending' ? this.attempt(row, sub, gate) : null;
+            if (!row || row.state !== 'pending' || !steered.take()) return;
+            steered.settle((await this.attempt(row, sub, gate))?.outcome ?? null);
           }),
         );
-        for (const o of outcomes) if (o) totals[o.outcome]++;
       }
     }
-    this.logger.info('dead letters redelivered', { subscription: subscriptionId, ...totals });
-    return totals;
   }
 
   async discardOne(id: number, actor: RequestActor): Promise<DeadLetterResponseDto> {

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { Actor } from '../common/request-context/actor.decorator';
 import type { RequestActor } from '../common/request-context/request-actor';
 import { IdParamPipe } from '../common/validation/id-param.pipe';
@@ -7,18 +8,61 @@ import { DeadLetterRedeliveryService } from './dead-letter-redelivery.service';
 import { DeadLettersService } from './dead-letters.service';
 import { DeadLetterBulkRequest, deadLetterBulkSchema } from './dto/dead-letter-bulk.schema';
 import { DeadLetterQueryInput, deadLetterQuerySchema } from './dto/dead-letter-query.schema';
+import { DeadLetterRedeliverRequest, deadLetterRedeliverSchema } from './dto/dead-letter-redeliver.schema';
 import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';
+import { RedeliveryJobResponseDto } from './dto/redelivery-job-response.dto';
+import { JobIdParamPipe } from './job-id-param.pipe';
+import { RedeliveryJobsService } from './redelivery-jobs.service';
 
 @Controller('api/dead-letters')
 export class DeadLettersController {
   constructor(
     private readonly deadLetters: DeadLettersService,
     private readonly redelivery: DeadLetterRedeliveryService,
+    private readonly jobs: RedeliveryJobsService,
   ) {}
 
+  /**
+   * A page of excerpts (see DeadLettersService.list). When the byte bound ended the page before
+   * `limit` rows, a `Link: <…&beforeId=N>; rel="next"` header (RFC 8288) names the next page.
+   */
   @Get()
-  list(@Query(new ZodValidationPipe(deadLetterQuerySchema)) query: DeadLetterQueryInput): Promise<DeadLetterResponseDto[]> {
-    return this.deadLetters.list(query);
+  async list(
+    @Query(new ZodValidationPipe(deadLetterQuerySchema)) query: DeadLetterQueryInput,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DeadLetterResponseDto[]> {
+    const page = await this.deadLetters.list(query);
+    if (page.more) {
+      const next = new URLSearchParams(req.query as Record<string, string>);
+      next.set('beforeId', String(page.more.beforeId));
+      res.setHeader('Link', `</api/dead-letters?${next}>; rel="next"`);
+    }
+    return page.rows;
+  }
+
+  /** Starts a bulk re-delivery job (RedeliveryJobsService.start) and answers 202 with it at once. */
+  @Post('redeliver-jobs')
+  @HttpCode(202)
+  async startJob(@Body(new ZodValidationPipe(deadLetterRedeliverSchema)) body: DeadLetterRedeliverRequest, @Actor() actor: RequestActor): Promise<RedeliveryJobResponseDto> {
+    return RedeliveryJobResponseDto.from(await this.jobs.start(body.subscriptionId, body.limit, actor));
+  }
+
+  /** This instance's jobs, newest first. Declared before ':id', which would take this path. */
+  @Get('redeliver-jobs')
+  listJobs(): RedeliveryJobResponseDto[] {
+    return this.jobs.list().map((job) => RedeliveryJobResponseDto.from(job));
+  }
+
+  @Get('redeliver-jobs/:jobId')
+  getJob(@Param('jobId', JobIdParamPipe) jobId: string): RedeliveryJobResponseDto {
+    return RedeliveryJobResponseDto.from(this.jobs.get(jobId));
+  }
+
+  @Post('redeliver-jobs/:jobId/cancel')
+  @HttpCode(200)
+  async cancelJob(@Param('jobId', JobIdParamPipe) jobId: string, @Actor() actor: RequestActor): Promise<RedeliveryJobResponseDto> {
+    return RedeliveryJobResponseDto.from(await this.jobs.cancel(jobId, actor));
   }
 
   @Get(':id')
@@ -26,10 +70,18 @@ export class DeadLettersController {
     return this.deadLetters.get(id);
   }
 
+  /**
+   * The synchronous bulk re-delivery, kept with its answer: it runs as a job (same limit, same
+   * job slots) and answers when the job ends, with the job's id, its end state and whether
+   * more were pending than `limit` (then call again, or use a job).
+   */
   @Post('redeliver')
   @HttpCode(200)
-  redeliverAll(@Body(new ZodValidationPipe(deadLetterBulkSchema)) body: DeadLetterBulkRequest, @Actor() actor: RequestActor) {
-    return this.redelivery.redeliverAll(body.subscriptionId, actor);
+  async redeliverAll(@Body(new ZodValidationPipe(deadLetterRedeliverSchema)) body: DeadLetterRedeliverRequest, @Actor() actor: RequestActor) {
+    const job = await this.jobs.start(body.subscriptionId, body.limit, actor);
+    await job.finished;
+    if (job.state === 'failed') throw job.cause;
+    return { redelivered: job.succeeded, failed: job.failed, discarded: job.discarded, jobId: job.id, state: job.state, more: job.more };
   }
 
   @Post('discard')

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, FindOptionsWhere, LessThan } from 'typeorm';
 import { DeadLetterEntity } from './dead-letter.entity';
+import type { FetchedPrefix } from './dead-letter-excerpt';
 import { cutUtf8, ROW_MARGIN_BYTES, SMALL_COLUMN_BYTES, type StoredDeadLetter } from './dead-letter-bounds';
 
 /**
@@ -45,6 +46,33 @@ export type SqlQuery = (sql: string, params?: unknown[]) => Promise<any>;
 const PARKS_ITS_KEY = "reason <> 'no_value'";
 /** How long a writer waits for a key's lock before it fails (and the caller retries), s. */
 const KEY_LOCK_WAIT_S = 30;
+
+/**
+ * A dead letter as a list shows it: the small columns whole, the large ones as prefixes cut by
+ * the database (SUBSTRING of BLOBs, LEFT of texts) with their stored sizes (LENGTH, bytes).
+ */
+export interface DeadLetterExcerptRow {
+  id: number;
+  subscriptionId: number;
+  topic: string;
+  partition: number;
+  offset: number;
+  key: FetchedPrefix<Buffer>;
+  value: FetchedPrefix<Buffer>;
+  headers: FetchedPrefix<string>;
+  transformedBody: FetchedPrefix<string>;
+  lastError: FetchedPrefix<string>;
+  responseExcerpt: FetchedPrefix<string>;
+  reason: string;
+  attempts: number;
+  lastStatus: number | null;
+  truncatedFields: Record<string, number> | null;
+  state: string;
+  firstAttemptAt: Date | null;
+  lastAttemptAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
 export interface DeadLetterQuery {
   subscriptionId?: number;
@@ -145,6 +173,65 @@ export class DeadLettersRepository {
     if (q.topic !== undefined) where.topic = q.topic;
     if (q.beforeId !== undefined) where.id = LessThan(String(q.beforeId));
     return this.dataSource.getRepository(DeadLetterEntity).find({ where, order: { id: 'DESC' }, take: q.limit });
+  }
+
+  /**
+   * The rows of {@link find} with their large columns cut in SQL: at most `excerptBytes` + 1
+   * bytes of key and value, `excerptBytes` characters of headers, transformed body, last error
+   * and response excerpt, each with its stored size in bytes, so a page of rows with megabyte
+   * values costs the database and the wire a few KiB per row.
+   */
+  async findExcerpts(q: DeadLetterQuery, excerptBytes: number): Promise<DeadLetterExcerptRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.subscriptionId !== undefined) (where.push('subscription_id = ?'), params.push(q.subscriptionId));
+    if (q.state !== undefined) (where.push('state = ?'), params.push(q.state));
+    if (q.topic !== undefined) (where.push('topic = ?'), params.push(q.topic));
+    if (q.beforeId !== undefined) (where.push('id < ?'), params.push(q.beforeId));
+    const bytes = (column: string, as: string) => `SUBSTRING(${column}, 1, ${excerptBytes + 1}) AS ${as}_x, LENGTH(${column}) AS ${as}_n`;
+    const text = (column: string, as: string) => `LEFT(${column}, ${excerptBytes}) AS ${as}_x, LENGTH(${column}) AS ${as}_n`;
+    const rows: Array<Record<string, any>> = await this.dataSource.query(
+      `SELECT id, subscription_id, topic, partition_no, record_offset, reason, attempts, last_status, truncated_fields, state,
+         first_attempt_at, last_attempt_at, created_at, updated_at,
+         ${bytes('record_key', 'key')}, ${bytes('record_value', 'value')},
+         ${text('CAST(record_headers AS CHAR)', 'headers')}, ${text('transformed_body', 'body')},
+         ${text('last_error', 'error')}, ${text('response_excerpt', 'response')}
+       FROM dead_letters${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+      [...params, q.limit],
+    );
+    const size = (n: unknown) => (n === null || n === undefined ? null : Number(n));
+    const str = (v: unknown) => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
+    return rows.map((r) => ({
+      id: Number(r.id),
+      subscriptionId: Number(r.subscription_id),
+      topic: r.topic,
+      partition: Number(r.partition_no),
+      offset: Number(r.record_offset),
+      key: { prefix: r.key_x === null ? null : Buffer.from(r.key_x), storedBytes: size(r.key_n) },
+      value: { prefix: r.value_x === null ? null : Buffer.from(r.value_x), storedBytes: size(r.value_n) },
+      headers: { prefix: str(r.headers_x), storedBytes: size(r.headers_n) },
+      transformedBody: { prefix: str(r.body_x), storedBytes: size(r.body_n) },
+      lastError: { prefix: str(r.error_x), storedBytes: size(r.error_n) },
+      responseExcerpt: { prefix: str(r.response_x), storedBytes: size(r.response_n) },
+      reason: r.reason,
+      attempts: Number(r.attempts),
+      lastStatus: r.last_status === null ? null : Number(r.last_status),
+      truncatedFields: typeof r.truncated_fields === 'string' ? (JSON.parse(r.truncated_fields) as Record<string, number>) : (r.truncated_fields ?? null),
+      state: r.state,
+      firstAttemptAt: r.first_attempt_at ? new Date(r.first_attempt_at) : null,
+      lastAttemptAt: r.last_attempt_at ? new Date(r.last_attempt_at) : null,
+      createdAt: new Date(r.created_at),
+      updatedAt: new Date(r.updated_at),
+    }));
+  }
+
+  /** How many pending dead letters a subscription has (a bulk re-delivery's total). */
+  async countPending(subscriptionId: number): Promise<number> {
+    const rows: Array<{ n: string | number }> = await this.dataSource.query(
+      "SELECT COUNT(*) AS n FROM dead_letters WHERE subscription_id = ? AND state = 'pending'",
+      [subscriptionId],
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** Pending ids of a subscription after `afterId`, ascending (only rows without a key when `keyless`): bulk work pages with it. */

@@ -155,8 +155,27 @@ export class DeadLettersService {
     }
   }
 
-  async list(query: DeadLetterQueryInput): Promise<DeadLetterResponseDto[]> {
-    return (await this.repository.find(query)).map((row) => DeadLetterResponseDto.from(row));
+  /**
+   * A page of dead letters, newest first, as excerpts (DeadLetterResponseDto.fromExcerpt: each
+   * large field at most DEAD_LETTER_EXCERPT_BYTES, cut by the database). The page's JSON stays
+   * within DEAD_LETTER_LIST_MAX_BYTES: rows past that are left out (at least one row is kept)
+   * and `more` names the `beforeId` to continue from; null when the page is whole.
+   */
+  async list(query: DeadLetterQueryInput): Promise<{ rows: DeadLetterResponseDto[]; more: { beforeId: number } | null }> {
+    const rows = await this.repository.findExcerpts(query, this.config.deadLetterExcerptBytes);
+    const out: DeadLetterResponseDto[] = [];
+    // The brackets, then each row and its comma.
+    let bytes = 2;
+    for (const row of rows) {
+      const dto = DeadLetterResponseDto.fromExcerpt(row, this.config.deadLetterExcerptBytes);
+      const size = Buffer.byteLength(JSON.stringify(dto)) + (out.length > 0 ? 1 : 0);
+      if (out.length > 0 && bytes + size > this.config.deadLetterListMaxBytes) {
+        return { rows: out, more: { beforeId: out[out.length - 1].id } };
+      }
+      out.push(dto);
+      bytes += size;
+    }
+    return { rows: out, more: null };
   }
 
   async get(id: number): Promise<DeadLetterResponseDto> {

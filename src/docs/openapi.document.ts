@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { auditQuerySchema } from '../audit/dto/audit-query.schema';
 import { deadLetterBulkSchema } from '../dead-letters/dto/dead-letter-bulk.schema';
 import { deadLetterQuerySchema } from '../dead-letters/dto/dead-letter-query.schema';
+import { deadLetterRedeliverSchema } from '../dead-letters/dto/dead-letter-redeliver.schema';
 import { offsetResetSchema } from '../runtime/offsets/dto/offset-reset.schema';
 import { subscriptionSpecSchema } from '../subscriptions/dto/subscription-spec.schema';
 import { ticketApproveSchema, ticketCreateSchema, ticketQuerySchema, ticketRejectSchema } from '../tickets/dto/ticket.schemas';
@@ -30,6 +31,7 @@ const BODIES: Record<string, Schema> = {
   TicketReject: ticketRejectSchema,
   OffsetReset: offsetResetSchema,
   DeadLetterBulk: deadLetterBulkSchema,
+  DeadLetterRedeliver: deadLetterRedeliverSchema,
 };
 
 /** Every route the proxy serves; openapi.document.spec.ts checks this against the controllers. */
@@ -41,14 +43,34 @@ export const OPERATIONS: Record<string, Operation> = {
   'DELETE /api/subscriptions/{id}': { summary: 'Delete a subscription', roles: 'operator', ifMatch: true },
   'POST /api/subscriptions/{id}/start': { summary: 'Start consuming', roles: 'operator', ifMatch: true },
   'POST /api/subscriptions/{id}/stop': { summary: 'Stop consuming (in-flight deliveries drain first)', roles: 'operator', ifMatch: true },
-  'GET /api/subscriptions/{id}/status': { summary: 'Instances (with outside group members), per-partition committed offset / high watermark / lag, counters; 403 for a requester of another team', roles: 'operator, requester' },
+  'GET /api/subscriptions/{id}/status': {
+    summary: 'Instances (with outside group members), per-partition committed offset / high watermark / lag, counters; shared for STATUS_CACHE_MS (generatedAt, ageMs say how old); 429 with Retry-After when too many wait for Kafka; 403 for a requester of another team',
+    roles: 'operator, requester',
+  },
   'POST /api/subscriptions/{id}/offsets/reset': { summary: 'Reset the group offsets (earliest, latest, timestamp or explicit)', roles: 'operator', body: 'OffsetReset' },
   'POST /api/config/refresh': { summary: 'Re-read the subscriptions now instead of at the next interval', roles: 'operator' },
-  'GET /api/dead-letters': { summary: 'List dead letters, newest first', roles: 'operator', query: deadLetterQuerySchema },
-  'GET /api/dead-letters/{id}': { summary: 'Read one dead letter', roles: 'operator' },
+  'GET /api/dead-letters': {
+    summary: 'List dead letters, newest first, as excerpts (large fields at most DEAD_LETTER_EXCERPT_BYTES each, named in excerptedFields with their full sizes); a page ends before DEAD_LETTER_LIST_MAX_BYTES with a Link rel="next" header',
+    roles: 'operator',
+    query: deadLetterQuerySchema,
+  },
+  'GET /api/dead-letters/{id}': { summary: 'Read one dead letter, whole (value, key, headers, bodies as stored)', roles: 'operator' },
   'POST /api/dead-letters/{id}/redeliver': { summary: 'Deliver one dead letter again', roles: 'operator' },
   'POST /api/dead-letters/{id}/discard': { summary: 'Discard one dead letter', roles: 'operator' },
-  'POST /api/dead-letters/redeliver': { summary: "Deliver a subscription's pending dead letters again", roles: 'operator', body: 'DeadLetterBulk' },
+  'POST /api/dead-letters/redeliver': {
+    summary: "Deliver a subscription's pending dead letters again (at most limit, default and maximum DEAD_LETTER_BULK_MAX_RECORDS) and answer when done: {redelivered, failed, discarded, jobId, state, more}",
+    roles: 'operator',
+    body: 'DeadLetterRedeliver',
+  },
+  'POST /api/dead-letters/redeliver-jobs': {
+    summary: "Start a background job re-delivering a subscription's pending dead letters (at most limit); 202 with the job; 429 naming the running jobs when DEAD_LETTER_BULK_JOBS run",
+    roles: 'operator',
+    body: 'DeadLetterRedeliver',
+    ok: 202,
+  },
+  'GET /api/dead-letters/redeliver-jobs': { summary: "This instance's re-delivery jobs, newest first", roles: 'operator' },
+  'GET /api/dead-letters/redeliver-jobs/{jobId}': { summary: 'A re-delivery job: state, total, done, succeeded, failed, discarded, skipped, timestamps', roles: 'operator' },
+  'POST /api/dead-letters/redeliver-jobs/{jobId}/cancel': { summary: 'Stop a re-delivery job before its next record', roles: 'operator' },
   'POST /api/dead-letters/discard': { summary: "Discard a subscription's pending dead letters", roles: 'operator', body: 'DeadLetterBulk' },
   'POST /api/tickets': { summary: 'Request a subscription (runs nothing until approved; 409 for a held consumer group or another owner\'s rate group; 429 over the team\'s quota)', roles: 'operator, requester', body: 'TicketInput', ok: 201 },
   'GET /api/tickets': { summary: 'List tickets, newest first (a requester: its team\'s only; operators: pending ones carry review and effective)', roles: 'operator, requester', query: ticketQuerySchema },
@@ -95,6 +117,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     const [method, path] = key.split(' ');
     const parameters: unknown[] = [];
     if (path.includes('{id}')) parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } });
+    if (path.includes('{jobId}')) parameters.push({ name: 'jobId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
     if (path.includes('{file}')) parameters.push({ name: 'file', in: 'path', required: true, schema: { type: 'string' } });
     if (op.query) parameters.push(...queryParameters(op.query));
     if (op.ifMatch) parameters.push({ name: 'If-Match', in: 'header', required: false, description: 'The ETag of the version the change is meant for (RFC 9110 §13.1.1), or *', schema: { type: 'string' } });
@@ -113,7 +136,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
             }),
         ...(op.roles === 'operator' ? { '403': { description: 'The requester token may not call this', content: { 'application/json': { schema: ERROR } } } } : {}),
         ...(op.ifMatch ? { '412': { description: 'If-Match names a version that is no longer current', content: { 'application/json': { schema: ERROR } } } } : {}),
-        ...(op.body || op.query || path.includes('{id}') ? { '400': { description: 'Invalid input, every bad field named', content: { 'application/json': { schema: ERROR } } } } : {}),
+        ...(op.body || op.query || path.includes('{id}') || path.includes('{jobId}') ? { '400': { description: 'Invalid input, every bad field named', content: { 'application/json': { schema: ERROR } } } } : {}),
       },
       ...(op.roles === 'open' ? { security: [] } : {}),
     };

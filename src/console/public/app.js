@@ -540,12 +540,22 @@ function Tickets({ role }) {
       )}</tbody></table>`;
 }
 
+/** Bytes as a person reads them. */
+const size = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+
+/**
+ * Dead letters. The list (polled) holds excerpts; the selected one is read whole from
+ * GET /api/dead-letters/:id, again only when it changed. "Redeliver all pending" starts a
+ * background job and follows it until it ends, with a cancel button.
+ */
 function DeadLetters() {
   const [subs, setSubs] = useState([]);
   const [subscriptionId, setSubscriptionId] = useState('');
   const [state, setState] = useState('pending');
   const [rows, setRows] = useState([]);
+  const [selectedId, setSelectedId] = useState(null);
   const [selected, setSelected] = useState(null);
+  const [job, setJob] = useState(null);
   const [error, setError] = useState('');
   const [ok, setOk] = useState('');
   const load = async () => {
@@ -553,12 +563,34 @@ function DeadLetters() {
     const q = new URLSearchParams({ limit: '200' });
     if (subscriptionId) q.set('subscriptionId', subscriptionId);
     if (state) q.set('state', state);
-    const list = await api('GET', `/api/dead-letters?${q}`);
-    setRows(list);
-    setSelected((cur) => (cur ? list.find((r) => r.id === cur.id) || cur : null));
+    setRows(await api('GET', `/api/dead-letters?${q}`));
     setError('');
   };
   usePoll(load, 3000, [subscriptionId, state], (err) => setError(err.message));
+  // The whole row of the selected one, read again when the list shows it changed.
+  const listed = rows.find((r) => r.id === selectedId);
+  const version = listed ? listed.updatedAt : '';
+  useEffect(() => {
+    if (selectedId === null) return setSelected(null);
+    let current = true;
+    api('GET', `/api/dead-letters/${selectedId}`).then((row) => current && setSelected(row), (err) => current && setError(err.message));
+    return () => {
+      current = false;
+    };
+  }, [selectedId, version]);
+  // A running job is followed every second until it ends.
+  const jobRunning = job && (job.state === 'queued' || job.state === 'running');
+  usePoll(
+    async () => {
+      if (!jobRunning) return;
+      const now = await api('GET', `/api/dead-letters/redeliver-jobs/${job.id}`);
+      setJob(now);
+      if (now.state !== 'queued' && now.state !== 'running') await load();
+    },
+    1000,
+    [job && job.id, jobRunning],
+    (err) => setError(err.message),
+  );
   const run = async (fn) => {
     try {
       setOk(await fn());
@@ -568,13 +600,25 @@ function DeadLetters() {
       setError(err.message);
     }
   };
-  const one = (verb) => run(async () => `Dead letter #${selected.id}: ${(await api('POST', `/api/dead-letters/${selected.id}/${verb}`)).state}.`);
-  const all = (verb) =>
+  const one = (verb) =>
     run(async () => {
-      if (!confirm(`${verb === 'redeliver' ? 'Redeliver' : 'Discard'} every pending dead letter of this subscription?`)) return '';
-      const r = await api('POST', `/api/dead-letters/${verb}`, { subscriptionId: Number(subscriptionId) });
-      return verb === 'redeliver' ? `Redelivered ${r.redelivered}, failed ${r.failed}, discarded ${r.discarded}.` : `Discarded ${r.discarded ?? 0}.`;
+      const row = await api('POST', `/api/dead-letters/${selected.id}/${verb}`);
+      setSelected(row);
+      return `Dead letter #${selected.id}: ${row.state}.`;
     });
+  const redeliverAll = () =>
+    run(async () => {
+      if (!confirm('Redeliver the pending dead letters of this subscription (in the background; you can cancel)?')) return '';
+      setJob(await api('POST', '/api/dead-letters/redeliver-jobs', { subscriptionId: Number(subscriptionId) }));
+      return '';
+    });
+  const discardAll = () =>
+    run(async () => {
+      if (!confirm('Discard every pending dead letter of this subscription?')) return '';
+      return `Discarded ${(await api('POST', '/api/dead-letters/discard', { subscriptionId: Number(subscriptionId) })).discarded ?? 0}.`;
+    });
+  const cancelJob = () => run(async () => (setJob(await api('POST', `/api/dead-letters/redeliver-jobs/${job.id}/cancel`)), 'Cancelling: the job stops before its next record.'));
+  const cut = (field) => selected && selected.excerptedFields && selected.excerptedFields[field] !== undefined;
   return html`<h2>Dead letters</h2><${Banner} error=${error} ok=${ok} />
     <div class="row" style="margin-bottom:.8rem">
       <select name="subscription" style="width:auto" value=${subscriptionId} onChange=${(e) => setSubscriptionId(e.target.value)}>
@@ -584,22 +628,33 @@ function DeadLetters() {
       <select name="state" style="width:auto" value=${state} onChange=${(e) => setState(e.target.value)}>
         <option value="pending">pending</option><option value="redelivered">redelivered</option><option value="discarded">discarded</option><option value="">any state</option>
       </select>
-      ${subscriptionId && html`<button onClick=${() => all('redeliver')}>Redeliver all pending</button><button class="danger" onClick=${() => all('discard')}>Discard all pending</button>`}
+      ${subscriptionId && html`<button disabled=${jobRunning} onClick=${redeliverAll}>Redeliver all pending</button><button class="danger" onClick=${discardAll}>Discard all pending</button>`}
     </div>
-    <table data-testid="dead-letters"><thead><tr><th>#</th><th>subscription</th><th>partition:offset</th><th>reason</th><th>attempts</th><th>last status</th><th>state</th><th>when</th></tr></thead>
+    ${job &&
+    html`<div class="card" data-testid="redelivery-job" style="margin-bottom:.8rem">
+      <div class="row"><b>Re-delivery job</b> <span data-testid="job-state">${job.state}</span>
+        <span>${job.done} of ${job.total} done: ${job.succeeded} redelivered, ${job.failed} failed, ${job.discarded} discarded${job.skipped ? `, ${job.skipped} skipped` : ''}</span>
+        ${jobRunning && !job.cancelRequested && html`<button class="danger" onClick=${cancelJob}>Cancel</button>`}
+        ${!jobRunning && html`<button onClick=${() => setJob(null)}>Dismiss</button>`}</div>
+      ${job.total > 0 && html`<progress max=${job.total} value=${job.done} style="width:100%"></progress>`}
+      ${job.more && !jobRunning && html`<p class="muted">More were pending than one job covers (${job.limit}); start another for the rest.</p>`}
+      ${job.error && html`<p>${job.error}</p>`}
+    </div>`}
+    <table data-testid="dead-letters"><thead><tr><th>#</th><th>subscription</th><th>partition:offset</th><th>reason</th><th>attempts</th><th>last status</th><th>value</th><th>state</th><th>when</th></tr></thead>
       <tbody>${rows.map(
-        (r) => html`<tr class=${`clickable${selected && selected.id === r.id ? ' selected' : ''}`} onClick=${() => setSelected(r)} data-dead-letter=${r.id}>
+        (r) => html`<tr class=${`clickable${selectedId === r.id ? ' selected' : ''}`} onClick=${() => setSelectedId(r.id)} data-dead-letter=${r.id}>
           <td>${r.id}</td><td>${(subs.find((s) => s.id === r.subscriptionId) || {}).name || r.subscriptionId}</td><td>${r.partition}:${r.offset}</td>
-          <td>${r.reason}</td><td>${r.attempts}</td><td>${r.lastStatus ?? '–'}</td><td>${r.state}</td><td>${new Date(r.createdAt).toLocaleString()}</td></tr>`,
+          <td>${r.reason}</td><td>${r.attempts}</td><td>${r.lastStatus ?? '–'}</td><td>${r.valueBytes === null ? '–' : size(r.valueBytes)}</td><td>${r.state}</td><td>${new Date(r.createdAt).toLocaleString()}</td></tr>`,
       )}</tbody></table>
     ${rows.length === 0 ? html`<p class="muted">None.</p>` : ''}
+    ${selectedId !== null && !selected && html`<p class="muted">Loading #${selectedId}…</p>`}
     ${selected &&
     html`<div class="card" style="margin-top:1rem" data-testid="dead-letter-detail">
       <div class="row"><h3 style="margin:0">Dead letter #${selected.id}</h3>
         ${selected.state === 'pending' && html`<button class="primary" onClick=${() => one('redeliver')}>Redeliver</button><button class="danger" onClick=${() => one('discard')}>Discard</button>`}</div>
       <p><b>Error:</b> ${selected.lastError || '–'}</p>
       <div class="grid">
-        <div><h3>Record value${selected.valueEncoding === 'base64' ? ' (base64)' : ''}</h3><pre>${selected.value ?? '(none)'}</pre></div>
+        <div><h3>Record value${selected.valueEncoding === 'base64' ? ' (base64)' : ''}${selected.valueBytes !== null ? ` · ${size(selected.valueBytes)}` : ''}${cut('value') ? ' · excerpt' : ''}</h3><pre>${selected.value ?? '(none)'}</pre></div>
         <div><h3>Last response</h3><pre>${selected.responseExcerpt ?? '(none)'}</pre></div>
       </div>
       ${selected.transformedBody && html`<h3>Body sent</h3><pre>${selected.transformedBody}</pre>`}

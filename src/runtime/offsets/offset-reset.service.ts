@@ -10,6 +10,7 @@ import { AppConfig } from '../../config/app.config';
 import { NamedLock } from '../../database/named-lock';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { CompiledSubscription } from '../consumers/compiled-subscription';
+import { SubscriptionStatusService } from '../status/subscription-status.service';
 import type { OffsetResetRequest } from './dto/offset-reset.schema';
 import { type CommitMethod, KafkaGroupClient } from './kafka-group-client';
 
@@ -33,6 +34,7 @@ export class OffsetResetService {
     private readonly config: AppConfig,
     private readonly logger: JsonLogger,
     private readonly audit: AuditLog,
+    private readonly statuses: SubscriptionStatusService,
   ) {}
 
   async reset(id: number, req: OffsetResetRequest, actor: RequestActor): Promise<OffsetResetResult> {
@@ -83,6 +85,8 @@ export class OffsetResetService {
       } catch (err) {
         throw new DomainException(DomainErrorCode.Conflict, `the new offsets were not committed: ${(err as Error).message}`);
       }
+      // The shared status answer holds the offsets from before.
+      this.statuses.forget(id);
       const result: OffsetResetResult = { partitions: [...targets].map(([partition, offset]) => ({ partition, offset })) };
       this.logger.info('offsets reset', { subscription: id, topic: sub.kafka.topic, to: req.to, method, partitions: result.partitions, ...(req.to === 'timestamp' ? { searchedPartitions: searched } : {}) });
       await this.audit.record({

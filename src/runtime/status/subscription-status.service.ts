@@ -2,10 +2,15 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InstancesService } from '../../cluster/instances.service';
 import { AppConfig } from '../../config/app.config';
 import type { SubscriptionCounters } from '../../metrics/subscription-metrics';
+import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { CompiledSubscription } from '../consumers/compiled-subscription';
 import type { DeliveryHealth } from '../consumers/subscription-consumer';
 import { KafkaGroupClient, type GroupMember } from '../offsets/kafka-group-client';
+import { Counter } from 'prom-client';
+import { MetricsService } from '../../metrics/metrics.service';
+import { BoundedConcurrency } from './bounded-concurrency';
+import { SingleFlightCache } from './single-flight-cache';
 
 export interface SubscriptionStatus {
   id: number;
@@ -20,7 +25,14 @@ export interface SubscriptionStatus {
   /** Why partitions could not be read (broker unreachable, invalid config); absent when they were. */
   kafkaError?: string;
   configErrors?: string[];
+  /** When this answer was computed (ISO 8601): answers are shared for STATUS_CACHE_MS. */
+  generatedAt: string;
+  /** How old the answer is, ms: 0 for a fresh one, up to about STATUS_CACHE_MS for a shared one. */
+  ageMs: number;
 }
+
+/** Kafka calls a status makes, by kind (counted in kproxy_status_kafka_calls_total). */
+type KafkaCall = 'connect' | 'metadata' | 'committed' | 'watermarks';
 
 const ZERO: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commits: 0, commitFailures: 0, skipped: 0, offsetsWentBack: 0 };
 
@@ -37,14 +49,63 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
   // Opening a librdkafka client costs threads and sockets, and closing one takes seconds;
   // a dashboard polling status reuses one per cluster and group until it idles.
   private readonly clients = new Map<string, CachedClient>();
+  /** One computation per subscription at a time, its answer reused for STATUS_CACHE_MS. */
+  private readonly answers: SingleFlightCache<number, Omit<SubscriptionStatus, 'generatedAt' | 'ageMs'>>;
+  /**
+   * Process-wide bound on status computations inside Kafka: each makes its librdkafka calls one
+   * after another, so at most STATUS_KAFKA_CONCURRENCY of them hold libuv pool threads at once,
+   * whatever the requests; the pool stays free for the consumers' fetches and commits.
+   */
+  readonly kafkaGate: BoundedConcurrency;
+  private readonly kafkaCalls: Counter<'call'>;
 
   constructor(
     private readonly subscriptions: SubscriptionsService,
     private readonly instances: InstancesService,
     private readonly config: AppConfig,
-  ) {}
+    metrics: MetricsService,
+    changes: SubscriptionChangeFeed,
+  ) {
+    this.answers = new SingleFlightCache(config.statusCacheMs);
+    // A change made through this instance (start, stop, PATCH, delete) shows in the next status at once.
+    changes.listen(async () => this.answers.clear());
+    this.kafkaGate = new BoundedConcurrency(config.statusKafkaConcurrency, config.statusKafkaQueue, 'subscription status queries to Kafka');
+    this.kafkaCalls = new Counter({
+      name: 'kproxy_status_kafka_calls_total',
+      help: 'Kafka client calls made to answer GET /api/subscriptions/:id/status (connect, metadata, committed, watermarks)',
+      labelNames: ['call'],
+      registers: [metrics.registry],
+    });
+    const gate = this.kafkaGate;
+    new Counter({
+      name: 'kproxy_status_refused_total',
+      help: 'Status requests refused with 429 because STATUS_KAFKA_CONCURRENCY queries ran and STATUS_KAFKA_QUEUE waited',
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        this.inc(gate.refused);
+      },
+    });
+  }
 
+  /**
+   * Who runs subscription `id`, its partitions' committed offsets, high watermarks and lag, and
+   * its counters. Concurrent callers for one subscription share one computation, and its
+   * answer is reused for STATUS_CACHE_MS (`generatedAt` and `ageMs` say how old it is).
+   * @throws DomainException NotFound (no such subscription), TooManyRequests (Retry-After: the
+   *   Kafka queries of other subscriptions fill STATUS_KAFKA_CONCURRENCY and STATUS_KAFKA_QUEUE)
+   */
   async status(id: number): Promise<SubscriptionStatus> {
+    const { value, generatedAt } = await this.answers.get(id, () => this.compute(id));
+    return { ...value, generatedAt: new Date(generatedAt).toISOString(), ageMs: Math.max(0, Date.now() - generatedAt) };
+  }
+
+  /** Drops subscription `id`'s shared answer (its offsets were just reset), so the next status reads afresh. */
+  forget(id: number): void {
+    this.answers.forget(id);
+  }
+
+  private async compute(id: number): Promise<Omit<SubscriptionStatus, 'generatedAt' | 'ageMs'>> {
     const stored = await this.subscriptions.load(id);
     const all = await this.instances.list();
     const counters = { ...ZERO };
@@ -64,7 +125,7 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
         });
       }
     }
-    const result: SubscriptionStatus = {
+    const result: Omit<SubscriptionStatus, 'generatedAt' | 'ageMs'> = {
       id,
       status: stored.spec?.status ?? 'stopped',
       instances,
@@ -72,11 +133,11 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
       counters,
     };
     if (!stored.spec) return { ...result, configErrors: stored.errors };
-    try {
-      result.partitions = await this.partitions(new CompiledSubscription(id, stored.spec));
-    } catch (err) {
-      result.kafkaError = (err as Error).message;
-    }
+    const sub = new CompiledSubscription(id, stored.spec);
+    // A refusal (429) goes to the callers; a Kafka failure is part of the answer.
+    const partitions = await this.kafkaGate.run(() => this.partitions(sub).then((p) => ({ p }), (err: Error) => ({ err })));
+    if ('p' in partitions) result.partitions = partitions.p;
+    else result.kafkaError = partitions.err.message;
     return result;
   }
 
@@ -91,6 +152,7 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
       cached.timer.refresh();
       return cached.client;
     }
+    this.kafkaCalls.inc({ call: 'connect' satisfies KafkaCall });
     const client = KafkaGroupClient.connect(sub.kafka, `kproxy-${this.config.instanceId}-status-${sub.id}`);
     const timer = setTimeout(() => this.drop(key), CLIENT_IDLE_MS);
     timer.unref();
@@ -116,12 +178,16 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
       throw err;
     }
     try {
+      const call = (kind: KafkaCall) => this.kafkaCalls.inc({ call: kind });
+      call('metadata');
       const ids = await client.partitions();
       // The consumer waits for a missing topic without an error of its own; say it here.
       if (ids.length === 0) throw new Error(`topic "${sub.kafka.topic}" does not exist on ${sub.kafka.brokers}; the subscription waits for it`);
+      call('committed');
       const committed = await client.committed(ids);
       const out: SubscriptionStatus['partitions'] = [];
       for (const partition of ids) {
+        call('watermarks');
         const w = await client.watermarks(partition);
         const at = committed.get(partition);
         out.push({
