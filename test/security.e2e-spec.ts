@@ -86,6 +86,12 @@ describe('security', () => {
       'kafka.security.tls.key: is masked; send the secret itself (a masked value keeps the stored secret only while kafka.brokers, security.protocol and sasl.mechanism stay the same)',
       'kafka.security.tls.keyPassword: is masked; send the secret itself (a masked value keeps the stored secret only while kafka.brokers, security.protocol and sasl.mechanism stay the same)',
     ]);
+    // Nor another protocol or mechanism on the same brokers (a PLAIN login sends the password itself).
+    const downgraded = await t.proxy.api('PATCH', `/api/subscriptions/${stopped.body.id}`, {
+      kafka: { ...stopped.body.kafka, security: { ...stopped.body.kafka.security, sasl: { ...stopped.body.kafka.security.sasl, mechanism: 'PLAIN' } } },
+    });
+    expect(downgraded.status).toBe(400);
+    expect(downgraded.body.message[0]).toMatch(/^kafka\.security\.sasl\.password: is masked/);
     const rerouted = await t.proxy.api('PATCH', `/api/subscriptions/${running.body.id}`, {
       endpoint: { url: 'http://collector.example.net/x', headers: running.body.endpoint.headers },
     });
