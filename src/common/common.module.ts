@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiTokenGuard } from './auth/api-token.guard';
 import { DomainExceptionFilter } from './errors/domain-exception.filter';
+import { ClientAddress } from './http/client-address';
 import { JsonLogger } from './logging/json.logger';
 
 @Global()
@@ -12,10 +13,11 @@ export class CommonModule {
       module: CommonModule,
       providers: [
         { provide: JsonLogger, useValue: logger },
+        ClientAddress,
         { provide: APP_GUARD, useClass: ApiTokenGuard },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
       ],
-      exports: [JsonLogger],
+      exports: [JsonLogger, ClientAddress],
     };
   }
 }
