@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiTokenGuard } from './auth/api-token.guard';
 import { DomainExceptionFilter } from './errors/domain-exception.filter';
 import { ClientAddress } from './http/client-address';
+import { CrossOriginWriteCheck } from './http/cross-origin-write-check';
 import { JsonLogger } from './logging/json.logger';
 
 @Global()
@@ -14,10 +15,11 @@ export class CommonModule {
       providers: [
         { provide: JsonLogger, useValue: logger },
         ClientAddress,
+        CrossOriginWriteCheck,
         { provide: APP_GUARD, useClass: ApiTokenGuard },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
       ],
-      exports: [JsonLogger, ClientAddress],
+      exports: [JsonLogger, ClientAddress, CrossOriginWriteCheck],
     };
   }
 }
