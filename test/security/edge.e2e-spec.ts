@@ -27,6 +27,8 @@ describe('admin API edge', () => {
     beforeAll(async () => {
       proxy = await t.world.startProxy({ adminToken: OPERATOR, env: { TRUSTED_PROXIES: '127.0.0.1, ::1', AUTH_FAILURE_LIMIT: '20', AUTH_FAILURE_WINDOW_MS: '60000' } });
     });
+    // Stopped here: a running instance would join the later tests' consumer groups and take their partitions.
+    afterAll(() => proxy?.stop());
     const from = (client: string, token?: string, extra: { method?: string; path?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
       proxy.request(extra.method ?? 'GET', extra.path ?? '/api/subscriptions', { token: token ?? '', body: extra.body, headers: { 'X-Forwarded-For': client, ...extra.headers } });
 
