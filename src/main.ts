@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { InstanceHeartbeat } from './cluster/instance-heartbeat.service';
 import { CrossOriginWriteCheck } from './common/http/cross-origin-write-check';
+import { OpenAdminHostCheck } from './common/http/open-admin-host-check';
 import { SecurityHeaders } from './common/http/security-headers';
 import { JsonLogger } from './common/logging/json.logger';
 import { ConsoleAssets } from './console/console-assets';
@@ -26,6 +27,7 @@ async function bootstrap(): Promise<void> {
   // refused before their bodies are read.
   app.use(...SecurityHeaders.middleware({ scripts: app.get(ConsoleAssets).inlineScripts, styles: [DOCS_STYLE] }));
   app.use(app.get(CrossOriginWriteCheck).middleware());
+  app.use(app.get(OpenAdminHostCheck).middleware());
   app.use(...jsonBody('1mb'));
   app.enableShutdownHooks();
   // A safety net: if some part hangs on shutdown, the process still ends.

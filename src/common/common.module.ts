@@ -4,6 +4,7 @@ import { ApiTokenGuard } from './auth/api-token.guard';
 import { DomainExceptionFilter } from './errors/domain-exception.filter';
 import { ClientAddress } from './http/client-address';
 import { CrossOriginWriteCheck } from './http/cross-origin-write-check';
+import { OpenAdminHostCheck } from './http/open-admin-host-check';
 import { JsonLogger } from './logging/json.logger';
 
 @Global()
@@ -16,10 +17,11 @@ export class CommonModule {
         { provide: JsonLogger, useValue: logger },
         ClientAddress,
         CrossOriginWriteCheck,
+        OpenAdminHostCheck,
         { provide: APP_GUARD, useClass: ApiTokenGuard },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
       ],
-      exports: [JsonLogger, ClientAddress, CrossOriginWriteCheck],
+      exports: [JsonLogger, ClientAddress, CrossOriginWriteCheck, OpenAdminHostCheck],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { subscriptionBody, unique } from '../support/fixtures';
 import { ProxyProcess } from '../support/proxy-process';
 import { TcpCutter } from '../support/tcp-cutter';
@@ -8,6 +9,20 @@ import { waitFor } from '../support/wait-for';
 
 const OPERATOR = 'edge-operator-token-0123456789';
 const REQUESTER = 'edge-requester-token-0123456789';
+/** A GET with a Host header of our choosing (fetch will not send one). */
+function rawGet(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 const LIMIT_REACHED = 'admin API: failed authentication limit reached; refusing this address until its window ends';
 
 /**
@@ -135,6 +150,12 @@ describe('admin API edge', () => {
     const loopback = await t.world.startProxy({ env: { HOST: '' } });
     expect(loopback.logs.find((l) => l.msg === 'kproxy ready')).toMatchObject({ host: '127.0.0.1', adminAuth: 'off' });
     expect(loopback.logs.some((l) => l.level === 'warn' && /the admin API is open/.test(String(l.msg)))).toBe(true);
+    // A DNS-rebinding page reaches 127.0.0.1 under its own name: the open API answers only loopback names.
+    const port = Number(new URL(loopback.baseUrl).port);
+    const rebound = await rawGet(port, '/api/subscriptions', `rebind.evil.example:${port}`);
+    expect(rebound.status).toBe(403);
+    expect(JSON.parse(rebound.body).message).toMatch(/answers only requests addressed to this machine's loopback/);
+    expect((await rawGet(port, '/api/subscriptions', `localhost:${port}`)).status).toBe(200);
     await loopback.stop();
     const exposed = new ProxyProcess({ waitReady: false, env: { HOST: '0.0.0.0' } });
     await exposed.launch();
