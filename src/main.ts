@@ -5,7 +5,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { InstanceHeartbeat } from './cluster/instance-heartbeat.service';
+import { CrossOriginWriteCheck } from './common/http/cross-origin-write-check';
+import { OpenAdminHostCheck } from './common/http/open-admin-host-check';
+import { SecurityHeaders } from './common/http/security-headers';
 import { JsonLogger } from './common/logging/json.logger';
+import { ConsoleAssets } from './console/console-assets';
+import { DOCS_STYLE } from './docs/docs.controller';
 import { AppConfig } from './config/app.config';
 import { InvalidConfigError } from './config/invalid-config.error';
 import { jsonBody } from './common/validation/json-body';
@@ -18,6 +23,11 @@ async function bootstrap(): Promise<void> {
     logger,
     bodyParser: false,
   });
+  // Headers first, so every answer carries them, errors included; then cross-origin writes are
+  // refused before their bodies are read.
+  app.use(...SecurityHeaders.middleware({ scripts: app.get(ConsoleAssets).inlineScripts, styles: [DOCS_STYLE] }));
+  app.use(app.get(CrossOriginWriteCheck).middleware());
+  app.use(app.get(OpenAdminHostCheck).middleware());
   app.use(...jsonBody('1mb'));
   app.enableShutdownHooks();
   // A safety net: if some part hangs on shutdown, the process still ends.
@@ -34,7 +44,13 @@ async function bootstrap(): Promise<void> {
   // Workers start only once the app is ready to answer health checks and admin calls.
   await app.get(ConsumerSupervisor).start();
   await app.get(InstanceHeartbeat).start();
-  logger.info('kproxy ready', { port: config.port, instanceId: config.instanceId, adminAuth: config.adminToken ? 'on' : 'off' });
+  logger.info('kproxy ready', { port: config.port, host: config.host, instanceId: config.instanceId, adminAuth: config.adminToken ? 'on' : 'off' });
+  if (!config.adminToken) {
+    logger.warn('the admin API is open: no ADMIN_TOKEN is set, so anyone who can reach this address can change every subscription', {
+      host: config.host,
+      allowOpenAdmin: config.allowOpenAdmin,
+    });
+  }
 }
 
 bootstrap().catch((err: unknown) => {

@@ -1,7 +1,8 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { JsonLogger } from '../common/logging/json.logger';
+import { OutboundGuard } from '../delivery/outbound-guard';
 import { Alert, AlertFormat, AlertMessage } from './alert-message';
 
 const QUEUE_LIMIT = 1000;
@@ -18,6 +19,9 @@ interface Job {
 /**
  * Sends alerts in the background: callers only enqueue, so a slow or dead webhook never holds
  * up evaluation, let alone the data path. The queue is bounded; the oldest alert is dropped.
+ * Webhooks pass the same OutboundGuard as endpoints: the URL's host (a refused address, or off
+ * ENDPOINT_ALLOWED_HOSTS) before sending, and what a host name resolves to when connecting, so a
+ * webhook whose name points at a metadata address is refused, not sent, and not retried.
  */
 @Injectable()
 export class AlertSender implements OnApplicationShutdown {
@@ -25,8 +29,15 @@ export class AlertSender implements OnApplicationShutdown {
   private workers = 0;
   private closed = false;
   private readonly abort = new AbortController();
+  /** Connections whose host names are resolved through the guard (as HttpSender's pools are). */
+  private readonly dispatcher: Agent;
 
-  constructor(private readonly logger: JsonLogger) {}
+  constructor(
+    private readonly logger: JsonLogger,
+    private readonly guard: OutboundGuard,
+  ) {
+    this.dispatcher = new Agent({ connect: { lookup: this.guard.lookup } as never });
+  }
 
   enqueue(url: string, format: AlertFormat, alert: Alert): void {
     if (this.closed) return;
@@ -41,10 +52,11 @@ export class AlertSender implements OnApplicationShutdown {
     }
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     this.abort.abort();
     this.queue.length = 0;
+    await this.dispatcher.destroy().catch(() => undefined);
   }
 
   private async work(): Promise<void> {
@@ -52,6 +64,8 @@ export class AlertSender implements OnApplicationShutdown {
   }
 
   private async send(job: Job): Promise<void> {
+    const refused = this.guard.problemWithUrl(job.url);
+    if (refused) return this.refuse(job, refused);
     const body = AlertMessage.render(job.alert, job.format);
     let problem = '';
     for (let attempt = 0; attempt <= RETRY_DELAYS_MS.length; attempt++) {
@@ -70,12 +84,15 @@ export class AlertSender implements OnApplicationShutdown {
           headersTimeout: TIMEOUT_MS,
           bodyTimeout: TIMEOUT_MS,
           signal: this.abort.signal,
+          dispatcher: this.dispatcher,
         });
         await res.body.dump();
         if (res.statusCode >= 200 && res.statusCode < 300) return;
         problem = `the webhook answered ${res.statusCode}`;
       } catch (err) {
         if (this.closed) return;
+        const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+        if (e?.code === 'EKPROXYREFUSED' || e?.cause?.code === 'EKPROXYREFUSED') return this.refuse(job, (e.code === 'EKPROXYREFUSED' ? e.message : e.cause?.message) ?? 'refused');
         problem = (err as Error).message;
       }
     }
@@ -84,6 +101,16 @@ export class AlertSender implements OnApplicationShutdown {
       kind: job.alert.kind,
       webhook: new URL(job.url).origin,
       err: problem,
+    });
+  }
+
+  /** The guard refused the webhook's address: nothing was sent, and trying again cannot help. */
+  private refuse(job: Job, reason: string): void {
+    this.logger.warn('alert webhook refused by the outbound guard; alert dropped', {
+      subscription: job.alert.subscription.id,
+      kind: job.alert.kind,
+      webhook: new URL(job.url).origin,
+      err: reason,
     });
   }
 }

@@ -32,6 +32,20 @@ describe('AppConfig', () => {
     }
   });
 
+  it('listens on loopback without ADMIN_TOKEN, everywhere with it, and refuses an open API on another HOST unless ALLOW_OPEN_ADMIN=true', () => {
+    const token = 'operator-token-0123456789';
+    expect(AppConfig.fromEnv(base).host).toBe('127.0.0.1');
+    expect(AppConfig.fromEnv({ ...base, ADMIN_TOKEN: token }).host).toBe('0.0.0.0');
+    expect(AppConfig.fromEnv({ ...base, ALLOW_OPEN_ADMIN: 'true' }).host).toBe('0.0.0.0');
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) expect(AppConfig.fromEnv({ ...base, HOST: host }).host).toBe(host);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'kproxy.internal', 'localhost.evil.example']) {
+      expect(() => AppConfig.fromEnv({ ...base, HOST: host })).toThrow(new RegExp(`HOST: "${host.replace(/\./g, '\\.')}" is not a loopback address and ADMIN_TOKEN is unset.*ALLOW_OPEN_ADMIN=true`));
+      expect(AppConfig.fromEnv({ ...base, HOST: host, ALLOW_OPEN_ADMIN: 'true' }).host).toBe(host);
+      expect(AppConfig.fromEnv({ ...base, HOST: host, ADMIN_TOKEN: token }).host).toBe(host);
+    }
+    expect(() => AppConfig.fromEnv({ ...base, ALLOW_OPEN_ADMIN: 'yes' })).toThrow(/ALLOW_OPEN_ADMIN: must be true or false/);
+  });
+
   it('requires DATABASE_URL', () => {
     expect(() => AppConfig.fromEnv({})).toThrow(/DATABASE_URL/);
   });

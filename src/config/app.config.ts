@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { InvalidConfigError } from './invalid-config.error';
@@ -27,6 +27,28 @@ function decodeKey(text: string): Buffer | null {
 export const TEAM_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** The team of the single REQUESTER_TOKEN: everyone holding it is one team. */
 export const SHARED_REQUESTER_TEAM = 'shared';
+
+/** An IP address, or a CIDR range whose prefix fits its family (at most 32 bits for IPv4, 128 for IPv6). */
+function isAddressOrRange(entry: string): boolean {
+  const [host, prefix, extra] = entry.split('/');
+  const family = isIP(host);
+  return family !== 0 && extra === undefined && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)));
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/**
+ * Whether HOST names a loopback interface (127.0.0.0/8 and ::1, RFC 1122 §3.2.1.3 and RFC 4291
+ * §2.5.3, also IPv4-mapped; or "localhost", RFC 6761 §6.3), so nothing off this machine reaches it.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost') return true;
+  const family = isIP(h);
+  return family !== 0 && LOOPBACK.check(h, family === 4 ? 'ipv4' : 'ipv6');
+}
 
 const KEY_FORMAT = '32 random bytes as base64 or 64 hex digits (openssl rand -base64 32)';
 
@@ -66,7 +88,11 @@ const envSchema = z.object({
       }
     }, 'must look like mysql://user:pass@host:port/db'),
   PORT: intFromEnv(0, 65535, 8080),
-  HOST: z.string().trim().min(1).optional().transform((v) => v ?? '0.0.0.0'),
+  HOST: z.string().trim().min(1).optional(),
+  ALLOW_OPEN_ADMIN: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => v === 'true'),
   INSTANCE_ID: z
     .string()
     .trim()
@@ -90,6 +116,13 @@ const envSchema = z.object({
           return { team, token };
         }),
     )
+    .optional(),
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) if (!isAddressOrRange(entry)) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8)` });
+    })
     .optional(),
   AUTH_FAILURE_LIMIT: intFromEnv(0, 1_000_000, 20),
   TICKET_PENDING_LIMIT: intFromEnv(1, 100_000, 20),
@@ -155,7 +188,18 @@ export interface DatabaseSettings {
 /** Every setting of the process, validated once at boot. */
 export class AppConfig {
   readonly port: number;
+  /**
+   * Where the API listens. Unset: 0.0.0.0 when ADMIN_TOKEN is set (or ALLOW_OPEN_ADMIN=true),
+   * else 127.0.0.1, so an API without a token is reachable only from this machine.
+   */
   readonly host: string;
+  /** ALLOW_OPEN_ADMIN=true: the operator accepts an API without a token on a non-loopback HOST. */
+  readonly allowOpenAdmin: boolean;
+  /**
+   * TRUSTED_PROXIES: addresses and CIDR ranges of reverse proxies whose X-Forwarded-For and
+   * X-Forwarded-Host kproxy believes (empty: none; the TCP peer is the client).
+   */
+  readonly trustedProxies: readonly string[];
   readonly instanceId: string;
   readonly adminToken: string | undefined;
   /**
@@ -211,7 +255,9 @@ export class AppConfig {
 
   private constructor(values: z.output<typeof envSchema>) {
     this.port = values.PORT;
-    this.host = values.HOST;
+    this.allowOpenAdmin = values.ALLOW_OPEN_ADMIN;
+    this.host = values.HOST ?? (values.ADMIN_TOKEN !== undefined || values.ALLOW_OPEN_ADMIN ? '0.0.0.0' : '127.0.0.1');
+    this.trustedProxies = values.TRUSTED_PROXIES ?? [];
     this.instanceId = values.INSTANCE_ID ?? hostname();
     this.adminToken = values.ADMIN_TOKEN;
     this.requesters = [
@@ -252,7 +298,13 @@ export class AppConfig {
   static fromEnv(env: NodeJS.ProcessEnv): AppConfig {
     const parsed = envSchema.safeParse(pickSet(env, Object.keys(envSchema.shape)));
     if (!parsed.success) throw new InvalidConfigError(describe(parsed.error.issues));
-    const { ADMIN_TOKEN, REQUESTER_TOKEN, REQUESTER_TOKENS } = parsed.data;
+    const { ADMIN_TOKEN, REQUESTER_TOKEN, REQUESTER_TOKENS, HOST, ALLOW_OPEN_ADMIN } = parsed.data;
+    if (ADMIN_TOKEN === undefined && HOST !== undefined && !isLoopbackHost(HOST) && !ALLOW_OPEN_ADMIN) {
+      throw new InvalidConfigError(
+        `Invalid environment:\n  HOST: "${HOST}" is not a loopback address and ADMIN_TOKEN is unset, so anyone who can reach it could change every subscription; ` +
+          'set ADMIN_TOKEN, or leave HOST unset (kproxy then listens on 127.0.0.1), or set ALLOW_OPEN_ADMIN=true to serve an open admin API on purpose',
+      );
+    }
     for (const [name, given] of [['REQUESTER_TOKEN', REQUESTER_TOKEN], ['REQUESTER_TOKENS', REQUESTER_TOKENS]] as const) {
       if (given !== undefined && ADMIN_TOKEN === undefined) {
         throw new InvalidConfigError(`Invalid environment:\n  ${name}: needs ADMIN_TOKEN set too (without it the API is open and roles mean nothing)`);

@@ -17,6 +17,11 @@ const TYPES: Record<string, string> = {
 /** The console's files: its own from src/console/public, and the two libraries it imports. */
 export class ConsoleAssets {
   private readonly files = new Map<string, Asset>();
+  /**
+   * The exact text of each inline <script> of index.html (its import map: browsers take import
+   * maps only inline), for the Content-Security-Policy to allow by hash.
+   */
+  readonly inlineScripts: string[] = [];
 
   /** Reads every file once (at module init), so requests never touch the disk. */
   static async load(): Promise<ConsoleAssets> {
@@ -37,6 +42,8 @@ export class ConsoleAssets {
       const ext = name.slice(name.lastIndexOf('.'));
       assets.files.set(name, { body: await readFile(file), type: TYPES[ext] });
     }
+    const page = assets.files.get('index.html')!.body.toString('utf8');
+    for (const m of page.matchAll(/<script\b(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi)) assets.inlineScripts.push(m[1]);
     return assets;
   }
 

@@ -1,15 +1,11 @@
-import { Controller, Get, NotFoundException, OnModuleInit, Param, Res } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ConsoleAssets } from './console-assets';
 
 /** The web console: a single page at / that talks only to the documented API. */
 @Controller()
-export class ConsoleController implements OnModuleInit {
-  private assets: ConsoleAssets | null = null;
-
-  async onModuleInit(): Promise<void> {
-    this.assets = await ConsoleAssets.load();
-  }
+export class ConsoleController {
+  constructor(private readonly assets: ConsoleAssets) {}
 
   @Get()
   index(@Res() res: Response): void {
@@ -27,7 +23,7 @@ export class ConsoleController implements OnModuleInit {
   }
 
   private send(res: Response, name: string, cache: string): void {
-    const asset = this.assets?.get(name);
+    const asset = this.assets.get(name);
     if (!asset) throw new NotFoundException(`no console file ${name}`);
     res.setHeader('content-type', asset.type);
     res.setHeader('cache-control', cache);

@@ -15,6 +15,37 @@ describe('OutboundGuard', () => {
     }
   });
 
+  it('refuses the other clouds\' metadata and platform addresses, also inside IPv6 (mapped, NAT64, 6to4, IPv4-compatible)', () => {
+    const g = guard();
+    const refused = [
+      '168.63.129.16', // Azure WireServer
+      '100.100.100.200', // Alibaba
+      '192.0.0.192', // Oracle
+      '169.254.0.23', // Tencent
+      'fd00:ec2::254', // AWS IPv6
+      'fd20:ce::254', // GCP IPv6
+      'fe80::a9fe:a9fe', // OpenStack IPv6
+      '::ffff:168.63.129.16',
+      '::ffff:a83f:8110',
+      '64:ff9b::169.254.169.254',
+      '64:ff9b::a9fe:a9fe',
+      '64:ff9b::a83f:8110',
+      '64:ff9b:1::6464:64c8',
+      '2002:a9fe:a9fe::1',
+      '::a9fe:a9fe',
+      '::169.254.169.254',
+    ];
+    for (const address of refused) {
+      expect([address, g.problemWithAddress(address)]).toEqual([address, expect.stringMatching(/link-local or cloud metadata address/)]);
+      expect(g.problemWithUrl(`http://[${address}]/x`.replace(/^http:\/\/\[(\d+\.\d+\.\d+\.\d+)\]/, 'http://$1'))).toMatch(/link-local or cloud metadata address/);
+    }
+    expect(g.problemWithAddress('64:ff9b::a9fe:a9fe')).toMatch(/^64:ff9b::a9fe:a9fe \(169\.254\.169\.254\) is a link-local/);
+    // Neighbours and ordinary addresses in the same forms stay allowed.
+    for (const address of ['168.63.129.17', '100.100.100.201', '192.0.0.193', 'fd00:ec2::253', '::1', '::', '::ffff:10.1.2.3', '64:ff9b::a01:203', '2002:a01:203::1', '2001:db8::1', '8.8.8.8']) {
+      expect([address, g.problemWithAddress(address)]).toEqual([address, null]);
+    }
+  });
+
   it('with an allow-list, takes only the listed names, suffixes and ranges, which may also open a refused range', () => {
     const g = guard('billing.internal, *.shop.example, 10.0.0.0/8, 169.254.10.0/24');
     expect(g.problemWithUrl('http://billing.internal/x')).toBeNull();

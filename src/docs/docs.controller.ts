@@ -2,6 +2,10 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { appVersion } from '../config/app-version';
 import { buildOpenApiDocument, OPERATIONS } from './openapi.document';
 
+/** The page's only inline style, allowed by its hash in the Content-Security-Policy (main.ts). */
+export const DOCS_STYLE =
+  'body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}code{font-size:13px}';
+
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** The admin API described: an OpenAPI document for tools, and a plain page for people. */
@@ -25,7 +29,7 @@ export class DocsController {
       })
       .join('\n');
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>kproxy admin API</title>
-<style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}code{font-size:13px}</style>
+<style>${DOCS_STYLE}</style>
 </head><body><h1>kproxy admin API</h1>
 <p>Request bodies are described as JSON Schema in <a href="/docs/openapi.json">/docs/openapi.json</a> (OpenAPI 3.1), generated from the schemas that validate them. With <code>ADMIN_TOKEN</code> set, <code>/api</code> calls need <code>Authorization: Bearer &lt;token&gt;</code>.</p>
 <table><thead><tr><th>method</th><th>path</th><th>what</th><th>roles</th><th>body</th></tr></thead><tbody>

@@ -2,7 +2,9 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../../config/app.config';
 import { DomainException } from '../errors/domain.exception';
+import { ClientAddress } from '../http/client-address';
 import { JsonLogger } from '../logging/json.logger';
+import type { ActorRequest } from '../request-context/request-actor';
 import { ApiTokenGuard } from './api-token.guard';
 import { RequesterAllowed } from './requester-allowed.decorator';
 
@@ -15,8 +17,12 @@ class Routes {
   approveTicket(): void {}
 }
 
-function context(handler: keyof Routes, authorization?: string, path = '/api/tickets'): ExecutionContext {
-  const req = { path, method: 'POST', headers: authorization ? { authorization } : {}, socket: { remoteAddress: '10.0.0.1' } };
+function context(handler: keyof Routes, authorization?: string, path = '/api/tickets', from: { peer?: string; forwardedFor?: string } = {}): ExecutionContext {
+  const headers: Record<string, string> = {
+    ...(authorization ? { authorization } : {}),
+    ...(from.forwardedFor ? { 'x-forwarded-for': from.forwardedFor } : {}),
+  };
+  const req = { path, method: 'POST', headers, socket: { remoteAddress: from.peer ?? '10.0.0.1' } };
   return {
     switchToHttp: () => ({ getRequest: () => req }),
     getHandler: () => Routes.prototype[handler],
@@ -25,7 +31,17 @@ function context(handler: keyof Routes, authorization?: string, path = '/api/tic
 }
 
 function guard(env: Record<string, string>): ApiTokenGuard {
-  return new ApiTokenGuard(AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=', ...env }), new Reflector(), new JsonLogger('error'));
+  const config = AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=', ...env });
+  return new ApiTokenGuard(config, new Reflector(), new JsonLogger('error'), new ClientAddress(config));
+}
+
+function refusalOf(fn: () => unknown): DomainException | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err as DomainException;
+  }
+  return undefined;
 }
 
 const codeOf = (fn: () => unknown): string => {
@@ -73,19 +89,40 @@ describe('ApiTokenGuard', () => {
     expect(codeOf(() => guard({}).canActivate(context('approveTicket')))).toBe('allowed');
   });
 
-  it('refuses an address that failed too often, even with the right token, and names when to retry', () => {
-    const limited = guard({ ADMIN_TOKEN: ADMIN, AUTH_FAILURE_LIMIT: '2' });
+  it('refuses a blocked address without a valid token, names when to retry, and still lets valid tokens through', () => {
+    const limited = guard({ ADMIN_TOKEN: ADMIN, REQUESTER_TOKEN: REQUESTER, AUTH_FAILURE_LIMIT: '2' });
     expect(codeOf(() => limited.canActivate(context('approveTicket', 'Bearer wrong-1')))).toBe('UNAUTHENTICATED');
     expect(codeOf(() => limited.canActivate(context('approveTicket', 'Bearer wrong-2')))).toBe('UNAUTHENTICATED');
-    let refusal: DomainException | undefined;
-    try {
-      limited.canActivate(context('approveTicket', `Bearer ${ADMIN}`));
-    } catch (err) {
-      refusal = err as DomainException;
-    }
+    const refusal = refusalOf(() => limited.canActivate(context('approveTicket', 'Bearer wrong-3')));
     expect(refusal?.code).toBe('TOO_MANY_REQUESTS');
     expect(refusal?.retryAfterSeconds).toBe(60);
     expect(refusal?.message).toMatch(/too many failed authentications from 10.0.0.1; try again in 60 s/);
+    // A missing or malformed header gets the same 429 as a wrong token: the answer does not grade guesses.
+    expect(codeOf(() => limited.canActivate(context('approveTicket')))).toBe('TOO_MANY_REQUESTS');
+    expect(codeOf(() => limited.canActivate(context('approveTicket', ADMIN)))).toBe('TOO_MANY_REQUESTS');
+    // Valid tokens are never refused by the limit, and keep their roles.
+    expect(codeOf(() => limited.canActivate(context('approveTicket', `Bearer ${ADMIN}`)))).toBe('allowed');
+    expect(codeOf(() => limited.canActivate(context('readTickets', `Bearer ${REQUESTER}`)))).toBe('allowed');
+    expect(codeOf(() => limited.canActivate(context('approveTicket', `Bearer ${REQUESTER}`)))).toBe('FORBIDDEN');
+    // Another address is not affected.
+    expect(codeOf(() => limited.canActivate(context('approveTicket', 'Bearer wrong', '/api/tickets', { peer: '10.0.0.2' })))).toBe('UNAUTHENTICATED');
+  });
+
+  it('behind a trusted proxy, counts failures per forwarded client and records that client as the remote', () => {
+    const proxied = guard({ ADMIN_TOKEN: ADMIN, AUTH_FAILURE_LIMIT: '2', TRUSTED_PROXIES: '10.9.0.0/16' });
+    const via = (client: string, token?: string) => context('approveTicket', token ? `Bearer ${token}` : undefined, '/api/tickets', { peer: '10.9.0.5', forwardedFor: client });
+    for (let i = 0; i < 10; i++) expect(codeOf(() => proxied.canActivate(via(`198.51.100.${i}`, 'wrong')))).toBe('UNAUTHENTICATED');
+    expect(codeOf(() => proxied.canActivate(via('198.51.100.77', 'wrong')))).toBe('UNAUTHENTICATED');
+    expect(codeOf(() => proxied.canActivate(via('198.51.100.77', 'wrong')))).toBe('UNAUTHENTICATED');
+    expect(codeOf(() => proxied.canActivate(via('198.51.100.77', 'wrong')))).toBe('TOO_MANY_REQUESTS');
+    expect(codeOf(() => proxied.canActivate(via('198.51.100.78', 'wrong')))).toBe('UNAUTHENTICATED');
+    const ok = via('198.51.100.200', ADMIN);
+    expect(codeOf(() => proxied.canActivate(ok))).toBe('allowed');
+    expect((ok.switchToHttp().getRequest() as ActorRequest).kproxyActor).toMatchObject({ remote: '198.51.100.200', role: 'operator' });
+    // An untrusted peer's X-Forwarded-For is the client's own claim and is ignored.
+    const direct = context('approveTicket', `Bearer ${ADMIN}`, '/api/tickets', { peer: '203.0.113.9', forwardedFor: '198.51.100.1' });
+    proxied.canActivate(direct);
+    expect((direct.switchToHttp().getRequest() as ActorRequest).kproxyActor?.remote).toBe('203.0.113.9');
   });
 
   it('guards /api whatever its case, as routing ignores case', () => {

@@ -1,7 +1,14 @@
 /**
- * Counts failed authentications per client address in fixed windows. Once an address reaches
- * the limit, every admin request from it is refused until the window ends, valid token or not:
- * answering a valid token differently would let a guesser keep guessing.
+ * Counts failed authentications per client address (see clientKey) in fixed windows of
+ * `windowMs` milliseconds. Once an address reached `limit` failures, the admin API answers 429
+ * to every request from it that does not carry a valid token, until the window ends (0 = no limit).
+ *
+ * A request with a valid token always passes, blocked address or not: one guesser (or everyone
+ * behind a shared ingress, see TRUSTED_PROXIES) must not lock the operators out. While blocked, a
+ * wrong token and a missing one get the same 429, so the answer says nothing about how close a
+ * guess was; it does not stop a guesser from trying on, which the tokens' length (16+ characters,
+ * AppConfig) makes hopeless. What the limit gives is a loud signal (one log line per block) and
+ * a Retry-After that tells a misconfigured client to back off.
  */
 export class FailedAuthLimiter {
   private readonly windows = new Map<string, { start: number; failures: number }>();

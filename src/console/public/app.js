@@ -6,7 +6,11 @@ import htm from 'htm';
 const html = htm.bind(h);
 const TOKEN_KEY = 'kproxy.token';
 const ACTOR_KEY = 'kproxy.actor';
-let token = localStorage.getItem(TOKEN_KEY) || '';
+// The token lives in this tab's sessionStorage: it survives a reload but not closing the tab, and
+// other tabs and later visits do not find it (README, "Web console"). Earlier versions kept it
+// in localStorage, where it stayed for good: remove that copy.
+localStorage.removeItem(TOKEN_KEY);
+let token = sessionStorage.getItem(TOKEN_KEY) || '';
 // Who is behind the token, recorded with every change in the audit log (X-Kproxy-Actor).
 let actor = localStorage.getItem(ACTOR_KEY) || '';
 
@@ -106,7 +110,7 @@ function App() {
   else page = html`<${Subscriptions} role=${role} />`;
   const signOut = (e) => {
     e.preventDefault();
-    localStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(TOKEN_KEY);
     localStorage.removeItem(ACTOR_KEY);
     token = '';
     actor = '';
@@ -129,7 +133,7 @@ function Login({ onDone }) {
     token = value.trim();
     actor = name.trim();
     if (actor && !/^[\x20-\x7e]{1,128}$/.test(actor)) return setError('Your name must be 1-128 plain characters.');
-    localStorage.setItem(TOKEN_KEY, token);
+    sessionStorage.setItem(TOKEN_KEY, token);
     localStorage.setItem(ACTOR_KEY, actor);
     try {
       if ((await detectRole()) === 'anonymous') setError('That token is not accepted.');
