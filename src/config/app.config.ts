@@ -50,6 +50,20 @@ export function isLoopbackHost(host: string): boolean {
   return family !== 0 && LOOPBACK.check(h, family === 4 ? 'ipv4' : 'ipv6');
 }
 
+/**
+ * A comma-separated setting: entries trimmed, empty ones skipped, each turned into a value by
+ * `entry`, which names what is wrong with one through `problem` (all of them are reported).
+ */
+function commaList<T>(entry: (text: string, index: number, problem: (message: string) => void) => T) {
+  return z.string().transform((v, ctx) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((text, i) => entry(text, i, (message) => ctx.addIssue({ code: 'custom', message }))),
+  );
+}
+
 const KEY_FORMAT = '32 random bytes as base64 or 64 hex digits (openssl rand -base64 32)';
 
 const secretsKey = z
@@ -62,20 +76,11 @@ const secretsKey = z
 
 const envSchema = z.object({
   SECRETS_KEY: secretsKey,
-  SECRETS_PREVIOUS_KEYS: z
-    .string()
-    .transform((v, ctx) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-        .map((entry, i) => {
-          const key = decodeKey(entry);
-          if (!key) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} must be ${KEY_FORMAT}` });
-          return key ?? Buffer.alloc(0);
-        }),
-    )
-    .optional(),
+  SECRETS_PREVIOUS_KEYS: commaList((entry, i, problem) => {
+    const key = decodeKey(entry);
+    if (!key) problem(`entry ${i + 1} must be ${KEY_FORMAT}`);
+    return key ?? Buffer.alloc(0);
+  }).optional(),
   DATABASE_URL: z
     .string({ error: 'is required (mysql://user:pass@host:port/db)' })
     .trim()
@@ -100,30 +105,18 @@ const envSchema = z.object({
     .optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
   REQUESTER_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
-  REQUESTER_TOKENS: z
-    .string()
-    .transform((v, ctx) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-        .map((entry, i) => {
-          const at = entry.indexOf('=');
-          const team = at < 0 ? '' : entry.slice(0, at).trim();
-          const token = at < 0 ? '' : entry.slice(at + 1).trim();
-          if (!TEAM_NAME.test(team)) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} must be team=token with a team name of 1-64 lower-case letters, digits, . _ -` });
-          else if (token.length < 16) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} (${team}): the token must be at least 16 characters` });
-          return { team, token };
-        }),
-    )
-    .optional(),
-  TRUSTED_PROXIES: z
-    .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .superRefine((entries, ctx) => {
-      for (const entry of entries) if (!isAddressOrRange(entry)) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8)` });
-    })
-    .optional(),
+  REQUESTER_TOKENS: commaList((entry, i, problem) => {
+    const at = entry.indexOf('=');
+    const team = at < 0 ? '' : entry.slice(0, at).trim();
+    const token = at < 0 ? '' : entry.slice(at + 1).trim();
+    if (!TEAM_NAME.test(team)) problem(`entry ${i + 1} must be team=token with a team name of 1-64 lower-case letters, digits, . _ -`);
+    else if (token.length < 16) problem(`entry ${i + 1} (${team}): the token must be at least 16 characters`);
+    return { team, token };
+  }).optional(),
+  TRUSTED_PROXIES: commaList((entry, _i, problem) => {
+    if (!isAddressOrRange(entry)) problem(`"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8)`);
+    return entry;
+  }).optional(),
   AUTH_FAILURE_LIMIT: intFromEnv(0, 1_000_000, 20),
   TICKET_PENDING_LIMIT: intFromEnv(1, 100_000, 20),
   TICKET_DAILY_LIMIT: intFromEnv(1, 1_000_000, 100),
