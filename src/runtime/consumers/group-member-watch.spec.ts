@@ -41,19 +41,44 @@ describe('GroupMemberWatch', () => {
     expect(describe).toHaveBeenCalledTimes(3);
   });
 
-  it('skips a broker that cannot describe groups, reports errors and stops looking once stopped', async () => {
-    const describe = jest.fn<Promise<GroupMember[] | null>, []>(async () => null);
+  it('reports errors, probes the cluster only until it answers, gives up on a broker without group listings, and stops looking once stopped', async () => {
+    const describe = jest.fn<Promise<GroupMember[] | null>, [boolean]>(async () => []);
     const reports: Array<string | null> = [];
     const watch = new GroupMemberWatch(7, describe, (_outside, err) => reports.push(err?.message ?? null), 10, 100);
-    watch.soon();
-    await jest.advanceTimersByTimeAsync(10);
-    expect(reports).toEqual([]);
     describe.mockRejectedValueOnce(new Error('coordinator moving'));
     watch.soon();
     await jest.advanceTimersByTimeAsync(10);
     expect(reports).toEqual(['coordinator moving']);
-    watch.stop();
+    // Answered once, later looks skip the ListGroups probe.
+    await jest.advanceTimersByTimeAsync(100);
+    watch.soon();
+    await jest.advanceTimersByTimeAsync(10);
+    expect(describe.mock.calls.map((c) => c[0])).toEqual([true, true, false]);
+    // A cluster without group listings (the mock broker) is not asked again.
+    describe.mockResolvedValueOnce(null);
+    const mock = new GroupMemberWatch(7, describe, () => undefined, 10, 100);
+    mock.soon();
+    await jest.advanceTimersByTimeAsync(10);
+    mock.soon();
     await jest.advanceTimersByTimeAsync(1_000);
-    expect(describe).toHaveBeenCalledTimes(2);
+    expect(describe).toHaveBeenCalledTimes(4);
+    await watch.stop();
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(describe).toHaveBeenCalledTimes(4);
+  });
+
+  it('lets a stop wait for a look in progress, so the borrowed client is not closed under it', async () => {
+    let answer: (members: GroupMember[]) => void = () => undefined;
+    const watch = new GroupMemberWatch(7, () => new Promise<GroupMember[]>((resolve) => (answer = resolve)), () => undefined, 10, 100);
+    watch.soon();
+    await jest.advanceTimersByTimeAsync(10);
+    let stopped = false;
+    const stopping = watch.stop().then(() => (stopped = true));
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(stopped).toBe(false);
+    answer([{ clientId: 'rogue', clientHost: 'h' }]);
+    await stopping;
+    expect(stopped).toBe(true);
+    expect(watch.members).toEqual([]);
   });
 });

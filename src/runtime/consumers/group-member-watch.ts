@@ -18,13 +18,19 @@ export const GROUP_RELOOK_MS = 60_000;
 export class GroupMemberWatch {
   private outside: readonly GroupMember[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private looking = false;
+  private looking: Promise<void> | null = null;
   private stopped = false;
+  /** The cluster answered a look: later ones skip the probe. */
+  private answered = false;
 
   constructor(
     private readonly subscriptionId: number,
-    /** DescribeGroups of the subscription's group; null when the broker cannot answer it (the mock). */
-    private readonly describe: () => Promise<GroupMember[] | null>,
+    /**
+     * DescribeGroups of the subscription's group; null when the broker cannot answer it (the
+     * mock). `probe` asks it to check first that the cluster serves group listings: true until
+     * one look has been answered, false after. undefined: no client to ask now; skip this look.
+     */
+    private readonly describe: (probe: boolean) => Promise<GroupMember[] | null | undefined>,
     private readonly report: (outside: readonly GroupMember[], error: Error | null) => void,
     private readonly delayMs = GROUP_LOOK_DELAY_MS,
     private readonly relookMs = GROUP_RELOOK_MS,
@@ -45,10 +51,15 @@ export class GroupMemberWatch {
     this.timer.unref?.();
   }
 
-  stop(): void {
+  /**
+   * No look starts after this; resolves when a look in progress has its answer, so the client
+   * it borrowed is not closed under an outstanding DescribeGroups.
+   */
+  stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    return this.looking ?? Promise.resolve();
   }
 
   /** True for the client id a kproxy consumer of this subscription uses. */
@@ -57,12 +68,23 @@ export class GroupMemberWatch {
     return m !== null && Number(m[1]) === subscriptionId;
   }
 
-  private async look(): Promise<void> {
-    if (this.looking || this.stopped) return;
-    this.looking = true;
+  private look(): Promise<void> {
+    if (this.looking || this.stopped) return this.looking ?? Promise.resolve();
+    this.looking = this.lookOnce().finally(() => (this.looking = null));
+    return this.looking;
+  }
+
+  private async lookOnce(): Promise<void> {
     try {
-      const members = await this.describe();
-      if (this.stopped || members === null) return;
+      const members = await this.describe(!this.answered);
+      if (members === undefined) return;
+      if (members === null) {
+        // A cluster without group listings will not grow them: stop asking.
+        this.stopped = true;
+        return;
+      }
+      this.answered = true;
+      if (this.stopped) return;
       const outside = members.filter((m) => !GroupMemberWatch.isOwnMember(m.clientId, this.subscriptionId));
       const changed = outside.length !== this.outside.length || outside.some((m, i) => m.clientId !== this.outside[i].clientId || m.clientHost !== this.outside[i].clientHost);
       this.outside = outside;
@@ -73,8 +95,6 @@ export class GroupMemberWatch {
         this.report(this.outside, err as Error);
         this.soon(this.relookMs);
       }
-    } finally {
-      this.looking = false;
     }
   }
 }

@@ -73,6 +73,8 @@ export interface ConsumerSnapshot {
 }
 
 const CONSUME_BATCH = 500;
+/** How long the outside-member look waits for the coordinator; a stop waits for it (ms). */
+const GROUP_DESCRIBE_TIMEOUT_MS = 3_000;
 /** How often the parked keys are read again (keys re-delivered from another instance leave then), ms. */
 const PARKED_RELOAD_MS = 5_000;
 /** Done records whose commit is unconfirmed beyond which a slow commit answer holds deliveries (see COMMIT_STALL_MIN_MS). */
@@ -220,7 +222,7 @@ export class SubscriptionConsumer {
     this.bounds = SubscriptionConsumer.bounds(compiled.policy, deps.settings.partitionBufferSize);
     this.groupWatch = new GroupMemberWatch(
       compiled.id,
-      () => (this.kafka ? KafkaGroupClient.membersOf(this.kafka, this.compiled.kafka.groupId) : Promise.resolve(null)),
+      (probe) => (this.kafka ? KafkaGroupClient.membersOf(this.kafka, this.compiled.kafka.groupId, GROUP_DESCRIBE_TIMEOUT_MS, probe) : Promise.resolve(undefined)),
       (outside, err) => this.onForeignMembers(outside, err),
     );
     this.processor = new RecordProcessor(
@@ -1321,7 +1323,7 @@ export class SubscriptionConsumer {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
     this.lookups.abort();
-    this.groupWatch.stop();
+    const groupLook = this.groupWatch.stop();
     if (this.parkedTimer) clearInterval(this.parkedTimer);
     this.parkedTimer = null;
     if (this.topicWatch) clearInterval(this.topicWatch);
@@ -1363,6 +1365,7 @@ export class SubscriptionConsumer {
     // while the client is connected: once closing, the binding refuses assign, and librdkafka's
     // close would wait for it.
     await this.rebalances;
+    await groupLook;
     const kafka = this.kafka;
     this.kafka = null;
     if (kafka) {

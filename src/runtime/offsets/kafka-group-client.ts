@@ -124,15 +124,21 @@ export class KafkaGroupClient {
     return KafkaGroupClient.membersOf(this.consumer, this.kafka.groupId);
   }
 
-  /** {@link groupMembers} of any group, through an admin handle derived from a connected consumer. */
-  static async membersOf(consumer: RdKafkaConsumer, groupId: string): Promise<GroupMember[] | null> {
+  /**
+   * {@link groupMembers} of any group, through an admin handle derived from a connected consumer.
+   * `probe` false skips the ListGroups probe (it lists every group of the cluster) for a caller
+   * that already saw this cluster answer one.
+   */
+  static async membersOf(consumer: RdKafkaConsumer, groupId: string, timeoutMs = TIMEOUT_MS, probe = true): Promise<GroupMember[] | null> {
     const admin = AdminClient.createFrom(consumer);
-    const listed = await new Promise<{ errors: LibrdKafkaError[] }>((resolve, reject) =>
-      admin.listGroups({ timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result))),
-    );
-    if (listed.errors.some((e) => e.code === CODES.ERRORS.ERR__UNSUPPORTED_FEATURE)) return null;
+    if (probe) {
+      const listed = await new Promise<{ errors: LibrdKafkaError[] }>((resolve, reject) =>
+        admin.listGroups({ timeout: timeoutMs }, (err, result) => (err ? reject(err) : resolve(result))),
+      );
+      if (listed.errors.some((e) => e.code === CODES.ERRORS.ERR__UNSUPPORTED_FEATURE)) return null;
+    }
     const groups = await new Promise<GroupDescription[]>((resolve, reject) =>
-      admin.describeGroups([groupId], { timeout: TIMEOUT_MS }, (err, result) => (err ? reject(err) : resolve(result.groups))),
+      admin.describeGroups([groupId], { timeout: timeoutMs }, (err, result) => (err ? reject(err) : resolve(result.groups))),
     );
     const group = groups.find((g) => g.groupId === groupId);
     if (!group) throw new Error('the coordinator did not describe the group');
