@@ -240,21 +240,24 @@ describe('security', () => {
     const env = { ...process.env, DATABASE_URL: TEST_DATABASE_URL, SECRETS_KEY: newKey, SECRETS_PREVIOUS_KEYS: TEST_SECRETS_KEY };
     // A value written by hand in plain text gets sealed too.
     const conn = await createConnection(TEST_DATABASE_URL);
-    await conn.query(`INSERT INTO endpoints (url, headers) VALUES ('http://127.0.0.1:1/x', '{"X-Api-Key":"hand-written-key"}')`);
+    await conn.query(`INSERT INTO endpoints (url, headers) VALUES ('http://127.0.0.1:1/x?code=hand-written-code', '{"X-Api-Key":"hand-written-key"}')`);
     await conn.end();
     const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'secrets', 'reseal-secrets.cli.js')], { env });
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.table)).toEqual(['endpoints', 'subscriptions', 'kafka_sources', 'tickets']);
-    expect(lines.find((l) => l.table === 'endpoints').rows).toBeGreaterThanOrEqual(2);
+    expect(lines.map((l) => `${l.table}.${l.column}`)).toEqual(['endpoints.headers', 'endpoints.url', 'subscriptions.alerts', 'kafka_sources.security', 'tickets.spec']);
+    expect(lines.find((l) => l.column === 'headers').rows).toBeGreaterThanOrEqual(2);
+    // A URL with credentials written by hand in plain text is sealed as well.
+    expect(lines.find((l) => l.column === 'url').rows).toBeGreaterThanOrEqual(1);
     const stored = await storedText();
     const newId = SecretBox.keyId(Buffer.from(newKey, 'base64'));
     const oldId = SecretBox.keyId(Buffer.from(TEST_SECRETS_KEY, 'base64'));
     expect(stored).toContain(`enc:v1:${newId}:`);
     expect(stored).not.toContain(`enc:v1:${oldId}:`);
     expect(stored).not.toContain('hand-written-key');
+    expect(stored).not.toContain('hand-written-code');
     // Running it again finds nothing left to do.
     const again = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'secrets', 'reseal-secrets.cli.js')], { env });
-    expect(again.stdout.trim().split('\n').map((l) => JSON.parse(l).rows)).toEqual([0, 0, 0, 0]);
+    expect(again.stdout.trim().split('\n').map((l) => JSON.parse(l).rows)).toEqual([0, 0, 0, 0, 0]);
     // This suite's proxy only has the old key: it names the field and the key it lacks.
     const listed = (await t.proxy.api('GET', '/api/subscriptions')).body as any[];
     const broken = listed.find((s) => s.endpoint.headers?.Authorization);

@@ -12,10 +12,15 @@ export class NamedLock {
   ) {}
 
   /** null when someone else holds it. */
-  static async tryAcquire(databaseUrl: string, name: string): Promise<NamedLock | null> {
+  static tryAcquire(databaseUrl: string, name: string): Promise<NamedLock | null> {
+    return NamedLock.acquire(databaseUrl, name, 0);
+  }
+
+  /** Waits up to `waitSeconds` for the lock; null when someone else still holds it then. */
+  static async acquire(databaseUrl: string, name: string, waitSeconds: number): Promise<NamedLock | null> {
     const conn = await createConnection(databaseUrl);
     try {
-      const [rows] = await conn.query('SELECT GET_LOCK(?, 0) AS got', [name]);
+      const [rows] = await conn.query('SELECT GET_LOCK(?, ?) AS got', [name, waitSeconds]);
       const got = (rows as Array<{ got: number | null }>)[0]?.got;
       if (got === null || got === undefined) throw new Error(`the database could not take lock "${name}"`);
       if (Number(got) === 1) return new NamedLock(conn, name);

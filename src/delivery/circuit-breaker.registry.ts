@@ -22,9 +22,13 @@ export class CircuitBreakerRegistry implements OnApplicationShutdown {
 
   constructor(private readonly logger: JsonLogger) {}
 
-  /** The breaker for this subscription's origin and settings, joined (or moved to). */
-  attach(subscriptionId: number, origin: string, spec: CircuitBreakerSpec): CircuitBreaker {
-    const key = JSON.stringify([origin, spec]);
+  /**
+   * The breaker for this subscription's origin and settings, joined (or moved to). Shared only
+   * within one owner (a requester team, or the operators' when null): another team's failing
+   * path on a shared gateway must not hold this one's deliveries back.
+   */
+  attach(subscriptionId: number, origin: string, spec: CircuitBreakerSpec, owner: string | null = null): CircuitBreaker {
+    const key = JSON.stringify([owner, origin, spec]);
     const previous = this.keyOf.get(subscriptionId);
     if (previous !== undefined && previous !== key) this.remove(subscriptionId);
     let entry = this.shared.get(key);

@@ -8,10 +8,12 @@ import { SecretBox } from './secret-box';
 
 /** Where secrets live, and how each column's value sits in a subscription body. */
 const COLUMNS = [
-  { table: 'endpoints', column: 'headers', wrap: (v: unknown) => ({ endpoint: { headers: v } }), unwrap: (b: any) => b.endpoint.headers },
-  { table: 'subscriptions', column: 'alerts', wrap: (v: unknown) => ({ alerts: v }), unwrap: (b: any) => b.alerts },
-  { table: 'kafka_sources', column: 'security', wrap: (v: unknown) => ({ kafka: { security: v } }), unwrap: (b: any) => b.kafka.security },
-  { table: 'tickets', column: 'spec', wrap: (v: unknown) => v, unwrap: (b: unknown) => b },
+  { table: 'endpoints', column: 'headers', json: true, wrap: (v: unknown) => ({ endpoint: { headers: v } }), unwrap: (b: any) => b.endpoint.headers },
+  // A URL carrying credentials is sealed; the column holds the text itself, not JSON.
+  { table: 'endpoints', column: 'url', json: false, wrap: (v: unknown) => ({ endpoint: { url: v } }), unwrap: (b: any) => b.endpoint.url },
+  { table: 'subscriptions', column: 'alerts', json: true, wrap: (v: unknown) => ({ alerts: v }), unwrap: (b: any) => b.alerts },
+  { table: 'kafka_sources', column: 'security', json: true, wrap: (v: unknown) => ({ kafka: { security: v } }), unwrap: (b: any) => b.kafka.security },
+  { table: 'tickets', column: 'spec', json: true, wrap: (v: unknown) => v, unwrap: (b: unknown) => b },
 ] as const;
 
 /**
@@ -26,22 +28,23 @@ async function main(): Promise<void> {
   const dataSource = new DataSource(typeormOptions(database));
   await dataSource.initialize();
   try {
-    for (const { table, column, wrap, unwrap } of COLUMNS) {
+    for (const { table, column, json, wrap, unwrap } of COLUMNS) {
       const changed = await dataSource.transaction(async (em) => {
         const rows: Array<{ id: number; value: unknown }> = await em.query(
           `SELECT id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL FOR UPDATE`,
         );
         let n = 0;
         for (const row of rows) {
-          const value = typeof row.value === 'string' ? JSON.parse(row.value) : row.value;
           let resealed: unknown;
           try {
+            const value = json && typeof row.value === 'string' ? JSON.parse(row.value) : row.value;
             resealed = secrets.reseal(wrap(value));
           } catch (err) {
             throw new Error(`${table} ${row.id}: ${(err as Error).message}`);
           }
           if (resealed === null) continue;
-          await em.query(`UPDATE ${table} SET ${column} = ? WHERE id = ?`, [JSON.stringify(unwrap(resealed)), row.id]);
+          const next = unwrap(resealed);
+          await em.query(`UPDATE ${table} SET ${column} = ? WHERE id = ?`, [json ? JSON.stringify(next) : next, row.id]);
           n++;
         }
         return n;

@@ -41,6 +41,8 @@ describe('SubscriptionSecrets', () => {
     expect(secrets.open(sealed).input).toEqual(withQuery);
     expect(SubscriptionMapper.maskInput(withQuery).endpoint).toEqual({ url: 'https://fn.example/api/hook?code=****&x=****', headers: {} });
     expect(SubscriptionMapper.maskEndpointUrl('https://user:pw@api.example/p?k=v')).toBe('https://****:****@api.example/p?k=****');
+    expect(SubscriptionMapper.maskEndpointUrl('https://api.example/p?SECRETTOKEN&a=1&b=')).toBe('https://api.example/p?****&a=****&b=****');
+    expect(SubscriptionMapper.maskWebhookUrl('https://TOKEN@hooks.example/')).toBe('https://hooks.example/****');
   });
 
   it('keeps the stored ciphertext of a secret that did not change, and seals a changed one anew', () => {

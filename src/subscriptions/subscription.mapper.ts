@@ -121,7 +121,13 @@ export class SubscriptionMapper {
       if (url.username) url.username = MASK;
       if (url.password) url.password = MASK;
       if (url.search) {
-        const masked = [...url.searchParams.keys()].map((name) => `${encodeURIComponent(name)}=${MASK}`).join('&');
+        // A parameter without "=" is a bare token: its name is the secret.
+        const masked = url.search
+          .slice(1)
+          .split('&')
+          .filter(Boolean)
+          .map((part) => (part.includes('=') ? `${part.slice(0, part.indexOf('='))}=${MASK}` : MASK))
+          .join('&');
         url.search = masked ? `?${masked}` : '';
       }
       return url.toString();
@@ -134,7 +140,7 @@ export class SubscriptionMapper {
   static maskWebhookUrl(value: string): string {
     try {
       const url = new URL(value);
-      return url.pathname === '/' && !url.search && !url.password ? value : `${url.origin}/${MASK}`;
+      return url.pathname === '/' && !url.search && !url.password && !url.username ? value : `${url.origin}/${MASK}`;
     } catch {
       return value;
     }

@@ -22,11 +22,14 @@ export class SubscriptionsRepository {
     return this.dataSource.getRepository(SubscriptionEntity).find({ order: { id: 'ASC' } });
   }
 
-  /** Subscriptions whose consumer group is `groupId` (any cluster), with their brokers. */
+  /**
+   * Subscriptions whose consumer group is `groupId` (any cluster), with their brokers. A row
+   * written with SQL and no group_id consumes as kproxy.<name>, so it holds that group.
+   */
   async findByGroupId(groupId: string): Promise<{ id: number; name: string; owner: string | null; brokers: string }[]> {
     const rows: { id: number; name: string; owner: string | null; brokers: string }[] = await this.dataSource.query(
-      'SELECT s.id, s.name, s.owner, k.brokers FROM subscriptions s JOIN kafka_sources k ON k.id = s.kafka_source_id WHERE k.group_id = ? ORDER BY s.id',
-      [groupId],
+      "SELECT s.id, s.name, s.owner, k.brokers FROM subscriptions s JOIN kafka_sources k ON k.id = s.kafka_source_id WHERE k.group_id = ? OR (k.group_id IS NULL AND CONCAT('kproxy.', s.name) = ?) ORDER BY s.id",
+      [groupId, groupId],
     );
     return rows.map((r) => ({ ...r, id: Number(r.id) }));
   }

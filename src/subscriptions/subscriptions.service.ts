@@ -87,23 +87,28 @@ export class SubscriptionsService {
    * part of the first one's partitions and commit in its name. Clusters are told apart by their
    * broker addresses (sharing one host:port means the same cluster). 409 naming the holder.
    */
-  async assertGroupFree(spec: SubscriptionSpec, exceptId: number | null = null): Promise<void> {
-    const holder = await this.groupHolder(spec.kafka.groupId ?? `kproxy.${spec.name}`, spec.kafka.brokers, exceptId, spec.name);
+  async assertGroupFree(spec: SubscriptionSpec, exceptId: number | null = null, anyCluster = false): Promise<void> {
+    const holder = await this.groupHolder(spec.kafka.groupId ?? `kproxy.${spec.name}`, anyCluster ? null : spec.kafka.brokers, exceptId, spec.name);
     if (holder) {
       throw new DomainException(
         DomainErrorCode.Conflict,
-        `kafka.groupId: consumer group "${holder.groupId}" on ${spec.kafka.brokers} belongs to subscription ${holder.id} ("${holder.name}"); every subscription needs its own group — leave groupId out to get kproxy.<name>`,
+        `kafka.groupId: consumer group "${holder.groupId}" belongs to subscription ${holder.id} ("${holder.name}")${anyCluster ? '' : ` on ${spec.kafka.brokers}`}; every subscription needs its own group — leave groupId out to get kproxy.<name>`,
       );
     }
   }
 
-  /** The subscription (other than `exceptId`) that holds `groupId` on the cluster of `brokers`, or null. */
-  async groupHolder(groupId: string, brokers: string, exceptId: number | null = null, nameOf: string | null = null): Promise<{ id: number; name: string; groupId: string } | null> {
-    const mine = brokerSet(brokers);
+  /**
+   * The subscription (other than `exceptId`) that holds `groupId` on the cluster of `brokers`
+   * (null: on any cluster), or null. Broker lists sharing a host:port are one cluster; the same
+   * cluster spelled differently (another broker of it, an IP) is not recognised, which is why
+   * tickets check every cluster.
+   */
+  async groupHolder(groupId: string, brokers: string | null, exceptId: number | null = null, nameOf: string | null = null): Promise<{ id: number; name: string; groupId: string } | null> {
+    const mine = brokers === null ? null : brokerSet(brokers);
     for (const row of await this.repository.findByGroupId(groupId)) {
       // The same name is a duplicate subscription: the name's own 409 says it better.
       if (row.id === exceptId || (exceptId === null && row.name === nameOf)) continue;
-      if ([...brokerSet(row.brokers)].some((b) => mine.has(b))) return { id: row.id, name: row.name, groupId };
+      if (mine === null || [...brokerSet(row.brokers)].some((b) => mine.has(b))) return { id: row.id, name: row.name, groupId };
     }
     return null;
   }
@@ -135,13 +140,13 @@ export class SubscriptionsService {
    * audit entry must not show a change made after the commit); the caller announces the change
    * once its transaction has committed.
    */
-  async createWithin(em: EntityManager, input: unknown): Promise<SubscriptionResponseDto> {
+  async createWithin(em: EntityManager, input: unknown, groupOnAnyCluster = false): Promise<SubscriptionResponseDto> {
     const opened = this.secrets.open(input);
     if (opened.errors.length) throw new DomainException(DomainErrorCode.Conflict, ['the stored request has secrets no configured key opens:', ...opened.errors]);
     const parsed = parseSubscriptionSpec(opened.input);
     if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
     this.assertOutboundAllowed(parsed.data);
-    await this.assertGroupFree(parsed.data);
+    await this.assertGroupFree(parsed.data, null, groupOnAnyCluster);
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), this.secrets.seal(parsed.data));
     return this.view(await this.saveUnique(() => this.repository.insertWithin(em, row), row.name));
   }
@@ -315,7 +320,8 @@ export class SubscriptionsService {
 
 /** The host:port pairs of a broker list, lower-cased. */
 function brokerSet(brokers: string): Set<string> {
-  return new Set(brokers.split(',').map((b) => b.trim().toLowerCase()).filter(Boolean));
+  // "host.:9092" is "host:9092" (a fully qualified name's trailing dot).
+  return new Set(brokers.split(',').map((b) => b.trim().toLowerCase().replace(/\.:(\d+)$/, ':$1')).filter(Boolean));
 }
 
 /** Same brokers, security protocol and SASL mechanism: where a kept Kafka secret would be sent. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { lookup } from 'node:dns/promises';
+import { Resolver } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { SubscriptionSpec } from '../subscriptions/dto/subscription-spec.schema';
+import { isSecretHeader } from '../subscriptions/subscription-secrets';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 
 /** One thing an approver should look at twice: the field (a path of the spec) and why. */
@@ -29,17 +30,23 @@ const INTERNAL: Array<[string, number, 'ipv4' | 'ipv6']> = [
 export const REVIEW_THRESHOLDS = { maxInFlight: 64, batchSize: 100, maxBatchBytes: 1024 * 1024 } as const;
 
 const DNS_TIMEOUT_MS = 2_000;
+/** How long a host's answer is reused: the approval queue is polled every few seconds (ms). */
+const DNS_CACHE_MS = 60_000;
 
 /**
  * What an operator should look at before approving a ticket: endpoint or webhook hosts that are
  * (or resolve to) loopback or private addresses, a named consumer group (and who holds it), a
  * rate group (and its members), brokers no subscription uses yet, regex filters, librdkafka
- * properties, pinned hosts, and large in-flight or batch limits. Reads the database and DNS; a
- * name that does not resolve in 2 s is called out as such.
+ * properties, pinned hosts, and large in-flight or batch limits, and the headers and URL parts
+ * whose values answers hide. Reads the database and DNS: names are resolved with c-ares (the
+ * Resolver; dns.lookup would hold libuv pool threads the consumers need), once a minute per
+ * host, and a name that does not resolve in 2 s is called out as such.
  */
 @Injectable()
 export class TicketReview {
   private readonly internal = new BlockList();
+  private readonly resolver = new Resolver({ timeout: DNS_TIMEOUT_MS, tries: 1 });
+  private readonly answers = new Map<string, { at: number; addresses: Promise<string[]> }>();
 
   constructor(private readonly subscriptions: SubscriptionsService) {
     for (const [net, prefix, family] of INTERNAL) this.internal.addSubnet(net, prefix, family);
@@ -53,7 +60,7 @@ export class TicketReview {
     const known = knownBrokers ?? (await this.subscriptions.knownBrokers());
     if (!known.includes(spec.kafka.brokers)) add('kafka.brokers', `no subscription uses these brokers yet (${spec.kafka.brokers}); kproxy will connect there`);
     if (spec.kafka.groupId !== null) {
-      const holder = await this.subscriptions.groupHolder(spec.kafka.groupId, spec.kafka.brokers);
+      const holder = await this.subscriptions.groupHolder(spec.kafka.groupId, null);
       add('kafka.groupId', holder ? `consumer group "${spec.kafka.groupId}" is held by subscription ${holder.id} ("${holder.name}"); approval will be refused` : `names consumer group "${spec.kafka.groupId}" instead of kproxy.${spec.name}`);
     }
     if (Object.keys(spec.kafka.properties).length) add('kafka.properties', `sets librdkafka properties: ${Object.keys(spec.kafka.properties).join(', ')}`);
@@ -63,6 +70,11 @@ export class TicketReview {
     }
     const endpointHost = await this.internalHost(spec.endpoint.url);
     if (endpointHost) add('endpoint.url', endpointHost);
+    const url = new URL(spec.endpoint.url);
+    const hiddenUrl = [url.username || url.password ? 'user info' : '', url.search ? `query parameters ${[...new Set(url.searchParams.keys())].join(', ')}` : ''].filter(Boolean);
+    if (hiddenUrl.length) add('endpoint.url', `carries ${hiddenUrl.join(' and ')} whose values are hidden`);
+    const hiddenHeaders = Object.keys(spec.endpoint.headers).filter((name) => isSecretHeader(name));
+    if (hiddenHeaders.length) add('endpoint.headers', `values hidden (secrets): ${hiddenHeaders.join(', ')}`);
     if (spec.endpoint.rateGroup !== null) {
       const members = await this.subscriptions.rateGroupMembers(spec.endpoint.rateGroup);
       const listed = members.map((m) => `${m.id} "${m.name}" (${m.owner ?? 'operators'}, ${m.ratePerSec || 'unlimited'}/s)`).join(', ');
@@ -88,19 +100,28 @@ export class TicketReview {
     const family = isIP(host);
     if (family) return this.isInternal(host) ? `host ${host} is a loopback or private address` : null;
     if (host === 'localhost' || host.endsWith('.localhost')) return `host ${host} is loopback`;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const addresses = await Promise.race([
-        lookup(host, { all: true }),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), DNS_TIMEOUT_MS))),
-      ]);
-      const inside = addresses.filter((a) => this.isInternal(a.address)).map((a) => a.address);
+      const inside = (await this.resolve(host)).filter((a) => this.isInternal(a));
       return inside.length ? `host ${host} resolves to loopback or private ${inside.join(', ')}` : null;
     } catch {
       return `host ${host} does not resolve from here`;
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  /** A and AAAA answers for a name, reused for DNS_CACHE_MS; rejects when it has neither. */
+  private resolve(host: string): Promise<string[]> {
+    const now = Date.now();
+    const cached = this.answers.get(host);
+    if (cached && now - cached.at < DNS_CACHE_MS) return cached.addresses;
+    if (this.answers.size >= 1_000) this.answers.clear();
+    const addresses = Promise.allSettled([this.resolver.resolve4(host), this.resolver.resolve6(host)]).then(([v4, v6]) => {
+      const found = [...(v4.status === 'fulfilled' ? v4.value : []), ...(v6.status === 'fulfilled' ? v6.value : [])];
+      if (!found.length) throw new Error(`${host} has no A or AAAA record`);
+      return found;
+    });
+    addresses.catch(() => undefined);
+    this.answers.set(host, { at: now, addresses });
+    return addresses;
   }
 
   private isInternal(address: string): boolean {

@@ -5,6 +5,7 @@ import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
 import { AppConfig } from '../config/app.config';
+import { NamedLock } from '../database/named-lock';
 import { formatZodIssues } from '../common/validation/format-zod-issues';
 import { parseSubscriptionSpec } from '../subscriptions/dto/subscription-spec.schema';
 import { SubscriptionSecrets } from '../subscriptions/subscription-secrets';
@@ -21,6 +22,8 @@ const DEFAULT_OPERATOR = 'operator';
 /** The largest subscription body a ticket may hold (bytes of JSON). */
 export const MAX_TICKET_SPEC_BYTES = 256 * 1024;
 const DAY_MS = 86_400_000;
+/** How long a submission waits for its team's earlier one to finish (s). */
+const TEAM_LOCK_WAIT_S = 10;
 
 /** Requests for subscriptions: they run nothing until an operator approves them. */
 @Injectable()
@@ -53,20 +56,28 @@ export class TicketsService {
     if (team !== null && input.validated.owner !== null && input.validated.owner !== team) {
       throw new DomainException(DomainErrorCode.InvalidInput, [`owner: your requester token is team "${team}"; a ticket belongs to its team (leave owner out)`]);
     }
-    await this.subscriptions.assertGroupFree(input.validated);
-    if (team !== null) {
-      await this.assertRateGroupOpenTo(input.validated.endpoint.rateGroup, team);
-      await this.assertQuota(team);
+    // One team's submissions one at a time, so concurrent ones cannot all pass the quota.
+    const lock = team === null ? null : await NamedLock.acquire(this.config.database.url, `kproxy.tickets.${team}`, TEAM_LOCK_WAIT_S);
+    if (team !== null && !lock) throw new DomainException(DomainErrorCode.TooManyRequests, `team "${team}" is submitting other tickets; try again`, 1);
+    let row: TicketEntity;
+    try {
+      // The quota first: a refused ticket must not be a free probe of other teams' groups.
+      if (team !== null) await this.assertQuota(team);
+      // A ticket's group must be free on every cluster: the same cluster can be spelled many ways.
+      await this.subscriptions.assertGroupFree(input.validated, null, team !== null);
+      if (team !== null) await this.assertRateGroupOpenTo(input.validated.endpoint.rateGroup, team);
+      const spec = owner === null ? input.spec : { ...input.spec, owner };
+      row = await this.repository.insert({
+        state: 'pending',
+        requester: input.requester,
+        team,
+        reason: input.reason,
+        name: String(input.spec.name),
+        spec: this.secrets.seal(spec),
+      });
+    } finally {
+      await lock?.release();
     }
-    const spec = owner === null ? input.spec : { ...input.spec, owner };
-    const row = await this.repository.insert({
-      state: 'pending',
-      requester: input.requester,
-      team,
-      reason: input.reason,
-      name: String(input.spec.name),
-      spec: this.secrets.seal(spec),
-    });
     this.logger.info('ticket submitted', { ticket: row.id, requester: row.requester, team, name: row.name });
     const submitted = await this.view((await this.repository.findById(row.id)) ?? row, actor);
     await this.audit.record({ action: 'ticket.submit', resourceType: 'ticket', resourceId: row.id, after: submitted }, actor);
@@ -120,7 +131,9 @@ export class TicketsService {
     let created: SubscriptionResponseDto | null = null;
     const row = await this.repository.decide(id, async (ticket, em) => {
       requirePending(ticket, 'approve');
-      created = await this.subscriptions.createWithin(em, ticket.spec);
+      // Checked again: a group or rate group may have been taken since the ticket was submitted.
+      if (ticket.team !== null) await this.assertRateGroupOpenTo(stringAt(ticket.spec, 'endpoint', 'rateGroup'), ticket.team);
+      created = await this.subscriptions.createWithin(em, ticket.spec, ticket.team !== null);
       ticket.subscriptionId = created.id;
       ticket.state = 'approved';
       ticket.decidedBy = operator;
@@ -164,6 +177,13 @@ export class TicketsService {
     await this.audit.record({ action: 'ticket.reject', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(rejected) }, actor);
     return rejected;
   }
+}
+
+/** A string field of a stored ticket body, or null. */
+function stringAt(spec: Record<string, unknown>, section: string, field: string): string | null {
+  const part = spec[section];
+  const value = part !== null && typeof part === 'object' ? (part as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' ? value : null;
 }
 
 function decision(t: TicketResponseDto) {

@@ -39,7 +39,19 @@ describe('tenants cannot hurt each other', () => {
     // Every requester can read the group name of its own subscriptions; here the attacker just guesses it.
     const hijack = await ticket(body(unique('hijack'), topic, { kafka: { groupId: group } }), SEARCH);
     expect(hijack.status).toBe(409);
-    expect(hijack.body.message).toContain(`consumer group "${group}" on ${t.kafka.bootstrap} belongs to subscription ${victim.body.id}`);
+    expect(hijack.body.message).toContain(`consumer group "${group}" belongs to subscription ${victim.body.id}`);
+    // The same cluster spelled another way (a name for the address) does not get a ticket past it.
+    const respelled = body(unique('hijack'), topic, { kafka: { groupId: group } });
+    (respelled.kafka as Record<string, unknown>).brokers = t.kafka.bootstrap.replace('127.0.0.1', 'localhost');
+    expect((await ticket(respelled, SEARCH)).status).toBe(409);
+    // A row written with SQL and no group_id consumes as kproxy.<name>: it holds that group.
+    const handWritten = await t.proxy.api('POST', '/api/subscriptions', body(unique('sql-row'), topic), OPERATOR);
+    const conn = await createConnection(TEST_DATABASE_URL);
+    await conn.query('UPDATE kafka_sources k JOIN subscriptions s ON s.kafka_source_id = k.id SET k.group_id = NULL WHERE s.id = ?', [handWritten.body.id]);
+    await conn.end();
+    const implicit = await ticket(body(unique('hijack'), topic, { kafka: { groupId: `kproxy.${handWritten.body.name}` } }), SEARCH);
+    expect(implicit.status).toBe(409);
+    expect(implicit.body.message).toContain(`belongs to subscription ${handWritten.body.id}`);
     const direct = await t.proxy.api('POST', '/api/subscriptions', body(unique('twin'), topic, { kafka: { groupId: group } }), OPERATOR);
     expect(direct.status).toBe(409);
     const other = await t.proxy.api('POST', '/api/subscriptions', body(unique('other'), topic), OPERATOR);
@@ -106,6 +118,13 @@ describe('tenants cannot hurt each other', () => {
       Authentication: '****',
       'Content-Type': 'application/json',
     });
+    const review = (await t.proxy.api('GET', `/api/tickets/${submitted.body.id}`, undefined, OPERATOR)).body.review as Array<{ field: string; concern: string }>;
+    expect(review).toEqual(
+      expect.arrayContaining([
+        { field: 'endpoint.url', concern: 'carries user info and query parameters sig, v whose values are hidden' },
+        { field: 'endpoint.headers', concern: 'values hidden (secrets): x-functions-key, Ocp-Apim-Subscription-Key, X-Auth-Key, Authentication' },
+      ]),
+    );
     // Another team neither lists nor reads the ticket.
     expect((await t.proxy.api('GET', '/api/tickets', undefined, SEARCH)).body.map((x: { id: number }) => x.id)).not.toContain(submitted.body.id);
     expect((await t.proxy.api('GET', `/api/tickets/${submitted.body.id}`, undefined, SEARCH)).status).toBe(404);
@@ -205,6 +224,12 @@ describe('tenants cannot hurt each other', () => {
       await t.proxy.api('POST', `/api/tickets/${p.id}/reject`, { reason: 'clearing the queue' }, OPERATOR);
     }
     expect((await ticket(body(unique('q'), topic), SEARCH)).status).toBe(201);
+    // Headers that reroute a request at a gateway would hide its real destination behind a mask.
+    for (const name of ['X-Forwarded-Host', 'X-Original-URL', 'X-HTTP-Method-Override', 'Forwarded']) {
+      const rerouting = await ticket(body(unique('q'), topic, { endpoint: { headers: { [name]: 'billing.internal' } } }), SEARCH);
+      expect(rerouting.status).toBe(400);
+      expect(rerouting.body.message).toEqual([`endpoint.headers.${name}: reroutes the request or changes its method at a gateway; put the destination in endpoint.url and the method in endpoint.method`]);
+    }
     const headers = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`x-h${i}`, 'v']));
     const wide = await t.proxy.api('POST', '/api/subscriptions', body(unique('wide'), topic, { endpoint: { headers } }), OPERATOR);
     expect(wide.status).toBe(400);

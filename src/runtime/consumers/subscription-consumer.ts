@@ -217,7 +217,7 @@ export class SubscriptionConsumer {
     this.scheduler = new LaneScheduler(compiled.policy.ordering);
     this.commits = new CommitBatcher(() => this.flushCommit(), () => this.doneOffsets().length > 0, deps.settings.commitIntervalMs);
     this.gate = deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
-    this.breaker = deps.breakers.attach(compiled.id, compiled.target.origin, compiled.policy.circuitBreaker);
+    this.breaker = deps.breakers.attach(compiled.id, compiled.target.origin, compiled.policy.circuitBreaker, compiled.spec.owner);
     this.concurrency = new AdaptiveConcurrency(compiled.policy.maxInFlight, compiled.policy.adaptiveConcurrency);
     this.bounds = SubscriptionConsumer.bounds(compiled.policy, deps.settings.partitionBufferSize);
     this.groupWatch = new GroupMemberWatch(
@@ -312,7 +312,7 @@ export class SubscriptionConsumer {
     const previous = this.compiled;
     this.compiled = compiled;
     this.gate = this.deps.gates.attach(compiled.id, compiled.spec.endpoint.rateGroup, compiled.policy.ratePerSec);
-    this.breaker = this.deps.breakers.attach(compiled.id, compiled.target.origin, compiled.policy.circuitBreaker);
+    this.breaker = this.deps.breakers.attach(compiled.id, compiled.target.origin, compiled.policy.circuitBreaker, compiled.spec.owner);
     this.concurrency.configure(compiled.policy.maxInFlight, compiled.policy.adaptiveConcurrency);
     if (compiled.policy.keyParking && (!this.parked.loaded || !previous.policy.keyParking)) {
       // Off, it kept no account of new dead letters: read the store before the next record.

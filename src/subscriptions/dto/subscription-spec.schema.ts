@@ -30,6 +30,12 @@ const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'idempotency-key']);
+/**
+ * Headers gateways and frameworks read to reroute a request or change its method: with their
+ * values hidden (every header is secret), an approver could not see where a request really goes.
+ */
+const ROUTING_HEADERS = new Set(['forwarded', 'x-original-url', 'x-rewrite-url', 'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-host']);
+const isRoutingHeader = (lower: string): boolean => ROUTING_HEADERS.has(lower) || lower.startsWith('x-forwarded-');
 
 /** A whole-number setting; the default sits inside settingNumber so the OpenAPI document shows it. */
 const int = (min: number, max: number, fallback?: number) => {
@@ -180,6 +186,8 @@ const headersSchema = z
       else if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
       else if (isKproxyHeader(lower)) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'is set by kproxy and cannot be configured' });
+      } else if (isRoutingHeader(lower)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'reroutes the request or changes its method at a gateway; put the destination in endpoint.url and the method in endpoint.method' });
       }
       if (/[\r\n\0]/.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'must not contain line breaks' });
       if (Buffer.byteLength(value) > HEADER_LIMITS.valueBytes) ctx.addIssue({ code: 'custom', path: [name.slice(0, 64)], message: `the value is longer than ${HEADER_LIMITS.valueBytes} bytes` });
@@ -219,11 +227,18 @@ const httpUrl = z
     try {
       url = new URL(value);
     } catch {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid URL` });
+      // Not echoed: a malformed URL may still carry a credential.
+      ctx.addIssue({ code: 'custom', message: 'is not a valid URL (expected http(s)://host[:port]/path)' });
       return;
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       ctx.addIssue({ code: 'custom', message: `scheme "${url.protocol.replace(':', '')}" is not allowed: use http or https` });
+    }
+    try {
+      decodeURIComponent(url.username);
+      decodeURIComponent(url.password);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'the user name or password holds a malformed %-escape' });
     }
   });
 
