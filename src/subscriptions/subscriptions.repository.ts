@@ -43,6 +43,15 @@ export class SubscriptionsRepository {
     return rows.map((r) => ({ id: Number(r.id), name: r.name, owner: r.owner, ratePerSec: Number(r.rate_per_sec) }));
   }
 
+  /** Subscriptions consuming `topic` (any cluster), with their owners. */
+  async findByTopic(topic: string): Promise<{ id: number; name: string; owner: string | null }[]> {
+    const rows: { id: number; name: string; owner: string | null }[] = await this.dataSource.query(
+      'SELECT s.id, s.name, s.owner FROM subscriptions s JOIN kafka_sources k ON k.id = s.kafka_source_id WHERE k.topic = ? ORDER BY s.id',
+      [topic],
+    );
+    return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  }
+
   /** Every known broker list, for telling a ticket that points at a new cluster. */
   async knownBrokers(): Promise<string[]> {
     const rows: { brokers: string }[] = await this.dataSource.query('SELECT DISTINCT brokers FROM kafka_sources');

@@ -118,6 +118,11 @@ export class SubscriptionsService {
     return this.repository.findByRateGroup(rateGroup);
   }
 
+  /** Subscriptions consuming a topic, with their owners. */
+  topicConsumers(topic: string): Promise<{ id: number; name: string; owner: string | null }[]> {
+    return this.repository.findByTopic(topic);
+  }
+
   /** Broker lists some subscription already uses. */
   knownBrokers(): Promise<string[]> {
     return this.repository.knownBrokers();

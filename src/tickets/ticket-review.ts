@@ -59,6 +59,9 @@ export class TicketReview {
 
     const known = knownBrokers ?? (await this.subscriptions.knownBrokers());
     if (!known.includes(spec.kafka.brokers)) add('kafka.brokers', `no subscription uses these brokers yet (${spec.kafka.brokers}); kproxy will connect there`);
+    const owner = spec.owner;
+    const others = (await this.subscriptions.topicConsumers(spec.kafka.topic)).filter((c) => c.owner !== owner);
+    if (others.length) add('kafka.topic', `also consumed by ${others.map((c) => `${c.id} "${c.name}" (${c.owner ?? 'operators'})`).join(', ')}`);
     if (spec.kafka.groupId !== null) {
       const holder = await this.subscriptions.groupHolder(spec.kafka.groupId, null);
       add('kafka.groupId', holder ? `consumer group "${spec.kafka.groupId}" is held by subscription ${holder.id} ("${holder.name}"); approval will be refused` : `names consumer group "${spec.kafka.groupId}" instead of kproxy.${spec.name}`);

@@ -191,9 +191,12 @@ describe('tenants cannot hurt each other', () => {
     const submitted = await ticket(spec, SEARCH);
     expect(submitted.status).toBe(201);
     expect(submitted.body.review).toBeNull();
+    // Another owner reads the same topic: the approver should know who else consumes it.
+    const operators = await t.proxy.api('POST', '/api/subscriptions', body(unique('ops-reader'), topic, { status: 'stopped' }), OPERATOR);
     const seen = (await t.proxy.api('GET', `/api/tickets/${submitted.body.id}`, undefined, OPERATOR)).body;
     expect(seen.subscription).toMatchObject({ kafka: spec.kafka, etl: spec.etl, hosts: ['instance-a'] });
     expect(Object.fromEntries((seen.review as Array<{ field: string; concern: string }>).map((f) => [f.field, f.concern]))).toEqual({
+      'kafka.topic': `also consumed by ${operators.body.id} "${operators.body.name}" (operators)`,
       'kafka.groupId': `names consumer group "${(spec.kafka as { groupId: string }).groupId}" instead of kproxy.${spec.name}`,
       'etl.filter[0]': 'regular expression on $.name',
       'endpoint.url': 'host 127.0.0.1 is a loopback or private address',
