@@ -1365,7 +1365,8 @@ export class SubscriptionConsumer {
     // while the client is connected: once closing, the binding refuses assign, and librdkafka's
     // close would wait for it.
     await this.rebalances;
-    await groupLook;
+    // Its admin calls time out on their own; should an answer never come, the stop goes on.
+    await Promise.race([groupLook, sleep(GROUP_DESCRIBE_TIMEOUT_MS * 2 + 1_000)]);
     const kafka = this.kafka;
     this.kafka = null;
     if (kafka) {
