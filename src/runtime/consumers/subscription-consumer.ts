@@ -1366,7 +1366,9 @@ export class SubscriptionConsumer {
     // close would wait for it.
     await this.rebalances;
     // Its admin calls time out on their own; should an answer never come, the stop goes on.
-    await Promise.race([groupLook, sleep(GROUP_DESCRIBE_TIMEOUT_MS * 2 + 1_000)]);
+    const giveUp = new AbortController();
+    await Promise.race([groupLook, sleep(GROUP_DESCRIBE_TIMEOUT_MS * 2 + 1_000, undefined, { signal: giveUp.signal }).catch(() => undefined)]);
+    giveUp.abort();
     const kafka = this.kafka;
     this.kafka = null;
     if (kafka) {
