@@ -6,13 +6,14 @@
 import { KafkaConsumer, KafkaJS, type Message } from '@confluentinc/kafka-javascript';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { LocalKafkaCluster } from '../scripts/kafka/kafka-cluster';
 import { connectAdmin, createTopic } from '../scripts/kafka/kafka-topics';
+import { costPerRecord } from './cost';
 
 const ROOT = join(__dirname, '..', '..');
 const env = process.env;
@@ -22,15 +23,15 @@ const N_NAIVE_SLOW = Number(env.BENCH_NAIVE_SLOW_RECORDS ?? 800);
 const N_REPLAY = Number(env.BENCH_REPLAY_RECORDS ?? 1_000_000);
 const REPLAY_RATE = Number(env.BENCH_REPLAY_RATE ?? 5_000);
 const N_DEGRADING = Number(env.BENCH_DEGRADING_RECORDS ?? 4_000);
-// BENCH_ONLY=modes,slow,batch,adaptive,replay,many runs a subset (ceilings and naive baselines always run).
+// BENCH_ONLY=modes,slow,batch,adaptive,cost,replay,many runs a subset (ceilings and naive baselines always run).
 const ONLY = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null;
-const wants = (section: string) => !ONLY || ONLY.has(section);
+export const wants = (section: string) => !ONLY || ONLY.has(section);
 // BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the proxy processes.
 const PROXY_NODE_ARGS = env.BENCH_PROXY_NODE_ARGS ? env.BENCH_PROXY_NODE_ARGS.split(' ') : [];
 const CONCURRENCY = 64;
-const KEYS = 1000;
+export const KEYS = 1000;
 
-interface Row {
+export interface Row {
   name: string;
   records: number;
   rate: number;
@@ -42,17 +43,17 @@ interface Row {
   note?: string;
 }
 
-const cpuPer10k = (cpuSeconds: number, records: number) => (records > 0 ? (cpuSeconds / records) * 10_000 : undefined);
+export const cpuPer10k = (cpuSeconds: number, records: number) => (records > 0 ? (cpuSeconds / records) * 10_000 : undefined);
 /** This process's CPU seconds so far (the naive baselines run in it). */
 const ownCpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
 
-const rows: Row[] = [];
-const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+export const rows: Row[] = [];
+export const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   const port = (srv.address() as { port: number }).port;
@@ -60,7 +61,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-class Sink {
+export class Sink {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
@@ -99,7 +100,7 @@ class Sink {
 }
 
 /** The broker every row runs on: the local node this run started, or the cluster KAFKA_BROKERS names. */
-class BenchKafka {
+export class BenchKafka {
   private constructor(
     readonly bootstrap: string,
     private readonly admin: KafkaJS.Admin,
@@ -122,7 +123,7 @@ class BenchKafka {
   }
 }
 
-async function produce(kafka: BenchKafka, topic: string, partitions: number, n: number, create = true): Promise<void> {
+export async function produce(kafka: BenchKafka, topic: string, partitions: number, n: number, create = true): Promise<void> {
   if (create) await kafka.createTopic(topic, partitions);
   const producer = new KafkaJS.Kafka({ kafkaJS: { brokers: [kafka.bootstrap], logLevel: KafkaJS.logLevel.NOTHING } }).producer({
     'linger.ms': 20,
@@ -240,7 +241,7 @@ async function naive(kafka: BenchKafka, sink: Sink, topic: string, partitions: n
   return { name: label, records: done, rate: done / secs, p50: s.p50, p99: s.p99, cpuPer10k: cpuPer10k(cpu, done) };
 }
 
-class Proxy {
+export class Proxy {
   private peakRssKb = 0;
   private timer: NodeJS.Timeout | null = null;
   private constructor(
@@ -248,9 +249,10 @@ class Proxy {
     readonly url: string,
   ) {}
 
-  static async start(extraEnv: Record<string, string> = {}): Promise<Proxy> {
+  /** root: the checkout whose build runs (another one measures a base build side by side). */
+  static async start(extraEnv: Record<string, string> = {}, nodeArgs: string[] = PROXY_NODE_ARGS, root = ROOT): Promise<Proxy> {
     const port = await freePort();
-    const child = spawn(process.execPath, [...PROXY_NODE_ARGS, join(ROOT, 'dist', 'src', 'main.js')], {
+    const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist', 'src', 'main.js')], {
       env: { ...env, ADMIN_TOKEN: '', SECRETS_KEY: env.SECRETS_KEY || randomBytes(32).toString('base64'), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', INSTANCE_ID: `bench-${port}`, ...extraEnv },
       // BENCH_PROXY_LOG=<file> keeps the proxies' JSON logs.
       stdio: ['ignore', env.BENCH_PROXY_LOG ? openSync(env.BENCH_PROXY_LOG, 'a') : 'ignore', 'inherit'],
@@ -282,6 +284,38 @@ class Proxy {
     return (Number(fields[11]) + Number(fields[12])) / 100;
   }
 
+  /**
+   * CPU seconds (user + system) so far per thread kind, from /proc/<pid>/task: `js` (the main
+   * thread: JavaScript, GC's main-thread part, the native binding's callbacks), `librdkafka`
+   * (rdk:* threads), `workers` (libuv's pool and V8's background GC/compiler threads),
+   * `profiler` (V8's sampling thread under --cpu-prof).
+   */
+  threadCpuSeconds(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const pid = this.child.pid!;
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return out;
+    }
+    for (const tid of tasks) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const secs = (Number(fields[11]) + Number(fields[12])) / 100;
+        // Node 20 names its libuv pool and V8 platform threads alike ("node"); the profiler's
+        // sampling thread (--cpu-prof) is measurement, not kproxy, and is kept apart.
+        const kind = Number(tid) === pid ? 'js' : comm.startsWith('rdk:') ? 'librdkafka' : comm === 'v8:ProfEvntProc' ? 'profiler' : 'workers';
+        out[kind] = (out[kind] ?? 0) + secs;
+      } catch {
+        // the thread ended
+      }
+    }
+    return out;
+  }
+
   resetPeak(): void {
     this.peakRssKb = this.rssKb();
   }
@@ -308,7 +342,7 @@ class Proxy {
   }
 }
 
-async function viaProxy(
+export async function viaProxy(
   proxy: Proxy,
   kafka: BenchKafka,
   sink: Sink,
@@ -374,6 +408,8 @@ async function main(): Promise<void> {
     rows.push(naiveFast);
     const naiveSlow = await naive(kafka, slow, topics.naiveSlow, 4, N_NAIVE_SLOW, 'naive: await POST then commit, sink 20 ms');
     rows.push(naiveSlow);
+
+    if (wants('cost')) await costPerRecord(kafka, stamp);
 
     const proxy = await Proxy.start();
     try {
@@ -533,7 +569,9 @@ function print(all: Row[], consumeCeiling: number, httpCeiling: number, naiveFas
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+    process.exit(1);
+  });
+}

@@ -1,8 +1,9 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
+import { AbortFanout } from './abort-fanout';
+import { AttemptHandler } from './attempt-handler';
 import type { DeliveryTarget } from './delivery-target';
 import { OutboundGuard } from './outbound-guard';
-import { RetryPolicy } from './retry-policy';
 
 export interface HttpAttempt {
   /** 0 when no response arrived (connection error, timeout). */
@@ -15,51 +16,46 @@ export interface HttpAttempt {
   readonly connectFailed?: boolean;
 }
 
-/** Error codes that mean the request never reached the endpoint, whatever it carried. */
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-const MAX_BODY_BYTES = 64 * 1024;
-
 /** Outbound HTTP over undici, one keep-alive pool per endpoint origin. */
 @Injectable()
 export class HttpSender implements OnApplicationShutdown {
   private readonly pools = new Map<string, Pool>();
+  /** Per cancel signal (a partition's, shared by all its records in flight): see AbortFanout. */
+  private readonly fanouts = new WeakMap<AbortSignal, AbortFanout>();
 
   constructor(private readonly guard: OutboundGuard) {}
 
-  /** cancel: aborts the request when the record's work is given up (stop, revoke). */
-  async send(target: DeliveryTarget, body: string | Buffer, headers: readonly string[], cancel?: AbortSignal): Promise<HttpAttempt> {
-    const pool = this.pool(target.origin);
+  /**
+   * One attempt: never throws; a network error, a timeout (headersTimeout/bodyTimeout =
+   * target.timeoutMs) or a cancel comes back as status 0 with `error`. cancel: aborts the
+   * request when the record's work is given up (stop, revoke).
+   */
+  send(target: DeliveryTarget, body: string | Buffer, headers: readonly string[], cancel?: AbortSignal): Promise<HttpAttempt> {
+    const handler = new AttemptHandler(target, cancel ? this.fanout(cancel) : null);
     try {
-      const res = await pool.request({
-        path: target.path,
-        method: target.method,
-        headers: headers as string[],
-        body,
-        headersTimeout: target.timeoutMs,
-        bodyTimeout: target.timeoutMs,
-        // headersTimeout + bodyTimeout bound the request; no per-request timer signal to allocate.
-        signal: cancel,
-      });
-      const status = res.statusCode;
-      const ok = target.success.statusOk(status);
-      let text: string | undefined;
-      if (!ok || target.success.needsBody) text = await readBounded(res.body);
-      else await res.body.dump();
-      const retryAfterMs = ok ? undefined : RetryPolicy.parseRetryAfter(res.headers['retry-after']);
-      return { status, body: text, retryAfterMs };
+      this.pool(target.origin).dispatch(
+        { origin: target.origin, path: target.path, method: target.method, headers: headers as string[], body, headersTimeout: target.timeoutMs, bodyTimeout: target.timeoutMs },
+        handler,
+      );
     } catch (err) {
-      if (cancel?.aborted) return { status: 0, error: 'cancelled: the consumer stopped or the partition moved' };
-      const e = err as { code?: string; cause?: { code?: string } };
-      const code = e?.code ?? e?.cause?.code;
-      return { status: 0, error: describeNetworkError(err, target), ...(code && CONNECT_FAILURES.has(code) ? { connectFailed: true } : {}) };
+      handler.onResponseError(null as never, err as Error);
     }
+    return handler.result;
   }
 
   async onApplicationShutdown(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.allSettled(pools.map((p) => p.close()));
+  }
+
+  private fanout(signal: AbortSignal): AbortFanout {
+    let fanout = this.fanouts.get(signal);
+    if (!fanout) {
+      fanout = new AbortFanout(signal);
+      this.fanouts.set(signal, fanout);
+    }
+    return fanout;
   }
 
   private pool(origin: string): Pool {
@@ -71,28 +67,4 @@ export class HttpSender implements OnApplicationShutdown {
     }
     return pool;
   }
-}
-
-async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= MAX_BODY_BYTES) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8');
-}
-
-function describeNetworkError(err: unknown, target: DeliveryTarget): string {
-  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT') {
-    return `timed out after ${target.timeoutMs} ms waiting for ${target.origin}`;
-  }
-  const code = e?.code ?? e?.cause?.code;
-  const message = e?.cause?.message ?? e?.message ?? String(err);
-  return `request to ${target.origin} failed${code ? ` (${code})` : ''}: ${message}`;
 }
