@@ -26,7 +26,13 @@ export interface CostRow {
   readonly build: string;
   readonly inFlight: number;
   readonly ceiling: { rate: number; cpuUsPerRequest: number };
-  readonly kproxy: Row & { cpuUsPerRecord: number; threads: Record<string, number>; stages: Partial<Record<Stage, number>> | null };
+  readonly kproxy: Row & {
+    cpuUsPerRecord: number;
+    threads: Record<string, number>;
+    stages: Partial<Record<Stage, number>> | null;
+    /** Means of kproxy_records_in_flight and kproxy_inflight_limit sampled every 200 ms while delivering. */
+    inFlightSeen: { records: number; limit: number };
+  };
 }
 
 /**
@@ -36,6 +42,7 @@ export interface CostRow {
 export async function costPerRecord(kafka: BenchKafka, stamp: string, label = ''): Promise<CostRow[]> {
   const sink = await Sink.start(0);
   const out: CostRow[] = [];
+  let two: (Row & { cpuUsPerRecord: number }) | null = null;
   try {
     for (const inFlight of IN_FLIGHT) {
       const topic = `cost-${stamp}-${inFlight}${label ? `-${label}` : ''}`;
@@ -44,16 +51,53 @@ export async function costPerRecord(kafka: BenchKafka, stamp: string, label = ''
       const ceiling = await undiciAlone(sink, inFlight, Math.min(N_COST, 40_000));
       say(`cost per record: undici alone at ${inFlight} in flight: ${ceiling.rate.toFixed(0)} req/s, ${ceiling.cpuUsPerRequest.toFixed(1)} µs CPU per request`);
       for (const build of BASE ? ['base', 'this'] : ['this']) {
-        const kproxy = await viaOwnProxy(kafka, sink, topic, inFlight, build === 'base' ? BASE : undefined);
+        if (build === 'base') await produce(kafka, `${topic}-base`, PARTITIONS, N_COST);
+        // Each build reads its own copy of the backlog, so latencies are comparable.
+        const kproxy = await viaOwnProxy(kafka, sink, build === 'base' ? `${topic}-base` : topic, inFlight, build === 'base' ? BASE : undefined);
         say(`cost per record: kproxy (${build} build) at ${inFlight} in flight: ${kproxy.rate.toFixed(0)} msgs/s, ${kproxy.cpuUsPerRecord.toFixed(1)} µs CPU per record`);
         out.push({ build, inFlight, ceiling, kproxy });
       }
     }
+    if (env.BENCH_COST_TWO !== '0') {
+      const topic = `cost-${stamp}-two${label ? `-${label}` : ''}`;
+      await produce(kafka, topic, PARTITIONS, N_COST);
+      const inFlight = IN_FLIGHT[0];
+      two = await twoProcesses(kafka, sink, topic, inFlight);
+      say(`cost per record: two kproxy processes at ${inFlight} in flight each: ${two.rate.toFixed(0)} msgs/s, ${two.cpuUsPerRecord.toFixed(1)} µs CPU per record`);
+    }
   } finally {
     sink.stop();
   }
-  printCost(out, label);
+  printCost(out, label, two);
   return out;
+}
+
+/**
+ * "Use more cores": two proxy processes on this machine share one subscription (replicas 2,
+ * each owning half the partitions). msgs/s over both, CPU per record summed over both.
+ */
+async function twoProcesses(kafka: BenchKafka, sink: Sink, topic: string, inFlight: number): Promise<Row & { cpuUsPerRecord: number }> {
+  const proxies = [await Proxy.start(), await Proxy.start()];
+  try {
+    await sink.reset();
+    const cpu0 = proxies.map((p) => p.cpuSeconds());
+    const id = await proxies[0].subscribe({
+      name: `bench-cost-${topic}`,
+      replicas: 2,
+      kafka: { brokers: kafka.bootstrap, topic, startFrom: 'earliest' },
+      etl: { fields: { ts: '$.ts', i: '$.i', key: '$.k' } },
+      endpoint: { url: `${sink.url}/cost`, timeoutMs: 10_000 },
+      delivery: { ordering: 'unordered', maxInFlight: inFlight, maxRetries: 3 },
+      status: 'running',
+    });
+    const s = await sink.waitFor(N_COST);
+    const cpu = proxies.reduce((sum, p, i) => sum + p.cpuSeconds() - cpu0[i], 0);
+    await proxies[0].stopSubscription(id);
+    const secs = Math.max(0.001, (s.last - s.first) / 1000);
+    return { name: `two processes, maxInFlight ${inFlight} each`, records: s.count, rate: s.count / secs, p50: s.p50, p99: s.p99, cpuPer10k: cpuPer10k(cpu, s.count), cpuUsPerRecord: (cpu / s.count) * 1e6 };
+  } finally {
+    await Promise.all(proxies.map((p) => p.stop()));
+  }
 }
 
 /** The sink's ceiling at `inFlight` requests at once, from undici alone in this process: req/s and CPU µs per request. */
@@ -90,6 +134,7 @@ async function viaOwnProxy(kafka: BenchKafka, sink: Sink, topic: string, inFligh
   let threads0: Record<string, number>;
   let threads1: Record<string, number>;
   let window: { first: number; last: number };
+  let inFlightSeen = { records: 0, limit: 0 };
   try {
     await sink.reset();
     proxy.resetPeak();
@@ -103,7 +148,9 @@ async function viaOwnProxy(kafka: BenchKafka, sink: Sink, topic: string, inFligh
       delivery: { ordering: 'unordered', maxInFlight: inFlight, maxRetries: 3 },
       status: 'running',
     });
+    const sampler = sampleInFlight(proxy.url);
     const s = await sink.waitFor(N_COST);
+    inFlightSeen = await sampler.stop();
     threads1 = proxy.threadCpuSeconds();
     // The profiler's own thread is the measurement's cost, not kproxy's.
     const cpu = proxy.cpuSeconds() - cpu0 - ((threads1.profiler ?? 0) - (threads0.profiler ?? 0));
@@ -119,7 +166,39 @@ async function viaOwnProxy(kafka: BenchKafka, sink: Sink, topic: string, inFligh
   const stages = PROFILE ? stageShares(profDir, monoMinusWallUs, window) : null;
   const jsUs = threads.js ?? 0;
   const stagesUs = stages ? Object.fromEntries(Object.entries(stages).map(([k, share]) => [k, share * jsUs])) : null;
-  return { ...row, cpuUsPerRecord: ((row.cpuPer10k ?? 0) / 10_000) * 1e6, threads, stages: stagesUs };
+  return { ...row, cpuUsPerRecord: ((row.cpuPer10k ?? 0) / 10_000) * 1e6, threads, stages: stagesUs, inFlightSeen };
+}
+
+/** Samples the proxy's in-flight gauges every 200 ms (while records flow) until stopped; resolves their means. */
+function sampleInFlight(proxyUrl: string): { stop(): Promise<{ records: number; limit: number }> } {
+  let running = true;
+  let n = 0;
+  let records = 0;
+  let limit = 0;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const text = await (await fetch(`${proxyUrl}/metrics`)).text();
+        const inFlight = Number(/^kproxy_records_in_flight\{[^}]*\} (\S+)$/m.exec(text)?.[1] ?? NaN);
+        const lim = Number(/^kproxy_inflight_limit\{[^}]*\} (\S+)$/m.exec(text)?.[1] ?? NaN);
+        if (inFlight > 0 && Number.isFinite(lim)) {
+          n++;
+          records += inFlight;
+          limit += lim;
+        }
+      } catch {
+        // the proxy is busy; next sample
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return n === 0 ? { records: 0, limit: 0 } : { records: records / n, limit: limit / n };
+    },
+  };
 }
 
 interface ProfileNode {
@@ -190,16 +269,22 @@ function classify(url: string, fn: string): Stage | null {
   return null;
 }
 
-function printCost(rows: CostRow[], label: string): void {
+function printCost(rows: CostRow[], label: string, two: (Row & { cpuUsPerRecord: number }) | null): void {
   const fmt = (v: number | undefined, d = 0) => (v === undefined ? '' : v.toFixed(d));
   const lines = [
     `\ncost per record${label ? ` (${label})` : ''}: unordered, fields projection, ${N_COST}-record backlog, ${PARTITIONS} partitions, lean sink`,
-    `| build | maxInFlight | undici alone req/s | undici µs/req | kproxy msgs/s | % of ceiling | kproxy µs/record | p50 ms | p99 ms | peak RSS MB |`,
-    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+    `| build | maxInFlight | undici alone req/s | undici µs/req | kproxy msgs/s | % of ceiling | kproxy µs/record | mean in flight / limit | p50 ms | p99 ms | peak RSS MB |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.build} | ${r.inFlight} | ${fmt(r.ceiling.rate)} | ${fmt(r.ceiling.cpuUsPerRequest, 1)} | ${fmt(r.kproxy.rate)} | ${fmt((r.kproxy.rate / r.ceiling.rate) * 100)} | ${fmt(r.kproxy.cpuUsPerRecord, 1)} | ${fmt(r.kproxy.p50)} | ${fmt(r.kproxy.p99)} | ${fmt(r.kproxy.rssMb)} |`,
+      `| ${r.build} | ${r.inFlight} | ${fmt(r.ceiling.rate)} | ${fmt(r.ceiling.cpuUsPerRequest, 1)} | ${fmt(r.kproxy.rate)} | ${fmt((r.kproxy.rate / r.ceiling.rate) * 100)} | ${fmt(r.kproxy.cpuUsPerRecord, 1)} | ${fmt(r.kproxy.inFlightSeen.records)} / ${fmt(r.kproxy.inFlightSeen.limit)} | ${fmt(r.kproxy.p50)} | ${fmt(r.kproxy.p99)} | ${fmt(r.kproxy.rssMb)} |`,
+    );
+  }
+  if (two) {
+    const one = rows.find((r) => r.build === 'this' && r.inFlight === IN_FLIGHT[0]);
+    lines.push(
+      `| this, two processes | ${IN_FLIGHT[0]} each | ${fmt(one?.ceiling.rate)} | | ${fmt(two.rate)} | ${one ? fmt((two.rate / one.ceiling.rate) * 100) : ''} | ${fmt(two.cpuUsPerRecord, 1)} | | ${fmt(two.p50)} | ${fmt(two.p99)} | |`,
     );
   }
   const kinds = ['js', 'librdkafka', 'workers'];
