@@ -18,6 +18,8 @@ const PROFILE = env.BENCH_COST_PROFILE !== '0';
 const PARTITIONS = 4;
 /** BENCH_COST_BASE=<checkout with a build>: the same rows on that build, interleaved, for before/after in one run. */
 const BASE = env.BENCH_COST_BASE ?? '';
+/** BENCH_COST_ARGS="--flag ...": one more row per setting, this build under those node flags. */
+const ARGS = env.BENCH_COST_ARGS ? env.BENCH_COST_ARGS.split(' ') : [];
 const STAGES = ['fetch', 'ETL', 'gate', 'dispatch', 'HTTP', 'commit', 'GC', 'other'] as const;
 type Stage = (typeof STAGES)[number];
 
@@ -50,10 +52,12 @@ export async function costPerRecord(kafka: BenchKafka, stamp: string, label = ''
       await produce(kafka, topic, PARTITIONS, N_COST);
       const ceiling = await undiciAlone(sink, inFlight, Math.min(N_COST, 40_000));
       say(`cost per record: undici alone at ${inFlight} in flight: ${ceiling.rate.toFixed(0)} req/s, ${ceiling.cpuUsPerRequest.toFixed(1)} µs CPU per request`);
-      for (const build of BASE ? ['base', 'this'] : ['this']) {
-        if (build === 'base') await produce(kafka, `${topic}-base`, PARTITIONS, N_COST);
+      const builds = [...(BASE ? ['base'] : []), 'this', ...(ARGS.length ? [`this ${ARGS.join(' ')}`] : [])];
+      for (const [i, build] of builds.entries()) {
         // Each build reads its own copy of the backlog, so latencies are comparable.
-        const kproxy = await viaOwnProxy(kafka, sink, build === 'base' ? `${topic}-base` : topic, inFlight, build === 'base' ? BASE : undefined);
+        const own = i === 0 ? topic : `${topic}-${i}`;
+        if (i > 0) await produce(kafka, own, PARTITIONS, N_COST);
+        const kproxy = await viaOwnProxy(kafka, sink, own, inFlight, build === 'base' ? BASE : undefined, build.startsWith('this ') ? ARGS : []);
         say(`cost per record: kproxy (${build} build) at ${inFlight} in flight: ${kproxy.rate.toFixed(0)} msgs/s, ${kproxy.cpuUsPerRecord.toFixed(1)} µs CPU per record`);
         out.push({ build, inFlight, ceiling, kproxy });
       }
@@ -122,14 +126,14 @@ async function undiciAlone(sink: Sink, inFlight: number, n: number): Promise<{ r
   return { rate: n / secs, cpuUsPerRequest: (cpu.user + cpu.system) / n };
 }
 
-async function viaOwnProxy(kafka: BenchKafka, sink: Sink, topic: string, inFlight: number, root?: string): Promise<CostRow['kproxy']> {
-  const profDir = join(__dirname, '..', '..', '.run', 'cost-prof', `${topic}${root ? '-base' : ''}`);
+async function viaOwnProxy(kafka: BenchKafka, sink: Sink, topic: string, inFlight: number, root: string | undefined, nodeArgs: string[]): Promise<CostRow['kproxy']> {
+  const profDir = join(__dirname, '..', '..', '.run', 'cost-prof', topic);
   if (PROFILE) {
     rmSync(profDir, { recursive: true, force: true });
     mkdirSync(profDir, { recursive: true });
   }
   const monoMinusWallUs = Number(process.hrtime.bigint() / 1000n) - Date.now() * 1000;
-  const proxy = await Proxy.start({}, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [], root);
+  const proxy = await Proxy.start({}, [...nodeArgs, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])], root);
   let row: Row;
   let threads0: Record<string, number>;
   let threads1: Record<string, number>;
@@ -141,7 +145,7 @@ async function viaOwnProxy(kafka: BenchKafka, sink: Sink, topic: string, inFligh
     threads0 = proxy.threadCpuSeconds();
     const cpu0 = proxy.cpuSeconds();
     const id = await proxy.subscribe({
-      name: `bench-cost-${topic}${root ? '-base' : ''}`,
+      name: `bench-cost-${topic}`,
       kafka: { brokers: kafka.bootstrap, topic, startFrom: 'earliest' },
       etl: { fields: { ts: '$.ts', i: '$.i', key: '$.k' } },
       endpoint: { url: `${sink.url}/cost`, timeoutMs: 10_000 },
