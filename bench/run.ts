@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { LocalKafkaCluster } from '../scripts/kafka/kafka-cluster';
 import { connectAdmin, createTopic } from '../scripts/kafka/kafka-topics';
+import { PeersSection } from './peers';
 
 const ROOT = join(__dirname, '..', '..');
 const env = process.env;
@@ -22,7 +23,7 @@ const N_NAIVE_SLOW = Number(env.BENCH_NAIVE_SLOW_RECORDS ?? 800);
 const N_REPLAY = Number(env.BENCH_REPLAY_RECORDS ?? 1_000_000);
 const REPLAY_RATE = Number(env.BENCH_REPLAY_RATE ?? 5_000);
 const N_DEGRADING = Number(env.BENCH_DEGRADING_RECORDS ?? 4_000);
-// BENCH_ONLY=modes,slow,batch,adaptive,replay,many runs a subset (ceilings and naive baselines always run).
+// BENCH_ONLY=modes,slow,batch,adaptive,replay,many,peers runs a subset (ceilings and naive baselines always run).
 const ONLY = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null;
 const wants = (section: string) => !ONLY || ONLY.has(section);
 // BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the proxy processes.
@@ -410,10 +411,22 @@ async function main(): Promise<void> {
       await proxy.stop();
     }
 
+    let peersSummary = '';
+    if (wants('peers')) {
+      const peerProxy = await Proxy.start();
+      try {
+        const section = await new PeersSection({ bootstrap: kafka.bootstrap, sinks: [{ delayMs: 0, sink: fast }, { delayMs: 20, sink: slow }], stamp, say, produce: (t, p, n) => produce(kafka, t, p, n), kproxy: (delayMs, t, n, label, delivery) => viaProxy(peerProxy, kafka, delayMs > 0 ? slow : fast, t, n, label, delivery) }).run();
+        rows.push(...section.rows);
+        peersSummary = section.summary;
+      } finally {
+        await peerProxy.stop();
+      }
+    }
     if (wants('replay')) await replay(kafka, fast, stamp);
     if (wants('many')) await manySubscriptions(kafka, fast, stamp);
 
     print(rows, consumeRow.rate, httpRow.rate, naiveFast.rate, naiveSlow.rate);
+    if (peersSummary) process.stdout.write(`${peersSummary}\n`);
   } finally {
     fast.stop();
     slow.stop();

@@ -1,0 +1,263 @@
+/*
+ * The `peers` section of `npm run bench`: kproxy against what a team would otherwise run, on the
+ * same broker, topic layout (4 partitions, 1000 keys, bench/run.ts' records), sink processes and
+ * concurrency, in one run. Each peer is its own process, built by scripts/bench-peers.sh from
+ * bench/peers/<name>/ (its own lockfile or pom.xml, never kproxy's dependencies):
+ * - nestjs: @nestjs/microservices' Kafka transport + @nestjs/axios (kafkajs eachMessage underneath);
+ * - kafkajs: kafkajs eachBatch + undici, partition order and a whole-batch unordered variant;
+ * - parallel-consumer: Confluent's Parallel Consumer (JVM) + java.net.http, key order and unordered.
+ * BENCHMARKS.md ("Peers") says how each is configured and where its commit rule is weaker.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** One table row, the shape bench/run.ts prints (msgs/s; ms; MB; CPU seconds per 10k records). */
+export interface PeerRow {
+  name: string;
+  records: number;
+  rate: number;
+  p50?: number;
+  p99?: number;
+  rssMb?: number;
+  cpuPer10k?: number;
+  note?: string;
+}
+
+interface SinkStats {
+  count: number;
+  first: number;
+  last: number;
+  p50: number;
+  p99: number;
+}
+
+/** What the section borrows from bench/run.ts: the broker, the two sinks and kproxy itself. */
+export interface PeersContext {
+  bootstrap: string;
+  /** Sinks answering at once and after 20 ms (bench/sink-process.ts). */
+  sinks: Array<{ delayMs: number; sink: { url: string; reset(): Promise<void>; stats(): Promise<SinkStats> } }>;
+  /** Creates `topic` with `partitions` partitions and produces `n` records to it (bench/run.ts' produce()). */
+  produce(topic: string, partitions: number, n: number): Promise<void>;
+  /** One kproxy row on `topic` delivering to `sinkUrl`'s sink (bench/run.ts' viaProxy()). */
+  kproxy(delayMs: number, topic: string, n: number, label: string, delivery: Record<string, unknown>): Promise<PeerRow>;
+  stamp: string;
+  say(message: string): void;
+}
+
+type Ordering = 'key' | 'partition' | 'unordered';
+
+interface Contender {
+  /** Short name used in the summary line and the topic/group names. */
+  name: string;
+  ordering: Ordering;
+  /** True where in-flight is bounded by the partition count (one record per partition at a time). */
+  partitionBound: boolean;
+  /** Command line; null for kproxy, which runs inside the bench's proxy process. */
+  command: [string, string[]] | null;
+}
+
+const env = process.env;
+const PARTITIONS = 4;
+const CONCURRENCY = 64;
+/** Records per row where in-flight reaches CONCURRENCY, and for partition-bound peers at 20 ms (≥ 10 s each at 4 × 50 msgs/s). */
+const N = Number(env.BENCH_PEERS_RECORDS ?? 30_000);
+const N_BOUND_SLOW = Number(env.BENCH_PEERS_BOUND_SLOW_RECORDS ?? 3_000);
+/** A row that has not delivered its backlog by then fails with the count it reached. */
+const ROW_DEADLINE_MS = Number(env.BENCH_PEERS_ROW_DEADLINE_MS ?? 120_000);
+const READY_DEADLINE_MS = 60_000;
+const PEERS_DIR = join(__dirname, '..', '..', 'bench', 'peers');
+
+const node = (peer: string): [string, string[]] => [process.execPath, [join(PEERS_DIR, peer, 'dist', 'main.js')]];
+const pcDir = join(PEERS_DIR, 'parallel-consumer', 'target');
+const java: [string, string[]] = ['java', ['-cp', `${join(pcDir, 'classes')}:${join(pcDir, 'lib', '*')}`, 'kproxy.bench.ParallelConsumerPeer']];
+
+const CONTENDERS: Contender[] = [
+  { name: 'kproxy', ordering: 'key', partitionBound: false, command: null },
+  { name: 'kproxy', ordering: 'unordered', partitionBound: false, command: null },
+  { name: 'nestjs', ordering: 'partition', partitionBound: true, command: node('nestjs') },
+  { name: 'kafkajs', ordering: 'partition', partitionBound: true, command: node('kafkajs') },
+  { name: 'kafkajs', ordering: 'unordered', partitionBound: false, command: node('kafkajs') },
+  { name: 'parallel-consumer', ordering: 'key', partitionBound: false, command: java },
+  { name: 'parallel-consumer', ordering: 'unordered', partitionBound: false, command: java },
+];
+
+/** CPU ticks (user + system, own and reaped children's) and peak RSS of a process tree, from /proc. */
+class ProcessTree {
+  private static readonly ticksPerSecond = 100;
+
+  constructor(private readonly rootPid: number) {}
+
+  /** The root and every live descendant, found through the parent pid in /proc/<pid>/stat. */
+  pids(): number[] {
+    const parentOf = new Map<number, number>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = this.stat(Number(entry));
+      if (stat) parentOf.set(Number(entry), Number(stat[1]));
+    }
+    const tree = [this.rootPid];
+    for (let i = 0; i < tree.length; i++) for (const [pid, parent] of parentOf) if (parent === tree[i]) tree.push(pid);
+    return tree;
+  }
+
+  /** CPU seconds so far of the tree's live processes (and the children they reaped). */
+  cpuSeconds(): number {
+    let ticks = 0;
+    for (const pid of this.pids()) {
+      const f = this.stat(pid);
+      // After "comm) ": state is [0], utime [11], stime [12], cutime [13], cstime [14].
+      if (f) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    }
+    return ticks / ProcessTree.ticksPerSecond;
+  }
+
+  /** Sum over the tree of each process's peak resident set (VmHWM), in MB. */
+  peakRssMb(): number {
+    let kb = 0;
+    for (const pid of this.pids()) {
+      try {
+        kb += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return Math.round(kb / 1024);
+  }
+
+  private stat(pid: number): string[] | null {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Runs the section; returns its rows (in table order) and the one summary line for the 20 ms key-order case. */
+export class PeersSection {
+  constructor(private readonly ctx: PeersContext) {}
+
+  async run(): Promise<{ rows: PeerRow[]; summary: string }> {
+    const rows: Array<PeerRow & { contender: Contender; delayMs: number; failed: boolean }> = [];
+    for (const { delayMs, sink } of this.ctx.sinks) {
+      for (const contender of CONTENDERS) {
+        const n = contender.partitionBound && delayMs > 0 ? N_BOUND_SLOW : N;
+        const orderLabel = contender.ordering === 'partition' ? 'partition order' : contender.ordering === 'key' ? 'key order' : 'unordered';
+        const label = `peers: ${contender.name} ${orderLabel}, sink ${delayMs} ms`;
+        const topic = `peer-${contender.name}-${contender.ordering}-${delayMs}-${this.ctx.stamp}`;
+        this.ctx.say(`${label} (${n} records)`);
+        await this.ctx.produce(topic, PARTITIONS, n);
+        try {
+          const row = contender.command
+            ? await this.peerRow(contender, contender.command, sink, topic, n, label)
+            : await this.ctx.kproxy(delayMs, topic, n, label, { ordering: contender.ordering, maxInFlight: CONCURRENCY });
+          const bound = contender.partitionBound ? `in flight ≤ ${PARTITIONS} (partitions)` : `${CONCURRENCY} in flight`;
+          rows.push({ ...row, note: bound, contender, delayMs, failed: false });
+        } catch (err) {
+          this.ctx.say(`${label} failed: ${(err as Error).message}`);
+          rows.push({ name: label, records: 0, rate: 0, note: `FAILED: ${(err as Error).message}`, contender, delayMs, failed: true });
+        }
+      }
+    }
+    return { rows: rows.map(({ contender: _c, delayMs: _d, failed: _f, ...row }) => row), summary: this.summary(rows) };
+  }
+
+  private summary(rows: Array<PeerRow & { contender: Contender; delayMs: number; failed: boolean }>): string {
+    // The 20 ms key-order case: key order where the peer has it, partition order where it has not.
+    const keyOrder = (c: Contender) => c.ordering === 'key' || (c.ordering === 'partition' && !CONTENDERS.some((o) => o.name === c.name && o.ordering === 'key'));
+    const slow = rows.filter((r) => r.delayMs > 0 && !r.failed && keyOrder(r.contender));
+    const kproxy = slow.find((r) => r.contender.name === 'kproxy');
+    const best = slow.filter((r) => r.contender.name !== 'kproxy').sort((a, b) => b.rate - a.rate)[0];
+    if (!kproxy || !best) return `peers: incomplete (kproxy ${kproxy ? kproxy.rate.toFixed(0) : 'failed'}, no peer row${best ? '' : ' succeeded'})`;
+    const bestName = `${best.contender.name}-${best.contender.ordering}`;
+    return `peers: kproxy ${kproxy.rate.toFixed(0)}, best peer ${bestName} ${best.rate.toFixed(0)}, ratio ${(kproxy.rate / best.rate).toFixed(2)}`;
+  }
+
+  private async peerRow(
+    contender: Contender,
+    [command, args]: [string, string[]],
+    sink: { url: string; reset(): Promise<void>; stats(): Promise<SinkStats> },
+    topic: string,
+    n: number,
+    label: string,
+  ): Promise<PeerRow> {
+    await sink.reset();
+    const child = spawn(command, args, {
+      env: {
+        ...env,
+        BOOTSTRAP: this.ctx.bootstrap,
+        TOPIC: topic,
+        GROUP_ID: `bench-${topic}`,
+        SINK_URL: `${sink.url}/${contender.name}`,
+        CONCURRENCY: String(CONCURRENCY),
+        PARTITIONS: String(PARTITIONS),
+        ORDERING: contender.ordering,
+      },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`${contender.name} exited (${signal ?? `code ${code}`})`)));
+    try {
+      await this.race(exited, this.readyLine(child), READY_DEADLINE_MS, async () => `${contender.name} did not print "ready" within ${READY_DEADLINE_MS / 1000} s`);
+      const tree = new ProcessTree(child.pid!);
+      const cpu0 = tree.cpuSeconds();
+      child.stdin!.write('go\n');
+      const s = await this.race(exited, this.delivered(sink, n), ROW_DEADLINE_MS, async () => {
+        const { count } = (await (await fetch(`${sink.url}/count`)).json()) as { count: number };
+        return `the sink got ${count} of ${n} records within the row's deadline of ${ROW_DEADLINE_MS / 1000} s (BENCH_PEERS_ROW_DEADLINE_MS)`;
+      });
+      const cpu = tree.cpuSeconds() - cpu0;
+      const rssMb = tree.peakRssMb();
+      const secs = Math.max(0.001, (s.last - s.first) / 1000);
+      return { name: label, records: s.count, rate: s.count / secs, p50: s.p50, p99: s.p99, rssMb, cpuPer10k: (cpu / s.count) * 10_000 };
+    } finally {
+      await this.stop(child, exited);
+    }
+  }
+
+  private readyLine(child: ChildProcess): Promise<void> {
+    return new Promise((resolve) => {
+      const lines = createInterface({ input: child.stdout! });
+      lines.on('line', (line) => {
+        if (line.trim() === 'ready') resolve();
+      });
+    });
+  }
+
+  /** Polls the sink's cheap /count until `n` records arrived, then reads its stats. */
+  private async delivered(sink: { url: string; stats(): Promise<SinkStats> }, n: number): Promise<SinkStats> {
+    for (;;) {
+      const { count } = (await (await fetch(`${sink.url}/count`)).json()) as { count: number };
+      if (count >= n) return sink.stats();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** `work`'s result, or an error if the peer exits first or `timeoutMs` passes (`timeoutMessage` says how far it got). */
+  private async race<T>(exited: Promise<string>, work: Promise<T>, timeoutMs: number, timeoutMessage: () => Promise<string>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => void timeoutMessage().then((m) => reject(new Error(m)), reject), timeoutMs);
+    });
+    const exit = exited.then((why): never => {
+      throw new Error(why);
+    });
+    // The peer exits later on purpose (stop()): that rejection must not go unhandled.
+    exit.catch(() => undefined);
+    try {
+      return await Promise.race([work, deadline, exit]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGTERM, then SIGKILL if the peer has not exited within 10 s (Parallel Consumer drains on close). */
+  private async stop(child: ChildProcess, exited: Promise<string>): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(killer);
+  }
+}
