@@ -12,6 +12,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import { connectAdmin } from '../scripts/kafka/kafka-topics';
 
 /** One table row, the shape bench/run.ts prints (msgs/s; ms; MB; CPU seconds per 10k records). */
 export interface PeerRow {
@@ -67,6 +69,7 @@ const N_BOUND_SLOW = Number(env.BENCH_PEERS_BOUND_SLOW_RECORDS ?? 3_000);
 /** A row that has not delivered its backlog by then fails with the count it reached. */
 const ROW_DEADLINE_MS = Number(env.BENCH_PEERS_ROW_DEADLINE_MS ?? 120_000);
 const READY_DEADLINE_MS = 60_000;
+const GROUP_PREFIX = 'bench-';
 const PEERS_DIR = join(__dirname, '..', '..', 'bench', 'peers');
 
 const node = (peer: string): [string, string[]] => [process.execPath, [join(PEERS_DIR, peer, 'dist', 'main.js')]];
@@ -140,6 +143,15 @@ export class PeersSection {
   constructor(private readonly ctx: PeersContext) {}
 
   async run(): Promise<{ rows: PeerRow[]; summary: string }> {
+    const admin = await connectAdmin(this.ctx.bootstrap);
+    try {
+      return await this.runAll(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async runAll(admin: KafkaJS.Admin): Promise<{ rows: PeerRow[]; summary: string }> {
     const rows: Array<PeerRow & { contender: Contender; delayMs: number; failed: boolean }> = [];
     for (const { delayMs, sink } of this.ctx.sinks) {
       for (const contender of CONTENDERS) {
@@ -151,10 +163,10 @@ export class PeersSection {
         await this.ctx.produce(topic, PARTITIONS, n);
         try {
           const row = contender.command
-            ? await this.peerRow(contender, contender.command, sink, topic, n, label)
+            ? await this.peerRow(admin, contender, contender.command, sink, topic, n, label)
             : await this.ctx.kproxy(delayMs, topic, n, label, { ordering: contender.ordering, maxInFlight: CONCURRENCY });
           const bound = contender.partitionBound ? `in flight ≤ ${PARTITIONS} (partitions)` : `${CONCURRENCY} in flight`;
-          rows.push({ ...row, note: bound, contender, delayMs, failed: false });
+          rows.push({ ...row, note: row.note ? `${bound}; ${row.note}` : bound, contender, delayMs, failed: false });
         } catch (err) {
           this.ctx.say(`${label} failed: ${(err as Error).message}`);
           rows.push({ name: label, records: 0, rate: 0, note: `FAILED: ${(err as Error).message}`, contender, delayMs, failed: true });
@@ -176,6 +188,7 @@ export class PeersSection {
   }
 
   private async peerRow(
+    admin: KafkaJS.Admin,
     contender: Contender,
     [command, args]: [string, string[]],
     sink: { url: string; reset(): Promise<void>; stats(): Promise<SinkStats> },
@@ -189,7 +202,7 @@ export class PeersSection {
         ...env,
         BOOTSTRAP: this.ctx.bootstrap,
         TOPIC: topic,
-        GROUP_ID: `bench-${topic}`,
+        GROUP_ID: GROUP_PREFIX + topic,
         SINK_URL: `${sink.url}/${contender.name}`,
         CONCURRENCY: String(CONCURRENCY),
         PARTITIONS: String(PARTITIONS),
@@ -198,6 +211,7 @@ export class PeersSection {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`${contender.name} exited (${signal ?? `code ${code}`})`)));
+    let row: PeerRow;
     try {
       await this.race(exited, this.readyLine(child), READY_DEADLINE_MS, async () => `${contender.name} did not print "ready" within ${READY_DEADLINE_MS / 1000} s`);
       const tree = new ProcessTree(child.pid!);
@@ -210,10 +224,18 @@ export class PeersSection {
       const cpu = tree.cpuSeconds() - cpu0;
       const rssMb = tree.peakRssMb();
       const secs = Math.max(0.001, (s.last - s.first) / 1000);
-      return { name: label, records: s.count, rate: s.count / secs, p50: s.p50, p99: s.p99, rssMb, cpuPer10k: (cpu / s.count) * 10_000 };
+      row = { name: label, records: s.count, rate: s.count / secs, p50: s.p50, p99: s.p99, rssMb, cpuPer10k: (cpu / s.count) * 10_000 };
     } finally {
       await this.stop(child, exited);
     }
+    // What the peer had committed when it stopped (after a SIGTERM it handles as its library advises).
+    return { ...row, note: `committed ${await this.committed(admin, GROUP_PREFIX + topic, topic)} of ${n} at exit` };
+  }
+
+  /** Records covered by the group's committed offsets on `topic` (offsets start at 0 on these fresh topics). */
+  private async committed(admin: KafkaJS.Admin, groupId: string, topic: string): Promise<number> {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
   }
 
   private readyLine(child: ChildProcess): Promise<void> {
@@ -252,11 +274,11 @@ export class PeersSection {
     }
   }
 
-  /** SIGTERM, then SIGKILL if the peer has not exited within 10 s (Parallel Consumer drains on close). */
+  /** SIGTERM, then SIGKILL if the peer has not exited within 20 s (Parallel Consumer drains and commits on close). */
   private async stop(child: ChildProcess, exited: Promise<string>): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     await exited;
     clearTimeout(killer);
   }
