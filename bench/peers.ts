@@ -44,6 +44,8 @@ export interface PeersContext {
   produce(topic: string, partitions: number, n: number): Promise<void>;
   /** One kproxy row on `topic` delivering to `sinkUrl`'s sink (bench/run.ts' viaProxy()). */
   kproxy(delayMs: number, topic: string, n: number, label: string, delivery: Record<string, unknown>): Promise<PeerRow>;
+  /** The kproxy process the kproxy rows run in (for BENCH_PEERS_THREADS). */
+  kproxyPid: number;
   stamp: string;
   say(message: string): void;
 }
@@ -71,6 +73,10 @@ const ROW_DEADLINE_MS = Number(env.BENCH_PEERS_ROW_DEADLINE_MS ?? 120_000);
 const READY_DEADLINE_MS = 60_000;
 const GROUP_PREFIX = 'bench-';
 const PEERS_DIR = join(__dirname, '..', '..', 'bench', 'peers');
+/** Diagnostics: BENCH_PEERS_THREADS=1 prints each row's CPU per record by thread name; the filters run a subset. */
+const THREADS = env.BENCH_PEERS_THREADS === '1';
+const ONLY_CONTENDERS = env.BENCH_PEERS_CONTENDERS ? new Set(env.BENCH_PEERS_CONTENDERS.split(',')) : null;
+const ONLY_DELAYS = env.BENCH_PEERS_DELAYS ? new Set(env.BENCH_PEERS_DELAYS.split(',').map(Number)) : null;
 
 const node = (peer: string): [string, string[]] => [process.execPath, [join(PEERS_DIR, peer, 'dist', 'main.js')]];
 const pcDir = join(PEERS_DIR, 'parallel-consumer', 'target');
@@ -116,6 +122,39 @@ class ProcessTree {
     return ticks / ProcessTree.ticksPerSecond;
   }
 
+  /** CPU seconds so far per thread name over the tree's threads, digits folded ("GC Thread#"), for BENCH_PEERS_THREADS. */
+  threadSeconds(): Map<string, number> {
+    const byName = new Map<string, number>();
+    for (const pid of this.pids()) {
+      let tids: string[] = [];
+      try {
+        tids = readdirSync(`/proc/${pid}/task`);
+      } catch {
+        continue;
+      }
+      for (const tid of tids) {
+        try {
+          const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+          // librdkafka's threads keep the process name ("node"): tell the main (JavaScript) thread apart by its id.
+          const comm = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')).replace(/\d+/g, '#');
+          const name = tid === String(pid) ? `${comm} (main thread)` : comm;
+          const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
+          byName.set(name, (byName.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / ProcessTree.ticksPerSecond);
+        } catch {
+          // thread ended meanwhile
+        }
+      }
+    }
+    return byName;
+  }
+
+  /** The CPU seconds each thread name used since `before` (a threadSeconds() reading), largest first, as one line. */
+  threadsSince(before: Map<string, number>, records: number): string {
+    const used = [...this.threadSeconds()].map(([name, secs]) => [name, secs - (before.get(name) ?? 0)] as const).filter(([, secs]) => secs > 0.005);
+    used.sort((a, b) => b[1] - a[1]);
+    return used.map(([name, secs]) => `${name} ${((secs / records) * 1e6).toFixed(0)} µs`).join(', ');
+  }
+
   /** Sum over the tree of each process's peak resident set (VmHWM), in MB. */
   peakRssMb(): number {
     let kb = 0;
@@ -154,7 +193,9 @@ export class PeersSection {
   private async runAll(admin: KafkaJS.Admin): Promise<{ rows: PeerRow[]; summary: string }> {
     const rows: Array<PeerRow & { contender: Contender; delayMs: number; failed: boolean }> = [];
     for (const { delayMs, sink } of this.ctx.sinks) {
+      if (ONLY_DELAYS && !ONLY_DELAYS.has(delayMs)) continue;
       for (const contender of CONTENDERS) {
+        if (ONLY_CONTENDERS && !ONLY_CONTENDERS.has(`${contender.name}-${contender.ordering}`)) continue;
         const n = contender.partitionBound && delayMs > 0 ? N_BOUND_SLOW : N;
         const orderLabel = contender.ordering === 'partition' ? 'partition order' : contender.ordering === 'key' ? 'key order' : 'unordered';
         const label = `peers: ${contender.name} ${orderLabel}, sink ${delayMs} ms`;
@@ -162,9 +203,12 @@ export class PeersSection {
         this.ctx.say(`${label} (${n} records)`);
         await this.ctx.produce(topic, PARTITIONS, n);
         try {
+          const kproxyTree = new ProcessTree(this.ctx.kproxyPid);
+          const threads0 = THREADS && !contender.command ? kproxyTree.threadSeconds() : null;
           const row = contender.command
             ? await this.peerRow(admin, contender, contender.command, sink, topic, n, label)
             : await this.ctx.kproxy(delayMs, topic, n, label, { ordering: contender.ordering, maxInFlight: CONCURRENCY });
+          if (threads0) this.ctx.say(`CPU per record by thread, ${label}: ${kproxyTree.threadsSince(threads0, row.records)}`);
           const bound = contender.partitionBound ? `in flight ≤ ${PARTITIONS} (partitions)` : `${CONCURRENCY} in flight`;
           rows.push({ ...row, note: row.note ? `${bound}; ${row.note}` : bound, contender, delayMs, failed: false });
         } catch (err) {
@@ -215,6 +259,7 @@ export class PeersSection {
     try {
       await this.race(exited, this.readyLine(child), READY_DEADLINE_MS, async () => `${contender.name} did not print "ready" within ${READY_DEADLINE_MS / 1000} s`);
       const tree = new ProcessTree(child.pid!);
+      const threads0 = THREADS ? tree.threadSeconds() : null;
       const cpu0 = tree.cpuSeconds();
       child.stdin!.write('go\n');
       const s = await this.race(exited, this.delivered(sink, n), ROW_DEADLINE_MS, async () => {
@@ -223,6 +268,7 @@ export class PeersSection {
       });
       const cpu = tree.cpuSeconds() - cpu0;
       const rssMb = tree.peakRssMb();
+      if (threads0) this.ctx.say(`CPU per record by thread, ${label}: ${tree.threadsSince(threads0, s.count)}`);
       const secs = Math.max(0.001, (s.last - s.first) / 1000);
       row = { name: label, records: s.count, rate: s.count / secs, p50: s.p50, p99: s.p99, rssMb, cpuPer10k: (cpu / s.count) * 10_000 };
     } finally {

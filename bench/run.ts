@@ -269,6 +269,10 @@ class Proxy {
     return proxy;
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   rssKb(): number {
     try {
       return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))?.[1] ?? 0);
@@ -415,7 +419,7 @@ async function main(): Promise<void> {
     if (wants('peers')) {
       const peerProxy = await Proxy.start();
       try {
-        const section = await new PeersSection({ bootstrap: kafka.bootstrap, sinks: [{ delayMs: 0, sink: fast }, { delayMs: 20, sink: slow }], stamp, say, produce: (t, p, n) => produce(kafka, t, p, n), kproxy: (delayMs, t, n, label, delivery) => viaProxy(peerProxy, kafka, delayMs > 0 ? slow : fast, t, n, label, delivery) }).run();
+        const section = await new PeersSection({ bootstrap: kafka.bootstrap, kproxyPid: peerProxy.pid, sinks: [{ delayMs: 0, sink: fast }, { delayMs: 20, sink: slow }], stamp, say, produce: (t, p, n) => produce(kafka, t, p, n), kproxy: (delayMs, t, n, label, delivery) => viaProxy(peerProxy, kafka, delayMs > 0 ? slow : fast, t, n, label, delivery) }).run();
         rows.push(...section.rows);
         peersSummary = section.summary;
       } finally {
