@@ -226,7 +226,7 @@ export class PeersSection {
     const slow = rows.filter((r) => r.delayMs > 0 && !r.failed && keyOrder(r.contender));
     const kproxy = slow.find((r) => r.contender.name === 'kproxy');
     const best = slow.filter((r) => r.contender.name !== 'kproxy').sort((a, b) => b.rate - a.rate)[0];
-    if (!kproxy || !best) return `peers: incomplete (kproxy ${kproxy ? kproxy.rate.toFixed(0) : 'failed'}, no peer row${best ? '' : ' succeeded'})`;
+    if (!kproxy || !best) return `peers: incomplete: no ${kproxy ? 'peer' : 'kproxy'} row for the 20 ms key-order case (failed, or left out by BENCH_PEERS_DELAYS / BENCH_PEERS_CONTENDERS)`;
     const bestName = `${best.contender.name}-${best.contender.ordering}`;
     return `peers: kproxy ${kproxy.rate.toFixed(0)}, best peer ${bestName} ${best.rate.toFixed(0)}, ratio ${(kproxy.rate / best.rate).toFixed(2)}`;
   }
