@@ -65,11 +65,16 @@ interface Contender {
 const env = process.env;
 const PARTITIONS = 4;
 const CONCURRENCY = 64;
-/** Records per row where in-flight reaches CONCURRENCY, and for partition-bound peers at 20 ms (≥ 10 s each at 4 × 50 msgs/s). */
-const N = Number(env.BENCH_PEERS_RECORDS ?? 30_000);
-const N_BOUND_SLOW = Number(env.BENCH_PEERS_BOUND_SLOW_RECORDS ?? 3_000);
-/** A row that has not delivered its backlog by then fails with the count it reached. */
-const ROW_DEADLINE_MS = Number(env.BENCH_PEERS_ROW_DEADLINE_MS ?? 120_000);
+function positiveSetting(name: string, fallback: number): number {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${env[name]}`);
+  return value;
+}
+/** Records per row; the partition-bound peers at 20 ms get fewer (4 × ~45 msgs/s: 3000 take ≥ 16 s). */
+const N = positiveSetting('BENCH_PEERS_RECORDS', 30_000);
+const N_BOUND_SLOW = positiveSetting('BENCH_PEERS_BOUND_SLOW_RECORDS', 3_000);
+/** A peer row that has not delivered its backlog by then fails with the count it reached (kproxy rows: bench/run.ts' own wait). */
+const ROW_DEADLINE_MS = positiveSetting('BENCH_PEERS_ROW_DEADLINE_MS', 120_000);
 const READY_DEADLINE_MS = 60_000;
 const GROUP_PREFIX = 'bench-';
 const PEERS_DIR = join(__dirname, '..', '..', 'bench', 'peers');
@@ -91,6 +96,12 @@ const CONTENDERS: Contender[] = [
   { name: 'parallel-consumer', ordering: 'key', partitionBound: false, command: java },
   { name: 'parallel-consumer', ordering: 'unordered', partitionBound: false, command: java },
 ];
+for (const wanted of ONLY_CONTENDERS ?? []) {
+  if (!CONTENDERS.some((c) => `${c.name}-${c.ordering}` === wanted)) {
+    throw new Error(`BENCH_PEERS_CONTENDERS: unknown "${wanted}"; known: ${CONTENDERS.map((c) => `${c.name}-${c.ordering}`).join(', ')}`);
+  }
+}
+for (const wanted of ONLY_DELAYS ?? []) if (wanted !== 0 && wanted !== 20) throw new Error(`BENCH_PEERS_DELAYS: the sinks answer after 0 or 20 ms, got ${wanted}`);
 
 /** CPU ticks (user + system, own and reaped children's) and peak RSS of a process tree, from /proc. */
 class ProcessTree {
