@@ -14,6 +14,7 @@ import { Pool } from 'undici';
 import { LocalKafkaCluster } from '../scripts/kafka/kafka-cluster';
 import { connectAdmin, createTopic } from '../scripts/kafka/kafka-topics';
 import { costPerRecord } from './cost';
+import { PeersSection } from './peers';
 
 const ROOT = join(__dirname, '..', '..');
 const env = process.env;
@@ -23,7 +24,7 @@ const N_NAIVE_SLOW = Number(env.BENCH_NAIVE_SLOW_RECORDS ?? 800);
 const N_REPLAY = Number(env.BENCH_REPLAY_RECORDS ?? 1_000_000);
 const REPLAY_RATE = Number(env.BENCH_REPLAY_RATE ?? 5_000);
 const N_DEGRADING = Number(env.BENCH_DEGRADING_RECORDS ?? 4_000);
-// BENCH_ONLY=modes,slow,batch,adaptive,cost,replay,many runs a subset (ceilings and naive baselines always run).
+// BENCH_ONLY=modes,slow,batch,adaptive,cost,peers,replay,many runs a subset (ceilings and naive baselines always run).
 const ONLY = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null;
 export const wants = (section: string) => !ONLY || ONLY.has(section);
 // BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the proxy processes.
@@ -270,6 +271,10 @@ export class Proxy {
     return proxy;
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   rssKb(): number {
     try {
       return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))?.[1] ?? 0);
@@ -446,10 +451,22 @@ async function main(): Promise<void> {
       await proxy.stop();
     }
 
+    let peersSummary = '';
+    if (wants('peers')) {
+      const peerProxy = await Proxy.start();
+      try {
+        const section = await new PeersSection({ bootstrap: kafka.bootstrap, kproxyPid: peerProxy.pid, sinks: [{ delayMs: 0, sink: fast }, { delayMs: 20, sink: slow }], stamp, say, produce: (t, p, n) => produce(kafka, t, p, n), kproxy: (delayMs, t, n, label, delivery) => viaProxy(peerProxy, kafka, delayMs > 0 ? slow : fast, t, n, label, delivery) }).run();
+        rows.push(...section.rows);
+        peersSummary = section.summary;
+      } finally {
+        await peerProxy.stop();
+      }
+    }
     if (wants('replay')) await replay(kafka, fast, stamp);
     if (wants('many')) await manySubscriptions(kafka, fast, stamp);
 
     print(rows, consumeRow.rate, httpRow.rate, naiveFast.rate, naiveSlow.rate);
+    if (peersSummary) process.stdout.write(`${peersSummary}\n`);
   } finally {
     fast.stop();
     slow.stop();

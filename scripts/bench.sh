@@ -2,7 +2,7 @@
 # npm run bench: builds, starts a local MariaDB (unless DATABASE_URL is set) with a fresh
 # kproxy_bench database, and runs bench/run.ts, which prints one table of side-by-side figures.
 # Sizes: BENCH_RECORDS, BENCH_SLOW_RECORDS, BENCH_NAIVE_SLOW_RECORDS, BENCH_REPLAY_RECORDS, BENCH_REPLAY_RATE.
-# Subsets: BENCH_ONLY=modes,slow,batch,adaptive,cost,replay,many (ceilings and naive baselines always run).
+# Subsets: BENCH_ONLY=modes,slow,batch,adaptive,cost,peers,replay,many (ceilings and naive baselines always run).
 # Profiling: BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +14,5 @@ if [ -z "${DATABASE_URL:-}" ]; then
   export DATABASE_URL
 fi
 npm run --silent migrate >/dev/null
+case ",${BENCH_ONLY:-peers}," in *,peers,*) scripts/bench-peers.sh ;; esac
 node dist/bench/run.js
