@@ -3,12 +3,12 @@ import { JsonLogger } from '../../common/logging/json.logger';
 import { AppConfig } from '../../config/app.config';
 import { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import { HttpSender } from '../../delivery/http-sender.service';
-import { RateGateRegistry } from '../../delivery/rate-gate.registry';
+import { RateGateRegistry, type ClusterRates } from '../../delivery/rate-gate.registry';
 import { CircuitBreakerRegistry } from '../../delivery/circuit-breaker.registry';
 import { MetricsService } from '../../metrics/metrics.service';
 import { ClusterPlacement } from '../../placement/cluster-placement.service';
 import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
-import type { AlertsSpec } from '../../subscriptions/dto/subscription-spec.schema';
+import type { AlertsSpec, SubscriptionSpec } from '../../subscriptions/dto/subscription-spec.schema';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { CompiledSubscription } from '../consumers/compiled-subscription';
 import { ConsumerStartsRepository } from '../offsets/consumer-starts.repository';
@@ -167,6 +167,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     this.placedOver = members.members.join(',');
     const desired = new Map<number, CompiledSubscription>();
     const keep = new Set<number>();
+    this.gates.setCluster(this.clusterRates(stored));
     for (const s of stored) {
       if (!s.spec) {
         // A bad hand-written row: report it once; a consumer already running keeps its last good config.
@@ -238,6 +239,25 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     });
     this.consumers.set(compiled.id, consumer);
     consumer.start();
+  }
+
+  /**
+   * What every instance knows alike about rates: where each running subscription is placed and
+   * each rate group's rate and running members (RateGateRegistry turns it into local shares).
+   */
+  private clusterRates(stored: ReadonlyArray<{ id: number; spec: SubscriptionSpec | null }>): ClusterRates {
+    const instances = new Map<number, number>();
+    const groups = new Map<string, { rate: number; subscriptions: number }>();
+    for (const { id, spec } of stored) {
+      if (!spec || spec.status !== 'running') continue;
+      instances.set(id, Math.max(1, this.placement.decide(id, spec.hosts, spec.replicas).instances.length));
+      const group = spec.endpoint.rateGroup;
+      if (!group) continue;
+      const g = groups.get(group) ?? { rate: 0, subscriptions: 0 };
+      const r = spec.delivery.ratePerSec;
+      groups.set(group, { rate: r > 0 && (g.rate === 0 || r < g.rate) ? r : g.rate, subscriptions: g.subscriptions + 1 });
+    }
+    return { instances, groups };
   }
 
   /** Reconciles when the instances that count for placement changed since the last reconcile. */
