@@ -101,6 +101,8 @@ describe('web console', () => {
     await text(operator, /totals: 3 delivered, 1 dead-lettered/);
     await operator.waitForSelector('[data-testid=partitions] td');
     expect(await operator.textContent('[data-testid=config]')).toContain(topic);
+    // Where it runs and why: the only instance, by rendezvous placement.
+    expect(await operator.textContent('[data-testid=placement]')).toBe(`placement: rendezvous: 1 of 1 live instance: ${INSTANCE}`);
     await shot(operator, '3-subscription-delivering');
 
     // Stop and start.

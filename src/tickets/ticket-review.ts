@@ -89,6 +89,8 @@ export class TicketReview {
     if (d.batchSize > 1 && d.maxBatchBytes > REVIEW_THRESHOLDS.maxBatchBytes) add('delivery.maxBatchBytes', `${d.maxBatchBytes} bytes per request (more than ${REVIEW_THRESHOLDS.maxBatchBytes})`);
     if (d.ratePerSec === 0) add('delivery.ratePerSec', 'no rate limit');
     if (spec.hosts.length) add('hosts', `pinned to instances ${spec.hosts.join(', ')}`);
+    // Each instance running it holds a Kafka client (four librdkafka threads) for it.
+    else if (spec.replicas !== null) add('replicas', `runs on ${spec.replicas} instances instead of SUBSCRIPTION_REPLICAS (a Kafka client on each)`);
     if (spec.alerts?.webhookUrl) {
       const webhookHost = await this.internalHost(spec.alerts.webhookUrl);
       add('alerts.webhookUrl', webhookHost ?? `sends alerts to ${new URL(spec.alerts.webhookUrl).host}`);

@@ -47,7 +47,10 @@ describe('crash and restart', () => {
         })),
       );
       const ledger = new DeliveryLedger(t.sink, path);
-      let proxy: ProxyProcess = await t.world.startProxy();
+      // Restarted as the same instance, as a host's INSTANCE_ID (its hostname) does: placement keeps
+      // the subscription on it rather than waiting INSTANCE_TIMEOUT_MS for the killed rows to age out.
+      const instance = { instanceId: unique('crash-host') };
+      let proxy: ProxyProcess = await t.world.startProxy(instance);
       const body = subscriptionBody({
         name: unique(`crash-${ordering}`),
         brokers: t.kafka.bootstrap,
@@ -76,7 +79,7 @@ describe('crash and restart', () => {
           await proxy.kill();
           const killedAt = ledger.requests().length;
           checkpoints.push({ killedAt, committed: await t.client.committed(sub.kafka.groupId, topic, PARTITIONS) });
-          proxy = await t.world.startProxy();
+          proxy = await t.world.startProxy(instance);
           startedAt = Date.now();
         }
         await waitFor(() => ledger.distinct() >= produced, 'every record', { timeoutMs: 120_000 });
