@@ -8,6 +8,7 @@
  * - parallel-consumer: Confluent's Parallel Consumer (JVM) + java.net.http, key order and unordered.
  * BENCHMARKS.md ("Peers") says how each is configured and where its commit rule is weaker.
  */
+import type { Row } from './run';
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,16 +17,7 @@ import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { connectAdmin } from '../scripts/kafka/kafka-topics';
 
 /** One table row, the shape bench/run.ts prints (msgs/s; ms; MB; CPU seconds per 10k records). */
-export interface PeerRow {
-  name: string;
-  records: number;
-  rate: number;
-  p50?: number;
-  p99?: number;
-  rssMb?: number;
-  cpuPer10k?: number;
-  note?: string;
-}
+export type PeerRow = Row;
 
 interface SinkStats {
   count: number;

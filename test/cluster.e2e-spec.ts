@@ -1,4 +1,5 @@
 import { DeliveryLedger, coordinates, report, type Figures } from './faults/delivery-ledger';
+import { instancesVia, owners, sharedBy, type InstanceView } from './support/cluster-view';
 import { subscriptionBody, unique } from './support/fixtures';
 import type { KafkaTestClient } from './support/kafka-client';
 import type { ProxyProcess } from './support/proxy-process';
@@ -8,15 +9,6 @@ import { waitFor } from './support/wait-for';
 const [A, B, C] = ['node-a', 'node-b', 'node-c'];
 /** Short heartbeats so a dead instance is seen as dead within seconds (the session timeout is 6 s). */
 const CLUSTER_ENV = { HEARTBEAT_INTERVAL_MS: '500', INSTANCE_TIMEOUT_MS: '3000', RESET_WAIT_TIMEOUT_MS: '20000' };
-
-interface InstanceView {
-  instanceId: string;
-  live: boolean;
-  state: 'live' | 'stopped' | 'dead';
-  self: boolean;
-  running: Array<{ subscriptionId: number; state: string; partitions: number[] }>;
-  counters: Record<string, { delivered: number }>;
-}
 
 /**
  * Records produced at a steady pace, round-robin over the partitions, until stopped: the
@@ -100,32 +92,6 @@ describe('a small cluster of three instances', () => {
     }
   }
 
-  async function instancesVia(node: ProxyProcess): Promise<InstanceView[]> {
-    const res = await node.api<InstanceView[]>('GET', '/api/instances');
-    if (res.status !== 200) throw new Error(`GET /api/instances answered ${res.status}`);
-    return res.body;
-  }
-
-  /** Live instances running the subscription, with their partitions, as `via` sees the cluster. */
-  async function owners(via: ProxyProcess, id: number): Promise<Record<string, number[]>> {
-    const out: Record<string, number[]> = {};
-    for (const inst of await instancesVia(via)) {
-      if (!inst.live) continue;
-      const c = inst.running.find((r) => r.subscriptionId === id && r.state === 'running');
-      if (c) out[inst.instanceId] = c.partitions;
-    }
-    return out;
-  }
-
-  /** True when exactly `ids` own partitions, each some, together all of them, none twice. */
-  function sharedBy(owned: Record<string, number[]>, ids: string[], partitions: number): boolean {
-    const holders = Object.keys(owned).sort();
-    if (holders.join() !== [...ids].sort().join()) return false;
-    if (holders.some((h) => owned[h].length === 0)) return false;
-    const all = holders.flatMap((h) => owned[h]);
-    return all.length === partitions && new Set(all).size === partitions;
-  }
-
   /** `hosts` empty: placed on all three (replicas 3), the spread these scenarios are about. */
   async function subscribe(path: string, partitions: number, hosts: string[], via = nodes[A]) {
     const topic = unique(path);
@@ -149,7 +115,7 @@ describe('a small cluster of three instances', () => {
   }
 
   const startedOn = (node: ProxyProcess, id: number) => node.logs.some((l) => l.msg === 'consumer started' && l.subscription === id);
-  const delivered = (view: InstanceView[], instanceId: string, id: number) => view.find((i) => i.instanceId === instanceId)?.counters[String(id)]?.delivered ?? 0;
+  const delivered = (view: InstanceView[], instanceId: string, id: number) => view.find((i) => i.instanceId === instanceId)?.counters?.[String(id)]?.delivered ?? 0;
 
   /** How many 2xx answers each record got so far, by partition:offset. */
   function counts(ledger: DeliveryLedger): Map<string, number> {

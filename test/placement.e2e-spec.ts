@@ -1,5 +1,6 @@
 import { RendezvousPlacement } from '../src/placement/rendezvous-placement';
 import { DeliveryLedger, report } from './faults/delivery-ledger';
+import { instancesVia, owners, sharedBy } from './support/cluster-view';
 import { subscriptionBody, unique } from './support/fixtures';
 import type { ProxyProcess } from './support/proxy-process';
 import { useTestWorld } from './support/test-world';
@@ -11,13 +12,6 @@ const INSTANCE_TIMEOUT_MS = 3000;
 const CLUSTER_ENV = { HEARTBEAT_INTERVAL_MS: '500', INSTANCE_TIMEOUT_MS: String(INSTANCE_TIMEOUT_MS), SUBSCRIPTION_REPLICAS: '2' };
 /** Documented bound on records delivered twice when a member's partitions move (README, Limitations). */
 const REPEAT_BOUND = 2000;
-
-interface InstanceView {
-  instanceId: string;
-  live: boolean;
-  state: 'live' | 'stopped' | 'dead';
-  running: Array<{ subscriptionId: number; state: string; partitions: number[] }>;
-}
 
 interface Status {
   instances: Array<{ instanceId: string; state: string; partitions: number[] }>;
@@ -44,32 +38,6 @@ describe('placement of subscriptions over three instances', () => {
     const via = Object.values(nodes).find((n) => n.exitCode === null)!;
     for (const id of created.splice(0)) await via.api('DELETE', `/api/subscriptions/${id}`);
   });
-
-  async function instancesVia(node: ProxyProcess): Promise<InstanceView[]> {
-    const res = await node.api<InstanceView[]>('GET', '/api/instances');
-    if (res.status !== 200) throw new Error(`GET /api/instances answered ${res.status}`);
-    return res.body;
-  }
-
-  /** Live instances running the subscription, with their partitions, as `via` sees the cluster. */
-  async function owners(via: ProxyProcess, id: number): Promise<Record<string, number[]>> {
-    const out: Record<string, number[]> = {};
-    for (const inst of await instancesVia(via)) {
-      if (!inst.live) continue;
-      const c = inst.running.find((r) => r.subscriptionId === id && r.state === 'running');
-      if (c) out[inst.instanceId] = c.partitions;
-    }
-    return out;
-  }
-
-  /** True when exactly `ids` run it, together owning every partition once, each at least `least`. */
-  function sharedBy(owned: Record<string, number[]>, ids: readonly string[], partitions: number, least = 1): boolean {
-    const holders = Object.keys(owned).sort();
-    if (holders.join() !== [...ids].sort().join()) return false;
-    if (holders.some((h) => owned[h].length < least)) return false;
-    const all = holders.flatMap((h) => owned[h]);
-    return all.length === partitions && new Set(all).size === partitions;
-  }
 
   async function subscribe(path: string, partitions: number, extra: Record<string, unknown> = {}, delivery: Record<string, unknown> = {}) {
     const topic = unique(path);
