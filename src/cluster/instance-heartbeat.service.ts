@@ -54,13 +54,21 @@ export class InstanceHeartbeat implements BeforeApplicationShutdown {
     return next;
   }
 
-  /** The database's clock stamps the row, so liveness never depends on hosts agreeing on time. */
+  /**
+   * The database's clock stamps the row, so liveness never depends on hosts agreeing on time.
+   * `live_since` (assigned first, so it reads the previous beat's columns) restarts when the
+   * previous beat is older than the timeout or said goodbye: placement counts an instance only
+   * once it has kept beating (ClusterPlacement).
+   */
   private async write(): Promise<void> {
     try {
       await this.dataSource.query(
-        `INSERT INTO instances (id, host, pid, version, started_at, last_seen_at, running, counters, stopped_at)
-         VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3), ?, ?, NULL)
-         ON DUPLICATE KEY UPDATE host = VALUES(host), pid = VALUES(pid), version = VALUES(version),
+        `INSERT INTO instances (id, host, pid, version, started_at, last_seen_at, live_since, running, counters, stopped_at)
+         VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3), CURRENT_TIMESTAMP(3), ?, ?, NULL)
+         ON DUPLICATE KEY UPDATE
+           live_since = IF(stopped_at IS NULL AND live_since IS NOT NULL
+                             AND last_seen_at > CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND, live_since, CURRENT_TIMESTAMP(3)),
+           host = VALUES(host), pid = VALUES(pid), version = VALUES(version),
            started_at = VALUES(started_at), last_seen_at = CURRENT_TIMESTAMP(3), running = VALUES(running),
            counters = VALUES(counters), stopped_at = NULL`,
         [
@@ -71,6 +79,7 @@ export class InstanceHeartbeat implements BeforeApplicationShutdown {
           this.startedAt,
           JSON.stringify(this.supervisor.snapshot()),
           JSON.stringify(this.metrics.countersById()),
+          this.config.instanceTimeoutMs * 1000,
         ],
       );
       if (this.failing) this.logger.info('heartbeat restored', { instanceId: this.config.instanceId });

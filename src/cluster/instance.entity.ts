@@ -20,6 +20,10 @@ export class InstanceEntity {
   @Column({ name: 'last_seen_at', type: 'datetime', precision: 3 })
   lastSeenAt: Date;
 
+  /** When its current run of heartbeats began (none missed by more than INSTANCE_TIMEOUT_MS), by the database clock. */
+  @Column({ name: 'live_since', type: 'datetime', precision: 3, nullable: true })
+  liveSince: Date | null;
+
   /** What this instance runs: [{subscriptionId, state, partitions}]. */
   @Column({ type: 'json', nullable: true })
   running: unknown;

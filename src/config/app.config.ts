@@ -145,6 +145,7 @@ const envSchema = z.object({
   SHUTDOWN_DRAIN_TIMEOUT_MS: intFromEnv(0, 600_000, 10_000),
   HEARTBEAT_INTERVAL_MS: intFromEnv(100, 600_000, 5_000),
   INSTANCE_TIMEOUT_MS: intFromEnv(300, 3_600_000, 15_000),
+  SUBSCRIPTION_REPLICAS: intFromEnv(1, 1000, 2),
   RESET_WAIT_TIMEOUT_MS: intFromEnv(1_000, 3_600_000, 60_000),
   DEAD_LETTER_DIR: z.string().trim().min(1).optional(),
   MAX_MESSAGE_BYTES: intFromEnv(1, 100 * 1024 * 1024, 1024 * 1024),
@@ -218,6 +219,8 @@ export class AppConfig {
   readonly heartbeatIntervalMs: number;
   /** An instance whose heartbeat is older than this no longer counts as running anything. */
   readonly instanceTimeoutMs: number;
+  /** Live instances a subscription with empty `hosts` and no `replicas` of its own runs on; the same on every instance. */
+  readonly subscriptionReplicas: number;
   /** How long an offset reset waits for every instance to stop the subscription. */
   readonly resetWaitTimeoutMs: number;
   /** When set, every dead letter is also appended to <dir>/subscription-<id>.jsonl. */
@@ -268,6 +271,7 @@ export class AppConfig {
     this.shutdownDrainTimeoutMs = values.SHUTDOWN_DRAIN_TIMEOUT_MS;
     this.heartbeatIntervalMs = values.HEARTBEAT_INTERVAL_MS;
     this.instanceTimeoutMs = Math.max(values.INSTANCE_TIMEOUT_MS, values.HEARTBEAT_INTERVAL_MS * 2);
+    this.subscriptionReplicas = values.SUBSCRIPTION_REPLICAS;
     this.resetWaitTimeoutMs = values.RESET_WAIT_TIMEOUT_MS;
     this.deadLetterDir = values.DEAD_LETTER_DIR;
     this.maxMessageBytes = values.MAX_MESSAGE_BYTES;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClusterModule } from '../cluster/cluster.module';
+import { PlacementModule } from '../placement/placement.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { OffsetResetService } from './offsets/offset-reset.service';
 import { OffsetsController } from './offsets/offsets.controller';
@@ -8,7 +9,7 @@ import { SubscriptionStatusService } from './status/subscription-status.service'
 
 /** Offset reset (replay) and status: they need the cluster's view, so they sit above it. */
 @Module({
-  imports: [SubscriptionsModule, ClusterModule],
+  imports: [SubscriptionsModule, ClusterModule, PlacementModule],
   controllers: [OffsetsController, SubscriptionStatusController],
   providers: [OffsetResetService, SubscriptionStatusService],
 })

@@ -51,6 +51,7 @@ export class SubscriptionMapper {
         keyParking: row.keyParking ?? false,
       },
       hosts: row.hosts ?? [],
+      replicas: row.replicas ?? null,
       status: row.status,
       alerts: row.alerts ?? null,
     };
@@ -101,6 +102,7 @@ export class SubscriptionMapper {
     row.adaptiveConcurrency = spec.delivery.adaptiveConcurrency;
     row.keyParking = spec.delivery.keyParking;
     row.hosts = spec.hosts;
+    row.replicas = spec.replicas;
     row.status = spec.status;
     row.alerts = spec.alerts;
     return row;

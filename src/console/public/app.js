@@ -318,6 +318,7 @@ function SubscriptionDetail({ id, role }) {
       <tbody>${status.partitions.map((p) => html`<tr><td>${p.partition}</td><td>${p.committedOffset ?? '–'}</td><td>${p.highWatermark ?? '–'}</td><td>${p.lag ?? '–'}</td></tr>`)}</tbody>
     </table>
     <h3>Instances</h3>
+    <p data-testid="placement">placement: ${status.placement ? status.placement.reason : '–'}</p>
     <p>${status.instances.length ? status.instances.map((i) => `${i.instanceId} (${i.state}, partitions ${i.partitions.join(', ') || 'none'})`).join('; ') : html`<span class="muted">not running anywhere</span>`}</p>
     <h3>Endpoint</h3>
     <table data-testid="endpoint-health"><thead><tr><th>instance</th><th>circuit</th><th>open for</th><th>openings / probes</th><th>in-flight limit</th></tr></thead>

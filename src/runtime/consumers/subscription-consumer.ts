@@ -24,6 +24,7 @@ import { ParkedKeys } from './parked-keys';
 import { KafkaGroupClient, type GroupMember } from '../offsets/kafka-group-client';
 import { RecordProcessor } from './record-processor';
 import { StartPositionResolver, type PartitionStart, type StartLedger } from './start-position-resolver';
+import { AssignmentShare } from './assignment-share';
 
 export interface ConsumerSettings {
   readonly instanceId: string;
@@ -209,6 +210,8 @@ export class SubscriptionConsumer {
   private wakePending = false;
   /** Looks for consumers outside kproxy in this subscription's group after each assignment. */
   private readonly groupWatch: GroupMemberWatch;
+  /** Tells the rate gates which part of the topic's partitions this instance owns (cluster-wide rates). */
+  private readonly share: AssignmentShare;
 
   constructor(
     private compiled: CompiledSubscription,
@@ -224,6 +227,11 @@ export class SubscriptionConsumer {
       compiled.id,
       (probe) => (this.kafka ? KafkaGroupClient.membersOf(this.kafka, this.compiled.kafka.groupId, GROUP_DESCRIBE_TIMEOUT_MS, probe) : Promise.resolve(undefined)),
       (outside, err) => this.onForeignMembers(outside, err),
+    );
+    this.share = new AssignmentShare(
+      () => (this.kafka ? new ConsumerOffsetSource(this.kafka, this.compiled.kafka.topic, START_QUERY_TIMEOUT_MS).partitions().then((p) => p.length) : Promise.reject(new Error('not connected'))),
+      (share) => this.deps.gates.setShare(this.compiled.id, share),
+      (err) => this.log('warn', "cannot read the topic's partition count; the rate share stays as it was", { err: err.message }),
     );
     this.processor = new RecordProcessor(
       {
@@ -548,6 +556,7 @@ export class SubscriptionConsumer {
       } else {
         this.log('error', 'rebalance error', { err: err.message, code: err.code });
       }
+      if (this.kafka === consumer) void this.share.changed(this.partitions.size);
     } catch (e) {
       this.log('error', 'rebalance handling failed', { err: (e as Error).message });
     }

@@ -6,6 +6,7 @@ import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-
 import type { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { KafkaGroupClient } from '../offsets/kafka-group-client';
 import { SubscriptionStatusService } from './subscription-status.service';
+import type { ClusterPlacement } from '../../placement/cluster-placement.service';
 
 const PARTITIONS = 3;
 
@@ -46,7 +47,8 @@ function service(config: Partial<AppConfig>) {
   const instances = { list: async () => [] } as unknown as InstancesService;
   const cfg = { instanceId: 'unit', statusCacheMs: 1_000, statusKafkaConcurrency: 2, statusKafkaQueue: 4, ...config } as AppConfig;
   const changes = new SubscriptionChangeFeed();
-  const svc = new SubscriptionStatusService(subscriptions, instances, cfg, new MetricsService(), changes);
+  const placement = { decide: () => ({ mode: 'rendezvous', instances: ['unit'], reason: 'rendezvous: 1 of 1 live instance: unit' }), replicasOf: () => 2 } as unknown as ClusterPlacement;
+  const svc = new SubscriptionStatusService(subscriptions, instances, cfg, new MetricsService(), changes, placement);
   return { svc, loads: () => loads, changes };
 }
 

@@ -9,6 +9,7 @@ import type { DeliveryHealth } from '../consumers/subscription-consumer';
 import { KafkaGroupClient, type GroupMember } from '../offsets/kafka-group-client';
 import { Counter } from 'prom-client';
 import { MetricsService } from '../../metrics/metrics.service';
+import { ClusterPlacement } from '../../placement/cluster-placement.service';
 import { BoundedConcurrency } from './bounded-concurrency';
 import { SingleFlightCache } from './single-flight-cache';
 
@@ -20,6 +21,12 @@ export interface SubscriptionStatus {
    * `foreignMembers`: consumers outside kproxy that instance saw in the group (GroupMemberWatch).
    */
   instances: Array<{ instanceId: string; state: string; partitions: number[]; endpoint?: DeliveryHealth; foreignMembers?: readonly GroupMember[] }>;
+  /**
+   * Where it should run and why, by the instances this instance counts for placement:
+   * "pinned by hosts: a, b", "rendezvous: 2 of 3 live instances: a, b", "waiting: no live instance",
+   * or "stopped". `instances` above is where it does run (from heartbeats).
+   */
+  placement: { mode: 'pinned' | 'rendezvous' | 'waiting' | 'stopped'; instances: readonly string[]; replicas: number | null; reason: string };
   partitions: Array<{ partition: number; committedOffset: number | null; highWatermark: number; lag: number }>;
   counters: SubscriptionCounters;
   /** Why partitions could not be read (broker unreachable, invalid config); absent when they were. */
@@ -65,6 +72,7 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
     private readonly config: AppConfig,
     metrics: MetricsService,
     changes: SubscriptionChangeFeed,
+    private readonly placement: ClusterPlacement,
   ) {
     this.answers = new SingleFlightCache(config.statusCacheMs);
     // A change made through this instance (start, stop, PATCH, delete) shows in the next status at once.
@@ -129,6 +137,7 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
       id,
       status: stored.spec?.status ?? 'stopped',
       instances,
+      placement: this.placementOf(id, stored.spec),
       partitions: [],
       counters,
     };
@@ -139,6 +148,12 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
     if ('p' in partitions) result.partitions = partitions.p;
     else result.kafkaError = partitions.err.message;
     return result;
+  }
+
+  private placementOf(id: number, spec: { status: string; hosts: string[]; replicas: number | null } | null): SubscriptionStatus['placement'] {
+    if (!spec || spec.status !== 'running') return { mode: 'stopped', instances: [], replicas: null, reason: 'stopped' };
+    const replicas = spec.hosts.length ? null : this.placement.replicasOf(spec.replicas);
+    return { ...this.placement.decide(id, spec.hosts, spec.replicas), replicas };
   }
 
   onApplicationShutdown(): void {

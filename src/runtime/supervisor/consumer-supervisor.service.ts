@@ -3,11 +3,12 @@ import { JsonLogger } from '../../common/logging/json.logger';
 import { AppConfig } from '../../config/app.config';
 import { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import { HttpSender } from '../../delivery/http-sender.service';
-import { RateGateRegistry } from '../../delivery/rate-gate.registry';
+import { RateGateRegistry, type ClusterRates } from '../../delivery/rate-gate.registry';
 import { CircuitBreakerRegistry } from '../../delivery/circuit-breaker.registry';
 import { MetricsService } from '../../metrics/metrics.service';
+import { ClusterPlacement } from '../../placement/cluster-placement.service';
 import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
-import type { AlertsSpec } from '../../subscriptions/dto/subscription-spec.schema';
+import type { AlertsSpec, SubscriptionSpec } from '../../subscriptions/dto/subscription-spec.schema';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { CompiledSubscription } from '../consumers/compiled-subscription';
 import { ConsumerStartsRepository } from '../offsets/consumer-starts.repository';
@@ -45,6 +46,10 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
   private shuttingDown = false;
   private refreshFailures = 0;
   private refreshFailingSince = 0;
+  private placementTimer: NodeJS.Timeout | null = null;
+  /** The placement members the last reconcile placed subscriptions over (sorted, joined). */
+  private placedOver = '';
+  private placementReadFailing = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -57,6 +62,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     private readonly starts: ConsumerStartsRepository,
     private readonly metrics: MetricsService,
     private readonly logger: JsonLogger,
+    private readonly placement: ClusterPlacement,
   ) {
     this.settings = {
       instanceId: config.instanceId,
@@ -92,6 +98,8 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     this.timer = setInterval(() => {
       this.reconcile().catch(() => undefined);
     }, this.config.refreshIntervalMs);
+    // Instances join and die between config refreshes: look at the members every heartbeat.
+    this.placementTimer = setInterval(() => void this.watchMembers(), this.config.heartbeatIntervalMs);
     this.started = true;
   }
 
@@ -131,6 +139,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.placementTimer) clearInterval(this.placementTimer);
     await this.queue;
     await Promise.all([...this.consumers].map(([id, c]) => this.retire(id, c, true)));
   }
@@ -153,8 +162,12 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       this.logger.info('subscriptions readable again', { failedRefreshes: this.refreshFailures, downForMs: Date.now() - this.refreshFailingSince });
       this.refreshFailures = 0;
     }
+    // Unreadable instances (the database is failing) keep what runs, as unreadable subscriptions do.
+    const members = await this.placement.refresh();
+    this.placedOver = members.members.join(',');
     const desired = new Map<number, CompiledSubscription>();
     const keep = new Set<number>();
+    this.gates.setCluster(this.clusterRates(stored));
     for (const s of stored) {
       if (!s.spec) {
         // A bad hand-written row: report it once; a consumer already running keeps its last good config.
@@ -165,7 +178,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
         continue;
       }
       this.reported.delete(s.id);
-      if (s.spec.status !== 'running' || !this.allowedHere(s.spec.hosts)) continue;
+      if (s.spec.status !== 'running' || !this.placement.runsHere(s.id, s.spec.hosts, s.spec.replicas)) continue;
       // Compiling (JSONPaths, URL, rules) is skipped when the stored spec did not change.
       const running = this.consumers.get(s.id)?.config;
       const specKey = CompiledSubscription.specKey(s.spec);
@@ -228,8 +241,40 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     consumer.start();
   }
 
-  private allowedHere(hosts: string[]): boolean {
-    return hosts.length === 0 || hosts.includes(this.config.instanceId);
+  /**
+   * What every instance knows alike about rates: where each running subscription is placed and
+   * each rate group's rate and running members (RateGateRegistry turns it into local shares).
+   */
+  private clusterRates(stored: ReadonlyArray<{ id: number; spec: SubscriptionSpec | null }>): ClusterRates {
+    const instances = new Map<number, number>();
+    const groups = new Map<string, { rate: number; subscriptions: number }>();
+    for (const { id, spec } of stored) {
+      if (!spec || spec.status !== 'running') continue;
+      instances.set(id, Math.max(1, this.placement.decide(id, spec.hosts, spec.replicas).instances.length));
+      const group = spec.endpoint.rateGroup;
+      if (!group) continue;
+      const g = groups.get(group) ?? { rate: 0, subscriptions: 0 };
+      const r = spec.delivery.ratePerSec;
+      groups.set(group, { rate: r > 0 && (g.rate === 0 || r < g.rate) ? r : g.rate, subscriptions: g.subscriptions + 1 });
+    }
+    return { instances, groups };
+  }
+
+  /** Reconciles when the instances that count for placement changed since the last reconcile. */
+  private async watchMembers(): Promise<void> {
+    if (this.shuttingDown) return;
+    let members: string;
+    try {
+      members = (await this.placement.refresh()).members.join(',');
+    } catch (err) {
+      if (!this.placementReadFailing) this.logger.warn('cannot read the instances table; placement stays as it is', { err: (err as Error).message });
+      this.placementReadFailing = true;
+      return;
+    }
+    this.placementReadFailing = false;
+    if (members === this.placedOver) return;
+    this.logger.info('placement members changed', { from: this.placedOver.split(',').filter(Boolean), to: members.split(',').filter(Boolean) });
+    await this.reconcile().catch(() => undefined);
   }
 
   private reportOnce(id: number, key: string, report: () => void): void {

@@ -20,6 +20,8 @@ export class SubscriptionResponseDto {
   endpoint: Record<string, unknown>;
   delivery: unknown;
   hosts: unknown;
+  /** Instances it runs on when `hosts` is empty; null = the SUBSCRIPTION_REPLICAS default. */
+  replicas: unknown;
   status: string;
   /** Goes up with every change; the ETag is this number as a strong tag (`"7"`), for If-Match. */
   version: number;
@@ -44,6 +46,7 @@ export class SubscriptionResponseDto {
       endpoint: masked.endpoint,
       delivery: input.delivery,
       hosts: input.hosts,
+      replicas: input.replicas ?? null,
       status: row.status,
       version: row.version,
       alerts: masked.alerts,

@@ -14,6 +14,16 @@ const problems = (input: unknown) => {
 };
 
 describe('subscription spec schema', () => {
+  it('takes replicas as a whole number from 1 to 1000, or null for SUBSCRIPTION_REPLICAS', () => {
+    expect(parseSubscriptionSpec({ ...valid, replicas: 3 }).data?.replicas).toBe(3);
+    expect(parseSubscriptionSpec({ ...valid, replicas: null }).data?.replicas).toBeNull();
+    const errors = (replicas: unknown) => parseSubscriptionSpec({ ...valid, replicas }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(errors(0)).toEqual(['replicas: must be at least 1']);
+    expect(errors(1.5)).toEqual(['replicas: must be a whole number']);
+    expect(errors(1001)).toEqual(['replicas: must be at most 1000']);
+    expect(errors('2')).toEqual(['replicas: must be a whole number from 1 to 1000, or null for SUBSCRIPTION_REPLICAS']);
+  });
+
   it('fills the documented defaults', () => {
     const parsed = parseSubscriptionSpec(valid);
     expect(parsed.success).toBe(true);
@@ -49,6 +59,7 @@ describe('subscription spec schema', () => {
         keyParking: false,
       },
       hosts: [],
+      replicas: null,
       status: 'stopped',
       alerts: null,
     });

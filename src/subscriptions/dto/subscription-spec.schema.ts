@@ -310,6 +310,9 @@ const deliverySchema = z
     if (d.maxBackoffMs < d.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: 'must be at least backoffMs' });
   });
 
+/** The most instances one subscription may ask to run on. */
+export const MAX_REPLICAS = 1000;
+
 export const ALERT_FORMATS = ['json', 'slack', 'wecom', 'dingtalk'] as const;
 
 /** Where and when this subscription's alerts go; the webhook defaults to ALERT_WEBHOOK_URL. */
@@ -345,6 +348,19 @@ export const subscriptionSpecSchema = z.strictObject({
     })
     .max(1000)
     .default([]),
+  /**
+   * With `hosts` empty: how many live instances run it (rendezvous placement); null = the
+   * instances' SUBSCRIPTION_REPLICAS. Ignored while `hosts` pins it.
+   */
+  replicas: settingNumber(
+    z
+      .number({ error: 'must be a whole number from 1 to 1000, or null for SUBSCRIPTION_REPLICAS' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(MAX_REPLICAS, `must be at most ${MAX_REPLICAS}`),
+  )
+    .nullish()
+    .transform((v) => v ?? null),
   status: z.enum(SUBSCRIPTION_STATUSES, { error: `must be one of ${SUBSCRIPTION_STATUSES.join(', ')}` }).default('stopped'),
   alerts: alertsSchema.nullish().transform((v) => v ?? null),
 });

@@ -77,6 +77,10 @@ export class SubscriptionEntity {
   @Column({ type: 'json', nullable: true })
   hosts: unknown;
 
+  /** Instances it runs on when `hosts` is empty; NULL = SUBSCRIPTION_REPLICAS. */
+  @Column({ type: 'int', nullable: true })
+  replicas: number | null;
+
   /** Alert settings (JSON); NULL = the global defaults. */
   @Column({ type: 'json', nullable: true })
   alerts: unknown;
