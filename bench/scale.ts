@@ -13,8 +13,7 @@
  * Settings (environment): BENCH_SCALE_SIZES (default 10,100,1000), BENCH_SCALE_INSTANCES (3),
  * BENCH_SCALE_BUSY_RATE (records/s per busy subscription, 10), BENCH_SCALE_WINDOW_S (seconds
  * per measuring window, 15), BENCH_SCALE_DEADLINE_S (the whole section, 900). The proxies run
- * with the default settings, except the heartbeat (HEARTBEAT_INTERVAL_MS=2000): see the note
- * printed under the table.
+ * with the default settings (placement: SUBSCRIPTION_REPLICAS instances per subscription).
  *
  * Run alone (a local broker is started): `DATABASE_URL=... npm run migrate && node dist/bench/scale.js`.
  */
@@ -195,8 +194,6 @@ class Instance {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         INSTANCE_ID: this.id,
-        // Others learn of a dead instance from its heartbeat's age (INSTANCE_TIMEOUT_MS, at least two beats).
-        HEARTBEAT_INTERVAL_MS: env.HEARTBEAT_INTERVAL_MS ?? '2000',
       },
       stdio: ['ignore', log, log],
     });
@@ -658,7 +655,7 @@ function print(phases: PhaseRow[], timings: TimingRow[], settings: ScaleSettings
     );
     if (a.brokerCpuPct !== null && b.brokerCpuPct !== null) out.push(`broker CPU per subscription, idle: ${f(((b.brokerCpuPct - a.brokerCpuPct) / dSubs) * 10, 2)} ‰ of a core`);
   }
-  out.push(`scale section: ${settings.instances} instances on one machine, one database, one broker; ${f(tookMs / 1000, 0)} s in all; HEARTBEAT_INTERVAL_MS ${env.HEARTBEAT_INTERVAL_MS ?? 2000}, other settings default`);
+  out.push(`scale section: ${settings.instances} instances on one machine, one database, one broker; ${f(tookMs / 1000, 0)} s in all; proxies with default settings`);
   process.stdout.write(out.join('\n') + '\n');
 }
 
