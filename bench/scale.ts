@@ -192,7 +192,7 @@ class Instance {
         SECRETS_KEY: this.secretsKey,
         PORT: String(port),
         HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: env.BENCH_PROXY_LOG_LEVEL ?? 'warn',
         INSTANCE_ID: this.id,
       },
       stdio: ['ignore', log, log],

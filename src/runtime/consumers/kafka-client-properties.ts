@@ -32,21 +32,19 @@ export function kafkaClientProperties(
 
 /**
  * librdkafka settings that decide what an idle subscription consumer costs, before the
- * subscription's own `kafka.properties` (which may set either). A process runs a client per
- * subscription it is placed on, each with a main and per-broker threads, so what one idle client
- * does every second is paid hundreds of times, by kproxy and by the broker.
+ * subscription's own `kafka.properties` (which may set them). A process runs a client per
+ * subscription it is placed on, so what one idle client does every second is paid hundreds of
+ * times, by kproxy and by the broker.
  *
- * - `fetch.wait.max.ms` 2000 (librdkafka's default 500): how long the broker holds a fetch that
- *   finds no records. An idle client sends 0.5 fetches a second instead of 2. Records that arrive
- *   are answered at once (`fetch.min.bytes` 1), so delivery latency does not change; only a
- *   partition resumed or assigned while a fetch for other, idle partitions of the same broker is
- *   held waits for it (librdkafka keeps one fetch in flight per broker connection).
  * - `topic.metadata.refresh.interval.ms` 30000 (kproxy used 10000; librdkafka's default 300000):
  *   how soon partitions added to the topic are noticed and consumed.
  *
- * Measured with 100 idle subscriptions on two instances (BENCHMARKS.md, "Scale").
+ * `fetch.wait.max.ms` stays librdkafka's 500: at 2000 an idle client fetched a quarter as often,
+ * but every other request on the same broker connection (ListGroups, DescribeGroups, ListOffsets)
+ * queued behind the held fetch, since a broker answers one request per connection at a time;
+ * the outside-member look then timed out, and a DescribeGroups answer carrying that timeout made
+ * the Kafka binding (1.10.1) fault on a NULL string and spin (BENCHMARKS.md, "Scale").
  */
 export const IDLE_CONSUMER_PROPERTIES: Readonly<Record<string, KafkaPropertyValue>> = {
-  'fetch.wait.max.ms': 2_000,
   'topic.metadata.refresh.interval.ms': 30_000,
 };
