@@ -17,7 +17,7 @@
  *
  * Run alone (a local broker is started): `DATABASE_URL=... npm run migrate && node dist/bench/scale.js`.
  */
-import { KafkaJS } from '@confluentinc/kafka-javascript';
+import { KafkaJS, Producer } from '@confluentinc/kafka-javascript';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
@@ -318,6 +318,34 @@ class ScaleSink {
   }
 }
 
+/**
+ * librdkafka's own producer: one record per topic, then a flush with a deadline. (The KafkaJS
+ * layer's sendBatch to 500 topics created moments before never resolved in one run, with no
+ * error and no deadline.)
+ */
+class RecordProducer {
+  private constructor(private readonly producer: Producer) {}
+
+  static async connect(bootstrap: string): Promise<RecordProducer> {
+    const producer = new Producer({ 'metadata.broker.list': bootstrap, 'linger.ms': 5, 'log_level': 0 });
+    await new Promise<void>((resolve, reject) => producer.connect({}, (err) => (err ? reject(err) : resolve())));
+    producer.setPollInterval(100);
+    return new RecordProducer(producer);
+  }
+
+  /** @throws Error naming the records and the deadline when librdkafka has not sent them all within `timeoutMs` */
+  async send(records: Array<{ topic: string; value: string }>, timeoutMs = 30_000): Promise<void> {
+    for (const r of records) this.producer.produce(r.topic, null, Buffer.from(r.value));
+    await new Promise<void>((resolve, reject) =>
+      this.producer.flush(timeoutMs, (err) => (err ? reject(new Error(`producing ${records.length} records: not sent within ${timeoutMs} ms (${err.message})`)) : resolve())),
+    );
+  }
+
+  disconnect(): Promise<void> {
+    return new Promise((resolve) => this.producer.disconnect(() => resolve()));
+  }
+}
+
 /** One measuring window's figures. */
 interface PhaseRow {
   size: number;
@@ -363,8 +391,7 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
   const sink = new ScaleSink();
   await sink.start();
   const admin = await connectAdmin(bootstrap);
-  const producer = new KafkaJS.Kafka({ kafkaJS: { brokers: [bootstrap], logLevel: KafkaJS.logLevel.NOTHING } }).producer({ 'linger.ms': 5 } as never);
-  await producer.connect();
+  const producer = await RecordProducer.connect(bootstrap);
   const phases: PhaseRow[] = [];
   const timings: TimingRow[] = [];
   /** Subscription index → its id and topic. */
@@ -372,9 +399,8 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
   let busyTimer: NodeJS.Timeout | null = null;
   let seq = 0;
   const topicOf = (i: number) => `scale-${stamp}-${i}`;
-  const record = (i: number) => ({ value: `{"ts":${Date.now()},"sub":${i},"seq":${seq++}}` });
-  const produceTo = (idx: number[]) =>
-    idx.length ? producer.sendBatch({ topicMessages: idx.map((i) => ({ topic: subs[i]?.topic ?? topicOf(i), messages: [record(i)] })) }) : Promise.resolve();
+  const record = (i: number) => `{"ts":${Date.now()},"sub":${i},"seq":${seq++}}`;
+  const produceTo = (idx: number[]) => producer.send(idx.map((i) => ({ topic: subs[i]?.topic ?? topicOf(i), value: record(i) })));
   const live = () => instances.filter((x) => x.child && x.child.exitCode === null && x.child.signalCode === null);
 
   try {
@@ -446,7 +472,7 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
         const i = 100_000 + size * 10 + sample;
         const topic = topicOf(i);
         await createTopics(admin, [topic], clock);
-        await producer.sendBatch({ topicMessages: [{ topic, messages: [record(i)] }] });
+        await producer.send([{ topic, value: record(i) }]);
         sink.mark([i], 0);
         const t0 = Date.now();
         const id = await live()[sample % live().length].subscribe({
@@ -521,7 +547,7 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
   } finally {
     if (busyTimer) clearInterval(busyTimer);
     await Promise.all(instances.map((x) => x.stop()));
-    await producer.disconnect().catch(() => undefined);
+    await producer.disconnect();
     await admin.disconnect().catch(() => undefined);
     await sink.stop();
   }
