@@ -550,8 +550,9 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
     await producer.disconnect();
     await admin.disconnect().catch(() => undefined);
     await sink.stop();
+    // What was measured before a failure is still worth the table.
+    print(phases, timings, settings, Date.now() - startedAt);
   }
-  print(phases, timings, settings, Date.now() - startedAt);
 }
 
 /** Creates topics of one partition, 100 per request, and waits until each has a leader. */
