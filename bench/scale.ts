@@ -555,16 +555,27 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
   }
 }
 
-/** Creates topics of one partition, 100 per request, and waits until each has a leader. */
+/** Rejects naming `what` when `promise` has not settled within `ms`: the KafkaJS layer's admin calls have no deadline of their own. */
+function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DeadlineError(`${what}: no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Creates topics of one partition, 50 per request, and waits until each has a leader. Metadata
+ * is asked for 50 topics at a time: one call for 900 fresh topics never answered.
+ */
 async function createTopics(admin: KafkaJS.Admin, names: string[], clock: Clock): Promise<void> {
-  for (let k = 0; k < names.length; k += 100) {
-    const chunk = names.slice(k, k + 100);
-    await admin.createTopics({ topics: chunk.map((topic) => ({ topic, numPartitions: 1 })) });
+  for (let k = 0; k < names.length; k += 50) {
+    const chunk = names.slice(k, k + 50);
+    await within(`creating topics ${chunk[0]}…`, 60_000, admin.createTopics({ topics: chunk.map((topic) => ({ topic, numPartitions: 1 })) }));
   }
   const want = new Set(names);
   await clock.until(`${names.length} topics with a leader`, 120_000, async () => {
-    for (let k = 0; k < names.length; k += 200) {
-      const md = await admin.fetchTopicMetadata({ topics: names.slice(k, k + 200) }).catch(() => []);
+    const left = [...want];
+    for (let k = 0; k < left.length; k += 50) {
+      const md = await within('topic metadata', 10_000, admin.fetchTopicMetadata({ topics: left.slice(k, k + 50) })).catch(() => []);
       for (const t of md) if (t.partitions.length && t.partitions.every((p) => p.leader >= 0)) want.delete(t.name);
     }
     return want.size === 0;
