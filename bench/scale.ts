@@ -217,7 +217,15 @@ class Instance {
   }
 
   async subscribe(body: Record<string, unknown>): Promise<number> {
-    const res = await fetch(`${this.url}/api/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // The answer waits for the instance's reconcile: one that never ends must fail the run, not hang it.
+    const res = await fetch(`${this.url}/api/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    }).catch((err: Error) => {
+      throw new DeadlineError(`POST /api/subscriptions on ${this.id}: ${err.name === 'TimeoutError' ? 'no answer within 60 s' : err.message}`);
+    });
     if (res.status !== 201) throw new Error(`subscription refused by ${this.id}: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { id: number }).id;
   }
