@@ -15,6 +15,7 @@ import { LocalKafkaCluster } from '../scripts/kafka/kafka-cluster';
 import { connectAdmin, createTopic } from '../scripts/kafka/kafka-topics';
 import { costPerRecord } from './cost';
 import { PeersSection } from './peers';
+import { localBrokerPid, runScale } from './scale';
 
 const ROOT = join(__dirname, '..', '..');
 const env = process.env;
@@ -378,6 +379,8 @@ async function main(): Promise<void> {
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required (scripts/bench.sh sets up a local MariaDB)');
   const kafka = await BenchKafka.start();
   say(`Apache Kafka at ${kafka.bootstrap}${env.KAFKA_BROKERS ? ' (KAFKA_BROKERS)' : ' (a local single node started for this run)'}`);
+  // BENCH_ONLY=scale: the scale section (bench/scale.ts) alone, never in a full run: its instances and 1,000 topics would weigh on every other row.
+  if (ONLY?.has('scale')) return void (await runScale(kafka.bootstrap, env.KAFKA_BROKERS ? null : localBrokerPid(join(ROOT, '.run', 'bench-kafka'))).finally(() => kafka.stop()));
   const fast = await Sink.start(0);
   const slow = await Sink.start(20);
   const stamp = Date.now().toString(36);

@@ -3,6 +3,7 @@
 # kproxy_bench database, and runs bench/run.ts, which prints one table of side-by-side figures.
 # Sizes: BENCH_RECORDS, BENCH_SLOW_RECORDS, BENCH_NAIVE_SLOW_RECORDS, BENCH_REPLAY_RECORDS, BENCH_REPLAY_RATE.
 # Subsets: BENCH_ONLY=modes,slow,batch,adaptive,cost,peers,replay,many (ceilings and naive baselines always run).
+# BENCH_ONLY=scale: the scale section alone (bench/scale.ts, BENCH_SCALE_* settings; up to 15 min).
 # Profiling: BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
 set -euo pipefail
 cd "$(dirname "$0")/.."

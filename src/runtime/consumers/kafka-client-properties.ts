@@ -29,3 +29,22 @@ export function kafkaClientProperties(
   if (tls?.keyPassword) out['ssl.key.password'] = tls.keyPassword;
   return out;
 }
+
+/**
+ * librdkafka settings that decide what an idle subscription consumer costs, before the
+ * subscription's own `kafka.properties` (which may set them). A process runs a client per
+ * subscription it is placed on, so what one idle client does every second is paid hundreds of
+ * times, by kproxy and by the broker.
+ *
+ * - `topic.metadata.refresh.interval.ms` 30000 (kproxy used 10000; librdkafka's default 300000):
+ *   how soon partitions added to the topic are noticed and consumed.
+ *
+ * `fetch.wait.max.ms` stays librdkafka's 500: at 2000 an idle client fetched a quarter as often,
+ * but every other request on the same broker connection (ListGroups, DescribeGroups, ListOffsets)
+ * queued behind the held fetch, since a broker answers one request per connection at a time;
+ * the outside-member look then timed out, and a DescribeGroups answer carrying that timeout made
+ * the Kafka binding (1.10.1) fault on a NULL string and spin (BENCHMARKS.md, "Scale").
+ */
+export const IDLE_CONSUMER_PROPERTIES: Readonly<Record<string, KafkaPropertyValue>> = {
+  'topic.metadata.refresh.interval.ms': 30_000,
+};

@@ -19,6 +19,7 @@ import { ConsumerOffsetSource } from './consumer-offset-source';
 import { LaneScheduler } from './lane-scheduler';
 import { PartitionState, type BufferBounds } from './partition-state';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
+import { IDLE_CONSUMER_PROPERTIES } from './kafka-client-properties';
 import { GroupMemberWatch } from './group-member-watch';
 import { ParkedKeys } from './parked-keys';
 import { KafkaGroupClient, type GroupMember } from '../offsets/kafka-group-client';
@@ -120,11 +121,19 @@ const COMMIT_SLOW_MS = 250;
 /** A hold that lasts this long is reported as a problem of the subscription (alerts, status). */
 const COMMIT_STALL_REPORT_MS = 30_000;
 // Rebalance callbacks only run inside consume(). Rebalance events land on the consumer queue
-// and wake the loop through queue_non_empty_cb; this poll is only the fallback. Each poll wakes
-// the event loop a few times, which with 100 idle subscriptions was most of their CPU.
+// and wake the loop through queue_non_empty_cb; this poll is only the fallback. Each poll is a
+// libuv pool job and two event-loop turns, paid by every idle consumer of the process (kept at
+// 5 s: a longer fallback was not measured on its own).
 const IDLE_POLL_MS = 5000;
 const HOLD_POLL_MS = 50;
 const UNASSIGNED_POLL_MS = 250;
+/**
+ * How long after joining (or losing its partitions) a member without partitions polls every
+ * UNASSIGNED_POLL_MS. Past that it is a standby (placement runs a subscription on several
+ * instances; a one-partition topic gives one of them nothing) and polls like an idle member:
+ * 4 polls a second from every standby were most of the JS thread's idle CPU.
+ */
+const UNASSIGNED_FAST_FOR_MS = 30_000;
 /** Kafka client errors and failed commits repeat on every retry during an outage: one line per window per message. */
 const CLIENT_ERROR_LOG_WINDOW_MS = 30_000;
 /** Exceptions kproxy may throw on one record (or batch) in a row before it is dead-lettered as internal_error. */
@@ -208,6 +217,8 @@ export class SubscriptionConsumer {
   private wake: (() => void) | null = null;
   /** A wake-up that came while the loop was not waiting (e.g. mid-consume); the next wait skips. */
   private wakePending = false;
+  /** When this member joined or last lost all its partitions (ms): it polls fast for a while after (pollAfterMs). */
+  private unassignedSince = 0;
   /** Looks for consumers outside kproxy in this subscription's group after each assignment. */
   private readonly groupWatch: GroupMemberWatch;
   /** Tells the rate gates which part of the topic's partitions this instance owns (cluster-wide rates). */
@@ -385,7 +396,7 @@ export class SubscriptionConsumer {
           // last stable offset: kproxy's documented default (librdkafka's too), which a
           // subscription may still turn off in its kafka.properties.
           'isolation.level': 'read_committed',
-          'topic.metadata.refresh.interval.ms': 10_000,
+          ...IDLE_CONSUMER_PROPERTIES,
           'fetch.max.bytes': Math.max(1_048_576, Math.floor((settings.prefetchKbytes * 1024) / 4)),
           'socket.keepalive.enable': true,
           // The subscription's own allow-listed properties may tune the above, never what follows.
@@ -426,6 +437,7 @@ export class SubscriptionConsumer {
         consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
         consumer.subscribe([k.topic]);
         this.kafka = consumer;
+        this.unassignedSince = Date.now();
         // A stop that arrived while connecting: hand the client to shutdown() and leave.
         return this.state === 'starting' ? consumer : null;
       } catch (err) {
@@ -491,7 +503,8 @@ export class SubscriptionConsumer {
    */
   private pollAfterMs(): number {
     if (this.holdTimer || this.stalled) return HOLD_POLL_MS;
-    return this.partitions.size === 0 ? UNASSIGNED_POLL_MS : IDLE_POLL_MS;
+    const joining = Date.now() - this.unassignedSince < UNASSIGNED_FAST_FOR_MS;
+    return this.partitions.size === 0 && joining ? UNASSIGNED_POLL_MS : IDLE_POLL_MS;
   }
 
   private wakeFetch(): void {
@@ -552,6 +565,7 @@ export class SubscriptionConsumer {
         }
         if (cooperative) consumer.incrementalUnassign(assignment);
         else consumer.unassign();
+        if (this.partitions.size === 0) this.unassignedSince = Date.now();
         this.log('info', 'partitions revoked', { partitions: assignment.map((tp) => tp.partition) });
       } else {
         this.log('error', 'rebalance error', { err: err.message, code: err.code });
