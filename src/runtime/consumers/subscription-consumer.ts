@@ -236,7 +236,7 @@ export class SubscriptionConsumer {
     this.bounds = SubscriptionConsumer.bounds(compiled.policy, deps.settings.partitionBufferSize);
     this.groupWatch = new GroupMemberWatch(
       compiled.id,
-      (probe) => (this.kafka ? KafkaGroupClient.membersOf(this.kafka, this.compiled.kafka.groupId, GROUP_DESCRIBE_TIMEOUT_MS, probe) : Promise.resolve(undefined)),
+      () => (this.kafka ? KafkaGroupClient.membersOf(this.kafka, this.compiled.kafka.groupId, GROUP_DESCRIBE_TIMEOUT_MS) : Promise.resolve(undefined)),
       (outside, err) => this.onForeignMembers(outside, err),
     );
     this.share = new AssignmentShare(

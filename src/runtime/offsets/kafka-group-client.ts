@@ -1,4 +1,4 @@
-import { AdminClient, CODES, ConsumerGroupStates, KafkaConsumer, type GroupDescription, type LibrdKafkaError, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
+import { AdminClient, CODES, ConsumerGroupStates, KafkaConsumer, type GroupDescription, type GroupOverview, type LibrdKafkaError, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
 import type { KafkaSettings } from '../consumers/compiled-subscription';
 import type { RdKafkaConsumer } from '../consumers/rdkafka-consumer';
 
@@ -126,17 +126,22 @@ export class KafkaGroupClient {
 
   /**
    * {@link groupMembers} of any group, through an admin handle derived from a connected consumer.
-   * `probe` false skips the ListGroups probe (it lists every group of the cluster) for a caller
-   * that already saw this cluster answer one.
+   * ListGroups always goes first (see below), so one look costs two admin calls.
    */
-  static async membersOf(consumer: RdKafkaConsumer, groupId: string, timeoutMs = TIMEOUT_MS, probe = true): Promise<GroupMember[] | null> {
+  static async membersOf(consumer: RdKafkaConsumer, groupId: string, timeoutMs = TIMEOUT_MS): Promise<GroupMember[] | null> {
     const admin = AdminClient.createFrom(consumer);
-    if (probe) {
-      const listed = await new Promise<{ errors: LibrdKafkaError[] }>((resolve, reject) =>
-        admin.listGroups({ timeout: timeoutMs }, (err, result) => (err ? reject(err) : resolve(result))),
-      );
-      if (listed.errors.some((e) => e.code === CODES.ERRORS.ERR__UNSUPPORTED_FEATURE)) return null;
-    }
+    // Always asked first, whatever `probe` says: the binding's DescribeGroups dereferences NULL
+    // strings of a per-group error (a coordinator that is unreachable or moving) and the process
+    // dies with a segmentation fault (confluentinc/confluent-kafka-javascript issue 531, open in
+    // 1.10.1; seen here when a broker was killed mid-stream). A ListGroups in which every broker
+    // answered and the group's coordinator listed the group narrows that window to the few
+    // milliseconds between the two calls; otherwise the look is given up and tried later.
+    const listed = await new Promise<{ groups: GroupOverview[]; errors: LibrdKafkaError[] }>((resolve, reject) =>
+      admin.listGroups({ timeout: timeoutMs }, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+    if (listed.errors.some((e) => e.code === CODES.ERRORS.ERR__UNSUPPORTED_FEATURE)) return null;
+    if (listed.errors.length > 0) throw new Error(`not every broker answered ListGroups (${listed.errors[0].message}); not describing the group now`);
+    if (!listed.groups.some((g) => g.groupId === groupId)) throw new Error('the group is not listed by its coordinator; not describing it now');
     const groups = await new Promise<GroupDescription[]>((resolve, reject) =>
       admin.describeGroups([groupId], { timeout: timeoutMs }, (err, result) => (err ? reject(err) : resolve(result.groups))),
     );
