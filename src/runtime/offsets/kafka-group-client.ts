@@ -133,15 +133,16 @@ export class KafkaGroupClient {
     // Always asked first, whatever `probe` says: the binding's DescribeGroups dereferences NULL
     // strings of a per-group error (a coordinator that is unreachable or moving) and the process
     // dies with a segmentation fault (confluentinc/confluent-kafka-javascript issue 531, open in
-    // 1.10.1; seen here when a broker was killed mid-stream). A ListGroups in which every broker
-    // answered and the group's coordinator listed the group narrows that window to the few
-    // milliseconds between the two calls; otherwise the look is given up and tried later.
+    // 1.10.1; seen here when a broker was killed mid-stream). Describing only right after a
+    // ListGroups in which every broker answered narrows that window to the few milliseconds
+    // between the two calls; otherwise the look is given up and tried later.
     const listed = await new Promise<{ groups: GroupOverview[]; errors: LibrdKafkaError[] }>((resolve, reject) =>
       admin.listGroups({ timeout: timeoutMs }, (err, result) => (err ? reject(err) : resolve(result))),
     );
     if (listed.errors.some((e) => e.code === CODES.ERRORS.ERR__UNSUPPORTED_FEATURE)) return null;
     if (listed.errors.length > 0) throw new Error(`not every broker answered ListGroups (${listed.errors[0].message}); not describing the group now`);
-    if (!listed.groups.some((g) => g.groupId === groupId)) throw new Error('the group is not listed by its coordinator; not describing it now');
+    // Every broker answered and none lists it: the group does not exist (no members, no offsets).
+    if (!listed.groups.some((g) => g.groupId === groupId)) return [];
     const groups = await new Promise<GroupDescription[]>((resolve, reject) =>
       admin.describeGroups([groupId], { timeout: timeoutMs }, (err, result) => (err ? reject(err) : resolve(result.groups))),
     );
