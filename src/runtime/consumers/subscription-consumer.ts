@@ -22,7 +22,8 @@ import type { RdKafkaConsumer } from './rdkafka-consumer';
 import { IDLE_CONSUMER_PROPERTIES } from './kafka-client-properties';
 import { GroupMemberWatch } from './group-member-watch';
 import { ParkedKeys } from './parked-keys';
-import { KafkaGroupClient, type GroupMember } from '../offsets/kafka-group-client';
+import type { GroupDescriber } from '../groups/group-describer.service';
+import type { GroupMember } from '../offsets/kafka-group-client';
 import { RecordProcessor } from './record-processor';
 import { StartPositionResolver, type PartitionStart, type StartLedger } from './start-position-resolver';
 import { AssignmentShare } from './assignment-share';
@@ -48,6 +49,8 @@ export interface ConsumerDeps {
   readonly metrics: SubscriptionMetrics;
   readonly logger: JsonLogger;
   readonly settings: ConsumerSettings;
+  /** Who is in the subscription's group (DescribeGroups, out of process). */
+  readonly groups: Pick<GroupDescriber, 'members'>;
   /** Told when the consumer cannot consume (Kafka unreachable, loop failed), for alerts. */
   readonly reportProblem?: (message: string) => void;
 }
@@ -236,7 +239,7 @@ export class SubscriptionConsumer {
     this.bounds = SubscriptionConsumer.bounds(compiled.policy, deps.settings.partitionBufferSize);
     this.groupWatch = new GroupMemberWatch(
       compiled.id,
-      () => (this.kafka ? KafkaGroupClient.membersOf(this.kafka, this.compiled.kafka.groupId, GROUP_DESCRIBE_TIMEOUT_MS) : Promise.resolve(undefined)),
+      () => (this.kafka ? deps.groups.members(this.compiled.kafka, GROUP_DESCRIBE_TIMEOUT_MS) : Promise.resolve(undefined)),
       (outside, err) => this.onForeignMembers(outside, err),
     );
     this.share = new AssignmentShare(

@@ -1,4 +1,4 @@
-import { AdminClient, CODES, ConsumerGroupStates, KafkaConsumer, type GroupDescription, type GroupOverview, type LibrdKafkaError, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
+import { CODES, KafkaConsumer, type LibrdKafkaError, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
 import type { KafkaSettings } from '../consumers/compiled-subscription';
 import type { RdKafkaConsumer } from '../consumers/rdkafka-consumer';
 
@@ -75,12 +75,19 @@ export class KafkaGroupClient {
    * try may add up to ~30 s of request timeouts past that. Brokers that cannot list groups
    * (librdkafka's mock) get {@link commitAsMember} instead. Verifies the stored offsets afterwards.
    *
+   * @param groupMembers the group's members now (GroupDescriber.members): null when the broker
+   *   cannot list groups, a rejection when it cannot say now (tried again until `timeoutMs`)
    * @returns how the offsets were committed
    * @throws Error naming the members still in the group, the broker's refusal, or offsets that were not stored
    */
-  async commitOffsets(offsets: Map<number, number>, allPartitions: number[], timeoutMs: number): Promise<CommitMethod> {
+  async commitOffsets(
+    offsets: Map<number, number>,
+    allPartitions: number[],
+    timeoutMs: number,
+    groupMembers: () => Promise<GroupMember[] | null>,
+  ): Promise<CommitMethod> {
     const deadline = Date.now() + timeoutMs;
-    let members: GroupMember[] | null | Error = await this.groupMembers().catch((err: Error) => err);
+    let members: GroupMember[] | null | Error = await groupMembers().catch((err: Error) => err);
     if (members === null) {
       await this.commitAsMember(offsets, allPartitions, timeoutMs);
       return 'group-join';
@@ -107,50 +114,8 @@ export class KafkaGroupClient {
       }
       if (Date.now() + wait > deadline) throw new Error(`${problem} (gave up after ${timeoutMs} ms)`);
       await new Promise((r) => setTimeout(r, wait));
-      members = await this.groupMembers().catch((err: Error) => err);
+      members = await groupMembers().catch((err: Error) => err);
     }
-  }
-
-  /**
-   * The group's members, from the coordinator (DescribeGroups); null when the broker does not
-   * serve group listings at all (the mock broker). ListGroups goes first: it answers "not
-   * supported" cleanly, while the client's DescribeGroups crashed the process (segmentation
-   * fault, @confluentinc/kafka-javascript 1.10.1) against a broker without it. Uses this
-   * client's connections (an admin handle derived from it), so no new login per call.
-   *
-   * @throws the broker's or the client's error (timeouts, a coordinator that is moving), to be retried
-   */
-  async groupMembers(): Promise<GroupMember[] | null> {
-    return KafkaGroupClient.membersOf(this.consumer, this.kafka.groupId);
-  }
-
-  /**
-   * {@link groupMembers} of any group, through an admin handle derived from a connected consumer.
-   * ListGroups always goes first (see below), so one look costs two admin calls.
-   */
-  static async membersOf(consumer: RdKafkaConsumer, groupId: string, timeoutMs = TIMEOUT_MS): Promise<GroupMember[] | null> {
-    const admin = AdminClient.createFrom(consumer);
-    // Always asked first, whatever `probe` says: the binding's DescribeGroups dereferences NULL
-    // strings of a per-group error (a coordinator that is unreachable or moving) and the process
-    // dies with a segmentation fault (confluentinc/confluent-kafka-javascript issue 531, open in
-    // 1.10.1; seen here when a broker was killed mid-stream). Describing only right after a
-    // ListGroups in which every broker answered narrows that window to the few milliseconds
-    // between the two calls; otherwise the look is given up and tried later.
-    const listed = await new Promise<{ groups: GroupOverview[]; errors: LibrdKafkaError[] }>((resolve, reject) =>
-      admin.listGroups({ timeout: timeoutMs }, (err, result) => (err ? reject(err) : resolve(result))),
-    );
-    if (listed.errors.some((e) => e.code === CODES.ERRORS.ERR__UNSUPPORTED_FEATURE)) return null;
-    if (listed.errors.length > 0) throw new Error(`not every broker answered ListGroups (${listed.errors[0].message}); not describing the group now`);
-    // Every broker answered and none lists it: the group does not exist (no members, no offsets).
-    if (!listed.groups.some((g) => g.groupId === groupId)) return [];
-    const groups = await new Promise<GroupDescription[]>((resolve, reject) =>
-      admin.describeGroups([groupId], { timeout: timeoutMs }, (err, result) => (err ? reject(err) : resolve(result.groups))),
-    );
-    const group = groups.find((g) => g.groupId === groupId);
-    if (!group) throw new Error('the coordinator did not describe the group');
-    if (group.error) throw new Error(group.error.message);
-    if (group.state === ConsumerGroupStates.DEAD || group.state === ConsumerGroupStates.EMPTY) return [];
-    return group.members.map((m) => ({ clientId: m.clientId, clientHost: m.clientHost.replace(/^\//, '') }));
   }
 
   /**

@@ -13,12 +13,16 @@ import { CompiledSubscription } from '../consumers/compiled-subscription';
 import { SubscriptionStatusService } from '../status/subscription-status.service';
 import type { OffsetResetRequest } from './dto/offset-reset.schema';
 import { type CommitMethod, KafkaGroupClient } from './kafka-group-client';
+import { GroupDescriber } from '../groups/group-describer.service';
 
 export interface OffsetResetResult {
   partitions: Array<{ partition: number; offset: number }>;
   /** Present when the offsets were committed but something after that did not work. */
   warning?: string;
 }
+
+/** Per admin call of a look at the group's members before the commit (ms). */
+const GROUP_DESCRIBE_TIMEOUT_MS = 10_000;
 
 /**
  * Replay: Kafka takes offset changes only from a group without active members, so the
@@ -35,6 +39,7 @@ export class OffsetResetService {
     private readonly logger: JsonLogger,
     private readonly audit: AuditLog,
     private readonly statuses: SubscriptionStatusService,
+    private readonly groups: GroupDescriber,
   ) {}
 
   async reset(id: number, req: OffsetResetRequest, actor: RequestActor): Promise<OffsetResetResult> {
@@ -81,7 +86,7 @@ export class OffsetResetService {
       const committedBefore = await client.committed(partitions).catch(() => null);
       let method: CommitMethod;
       try {
-        method = await client.commitOffsets(targets, partitions, this.config.resetWaitTimeoutMs);
+        method = await client.commitOffsets(targets, partitions, this.config.resetWaitTimeoutMs, () => this.groups.members(sub.kafka, GROUP_DESCRIBE_TIMEOUT_MS));
       } catch (err) {
         throw new DomainException(DomainErrorCode.Conflict, `the new offsets were not committed: ${(err as Error).message}`);
       }

@@ -13,6 +13,7 @@ import { SubscriptionsService } from '../../subscriptions/subscriptions.service'
 import { CompiledSubscription } from '../consumers/compiled-subscription';
 import { ConsumerStartsRepository } from '../offsets/consumer-starts.repository';
 import { ConsumerSettings, ConsumerSnapshot, SubscriptionConsumer } from '../consumers/subscription-consumer';
+import { GroupDescriber } from '../groups/group-describer.service';
 
 /** What alerting reads of one consumer. */
 export interface ConsumerAlertView {
@@ -63,6 +64,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
     private readonly metrics: MetricsService,
     private readonly logger: JsonLogger,
     private readonly placement: ClusterPlacement,
+    private readonly groups: GroupDescriber,
   ) {
     this.settings = {
       instanceId: config.instanceId,
@@ -235,6 +237,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       metrics: this.metrics.forSubscription(compiled.id),
       logger: this.logger,
       settings: this.settings,
+      groups: this.groups,
       reportProblem: (message) => this.problems.set(compiled.id, message),
     });
     this.consumers.set(compiled.id, consumer);
