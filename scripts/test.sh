@@ -17,11 +17,22 @@ fi
 
 mkdir -p test-output
 status=0
-npx jest --config jest.config.js --selectProjects unit --json --outputFile=test-output/unit.json || status=1
-npx jest --config jest.config.js --selectProjects integration --runInBand --testTimeout=120000 \
-  --json --outputFile=test-output/integration.json || status=1
-npx jest --config jest.config.js --selectProjects faults --runInBand --testTimeout=300000 \
-  --json --outputFile=test-output/faults.json || status=1
+# Each stage has a ceiling well above its usual time (unit ~1 min, integration ~9, faults ~14 on
+# CI's 2 cores), so a hung suite or a Jest that cannot exit fails this run with its name instead
+# of using up CI's 90 minutes; results written before a hang still count below.
+stage() {
+  local name=$1 minutes=$2
+  shift 2
+  local started=$SECONDS rc=0
+  timeout --kill-after=30s "${minutes}m" npx jest --config jest.config.js --selectProjects "$name" \
+    --json --outputFile="test-output/$name.json" "$@" || rc=$?
+  [ "$rc" -eq 124 ] && echo "$name: did not finish within $minutes minutes (a hung suite, or Jest could not exit)"
+  echo "$name: $((SECONDS - started)) s, exit $rc"
+  return "$rc"
+}
+stage unit 10 || status=1
+stage integration 30 --runInBand --testTimeout=120000 || status=1
+stage faults 35 --runInBand --testTimeout=300000 || status=1
 
 node -e '
   let passed = 0, failed = 0;

@@ -44,6 +44,7 @@ function committedSum(t: WorldContext, groupId: string, topic: string): Promise<
  */
 describe('broker outage (real Kafka, a private single node)', () => {
   const t = useTestWorld({ responder: () => ({ status: 200, delayMs: 2 }), kafka: { nodes: 1, name: 'broker-outage' } });
+  afterEach(() => CommitWatcher.stopAll());
 
   it('resumes after the broker was killed for 15 s, and never commits past undone work', async () => {
     const topic = unique('outage');
@@ -93,6 +94,7 @@ describe('broker outage (real Kafka, a private single node)', () => {
  */
 describe('refused offset commits (mock broker: request-error injection)', () => {
   const t = useTestWorld({ responder: () => ({ status: 200, delayMs: 2 }), kafka: 'mock' });
+  afterEach(() => CommitWatcher.stopAll());
 
   it('logs, counts and retries refused commits, and never commits past undone work', async () => {
     const topic = unique('commit-errors');

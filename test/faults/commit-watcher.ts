@@ -7,6 +7,8 @@ import type { DeliveryLedger } from './delivery-ledger';
  * never answered 2xx is a violation of at-least-once. Read errors (the broker is down) are skipped.
  */
 export class CommitWatcher {
+  /** Watchers not stopped yet: a scenario that fails half-way leaves its own for stopAll. */
+  private static readonly live = new Set<CommitWatcher>();
   samples = 0;
   readonly violations: string[] = [];
   /** Each violation once, not once per sample that sees it again. */
@@ -42,9 +44,16 @@ export class CommitWatcher {
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
+    CommitWatcher.live.add(this);
+  }
+
+  /** Stops every watcher still running (an afterEach): a loop left polling keeps Jest from exiting. */
+  static async stopAll(): Promise<void> {
+    await Promise.all([...CommitWatcher.live].map((w) => w.stop()));
   }
 
   async stop(): Promise<void> {
+    CommitWatcher.live.delete(this);
     this.watching = false;
     await this.loop;
   }

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,7 +29,10 @@ export class ProxyProcess {
   private child: ChildProcess | null = null;
   private exited: Promise<number | null> = Promise.resolve(null);
   baseUrl = '';
+  /** null while it runs; then its exit code, or 128 + the signal's number as a shell reports it (SIGKILL 137, SIGSEGV 139). */
   exitCode: number | null = null;
+  /** Set by stop() and kill(): an exit nobody asked for is reported on the test's stderr. */
+  private expectingExit = false;
 
   constructor(private readonly options: ProxyOptions = {}) {}
 
@@ -59,10 +63,15 @@ export class ProxyProcess {
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exitCode = null;
+    this.expectingExit = false;
     this.exited = new Promise((resolve) =>
-      child.once('exit', (code) => {
-        this.exitCode = code;
-        resolve(code);
+      child.once('exit', (code, signal) => {
+        this.exitCode = code ?? 128 + (signal ? osConstants.signals[signal] : 0);
+        if (!this.expectingExit && this.options.waitReady !== false) {
+          // A crash (a segfault in a native binding) otherwise shows only as "fetch failed" later.
+          process.stderr.write(`proxy ${this.baseUrl} exited on its own (${signal ?? `code ${code}`}); its last stderr lines:\n${this.stderr.slice(-20).join('\n')}\n`);
+        }
+        resolve(this.exitCode);
       }),
     );
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -124,6 +133,7 @@ export class ProxyProcess {
   /** Graceful stop (SIGTERM), as an orchestrator would do. */
   async stop(): Promise<number | null> {
     if (!this.child || this.exitCode !== null) return this.exitCode;
+    this.expectingExit = true;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => {
       // Says so, or a hung shutdown only shows as a slow suite.
@@ -138,6 +148,7 @@ export class ProxyProcess {
   /** A crash: no drain, no commit, no goodbye to the group. */
   async kill(): Promise<void> {
     if (!this.child || this.exitCode !== null) return;
+    this.expectingExit = true;
     this.child.kill('SIGKILL');
     await this.exited;
   }

@@ -63,11 +63,28 @@ export class TestWorld {
     return proxy;
   }
 
+  /**
+   * Stops everything it started, each step even when one before it failed or hung (a client
+   * that never closes must not leave brokers running: Jest would wait on them forever).
+   */
   async stop(): Promise<void> {
-    for (const p of this.proxies) await p.stop();
-    await this.client.close();
-    await this.sink.stop();
-    await this.kafka.stop();
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ...this.proxies.map((p) => [`proxy ${p.baseUrl}`, () => p.stop()] as [string, () => Promise<unknown>]),
+      ['the test Kafka client', () => this.client.close()],
+      ['the sink', () => this.sink.stop()],
+      ['the broker', () => this.kafka.stop()],
+    ];
+    const failed: string[] = [];
+    for (const [what, step] of steps) {
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        step().then(() => null, (err: Error) => err.message),
+        new Promise<string>((resolve) => (timer = setTimeout(() => resolve('did not stop within 30 s'), 30_000))),
+      ]);
+      clearTimeout(timer);
+      if (outcome !== null) failed.push(`${what}: ${outcome}`);
+    }
+    if (failed.length) throw new Error(`tear-down: ${failed.join('; ')}`);
   }
 }
 
@@ -88,6 +105,6 @@ export function useTestWorld(options: { responder?: Responder; proxy?: ProxyOpti
     Object.assign(ctx, { world, kafka: world.kafka, client: world.client, sink: world.sink });
     if (options.proxy !== false) ctx.proxy = await world.startProxy(options.proxy);
   }, 120_000);
-  afterAll(() => ctx.world?.stop(), 120_000);
+  afterAll(() => ctx.world?.stop(), 300_000);
   return ctx;
 }
