@@ -20,17 +20,14 @@ export class GroupMemberWatch {
   private timer: NodeJS.Timeout | null = null;
   private looking: Promise<void> | null = null;
   private stopped = false;
-  /** The cluster answered a look: later ones skip the probe. */
-  private answered = false;
 
   constructor(
     private readonly subscriptionId: number,
     /**
-     * DescribeGroups of the subscription's group; null when the broker cannot answer it (the
-     * mock). `probe` asks it to check first that the cluster serves group listings: true until
-     * one look has been answered, false after. undefined: no client to ask now; skip this look.
+     * The members of the subscription's group (GroupDescriber.members); null when the broker
+     * cannot list groups (the mock); undefined: not connected now, skip this look.
      */
-    private readonly describe: (probe: boolean) => Promise<GroupMember[] | null | undefined>,
+    private readonly describe: () => Promise<GroupMember[] | null | undefined>,
     private readonly report: (outside: readonly GroupMember[], error: Error | null) => void,
     private readonly delayMs = GROUP_LOOK_DELAY_MS,
     private readonly relookMs = GROUP_RELOOK_MS,
@@ -51,10 +48,7 @@ export class GroupMemberWatch {
     this.timer.unref?.();
   }
 
-  /**
-   * No look starts after this; resolves when a look in progress has its answer, so the client
-   * it borrowed is not closed under an outstanding DescribeGroups.
-   */
+  /** No look starts or reports after this; resolves when a look in progress has its answer. */
   stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -76,14 +70,13 @@ export class GroupMemberWatch {
 
   private async lookOnce(): Promise<void> {
     try {
-      const members = await this.describe(!this.answered);
+      const members = await this.describe();
       if (members === undefined) return;
       if (members === null) {
         // A cluster without group listings will not grow them: stop asking.
         this.stopped = true;
         return;
       }
-      this.answered = true;
       if (this.stopped) return;
       const outside = members.filter((m) => !GroupMemberWatch.isOwnMember(m.clientId, this.subscriptionId));
       const changed = outside.length !== this.outside.length || outside.some((m, i) => m.clientId !== this.outside[i].clientId || m.clientHost !== this.outside[i].clientHost);
