@@ -15,7 +15,9 @@ export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
  * dispatcher-base.js): no response stream, no promise per body, the body kept only when the
  * verdict or a failure report needs it (a status the rule refuses, or a rule that reads the
  * body), at most MAX_RESPONSE_BODY_BYTES, and Retry-After read only off a refusal;
- * past that the request is aborted and the attempt keeps the status and the excerpt. Measured
+ * past that the request is aborted and the attempt keeps the status and the excerpt. A status
+ * the rule takes without a body settles the attempt at the headers: a body that streams on
+ * (SSE, a download) holds no record, and is cut off after the same bound. Measured
  * against `pool.request()` + `body.dump()` in BENCHMARKS.md (cost per record). Settles once:
  * with the response, with `cancelled` when `cancel` aborts, or with the network error.
  */
@@ -53,11 +55,12 @@ export class AttemptHandler implements Dispatcher.DispatchHandler {
     const ok = this.target.success.statusOk(statusCode);
     if (!ok) this.retryAfter = headers['retry-after'];
     if (!ok || this.target.success.needsBody) this.chunks = [];
+    else this.finish();
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.chunks === null || this.settled) return;
-    this.chunks.push(chunk);
+    if (this.size >= MAX_RESPONSE_BODY_BYTES) return;
+    if (this.chunks !== null) this.chunks.push(chunk);
     this.size += chunk.length;
     if (this.size >= MAX_RESPONSE_BODY_BYTES) {
       this.finish();

@@ -92,6 +92,23 @@ describe('HttpSender (against a real local server)', () => {
     expect(res.body!.length).toBe(MAX_RESPONSE_BODY_BYTES);
   });
 
+  it('settles a 2xx at its headers when no rule reads the body, and cuts off a body that never ends', async () => {
+    let cutOff!: () => void;
+    const closed = new Promise<void>((r) => (cutOff = r));
+    answer = (_q, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // A stream that never ends, written as fast as the socket takes it.
+      const more = () => {
+        while (!res.destroyed) if (!res.write('data: '.padEnd(1024, 'x') + '\n\n')) return void res.once('drain', more);
+      };
+      res.on('close', () => cutOff());
+      more();
+    };
+    const res = await sender.send(target({ timeoutMs: 60_000 }), '{}', []);
+    expect(res).toEqual({ status: 200, body: undefined });
+    await closed; // the sender stopped reading at the bound: the server saw the connection go
+  });
+
   it('reports a timeout with the configured milliseconds', async () => {
     answer = () => undefined; // never answers
     const res = await sender.send(target({ timeoutMs: 200 }), '{}', []);
