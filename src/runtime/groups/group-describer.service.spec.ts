@@ -65,6 +65,14 @@ describe('GroupDescriber', () => {
     await expect(describer.members(kafka('billing'), 1000)).rejects.toThrow("the group describe process's script is missing (/nonexistent/group-describe.child.js)");
   });
 
+  it('shutdown kills a child with looks in flight at once (it may be spinning) and fails them', async () => {
+    const started = Date.now();
+    const hung = describer.members(kafka('hang'), 60_000);
+    describer.onApplicationShutdown();
+    await expect(hung).rejects.toThrow('exited (signal SIGKILL)');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('refuses looks after shutdown', async () => {
     describer.onApplicationShutdown();
     await expect(describer.members(kafka('billing'), 1000)).rejects.toThrow('shutting down');

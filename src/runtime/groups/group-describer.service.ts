@@ -84,12 +84,13 @@ export class GroupDescriber implements OnApplicationShutdown {
     });
   }
 
+  /** A child with looks in flight may be spinning (the reason it exists): it is killed, not asked. */
   onApplicationShutdown(): void {
     this.closed = true;
     const child = this.child;
     if (!child) return;
-    if (child.connected) child.disconnect();
-    setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
+    if (this.pending.size > 0) child.kill('SIGKILL');
+    else if (child.connected) child.disconnect();
   }
 
   private spawn(): ChildProcess {
@@ -98,9 +99,13 @@ export class GroupDescriber implements OnApplicationShutdown {
     const child = fork(this.script, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
     child.unref();
     child.channel?.unref();
+    // Whatever ends the proxy ends the child: an orphan would spin on with a core.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
     child.on('message', (answer: GroupDescribeAnswer) => this.settle(answer.id, 'error' in answer ? new Error(answer.error) : answer.members));
     child.on('error', (err) => this.logger.warn('the group describe process failed', { err: err.message, pid: child.pid }));
     child.on('exit', (code, signal) => {
+      process.removeListener('exit', killOnExit);
       if (this.child === child) this.child = null;
       if (this.pending.size === 0 && (this.closed || code === 0)) return;
       const how = signal ? `signal ${signal}` : `exit code ${code}`;
