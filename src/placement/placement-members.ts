@@ -3,7 +3,7 @@ export interface InstanceLiveness {
   readonly id: string;
   /** Since its last heartbeat. */
   readonly ageMs: number;
-  /** Since its current run of heartbeats began (none missed by more than the timeout). */
+  /** From the first to the latest beat of its current run of heartbeats (none missed by more than the timeout). */
   readonly liveForMs: number;
   /** It said goodbye on shutdown. */
   readonly stopped: boolean;
@@ -29,9 +29,10 @@ export interface MembersView {
 /**
  * Decides which instances count for placement from the instances table, so that every instance
  * reaches the same list and placement does not flap:
- * - an instance counts once its heartbeats have run for `joinAfterMs` (one stray beat of a
- *   crash-looping process moves nothing); if none does yet (a whole cluster starting), every
- *   live instance counts, so a lone instance starts work at once;
+ * - an instance counts once its unbroken run of heartbeats spans `joinAfterMs` from the first
+ *   to the last (ClusterPlacement asks for half an interval: two beats in a row), so one stray
+ *   beat of a crash-looping process moves nothing, however long ago it was; if none does yet
+ *   (a whole cluster starting), every live instance counts, so a lone instance starts work at once;
  * - it stops counting when it said goodbye or its heartbeat is older than the timeout; a late
  *   heartbeat within the timeout changes nothing;
  * - after this instance could not read the table (database unreachable), the members it knew

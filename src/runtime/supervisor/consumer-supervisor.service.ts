@@ -6,6 +6,7 @@ import { HttpSender } from '../../delivery/http-sender.service';
 import { RateGateRegistry, type ClusterRates } from '../../delivery/rate-gate.registry';
 import { CircuitBreakerRegistry } from '../../delivery/circuit-breaker.registry';
 import { MetricsService } from '../../metrics/metrics.service';
+import type { MembersView } from '../../placement/placement-members';
 import { ClusterPlacement } from '../../placement/cluster-placement.service';
 import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
 import type { AlertsSpec, SubscriptionSpec } from '../../subscriptions/dto/subscription-spec.schema';
@@ -50,6 +51,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
   private placementTimer: NodeJS.Timeout | null = null;
   /** The placement members the last reconcile placed subscriptions over (sorted, joined). */
   private placedOver = '';
+  private watchingMembers = false;
   private placementReadFailing = false;
 
   constructor(
@@ -165,7 +167,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       this.refreshFailures = 0;
     }
     // Unreadable instances (the database is failing) keep what runs, as unreadable subscriptions do.
-    const members = await this.placement.refresh();
+    const members = await this.readMembers();
     this.placedOver = members.members.join(',');
     const desired = new Map<number, CompiledSubscription>();
     const keep = new Set<number>();
@@ -265,19 +267,33 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
 
   /** Reconciles when the instances that count for placement changed since the last reconcile. */
   private async watchMembers(): Promise<void> {
-    if (this.shuttingDown) return;
-    let members: string;
+    // One look at a time: a database that hangs instead of refusing must not pile up queries.
+    if (this.shuttingDown || this.watchingMembers) return;
+    this.watchingMembers = true;
     try {
-      members = (await this.placement.refresh()).members.join(',');
+      const members = (await this.readMembers()).members.join(',');
+      if (members === this.placedOver) return;
+      this.logger.info('placement members changed', { from: this.placedOver.split(',').filter(Boolean), to: members.split(',').filter(Boolean) });
+      await this.reconcile().catch(() => undefined);
+    } catch {
+      // logged and counted by readMembers
+    } finally {
+      this.watchingMembers = false;
+    }
+  }
+
+  /** The placement members now; a failed read is counted as a failed refresh and logged once per outage. */
+  private async readMembers(): Promise<MembersView> {
+    try {
+      const view = await this.placement.refresh();
+      this.placementReadFailing = false;
+      return view;
     } catch (err) {
+      this.metrics.configRefreshFailed();
       if (!this.placementReadFailing) this.logger.warn('cannot read the instances table; placement stays as it is', { err: (err as Error).message });
       this.placementReadFailing = true;
-      return;
+      throw err;
     }
-    this.placementReadFailing = false;
-    if (members === this.placedOver) return;
-    this.logger.info('placement members changed', { from: this.placedOver.split(',').filter(Boolean), to: members.split(',').filter(Boolean) });
-    await this.reconcile().catch(() => undefined);
   }
 
   private reportOnce(id: number, key: string, report: () => void): void {
