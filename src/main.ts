@@ -41,9 +41,11 @@ async function bootstrap(): Promise<void> {
     });
   }
   await app.listen(config.port, config.host);
-  // Workers start only once the app is ready to answer health checks and admin calls.
-  await app.get(ConsumerSupervisor).start();
+  // Workers start only once the app is ready to answer health checks and admin calls. The first
+  // heartbeat goes before the first placement: instances restarting together then see each other
+  // live and split the subscriptions, instead of each seeing only itself and running all of them.
   await app.get(InstanceHeartbeat).start();
+  await app.get(ConsumerSupervisor).start();
   logger.info('kproxy ready', { port: config.port, host: config.host, instanceId: config.instanceId, adminAuth: config.adminToken ? 'on' : 'off' });
   if (!config.adminToken) {
     logger.warn('the admin API is open: no ADMIN_TOKEN is set, so anyone who can reach this address can change every subscription', {
