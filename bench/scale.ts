@@ -450,9 +450,17 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
       if (failures.length) throw new Error(`creating subscriptions failed: ${failures[0]}`);
       const createMs = Date.now() - createStart;
       say(`${size}: ${indexes.length} created in ${(createMs / 1000).toFixed(1)} s; waiting for each to deliver its first record`);
-      await clock.until(`each of the ${indexes.length} new subscriptions delivering its first record`, 300_000, () => sink.marked(indexes) !== null, 500).catch((err) => {
-        throw new Error(`${(err as Error).message}; still waiting: ${sink.missing(indexes).slice(0, 10).join(', ')}`);
-      });
+      // Starting a client costs the machine more the more it already runs: the wait grows with
+      // the size (1 s per new subscription, at least 300 s), and progress is printed every 60 s.
+      const firstDeliveryMs = Math.max(300_000, indexes.length * 1000);
+      const progress = setInterval(() => say(`${size}: ${indexes.length - sink.missing(indexes).length} of ${indexes.length} delivering after ${((Date.now() - createStart) / 1000).toFixed(0)} s`), 60_000);
+      await clock
+        .until(`each of the ${indexes.length} new subscriptions delivering its first record`, firstDeliveryMs, () => sink.marked(indexes) !== null, 500)
+        .catch((err) => {
+          const missing = sink.missing(indexes);
+          throw new Error(`${(err as Error).message}; ${indexes.length - missing.length} of ${indexes.length} delivering; still waiting: ${missing.slice(0, 10).join(', ')}`);
+        })
+        .finally(() => clearInterval(progress));
       const allDeliveringMs = Math.max(...sink.marked(indexes)!) - createStart;
       await settle(instances, size, clock);
 
