@@ -1,7 +1,8 @@
 import { DeliveryTarget } from './delivery-target';
+import { endpointSpec } from './endpoint-spec.fixture';
 
 const target = (errcodePath: string | null = null) =>
-  new DeliveryTarget({ url: 'http://127.0.0.1:1/x', method: 'POST', headers: {}, timeoutMs: 100, successStatus: [], errcodePath, errcodeOk: [0], itemResultsPath: null, rateGroup: null, recordHeaders: {} });
+  new DeliveryTarget(endpointSpec('http://127.0.0.1:1/x', { errcodePath }));
 
 describe('DeliveryTarget.judge', () => {
   it('retries what may succeed next time and not what will not', () => {
@@ -30,7 +31,7 @@ describe('DeliveryTarget.judge', () => {
   });
 
   it('never accepts or retries a 413, even where the success rule would accept its status', () => {
-    const lenient = new DeliveryTarget({ url: 'http://127.0.0.1:1/x', method: 'POST', headers: {}, timeoutMs: 100, successStatus: [200, 413], errcodePath: null, errcodeOk: [0], itemResultsPath: null, rateGroup: null, recordHeaders: {} });
+    const lenient = new DeliveryTarget(endpointSpec('http://127.0.0.1:1/x', { successStatus: [200, 413] }));
     expect(lenient.judge({ status: 413, body: 'too big' })).toEqual({ ok: false, retryable: false, problem: 'HTTP status 413: the body is too large for the endpoint', excerpt: 'too big' });
   });
 
@@ -46,26 +47,14 @@ describe('DeliveryTarget.judge', () => {
 
 describe('DeliveryTarget headers', () => {
   it('lower-cases configured headers and never lets them shadow the per-record ones', () => {
-    const t = new DeliveryTarget({
-      url: 'http://127.0.0.1:1/x',
-      method: 'POST',
-      headers: { Authorization: 'Bearer s', 'Idempotency-Key': 'fixed', 'X-Kafka-Offset': '9' },
-      timeoutMs: 100,
-      successStatus: [],
-      errcodePath: null,
-      errcodeOk: [0],
-      itemResultsPath: null,
-      rateGroup: null,
-      recordHeaders: {},
-    });
+    const t = new DeliveryTarget(endpointSpec('http://127.0.0.1:1/x', { headers: { Authorization: 'Bearer s', 'Idempotency-Key': 'fixed', 'X-Kafka-Offset': '9' } }));
     expect(t.headers).toEqual(['content-type', 'application/json', 'authorization', 'Bearer s']);
   });
 });
 
 describe('DeliveryTarget headers', () => {
-  const spec = { method: 'POST' as const, timeoutMs: 100, successStatus: [], errcodePath: null, errcodeOk: [0], itemResultsPath: null, rateGroup: null, recordHeaders: {} };
   const headersOf = (url: string, headers: Record<string, string> = {}) => {
-    const flat = new DeliveryTarget({ ...spec, url, headers }).headers;
+    const flat = new DeliveryTarget(endpointSpec(url, { headers })).headers;
     const out: Record<string, string> = {};
     for (let i = 0; i < flat.length; i += 2) out[flat[i]] = flat[i + 1];
     return out;
@@ -76,6 +65,6 @@ describe('DeliveryTarget headers', () => {
     expect(headersOf('http://svc@127.0.0.1:1/x').authorization).toBe(`Basic ${Buffer.from('svc:').toString('base64')}`);
     expect(headersOf('http://svc:pw@127.0.0.1:1/x', { Authorization: 'Bearer t' }).authorization).toBe('Bearer t');
     expect(headersOf('http://127.0.0.1:1/x').authorization).toBeUndefined();
-    expect(new DeliveryTarget({ ...spec, url: 'http://svc:pw@127.0.0.1:1/x?k=v', headers: {} }).path).toBe('/x?k=v');
+    expect(new DeliveryTarget(endpointSpec('http://svc:pw@127.0.0.1:1/x?k=v')).path).toBe('/x?k=v');
   });
 });

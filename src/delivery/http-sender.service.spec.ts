@@ -1,24 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AppConfig } from '../config/app.config';
 import type { EndpointSpec } from './delivery-spec';
+import { endpointSpec } from './endpoint-spec.fixture';
 import { DeliveryTarget } from './delivery-target';
 import { MAX_RESPONSE_BODY_BYTES } from './attempt-handler';
 import { HttpSender } from './http-sender.service';
 import { OutboundGuard } from './outbound-guard';
 
-const endpoint = (url: string, over: Partial<EndpointSpec> = {}): EndpointSpec => ({
-  url,
-  method: 'POST',
-  headers: {},
-  timeoutMs: 2000,
-  successStatus: [],
-  errcodePath: null,
-  errcodeOk: [0],
-  itemResultsPath: null,
-  rateGroup: null,
-  recordHeaders: {},
-  ...over,
-});
 const config = AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=' });
 
 /** A real local endpoint whose answer each test sets. */
@@ -55,7 +43,7 @@ describe('HttpSender (against a real local server)', () => {
     await new Promise((r) => server.close(r));
   });
 
-  const target = (over: Partial<EndpointSpec> = {}) => new DeliveryTarget(endpoint(`${base}/hook?x=1`, over));
+  const target = (over: Partial<EndpointSpec> = {}) => new DeliveryTarget(endpointSpec(`${base}/hook?x=1`, { timeoutMs: 2000, ...over }));
 
   it('sends method, path, headers and body as given; a 2xx without a body rule reads no body', async () => {
     answer = (_q, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0}');
@@ -121,7 +109,7 @@ describe('HttpSender (against a real local server)', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
     const port = (closed.address() as { port: number }).port;
     await new Promise((r) => closed.close(r));
-    const res = await sender.send(new DeliveryTarget(endpoint(`http://127.0.0.1:${port}/`)), '{}', []);
+    const res = await sender.send(new DeliveryTarget(endpointSpec(`http://127.0.0.1:${port}/`, { timeoutMs: 2000 })), '{}', []);
     expect(res).toMatchObject({ status: 0, connectFailed: true });
     expect(res.error).toContain('ECONNREFUSED');
   });
