@@ -1,4 +1,5 @@
 import { AdminClient, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
+import type { BoundedConcurrency } from '../status/bounded-concurrency';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
 import type { OffsetSource } from './start-position-resolver';
 
@@ -10,13 +11,18 @@ const CALLBACK_GRACE_MS = 2_000;
 /**
  * The broker's answers a start-position decision needs, asked through the subscription's own
  * consumer (OffsetFetch for the group, Metadata, ListOffsets), so no extra client is made.
- * Every call fails (rejects) after `timeoutMs` without an answer.
+ * Every call fails (rejects) after `timeoutMs` without an answer, counted from when it is sent.
+ * With a `gate`, calls wait for one of its slots first: each holds a libuv pool thread until the
+ * broker answers, and the fetches and commits of every consumer in the process share that pool.
  */
 export class ConsumerOffsetSource implements OffsetSource {
   constructor(
     private readonly consumer: RdKafkaConsumer,
     private readonly topic: string,
     private readonly timeoutMs: number,
+    private readonly gate: BoundedConcurrency | null = null,
+    /** Aborted when the consumer stops: a call still waiting for a slot is not sent. */
+    private readonly signal: AbortSignal | null = null,
   ) {}
 
   committed(partitions: readonly number[]): Promise<Map<number, number>> {
@@ -89,6 +95,11 @@ export class ConsumerOffsetSource implements OffsetSource {
 
   /** A callback-style request as a promise that rejects if no answer comes within the timeout (plus grace). */
   private answer<T>(what: string, ask: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
+    if (!this.gate) return this.send(what, ask);
+    return this.gate.run(() => (this.signal?.aborted ? Promise.reject(new Error(`${what}: the consumer is stopping`)) : this.send(what, ask)));
+  }
+
+  private send<T>(what: string, ask: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${this.timeoutMs + CALLBACK_GRACE_MS} ms`)), this.timeoutMs + CALLBACK_GRACE_MS);
       const done = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A) => {

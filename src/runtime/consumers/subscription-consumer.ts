@@ -23,6 +23,7 @@ import { IDLE_CONSUMER_PROPERTIES } from './kafka-client-properties';
 import { GroupMemberWatch } from './group-member-watch';
 import { ParkedKeys } from './parked-keys';
 import type { GroupDescriber } from '../groups/group-describer.service';
+import type { BoundedConcurrency } from '../status/bounded-concurrency';
 import type { GroupMember } from '../offsets/kafka-group-client';
 import { RecordProcessor } from './record-processor';
 import { StartPositionResolver, type PartitionStart, type StartLedger } from './start-position-resolver';
@@ -51,6 +52,8 @@ export interface ConsumerDeps {
   readonly settings: ConsumerSettings;
   /** Who is in the subscription's group (DescribeGroups, out of process). */
   readonly groups: Pick<GroupDescriber, 'members'>;
+  /** Slots for start-position lookups, shared by the process's consumers (see ConsumerOffsetSource). */
+  readonly lookupSlots?: BoundedConcurrency;
   /** Told when the consumer cannot consume (Kafka unreachable, loop failed), for alerts. */
   readonly reportProblem?: (message: string) => void;
 }
@@ -243,7 +246,7 @@ export class SubscriptionConsumer {
       (outside, err) => this.onForeignMembers(outside, err),
     );
     this.share = new AssignmentShare(
-      () => (this.kafka ? new ConsumerOffsetSource(this.kafka, this.compiled.kafka.topic, START_QUERY_TIMEOUT_MS).partitions().then((p) => p.length) : Promise.reject(new Error('not connected'))),
+      () => (this.kafka ? new ConsumerOffsetSource(this.kafka, this.compiled.kafka.topic, START_QUERY_TIMEOUT_MS, deps.lookupSlots ?? null, this.lookups.signal).partitions().then((p) => p.length) : Promise.reject(new Error('not connected'))),
       (share) => this.deps.gates.setShare(this.compiled.id, share),
       (err) => this.log('warn', "cannot read the topic's partition count; the rate share stays as it was", { err: err.message }),
     );
@@ -637,7 +640,7 @@ export class SubscriptionConsumer {
     resume: Map<number, number> | null,
   ): Promise<{ starts: Map<number, PartitionStart>; topicId: string | null } | null> {
     const { topic, groupId, startFrom } = this.compiled.kafka;
-    const source = new ConsumerOffsetSource(consumer, topic, START_QUERY_TIMEOUT_MS);
+    const source = new ConsumerOffsetSource(consumer, topic, START_QUERY_TIMEOUT_MS, this.deps.lookupSlots ?? null, this.lookups.signal);
     const ledger = this.ledger();
     const stopped = new Promise<null>((resolve) => {
       if (this.lookups.signal.aborted) resolve(null);
@@ -688,7 +691,7 @@ export class SubscriptionConsumer {
     this.watching = true;
     const { topic } = this.compiled.kafka;
     try {
-      const source = new ConsumerOffsetSource(kafka, topic, START_QUERY_TIMEOUT_MS);
+      const source = new ConsumerOffsetSource(kafka, topic, START_QUERY_TIMEOUT_MS, this.deps.lookupSlots ?? null, this.lookups.signal);
       const id = await source.topicId();
       const stale: PartitionState[] = [];
       for (const st of this.partitions.values()) {

@@ -15,6 +15,7 @@ import { CompiledSubscription } from '../consumers/compiled-subscription';
 import { ConsumerStartsRepository } from '../offsets/consumer-starts.repository';
 import { ConsumerSettings, ConsumerSnapshot, SubscriptionConsumer } from '../consumers/subscription-consumer';
 import { GroupDescriber } from '../groups/group-describer.service';
+import { BoundedConcurrency } from '../status/bounded-concurrency';
 
 /** What alerting reads of one consumer. */
 export interface ConsumerAlertView {
@@ -52,6 +53,13 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
   /** The placement members the last reconcile placed subscriptions over (sorted, joined). */
   private placedOver = '';
   private watchingMembers = false;
+  /**
+   * Start-position lookups (OffsetFetch, DescribeTopics, Metadata, ListOffsets) at once, over all
+   * consumers: each holds a libuv pool thread (64) until the broker answers. When hundreds of
+   * subscriptions start or move at once (an instance killed at 1,000 subscriptions), unbounded
+   * lookups filled the pool, timed out waiting in its queue, retried and starved every fetch.
+   */
+  private readonly lookupSlots = new BoundedConcurrency(16, 1_000_000, 'Kafka start-position lookups');
   private placementReadFailing = false;
 
   constructor(
@@ -240,6 +248,7 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       logger: this.logger,
       settings: this.settings,
       groups: this.groups,
+      lookupSlots: this.lookupSlots,
       reportProblem: (message) => this.problems.set(compiled.id, message),
     });
     this.consumers.set(compiled.id, consumer);
