@@ -462,7 +462,8 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
         })
         .finally(() => clearInterval(progress));
       const allDeliveringMs = Math.max(...sink.marked(indexes)!) - createStart;
-      await settle(instances, size, clock);
+      const unsettled = await settle(instances, size, clock);
+      if (unsettled) say(`${size}: assignment ${unsettled}; measuring anyway`);
 
       say(`${size}: idle window`);
       phases.push(await measure(size, 'idle', instances, brokerPid, sink, settings.windowMs));
@@ -602,22 +603,37 @@ async function createTopics(admin: KafkaJS.Admin, names: string[], clock: Clock)
  * Waits until the instances' heartbeats show every subscription's partition owned exactly once
  * and nothing moving for two looks in a row: rebalances after a join or a restart are over.
  */
-async function settle(instances: Instance[], size: number, clock: Clock): Promise<void> {
+/**
+ * Waits until every subscription's partition is owned by exactly one live instance and the
+ * instances' views stay the same for two looks (up to 120 s, or 0.3 s per subscription when more).
+ * @returns null when settled; otherwise what was seen last, and the windows are measured anyway
+ */
+async function settle(instances: Instance[], size: number, clock: Clock): Promise<string | null> {
   let last = '';
   let stable = 0;
-  await clock.until(`the assignment of ${size} subscriptions settling`, 120_000, async () => {
-    const viewer = instances.find((x) => x.child && x.child.exitCode === null);
-    if (!viewer) throw new Error('no instance is running');
-    const ids = new Set(instances.map((x) => x.id));
-    const views = (await viewer.instances()).filter((v) => v.live && ids.has(v.instanceId));
-    const owned = new Map<number, number>();
-    for (const v of views) for (const c of v.running) if (c.partitions.length) owned.set(c.subscriptionId, (owned.get(c.subscriptionId) ?? 0) + c.partitions.length);
-    const key = JSON.stringify(views.map((v) => v.running.map((c) => `${c.subscriptionId}:${c.state}:${c.partitions.join('.')}`).sort()));
-    const ok = owned.size >= size && [...owned.values()].every((n) => n === 1);
-    stable = ok && key === last ? stable + 1 : 0;
-    last = key;
-    return stable >= 2;
-  }, 2500);
+  let seen = 'no view yet';
+  const timeoutMs = Math.max(120_000, size * 300);
+  try {
+    await clock.until(`the assignment of ${size} subscriptions settling`, timeoutMs, async () => {
+      const viewer = instances.find((x) => x.child && x.child.exitCode === null);
+      if (!viewer) throw new Error('no instance is running');
+      const ids = new Set(instances.map((x) => x.id));
+      const views = (await viewer.instances()).filter((v) => v.live && ids.has(v.instanceId));
+      const owned = new Map<number, number>();
+      for (const v of views) for (const c of v.running) if (c.partitions.length) owned.set(c.subscriptionId, (owned.get(c.subscriptionId) ?? 0) + c.partitions.length);
+      const key = JSON.stringify(views.map((v) => v.running.map((c) => `${c.subscriptionId}:${c.state}:${c.partitions.join('.')}`).sort()));
+      const twice = [...owned.values()].filter((n) => n > 1).length;
+      seen = `${owned.size} of ${size} owned, ${twice} by two instances`;
+      const ok = owned.size >= size && twice === 0;
+      stable = ok && key === last ? stable + 1 : 0;
+      last = key;
+      return stable >= 2;
+    }, 2500);
+    return null;
+  } catch (err) {
+    if (/no instance is running/.test((err as Error).message)) throw err;
+    return `not settled within ${timeoutMs / 1000} s (${seen})`;
+  }
 }
 
 async function measure(size: number, phase: string, instances: Instance[], brokerPid: number | null, sink: ScaleSink, windowMs: number): Promise<PhaseRow> {
