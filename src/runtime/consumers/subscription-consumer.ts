@@ -1104,7 +1104,8 @@ export class SubscriptionConsumer {
       if (it.st.revoked) this.release(it.st, it.msg, false);
       else live.push(it);
     }
-    Promise.allSettled(live.map((it) => this.processor.deadLetterUnexpected(it.msg, it.st.signal, err, failures))).then((settled) => {
+    // allSettled never rejects; what follows is the same bookkeeping as every other settle path.
+    void Promise.allSettled(live.map((it) => this.processor.deadLetterUnexpected(it.msg, it.st.signal, err, failures))).then((settled) => {
       const failed: BatchItem[] = [];
       let reason: unknown;
       for (let i = 0; i < live.length; i++) {

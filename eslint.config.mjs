@@ -1,0 +1,28 @@
+// @ts-check
+/**
+ * ESLint for the TypeScript sources (src, test, bench, scripts), type-aware through the
+ * project's tsconfig. The rules are the ones whose breach has bitten this kind of code: a
+ * promise nobody awaits or catches (a lost error, an unhandled rejection that ends the process),
+ * a promise where a callback's result is ignored (an Express handler, an event listener), and a
+ * switch over a union that misses a member (a new outcome or state silently falling through).
+ * typescript-eslint: https://typescript-eslint.io/rules/
+ */
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'test-output/**', '.run/**', 'coverage/**', 'src/console/public/**'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+    },
+  },
+);
