@@ -246,7 +246,7 @@ export class SubscriptionConsumer {
       (outside, err) => this.onForeignMembers(outside, err),
     );
     this.share = new AssignmentShare(
-      () => (this.kafka ? new ConsumerOffsetSource(this.kafka, this.compiled.kafka.topic, START_QUERY_TIMEOUT_MS, deps.lookupSlots ?? null, this.lookups.signal).partitions().then((p) => p.length) : Promise.reject(new Error('not connected'))),
+      () => (this.kafka ? this.offsetSource(this.kafka).partitions().then((p) => p.length) : Promise.reject(new Error('not connected'))),
       (share) => this.deps.gates.setShare(this.compiled.id, share),
       (err) => this.log('warn', "cannot read the topic's partition count; the rate share stays as it was", { err: err.message }),
     );
@@ -346,6 +346,11 @@ export class SubscriptionConsumer {
     }
     this.bounds = SubscriptionConsumer.bounds(compiled.policy, this.deps.settings.partitionBufferSize);
     this.dispatchAll();
+  }
+
+  /** The broker's answers for start positions and topic checks, through the process's lookup slots. */
+  private offsetSource(consumer: RdKafkaConsumer): ConsumerOffsetSource {
+    return new ConsumerOffsetSource(consumer, this.compiled.kafka.topic, START_QUERY_TIMEOUT_MS, this.deps.lookupSlots ?? null, this.lookups.signal);
   }
 
   start(): void {
@@ -639,8 +644,8 @@ export class SubscriptionConsumer {
     partitions: number[],
     resume: Map<number, number> | null,
   ): Promise<{ starts: Map<number, PartitionStart>; topicId: string | null } | null> {
-    const { topic, groupId, startFrom } = this.compiled.kafka;
-    const source = new ConsumerOffsetSource(consumer, topic, START_QUERY_TIMEOUT_MS, this.deps.lookupSlots ?? null, this.lookups.signal);
+    const { startFrom } = this.compiled.kafka;
+    const source = this.offsetSource(consumer);
     const ledger = this.ledger();
     const stopped = new Promise<null>((resolve) => {
       if (this.lookups.signal.aborted) resolve(null);
@@ -691,7 +696,7 @@ export class SubscriptionConsumer {
     this.watching = true;
     const { topic } = this.compiled.kafka;
     try {
-      const source = new ConsumerOffsetSource(kafka, topic, START_QUERY_TIMEOUT_MS, this.deps.lookupSlots ?? null, this.lookups.signal);
+      const source = this.offsetSource(kafka);
       const id = await source.topicId();
       const stale: PartitionState[] = [];
       for (const st of this.partitions.values()) {

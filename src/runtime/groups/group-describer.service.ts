@@ -43,7 +43,7 @@ const ANSWER_GRACE_MS = 5_000;
 export class GroupDescriber implements OnApplicationShutdown {
   /** The child's entry point; tests point it at a stand-in. */
   script = join(__dirname, 'group-describe.child.js');
-  /** Beyond the two admin calls' own timeouts, how long the child may take before it is taken for hung (ms). */
+  /** See {@link ANSWER_GRACE_MS}; tests shorten it. */
   answerGraceMs = ANSWER_GRACE_MS;
   private child: ChildProcess | null = null;
   private readonly pending = new Map<number, Pending>();
