@@ -5,8 +5,6 @@ import { sqlErrorSummary } from '../../database/sql-failure';
 import { cutUtf8 } from '../../dead-letters/dead-letter-bounds';
 import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
 import { DeadLetterReason } from '../../dead-letters/dead-letter-reason.enum';
-import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
-import type { HttpSender } from '../../delivery/http-sender.service';
 import { batchBody, batchRequestHeaders } from '../../delivery/batch-headers';
 import type { AdaptiveConcurrency } from '../../delivery/adaptive-concurrency';
 import { BatchSplitter } from '../../delivery/batch-splitter';
@@ -16,13 +14,15 @@ import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '..
 import type { RateGate } from '../../delivery/rate-gate';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
+import type { DeadLetterSink, RecordSender } from './delivery-ports';
 import { ParkedKeys } from './parked-keys';
+import type { ProcessResult, RecordSink } from './record-sink';
 
-export type ProcessResult = 'done' | 'abandoned';
+export type { ProcessResult } from './record-sink';
 
 export interface RecordProcessorDeps {
-  readonly sender: HttpSender;
-  readonly deadLetters: DeadLettersService;
+  readonly sender: RecordSender;
+  readonly deadLetters: DeadLetterSink;
   readonly metrics: SubscriptionMetrics;
   readonly logger: JsonLogger;
   /** The gate in force now: it changes when the subscription moves to another rate group. */
@@ -62,7 +62,7 @@ const PARKED =
  * Takes records to done: filtered, delivered, or durably dead-lettered. Resolves 'abandoned'
  * only when the consumer is stopping or the partition moved, and then the record is not done.
  */
-export class RecordProcessor {
+export class RecordProcessor implements RecordSink {
   constructor(
     private readonly deps: RecordProcessorDeps,
     private readonly config: () => CompiledSubscription,
