@@ -1,6 +1,5 @@
 import type { Message } from '@confluentinc/kafka-javascript';
 import type { JsonLogger } from '../../common/logging/json.logger';
-import { RepeatSuppressor } from '../../common/logging/repeat-suppressor';
 import { sqlErrorSummary } from '../../database/sql-failure';
 import { AdaptiveConcurrency } from '../../delivery/adaptive-concurrency';
 import type { CircuitBreaker, CircuitSnapshot } from '../../delivery/circuit-breaker';
@@ -23,7 +22,9 @@ import { PartitionLedger, type CommitOffsets } from './partition-ledger';
 import { PartitionStarts } from './partition-starts';
 import type { PartitionState } from './partition-state';
 import { RecordDispatcher } from './record-dispatcher';
+import { RebalanceHandler } from './rebalance-handler';
 import { RecordProcessor } from './record-processor';
+import { TopicWatch } from './topic-watch';
 
 export type { ConsumerSettings } from './kafka-session';
 
@@ -72,11 +73,6 @@ const CONSUME_BATCH = 500;
 const GROUP_DESCRIBE_TIMEOUT_MS = 3_000;
 /** How often the parked keys are read again (keys re-delivered from another instance leave then), ms. */
 const PARKED_RELOAD_MS = 5_000;
-/**
- * How often a running consumer compares its topic's id with the one it started under (a
- * recreated topic). Every 10 s cost 100 idle subscriptions 4 % more of a core (7.8 → 12.1 %).
- */
-const TOPIC_WATCH_MS = 30_000;
 const DISCONNECT_TIMEOUT_MS = 10_000;
 // Rebalance callbacks only run inside consume(). Rebalance events land on the consumer queue
 // and wake the loop through queue_non_empty_cb; this poll is only the fallback. Each poll is a
@@ -92,16 +88,15 @@ const UNASSIGNED_POLL_MS = 250;
  * 4 polls a second from every standby were most of the JS thread's idle CPU.
  */
 const UNASSIGNED_FAST_FOR_MS = 30_000;
-/** Topic-check failures repeat during an outage: one line per window per message. */
-const WATCH_ERROR_LOG_WINDOW_MS = 30_000;
 
 /**
- * One Kafka consumer for one subscription: the state machine and the order of start and stop
- * over four parts. KafkaSession talks to Kafka; PartitionLedger keeps the account of each
- * assigned partition; RecordDispatcher runs delivery units under the ordering mode and the
- * in-flight limit; CommitManager commits done offsets and holds deliveries while commits cannot
- * land. This class fetches, admits records into the ledger, serves rebalances, and drains and
- * closes on stop.
+ * One Kafka consumer for one subscription: the state machine, the fetch loop, and the order of
+ * start and stop over its parts. KafkaSession talks to Kafka; PartitionLedger keeps the account
+ * of each assigned partition; RecordDispatcher runs delivery units under the ordering mode and
+ * the in-flight limit; CommitManager commits done offsets and holds deliveries while commits
+ * cannot land; RebalanceHandler (with PartitionStarts) takes partitions up and gives them back;
+ * TopicWatch notices a recreated topic. Pattern: Knative's dispatcher (ConsumerVerticle,
+ * OffsetManager) and uForwarder (fetcher, InflightMessageTracker, CheckpointManager).
  */
 export class SubscriptionConsumer {
   private state: ConsumerState = 'starting';
@@ -120,17 +115,8 @@ export class SubscriptionConsumer {
   private parkedTimer: NodeJS.Timeout | null = null;
   private pollLoop: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
-  /** Done offsets whose revoke commit the broker refused, for partitions handed straight back. */
-  private resumeAt: Map<number, number> | null = null;
-  /**
-   * Rebalance events, handled one after another: an assignment waits for the broker's answers
-   * on where its partitions start, and a revoke must not overtake it.
-   */
-  private rebalances: Promise<void> = Promise.resolve();
-  /** A topic-id check is running (watchTopic). */
-  private watching = false;
-  private topicWatch: NodeJS.Timeout | null = null;
-  private readonly watchErrors = new RepeatSuppressor(WATCH_ERROR_LOG_WINDOW_MS);
+  private readonly rebalances: RebalanceHandler;
+  private readonly topicWatch: TopicWatch;
   /** When this member joined or last lost all its partitions (ms): it polls fast for a while after (pollAfterMs). */
   private unassignedSince = 0;
   /** Looks for consumers outside kproxy in this subscription's group after each assignment. */
@@ -152,7 +138,7 @@ export class SubscriptionConsumer {
       compiled.kafka,
       settings,
       {
-        rebalance: (event) => this.onRebalance(event),
+        rebalance: (event) => this.rebalances.handle(event),
         commitAnswer: (err, offsets) => this.commits.onAnswer(err, offsets),
         unreachable: reportProblem,
       },
@@ -216,6 +202,24 @@ export class SubscriptionConsumer {
       logUnexpected: (what, fields) => this.log('error', what, fields),
     });
     this.starts = new PartitionStarts(() => this.compiled, { starts: deps.starts, metrics, log: this.log, reportProblem }, this.lookups.signal);
+    this.rebalances = new RebalanceHandler(this.session, this.ledger, this.starts, this.positionOf, {
+      commits: this.commits,
+      running: () => this.state === 'running',
+      assigned: () => {
+        this.groupWatch.soon();
+        // Another instance may have dead-lettered records of these partitions: read the parked
+        // keys again before any of their records is dispatched.
+        if (this.compiled.policy.keyParking) {
+          this.parked.invalidate();
+          this.reloadParked();
+        }
+      },
+      ownershipChanged: (partitions) => void this.share.changed(partitions),
+      unassigned: () => (this.unassignedSince = Date.now()),
+      dropBuffered: (partition) => this.dispatcher.dropPartition(partition),
+      log: this.log,
+    });
+    this.topicWatch = new TopicWatch(this.session, this.ledger, this.starts, () => this.state === 'running', this.log);
     this.groupWatch = new GroupMemberWatch(
       compiled.id,
       () => (this.session.live ? deps.groups.members(this.compiled.kafka, GROUP_DESCRIBE_TIMEOUT_MS) : Promise.resolve(undefined)),
@@ -307,8 +311,7 @@ export class SubscriptionConsumer {
     if (!connected || this.state !== 'starting') return;
     this.state = 'running';
     this.log('info', 'consumer started', { groupId: this.compiled.kafka.groupId });
-    this.topicWatch = setInterval(() => void this.watchTopic(), TOPIC_WATCH_MS);
-    this.topicWatch.unref();
+    this.topicWatch.start();
     while (this.state === 'running') {
       // Pull only when too little is ready to run. Records left in librdkafka's queue cost no
       // re-fetch, while a partition paused by a full window drops its prefetch and stalls.
@@ -361,150 +364,6 @@ export class SubscriptionConsumer {
 
   private doneOffsets(only?: readonly number[]): CommitOffsets {
     return this.session.live ? this.ledger.doneOffsets(this.positionOf, only) : [];
-  }
-
-  private onRebalance(event: RebalanceEvent): void {
-    this.rebalances = this.rebalances.then(() => this.rebalance(event));
-  }
-
-  private async rebalance(event: RebalanceEvent): Promise<void> {
-    this.commits.releaseHold();
-    try {
-      if (event.kind === 'assign') await this.assign(event.assignment, event.cooperative);
-      else if (event.kind === 'revoke') this.revoke(event.assignment, event.cooperative);
-      else this.log('error', 'rebalance error', { err: event.message, code: event.code });
-      if (this.session.live) void this.share.changed(this.ledger.size);
-    } catch (e) {
-      this.log('error', 'rebalance handling failed', { err: (e as Error).message });
-    }
-  }
-
-  /**
-   * Takes up newly assigned partitions at positions decided once (PartitionStarts), and commits
-   * every position that is not the group's committed offset at once, so a stop, a crash or a
-   * rebalance continues from it. A record of a previous ownership may still be settling: its
-   * lane keeps later records of the same partition or key waiting, so order holds across the
-   * reassignment.
-   */
-  private async assign(assignment: Extract<RebalanceEvent, { kind: 'assign' }>['assignment'], cooperative: boolean): Promise<void> {
-    // A partition handed straight back after a refused revoke commit starts after what this
-    // member delivered, not at the stale committed offset. Nobody else owned it in between,
-    // and should someone have, starting here only repeats records; it never skips one.
-    const resume = this.resumeAt;
-    this.resumeAt = null;
-    const resolved = await this.starts.resolve(
-      () => this.session.offsetSource(),
-      () => this.session.live && this.state === 'running',
-      assignment.map((tp) => tp.partition),
-      resume,
-    );
-    let commit = false;
-    for (const tp of assignment) {
-      const start = resolved?.starts.get(tp.partition);
-      if (this.ledger.assign(tp.partition, start, resolved?.topicId ?? null)) commit = true;
-      if (!start) continue;
-      tp.offset = start.offset;
-      this.starts.note(start);
-    }
-    if (commit) setImmediate(() => void this.commits.commitNow());
-    this.session.assign(assignment, cooperative);
-    this.groupWatch.soon();
-    // Another instance may have dead-lettered records of these partitions: read the parked keys
-    // again before any of their records is dispatched.
-    if (this.compiled.policy.keyParking) {
-      this.parked.invalidate();
-      this.reloadParked();
-    }
-    this.log('info', 'partitions assigned', {
-      partitions: assignment.map((tp) => tp.partition),
-      ...(resolved ? { startAt: [...resolved.starts.values()].map((s) => `${s.partition}:${s.offset} (${s.reason})`) } : {}),
-    });
-  }
-
-  /**
-   * Commits what is done before the partitions move; records still in flight are not done and
-   * will be delivered again by the new owner. A stop has already sent its final commit and let
-   * go of the client before closing it: the revoke that the close fires can no longer commit,
-   * and has nothing left to.
-   */
-  private revoke(assignment: Extract<RebalanceEvent, { kind: 'revoke' }>['assignment'], cooperative: boolean): void {
-    const partitions = assignment.map((tp) => tp.partition);
-    const closing = !this.session.live;
-    const offsets = this.doneOffsets(partitions);
-    if (offsets.length && !this.session.assignmentLost() && !closing) {
-      try {
-        this.session.commitSync(offsets);
-      } catch (e) {
-        this.resumeAt = new Map(offsets.map((o) => [o.partition, o.offset]));
-        this.log('warn', 'commit on revoke failed; a partition handed back starts after what was delivered', {
-          err: (e as Error).message,
-          offsets: offsets.map((o) => `${o.partition}:${o.offset}`),
-        });
-      }
-    }
-    const paused = this.ledger.revoke(partitions);
-    for (const p of partitions) this.dispatcher.dropPartition(p);
-    // A closing client refuses resume (ERR__STATE) and will not be assigned again. Whatever
-    // fails here, the unassign below must happen: librdkafka's close waits for it (seen on a
-    // real broker: a stop hung 10 s after a refused resume skipped the unassign).
-    if (!closing) this.session.resume(paused, 'resume on revoke failed');
-    this.session.unassign(assignment, cooperative);
-    if (this.ledger.size === 0) this.unassignedSince = Date.now();
-    this.log('info', 'partitions revoked', { partitions });
-  }
-
-  /**
-   * Notices a topic deleted and recreated under a running consumer whose fetch position the new
-   * topic already passed (no offset goes back, so the ledger's offset check cannot see it):
-   * every TOPIC_WATCH_MS the topic's id (KIP-516) is compared with the one each partition state
-   * was started under; a partition of another id starts over at the new topic's log start
-   * (seek). librdkafka 2.15 keeps fetching at the old position there, so the new topic's
-   * records below it were silently never read.
-   */
-  private async watchTopic(): Promise<void> {
-    const source = this.session.offsetSource();
-    if (!source || this.state !== 'running' || this.ledger.size === 0 || this.watching) return;
-    this.watching = true;
-    try {
-      const id = await source.topicId();
-      const stale: PartitionState[] = [];
-      for (const st of this.ledger.values()) {
-        if (st.topicId === null) st.topicId = id;
-        else if (st.topicId !== id) stale.push(st);
-      }
-      if (stale.length === 0) return;
-      // Positions the new topic's log start has not passed only need the new id: its records
-      // there are ahead of the position, and the old topic's below it are gone with it.
-      const earliest = await source.offsets(
-        stale.map((st) => st.partition),
-        'earliest',
-      );
-      for (let i = stale.length - 1; i >= 0; i--) {
-        if (earliest.get(stale[i].partition)! >= stale[i].expected) {
-          stale[i].topicId = id;
-          stale.splice(i, 1);
-        }
-      }
-      if (stale.length === 0 || !this.session.live || this.state !== 'running') return;
-      const restarted: Array<{ partition: number; offset: number; reason: 'new-partition' }> = [];
-      for (const st of stale) {
-        if (this.ledger.get(st.partition) !== st) continue;
-        const at = earliest.get(st.partition)!;
-        const fresh = this.ledger.rewind(st, at, { reason: 'the topic id changed: the topic was deleted and recreated', topicId: id });
-        fresh.topicId = id;
-        // Records the old position still brings (at or past it) are dropped until the seek's arrive.
-        fresh.seekFloor = st.expected;
-        restarted.push({ partition: st.partition, offset: at, reason: 'new-partition' });
-        this.session.seek(st.partition, at, 'seek to the new topic\'s log start failed');
-      }
-      await this.starts.record(id, restarted);
-    } catch (err) {
-      if (this.state !== 'running') return;
-      const repeated = this.watchErrors.admit(`topic watch: ${(err as Error).message}`);
-      if (repeated !== null) this.log('warn', 'cannot check the topic\'s id', { err: (err as Error).message, ...(repeated ? { repeated } : {}) });
-    } finally {
-      this.watching = false;
-    }
   }
 
   /** The ledger replaced a partition's state whose offsets went back: counted, logged, its buffered records dropped, committed at once. */
@@ -561,8 +420,7 @@ export class SubscriptionConsumer {
     void this.groupWatch.stop();
     if (this.parkedTimer) clearInterval(this.parkedTimer);
     this.parkedTimer = null;
-    if (this.topicWatch) clearInterval(this.topicWatch);
-    this.topicWatch = null;
+    this.topicWatch.stop();
     this.session.wakeUp();
     if (!wasRunning) this.abort.abort();
     await this.pollLoop;
@@ -579,7 +437,7 @@ export class SubscriptionConsumer {
     // An assignment still deciding its start positions gives up (lookups aborted) and assigns
     // while the client is connected: once closing, the binding refuses assign, and librdkafka's
     // close would wait for it.
-    await this.rebalances;
+    await this.rebalances.settled();
     if (!(await this.session.close(DISCONNECT_TIMEOUT_MS))) {
       this.log('warn', 'the Kafka client did not close in time; leaving it behind', { timeoutMs: DISCONNECT_TIMEOUT_MS });
     }
