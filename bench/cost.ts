@@ -265,11 +265,12 @@ function classify(url: string, fn: string): Stage | null {
   if (!url) return null;
   if (/\/src\/etl\/|\/common\/json\/|jsonpath-plus|re2js/.test(url)) return 'ETL';
   if (/rate-gate|circuit-breaker|adaptive-concurrency|bottleneck|parked-keys/.test(url)) return 'gate';
-  if (/commit-batcher|offset-tracker|commit-receipts/.test(url)) return 'commit';
+  if (/commit-batcher|commit-manager|offset-tracker|commit-receipts/.test(url)) return 'commit';
   if (/undici|http-sender|delivery-target|success-rule|kafka-headers|outbound-guard|node:net|node:internal\/(net|stream|streams|dns)|node:_http/.test(url)) return 'HTTP';
   if (/kafka-javascript|rdkafka/.test(url)) return 'fetch';
-  if (/subscription-consumer/.test(url)) return /^(fetch|enqueue|idle|offsetJump|wakeFetch)$/.test(fn) ? 'fetch' : 'dispatch';
-  if (/record-processor|lane-scheduler|fifo|partition-state/.test(url)) return 'dispatch';
+  if (/kafka-session/.test(url)) return 'fetch';
+  if (/subscription-consumer|partition-ledger/.test(url)) return /^(run|admit|offsetJump)$/.test(fn) ? 'fetch' : 'dispatch';
+  if (/record-processor|record-dispatcher|lane-scheduler|fifo|partition-state/.test(url)) return 'dispatch';
   return null;
 }
 

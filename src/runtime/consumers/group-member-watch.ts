@@ -7,7 +7,7 @@ export const GROUP_RELOOK_MS = 60_000;
 
 /**
  * Notices consumers outside kproxy in a subscription's consumer group. kproxy's members carry
- * the client id `kproxy-<instance>-<subscription id>` (SubscriptionConsumer); any other member
+ * the client id `kproxy-<instance>-<subscription id>` (KafkaSession); any other member
  * (another application, or another subscription configured with the same group by hand) takes
  * partitions and commits in the subscription's name. A member joining makes the group
  * rebalance, so the consumer calls `soon()` after every assignment; one DescribeGroups follows,

@@ -28,7 +28,7 @@ export interface ResolvedStarts {
 /**
  * Why a partition starts where it does:
  * - `committed`: at the group's committed offset (if the broker no longer has it, the consumer
- *   notices on its first fetch: see SubscriptionConsumer.offsetJump);
+ *   notices on its first fetch: see PartitionLedger.offsetJump);
  * - `resumed`: after what this member delivered, its revoke commit having been refused;
  * - `start-from`: the subscription's first start, at its `startFrom` resolved once for every
  *   partition of the topic and recorded (members starting together read the same positions);
