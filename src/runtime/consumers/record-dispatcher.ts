@@ -103,14 +103,14 @@ export class RecordDispatcher {
     if (!this.host.running() && !this.draining) return;
     if (this.host.blocked()) return;
     if (this.host.held() && !this.draining) return;
-    const { batchSize } = this.host.policy();
+    const policy = this.host.policy();
     const limit = this.host.limit();
-    if (this.open && batchSize <= 1) {
+    if (this.open && policy.batchSize <= 1) {
       // Batching was switched off live: the partial batch still goes out as the array it is.
       if (this.active >= limit) return;
-      this.dispatchUnit(this.open.msgs.length);
+      this.dispatchUnit(policy, this.open.msgs.length);
     }
-    while (this.active < limit && this.dispatchUnit(batchSize)) {
+    while (this.active < limit && this.dispatchUnit(policy, policy.batchSize)) {
       // one unit per turn
     }
   }
@@ -120,48 +120,61 @@ export class RecordDispatcher {
    * except in partition mode, other lanes. Sends it when full, when batchWaitMs has passed, or
    * at once when batchWaitMs is 0. False when nothing was sent.
    */
-  private dispatchUnit(size: number): boolean {
-    const unit = this.open ?? { msgs: [], states: [], batch: size > 1, failures: 0 };
+  private dispatchUnit(policy: DeliveryPolicySpec, size: number): boolean {
+    let unit = this.open;
+    if (unit === null) {
+      // Nothing is allocated until a record can go: most calls find every lane busy.
+      let msg: Message | undefined;
+      let st: PartitionState | undefined;
+      do {
+        msg = this.scheduler.next();
+        if (!msg) return false;
+        st = this.takeOut(msg);
+      } while (!st);
+      unit = { msgs: [msg], states: [st], batch: size > 1, failures: 0 };
+    }
     const { msgs, states } = unit;
-    const policy = this.host.policy();
-    const sameLaneOnly = policy.ordering === 'partition';
-    while (msgs.length < size) {
-      const last = msgs.length > 0 ? msgs[msgs.length - 1] : undefined;
-      let msg = last ? this.scheduler.nextInLane(last) : undefined;
-      if (!msg && (!sameLaneOnly || !last)) msg = this.scheduler.next();
-      if (!msg) break;
-      const st = this.takeOut(msg);
-      if (!st) continue;
-      msgs.push(msg);
-      states.push(st);
-    }
-    if (msgs.length === 0) return false;
-    const wait = policy.batchWaitMs;
-    if (msgs.length < size && wait > 0 && !this.draining) {
-      if (!this.open) {
-        this.open = unit;
-        this.openSince = performance.now();
+    if (msgs.length < size) {
+      const sameLaneOnly = policy.ordering === 'partition';
+      while (msgs.length < size) {
+        const last = msgs.length > 0 ? msgs[msgs.length - 1] : undefined;
+        let msg = last ? this.scheduler.nextInLane(last) : undefined;
+        if (!msg && (!sameLaneOnly || !last)) msg = this.scheduler.next();
+        if (!msg) break;
+        const st = this.takeOut(msg);
+        if (!st) continue;
+        msgs.push(msg);
+        states.push(st);
       }
-      const left = wait - (performance.now() - this.openSince);
-      // Waiting only makes sense when nothing else could go out meanwhile (in partition mode
-      // another partition's records may be ready while this one's batch is short).
-      if (left > 0 && this.scheduler.runnable === 0) {
-        // Timers run on the event loop's cached millisecond clock and may fire a fraction early,
-        // and batchWaitMs may have been lowered live: a timer due later than needed is replaced.
-        const due = performance.now() + left;
-        if (this.lingerTimer && this.lingerDue > due + 1) this.clearLinger();
-        if (!this.lingerTimer) {
-          this.lingerDue = due;
-          this.lingerTimer = setTimeout(() => {
-            this.lingerTimer = null;
-            this.dispatch();
-          }, Math.ceil(left));
+      const wait = policy.batchWaitMs;
+      if (msgs.length < size && wait > 0 && !this.draining) {
+        if (!this.open) {
+          this.open = unit;
+          this.openSince = performance.now();
         }
-        return false;
+        const left = wait - (performance.now() - this.openSince);
+        // Waiting only makes sense when nothing else could go out meanwhile (in partition mode
+        // another partition's records may be ready while this one's batch is short).
+        if (left > 0 && this.scheduler.runnable === 0) {
+          // Timers run on the event loop's cached millisecond clock and may fire a fraction early,
+          // and batchWaitMs may have been lowered live: a timer due later than needed is replaced.
+          const due = performance.now() + left;
+          if (this.lingerTimer && this.lingerDue > due + 1) this.clearLinger();
+          if (!this.lingerTimer) {
+            this.lingerDue = due;
+            this.lingerTimer = setTimeout(() => {
+              this.lingerTimer = null;
+              this.dispatch();
+            }, Math.ceil(left));
+          }
+          return false;
+        }
       }
     }
-    this.open = null;
-    this.clearLinger();
+    if (this.open) {
+      this.open = null;
+      this.clearLinger();
+    }
     this.active++;
     this.attempt(unit);
     return true;
