@@ -1,5 +1,5 @@
 import type { EndpointSignal } from './circuit-breaker';
-import type { EndpointSpec, HttpMethod } from './delivery-spec';
+import type { EndpointSpec, HttpMethod } from '../model/delivery-spec';
 import type { HttpAttempt } from './http-attempt';
 import type { HeaderForwarding } from './kafka-headers';
 import { RetryPolicy } from './retry-policy';

@@ -1,6 +1,6 @@
 import type { Message } from '@confluentinc/kafka-javascript';
 import type { JsonLogger } from '../../common/logging/json.logger';
-import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
+import type { DeadLetterRecord } from '../../model/dead-letter-record';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
 import type { HttpAttempt } from '../../delivery/http-attempt';
 import type { HttpSender } from '../../delivery/http-sender.service';

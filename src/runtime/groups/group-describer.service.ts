@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { JsonLogger } from '../../common/logging/json.logger';
-import type { KafkaPropertyValue } from '../../subscriptions/dto/kafka-properties';
+import type { KafkaPropertyValue } from '../../model/kafka-properties';
 import type { KafkaSettings } from '../consumers/compiled-subscription';
 import type { GroupMember } from '../offsets/kafka-group-client';
 
