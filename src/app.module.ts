@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module';
+import { APP_ENTITIES } from './app-entities';
 import { AuditModule } from './audit/audit.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { CommonModule } from './common/common.module';
@@ -26,7 +27,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         CommonModule.forRoot(logger),
-        DatabaseModule,
+        DatabaseModule.forRoot(APP_ENTITIES),
         SecretsModule,
         AuditModule,
         MetricsModule,
