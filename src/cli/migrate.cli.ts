@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app.config';
 import { InvalidConfigError } from '../config/invalid-config.error';
 import { APP_ENTITIES } from '../app-entities';
-import { typeormOptions } from './typeorm-options';
+import { typeormOptions } from '../database/typeorm-options';
 
 async function main(): Promise<void> {
   const dataSource = new DataSource(typeormOptions(AppConfig.databaseFromProcessEnv(), APP_ENTITIES));

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app.config';
 import { InvalidConfigError } from '../config/invalid-config.error';
 import { typeormOptions } from '../database/typeorm-options';
 import { SubscriptionSecrets } from '../subscriptions/subscription-secrets';
-import { SecretBox } from './secret-box';
+import { SecretBox } from '../secrets/secret-box';
 
 /** Where secrets live, and how each column's value sits in a subscription body. */
 const COLUMNS = [
