@@ -23,4 +23,4 @@ COPY --from=build /app/dist dist
 ENV NODE_ENV=production PORT=8080
 EXPOSE 8080
 USER node
-CMD ["sh", "-c", "node dist/src/database/migrate.cli.js && node dist/src/main.js"]
+CMD ["sh", "-c", "node dist/src/cli/migrate.cli.js && node dist/src/main.js"]

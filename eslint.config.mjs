@@ -4,7 +4,8 @@
  * project's tsconfig. The rules are the ones whose breach has bitten this kind of code: a
  * promise nobody awaits or catches (a lost error, an unhandled rejection that ends the process),
  * a promise where a callback's result is ignored (an Express handler, an event listener), and a
- * switch over a union that misses a member (a new outcome or state silently falling through).
+ * switch over a union that misses a member (a new outcome or state silently falling through),
+ * and src/ reading process.env outside src/config.
  * typescript-eslint: https://typescript-eslint.io/rules/
  */
 import tseslint from 'typescript-eslint';
@@ -23,6 +24,14 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+    },
+  },
+  {
+    // Settings come from AppConfig, validated once at boot (docs/decisions/0016).
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/**'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only src/config reads the environment: take the setting from AppConfig' }],
     },
   },
 );

@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module';
+import { APP_ENTITIES } from './app-entities';
 import { AuditModule } from './audit/audit.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { CommonModule } from './common/common.module';
+import { ControlPlaneModule } from './control-plane/control-plane.module';
 import { JsonLogger } from './common/logging/json.logger';
 import { AppConfig } from './config/app.config';
 import { ConfigModule } from './config/config.module';
@@ -12,7 +14,6 @@ import { ConsoleModule } from './console/console.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
-import { ControlModule } from './runtime/control.module';
 import { RuntimeModule } from './runtime/runtime.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
@@ -26,7 +27,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         CommonModule.forRoot(logger),
-        DatabaseModule,
+        DatabaseModule.forRoot(APP_ENTITIES),
         SecretsModule,
         AuditModule,
         MetricsModule,
@@ -35,7 +36,7 @@ export class AppModule {
         DeadLettersModule,
         RuntimeModule,
         ClusterModule,
-        ControlModule,
+        ControlPlaneModule,
         AlertsModule,
         HealthModule,
         DocsModule,

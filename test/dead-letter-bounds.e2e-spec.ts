@@ -3,9 +3,10 @@ import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { DataSource } from 'typeorm';
 import { classifySqlFailure } from '../src/database/sql-failure';
 import { boundDeadLetter, minimalDeadLetter } from '../src/dead-letters/dead-letter-bounds';
-import type { DeadLetterRecord } from '../src/dead-letters/dead-letter-record';
-import { DeadLetterReason } from '../src/dead-letters/dead-letter-reason.enum';
+import type { DeadLetterRecord } from '../src/model/dead-letter-record';
+import { DeadLetterReason } from '../src/model/dead-letter-reason.enum';
 import { DeadLettersRepository } from '../src/dead-letters/dead-letters.repository';
+import { APP_ENTITIES } from '../src/app-entities';
 import { typeormOptions } from '../src/database/typeorm-options';
 import { subscriptionBody, unique } from './support/fixtures';
 import { TEST_DATABASE_URL } from './support/test-env';
@@ -41,7 +42,7 @@ describe('dead letters the database cannot store as they came', () => {
   let maxAllowedPacket: number;
 
   beforeAll(async () => {
-    ds = new DataSource({ ...typeormOptions({ url: TEST_DATABASE_URL, poolSize: 2 }), migrations: [] });
+    ds = new DataSource({ ...typeormOptions({ url: TEST_DATABASE_URL, poolSize: 2 }, APP_ENTITIES), migrations: [] });
     await ds.initialize();
     maxAllowedPacket = Number((await ds.query('SELECT @@global.max_allowed_packet AS p'))[0].p);
     // Stands in for any refusal the bounds cannot foresee; the payload-free fallback row passes it.

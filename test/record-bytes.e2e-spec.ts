@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { AddDeadLetterDigest1796227200000 } from '../migrations/1796227200000-AddDeadLetterDigest';
 import { boundDeadLetter } from '../src/dead-letters/dead-letter-bounds';
-import type { DeadLetterRecord } from '../src/dead-letters/dead-letter-record';
-import { DeadLetterReason } from '../src/dead-letters/dead-letter-reason.enum';
+import type { DeadLetterRecord } from '../src/model/dead-letter-record';
+import { DeadLetterReason } from '../src/model/dead-letter-reason.enum';
 import { DeadLettersRepository } from '../src/dead-letters/dead-letters.repository';
 import { recordDigest } from '../src/dead-letters/record-digest';
+import { APP_ENTITIES } from '../src/app-entities';
 import { typeormOptions } from '../src/database/typeorm-options';
 import { batchRequestHeaders } from '../src/delivery/batch-headers';
 import { headerValue } from '../src/delivery/kafka-headers';
@@ -55,7 +56,7 @@ describe('record bytes: keys, headers, dead letters and their re-delivery', () =
   let ds: DataSource;
 
   beforeAll(async () => {
-    ds = new DataSource({ ...typeormOptions({ url: TEST_DATABASE_URL, poolSize: 2 }), migrations: [] });
+    ds = new DataSource({ ...typeormOptions({ url: TEST_DATABASE_URL, poolSize: 2 }, APP_ENTITIES), migrations: [] });
     await ds.initialize();
   });
   afterAll(() => ds?.destroy());

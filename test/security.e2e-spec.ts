@@ -244,7 +244,7 @@ describe('security', () => {
     const conn = await createConnection(TEST_DATABASE_URL);
     await conn.query(`INSERT INTO endpoints (url, headers) VALUES ('http://127.0.0.1:1/x?code=hand-written-code', '{"X-Api-Key":"hand-written-key"}')`);
     await conn.end();
-    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'secrets', 'reseal-secrets.cli.js')], { env });
+    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'reseal-secrets.cli.js')], { env });
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => `${l.table}.${l.column}`)).toEqual(['endpoints.headers', 'endpoints.url', 'subscriptions.alerts', 'kafka_sources.security', 'tickets.spec']);
     expect(lines.find((l) => l.column === 'headers').rows).toBeGreaterThanOrEqual(2);
@@ -258,7 +258,7 @@ describe('security', () => {
     expect(stored).not.toContain('hand-written-key');
     expect(stored).not.toContain('hand-written-code');
     // Running it again finds nothing left to do.
-    const again = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'secrets', 'reseal-secrets.cli.js')], { env });
+    const again = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'reseal-secrets.cli.js')], { env });
     expect(again.stdout.trim().split('\n').map((l) => JSON.parse(l).rows)).toEqual([0, 0, 0, 0, 0]);
     // This suite's proxy only has the old key: it names the field and the key it lacks.
     const listed = (await t.proxy.api('GET', '/api/subscriptions')).body as any[];

@@ -1,8 +1,8 @@
-import { Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { DynamicModule, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app.config';
-import { typeormOptions } from './typeorm-options';
+import { typeormOptions, type EntityList } from './typeorm-options';
 
 /** Refuses to run against a schema that is behind the code. */
 @Injectable()
@@ -16,13 +16,19 @@ export class SchemaCheck implements OnApplicationBootstrap {
   }
 }
 
-@Module({
-  imports: [
-    TypeOrmModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ ...typeormOptions(config.database), retryAttempts: 3, retryDelay: 1000 }),
-    }),
-  ],
-  providers: [SchemaCheck],
-})
-export class DatabaseModule {}
+/** The TypeORM connection and the schema check; forRoot takes the app's entities (APP_ENTITIES). */
+@Module({})
+export class DatabaseModule {
+  static forRoot(entities: EntityList): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => ({ ...typeormOptions(config.database, entities), retryAttempts: 3, retryDelay: 1000 }),
+        }),
+      ],
+      providers: [SchemaCheck],
+    };
+  }
+}

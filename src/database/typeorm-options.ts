@@ -1,33 +1,21 @@
 import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseSettings } from '../config/app.config';
-import { AuditEntryEntity } from '../audit/audit-entry.entity';
-import { InstanceEntity } from '../cluster/instance.entity';
-import { DeadLetterEntity } from '../dead-letters/dead-letter.entity';
-import { EndpointEntity } from '../subscriptions/entities/endpoint.entity';
-import { EtlConfigEntity } from '../subscriptions/entities/etl-config.entity';
-import { KafkaSourceEntity } from '../subscriptions/entities/kafka-source.entity';
-import { SubscriptionEntity } from '../subscriptions/entities/subscription.entity';
-import { TicketEntity } from '../tickets/ticket.entity';
 import { TypeormJsonLogger } from './typeorm-json.logger';
 
-export const ENTITIES = [
-  KafkaSourceEntity,
-  EtlConfigEntity,
-  EndpointEntity,
-  SubscriptionEntity,
-  DeadLetterEntity,
-  InstanceEntity,
-  TicketEntity,
-  AuditEntryEntity,
-];
+/** The entity classes a DataSource maps (TypeORM's `entities` option). */
+export type EntityList = NonNullable<DataSourceOptions['entities']>;
 
-/** The one TypeORM options source: the app module and the migration CLI both build from it. */
-export function typeormOptions(db: DatabaseSettings): DataSourceOptions {
+/**
+ * The one TypeORM options source: the app module, the CLIs and the tests build from it.
+ * `entities` comes from the caller (APP_ENTITIES in src/app-entities.ts): the features own their
+ * entities and sit above the database layer, which therefore names none of them.
+ */
+export function typeormOptions(db: DatabaseSettings, entities: EntityList): DataSourceOptions {
   return {
     type: 'mysql',
     url: db.url,
-    entities: ENTITIES,
+    entities,
     // Works from src/ under ts-jest and from dist/src once compiled.
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{js,ts}')].filter(Boolean),
     migrationsTableName: 'migrations',

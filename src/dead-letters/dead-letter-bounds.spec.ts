@@ -9,8 +9,8 @@ import {
   sqlStringBytes,
   VALUE_PREFIX_BYTES,
 } from './dead-letter-bounds';
-import type { DeadLetterRecord } from './dead-letter-record';
-import { DeadLetterReason } from './dead-letter-reason.enum';
+import type { DeadLetterRecord } from '../model/dead-letter-record';
+import { DeadLetterReason } from '../model/dead-letter-reason.enum';
 import { recordDigest } from './record-digest';
 
 const MiB = 1024 * 1024;

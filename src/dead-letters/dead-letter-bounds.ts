@@ -1,4 +1,4 @@
-import type { DeadLetterRecord } from './dead-letter-record';
+import type { DeadLetterRecord } from '../model/dead-letter-record';
 import { recordDigest } from './record-digest';
 
 /** BLOB and TEXT columns hold 65,535 bytes (record_key, last_error, response_excerpt). */

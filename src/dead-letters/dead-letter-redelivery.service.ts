@@ -7,11 +7,12 @@ import { JsonLogger } from '../common/logging/json.logger';
 import { AppConfig } from '../config/app.config';
 import { HttpSender } from '../delivery/http-sender.service';
 import { batchBody, batchRequestHeaders } from '../delivery/batch-headers';
-import { EXCERPT_CHARS } from '../delivery/delivery-target';
+import { DeliveryTarget, EXCERPT_CHARS } from '../delivery/delivery-target';
 import { kafkaRequestHeaders, type HeaderList, type RecordHeader } from '../delivery/kafka-headers';
 import { RateGate } from '../delivery/rate-gate';
 import { RateGateRegistry } from '../delivery/rate-gate.registry';
-import { CompiledSubscription } from '../runtime/consumers/compiled-subscription';
+import { EtlPipeline } from '../etl/etl-pipeline';
+import type { DeliveryPolicySpec } from '../model/delivery-spec';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { recordFieldsNotKept } from './dead-letter-bounds';
 import { DeadLetterEntity } from './dead-letter.entity';
@@ -42,6 +43,19 @@ interface Attempted {
   error: string | null;
   excerpt: string | null;
   unprocessable?: boolean;
+}
+
+/**
+ * The delivery half of the subscription's current config, compiled as live traffic compiles it
+ * (CompiledSubscription in runtime/consumers; the data path, which sits below dead letters, so
+ * it is not imported here). Kafka settings play no part in a re-delivery.
+ */
+interface CurrentDelivery {
+  readonly id: number;
+  readonly rateGroup: string | null;
+  readonly policy: DeliveryPolicySpec;
+  readonly target: DeliveryTarget;
+  readonly etl: EtlPipeline;
 }
 
 const BULK_PAGE = 100;
@@ -132,7 +146,7 @@ export class DeadLetterRedeliveryService {
    * (no_value) are left alone: they hold nothing back. Returns each attempted row's result
    * (null: another request held it), in order.
    */
-  private async redeliverKey(sub: CompiledSubscription, gate: RateGate, key: Buffer, control: BulkControl = UNBOUNDED): Promise<Map<number, Attempted | null>> {
+  private async redeliverKey(sub: CurrentDelivery, gate: RateGate, key: Buffer, control: BulkControl = UNBOUNDED): Promise<Map<number, Attempted | null>> {
     const results = new Map<number, Attempted | null>();
     const pass = async (ids: number[]): Promise<boolean> => {
       for (const rowId of ids) {
@@ -163,7 +177,7 @@ export class DeadLetterRedeliveryService {
     return results;
   }
 
-  private async redeliverPages(sub: CompiledSubscription, gate: RateGate, control: BulkControl): Promise<void> {
+  private async redeliverPages(sub: CurrentDelivery, gate: RateGate, control: BulkControl): Promise<void> {
     const subscriptionId = sub.id;
     let stopped = false;
     const steered: BulkControl = {
@@ -213,7 +227,7 @@ export class DeadLetterRedeliveryService {
   }
 
   /** null when another caller holds the row or it stopped being pending. */
-  private async attempt(row: DeadLetterEntity, sub: CompiledSubscription, gate: RateGate): Promise<Attempted | null> {
+  private async attempt(row: DeadLetterEntity, sub: CurrentDelivery, gate: RateGate): Promise<Attempted | null> {
     if (!(await this.repository.claim(Number(row.id), sub.target.timeoutMs + CLAIM_MARGIN_MS))) return null;
     const result = await this.deliver(row, sub, gate);
     const state = result.outcome === 'failed' ? 'pending' : result.outcome;
@@ -222,14 +236,14 @@ export class DeadLetterRedeliveryService {
   }
 
   /** The gate the subscription's live traffic uses here (or its group's), held for this call. */
-  private gateFor(sub: CompiledSubscription): { gate: RateGate; done: () => void } {
-    const lent = this.gates.borrow(sub.id, sub.spec.endpoint.rateGroup, sub.policy.ratePerSec);
+  private gateFor(sub: CurrentDelivery): { gate: RateGate; done: () => void } {
+    const lent = this.gates.borrow(sub.id, sub.rateGroup, sub.policy.ratePerSec);
     return { gate: lent.gate, done: () => lent.release() };
   }
 
   private async deliver(
     row: DeadLetterEntity,
-    sub: CompiledSubscription,
+    sub: CurrentDelivery,
     gate: RateGate,
   ): Promise<Attempted> {
     const fail = (error: string, status: number | null = null, excerpt: string | null = null) => ({ outcome: 'failed' as const, status, error, excerpt });
@@ -266,7 +280,7 @@ export class DeadLetterRedeliveryService {
     return row;
   }
 
-  private async compiled(subscriptionId: number): Promise<CompiledSubscription> {
+  private async compiled(subscriptionId: number): Promise<CurrentDelivery> {
     let stored;
     try {
       stored = await this.subscriptions.loadRunnable(subscriptionId);
@@ -279,7 +293,8 @@ export class DeadLetterRedeliveryService {
       }
       throw err;
     }
-    return new CompiledSubscription(subscriptionId, stored.spec);
+    const { spec } = stored;
+    return { id: subscriptionId, rateGroup: spec.endpoint.rateGroup, policy: spec.delivery, target: new DeliveryTarget(spec.endpoint), etl: EtlPipeline.compile(spec.etl) };
   }
 }
 
@@ -289,7 +304,7 @@ export class DeadLetterRedeliveryService {
  * (`x-kafka-records` naming it, an idempotency key derived from that, no key or record headers);
  * otherwise the single-record headers, key and mapped record headers under the same encoding rule.
  */
-function liveShape(row: DeadLetterEntity, sub: CompiledSubscription, body: Buffer | string): { body: Buffer | string; headers: HeaderList } {
+function liveShape(row: DeadLetterEntity, sub: CurrentDelivery, body: Buffer | string): { body: Buffer | string; headers: HeaderList } {
   const record = { topic: row.topic, partition: row.partition, offset: Number(row.offset), key: row.key, headers: storedHeaders(row.headers) };
   if (sub.policy.batchSize > 1) return { body: batchBody([body]), headers: batchRequestHeaders(sub.target.headers, row.topic, [record]) };
   return { body, headers: kafkaRequestHeaders(sub.target.headers, record, sub.target.forward) };

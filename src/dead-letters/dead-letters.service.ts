@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app.config';
 import { DomainException } from '../common/errors/domain.exception';
 import { classifySqlFailure, sqlErrorName, sqlErrorSummary } from '../database/sql-failure';
 import { boundDeadLetter, minimalDeadLetter, type StoredDeadLetter } from './dead-letter-bounds';
-import type { DeadLetterRecord } from './dead-letter-record';
+import type { DeadLetterRecord } from '../model/dead-letter-record';
 import { DeadLettersRepository } from './dead-letters.repository';
 import type { DeadLetterQueryInput } from './dto/dead-letter-query.schema';
 import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';

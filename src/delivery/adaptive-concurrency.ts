@@ -1,4 +1,4 @@
-import { EventLoopLoad } from '../common/event-loop-load';
+import { EventLoopLoad } from '../common/concurrency/event-loop-load';
 import type { EndpointSignal } from './circuit-breaker';
 
 /** Latency above TOLERANCE × baseline + SLACK_MS counts as the endpoint queueing requests. */

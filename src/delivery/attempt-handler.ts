@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { AbortFanout } from './abort-fanout';
 import type { DeliveryTarget } from './delivery-target';
-import type { HttpAttempt } from './http-sender.service';
+import type { HttpAttempt } from './http-attempt';
 import { RetryPolicy } from './retry-policy';
 
 /** Error codes that mean the request never reached the endpoint, whatever it carried. */

@@ -1,5 +1,5 @@
 import { JsonLogger } from '../common/logging/json.logger';
-import type { CircuitBreakerSpec } from './circuit-breaker';
+import type { CircuitBreakerSpec } from '../model/delivery-spec';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 
 const SPEC: CircuitBreakerSpec = { enabled: true, failureRatio: 0.5, minFailures: 3, windowMs: 10_000, probeIntervalMs: 60_000, maxProbeIntervalMs: 60_000 };

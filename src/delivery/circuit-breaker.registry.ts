@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { JsonLogger } from '../common/logging/json.logger';
-import { CircuitBreaker, type CircuitBreakerSpec, type CircuitState } from './circuit-breaker';
+import type { CircuitBreakerSpec } from '../model/delivery-spec';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 
 interface Shared {
   readonly breaker: CircuitBreaker;

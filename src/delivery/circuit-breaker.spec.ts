@@ -1,4 +1,5 @@
-import { CircuitBreaker, type CircuitBreakerSpec, type CircuitState } from './circuit-breaker';
+import type { CircuitBreakerSpec } from '../model/delivery-spec';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 
 const SPEC: CircuitBreakerSpec = { enabled: true, failureRatio: 0.5, minFailures: 3, windowMs: 10_000, probeIntervalMs: 500, maxProbeIntervalMs: 4_000 };
 

@@ -1,21 +1,4 @@
-/** `delivery.circuitBreaker`: when the endpoint counts as down, and how it is probed. */
-export interface CircuitBreakerSpec {
-  /** false: every record spends its own retries, as before the breaker. */
-  enabled: boolean;
-  /** Share of the attempts in the window that must say "unavailable" for the breaker to open (0–1]. */
-  failureRatio: number;
-  /**
-   * Unavailable answers in a row that open the breaker; also how many the window must hold
-   * before the ratio counts (so one failure never opens it).
-   */
-  minFailures: number;
-  /** The sliding window the counts cover, ms. */
-  windowMs: number;
-  /** Wait before the first probe after the breaker opens, ms; doubled after each failed probe. */
-  probeIntervalMs: number;
-  /** Cap of the probe interval, ms. */
-  maxProbeIntervalMs: number;
-}
+import type { CircuitBreakerSpec } from '../model/delivery-spec';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 

@@ -1,6 +1,6 @@
 import type { EndpointSignal } from './circuit-breaker';
-import type { EndpointSpec, HttpMethod } from './delivery-spec';
-import type { HttpAttempt } from './http-sender.service';
+import type { EndpointSpec, HttpMethod } from '../model/delivery-spec';
+import type { HttpAttempt } from './http-attempt';
 import type { HeaderForwarding } from './kafka-headers';
 import { RetryPolicy } from './retry-policy';
 import { SuccessRule } from './success-rule';

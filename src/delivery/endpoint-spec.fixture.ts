@@ -1,4 +1,4 @@
-import type { EndpointSpec } from './delivery-spec';
+import type { EndpointSpec } from '../model/delivery-spec';
 
 /**
  * Test data for the delivery specs: an endpoint with every field at its plain value (POST, no

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AppConfig } from '../config/app.config';
-import type { EndpointSpec } from './delivery-spec';
+import type { EndpointSpec } from '../model/delivery-spec';
 import { endpointSpec } from './endpoint-spec.fixture';
 import { DeliveryTarget } from './delivery-target';
 import { MAX_RESPONSE_BODY_BYTES } from './attempt-handler';

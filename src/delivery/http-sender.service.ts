@@ -3,18 +3,8 @@ import { Pool } from 'undici';
 import { AbortFanout } from './abort-fanout';
 import { AttemptHandler } from './attempt-handler';
 import type { DeliveryTarget } from './delivery-target';
+import type { HttpAttempt } from './http-attempt';
 import { OutboundGuard } from './outbound-guard';
-
-export interface HttpAttempt {
-  /** 0 when no response arrived (connection error, timeout). */
-  readonly status: number;
-  readonly error?: string;
-  /** The response text, read only when the verdict or a failure report needs it (bounded). */
-  readonly body?: string;
-  readonly retryAfterMs?: number;
-  /** True when no connection was made (refused, unresolvable, unreachable, connect timeout): the request never reached the endpoint. */
-  readonly connectFailed?: boolean;
-}
 
 /** Outbound HTTP over undici, one keep-alive pool per endpoint origin. */
 @Injectable()

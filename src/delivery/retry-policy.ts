@@ -1,4 +1,4 @@
-import type { DeliveryPolicySpec } from './delivery-spec';
+import type { DeliveryPolicySpec } from '../model/delivery-spec';
 
 /** Exponential backoff with full jitter; Retry-After (when given) is honoured up to maxBackoffMs. */
 export class RetryPolicy {

@@ -1,8 +1,8 @@
 import { ExactJson } from '../common/json/exact-json';
 import { JsonDepth } from '../common/json/json-depth';
 import { JsonNumber } from '../common/json/json-number';
-import { JsonPath, MISSING } from '../etl/json-path';
-import type { EndpointSpec } from './delivery-spec';
+import { JsonPath, MISSING } from '../model/json-path';
+import type { EndpointSpec } from '../model/delivery-spec';
 
 export interface SuccessVerdict {
   readonly ok: boolean;

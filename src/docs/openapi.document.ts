@@ -3,7 +3,7 @@ import { auditQuerySchema } from '../audit/dto/audit-query.schema';
 import { deadLetterBulkSchema } from '../dead-letters/dto/dead-letter-bulk.schema';
 import { deadLetterQuerySchema } from '../dead-letters/dto/dead-letter-query.schema';
 import { deadLetterRedeliverSchema } from '../dead-letters/dto/dead-letter-redeliver.schema';
-import { offsetResetSchema } from '../runtime/offsets/dto/offset-reset.schema';
+import { offsetResetSchema } from '../control-plane/offsets/dto/offset-reset.schema';
 import { subscriptionSpecSchema } from '../subscriptions/dto/subscription-spec.schema';
 import { ticketApproveSchema, ticketCreateSchema, ticketQuerySchema, ticketRejectSchema } from '../tickets/dto/ticket.schemas';
 

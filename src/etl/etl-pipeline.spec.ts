@@ -1,6 +1,6 @@
-import { DeadLetterReason } from '../dead-letters/dead-letter-reason.enum';
+import { DeadLetterReason } from '../model/dead-letter-reason.enum';
 import { ExactJson } from '../common/json/exact-json';
-import type { EtlSpec } from './etl-spec';
+import type { EtlSpec } from '../model/etl-spec';
 import { EtlPipeline } from './etl-pipeline';
 
 const buf = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));

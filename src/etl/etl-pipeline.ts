@@ -1,10 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import { ExactJson } from '../common/json/exact-json';
 import { JsonDepth } from '../common/json/json-depth';
-import { DeadLetterReason } from '../dead-letters/dead-letter-reason.enum';
-import type { EtlSpec } from './etl-spec';
+import { DeadLetterReason } from '../model/dead-letter-reason.enum';
+import type { EtlSpec } from '../model/etl-spec';
 import { FilterRule } from './filter-rule';
-import { JsonPath, MISSING } from './json-path';
+import { JsonPath, MISSING } from '../model/json-path';
 
 export type EtlOutcome =
   | { readonly kind: 'deliver'; readonly body: Buffer | string }

@@ -1,7 +1,7 @@
 import { ExactJson } from '../common/json/exact-json';
 import { JsonNumber } from '../common/json/json-number';
-import type { FilterRuleSpec } from './etl-spec';
-import { JsonPath, MISSING } from './json-path';
+import type { FilterRuleSpec } from '../model/etl-spec';
+import { JsonPath, MISSING } from '../model/json-path';
 import { LinearRegex } from './linear-regex';
 
 type Test = (value: unknown) => boolean;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { LocalKafkaCluster } from '../../scripts/kafka/kafka-cluster';
+import { APP_ENTITIES } from '../../src/app-entities';
 import { typeormOptions } from '../../src/database/typeorm-options';
 import { MOCK_KAFKA_BINARY, ROOT, SHARED_KAFKA_DIR, TEST_DATABASE_URL } from './test-env';
 
@@ -26,7 +27,7 @@ export default async function globalSetup(): Promise<void> {
   await conn.query(`DROP DATABASE IF EXISTS \`${db}\``);
   await conn.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   await conn.end();
-  const ds = new DataSource({ ...typeormOptions({ url: TEST_DATABASE_URL, poolSize: 2 }), migrations: [join(ROOT, 'migrations', '*.ts')] });
+  const ds = new DataSource({ ...typeormOptions({ url: TEST_DATABASE_URL, poolSize: 2 }, APP_ENTITIES), migrations: [join(ROOT, 'migrations', '*.ts')] });
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   await ds.destroy();

@@ -1,8 +1,8 @@
-import type { DeliveryPolicySpec } from '../../delivery/delivery-spec';
+import type { DeliveryPolicySpec } from '../../model/delivery-spec';
 import { DeliveryTarget } from '../../delivery/delivery-target';
 import { RetryPolicy } from '../../delivery/retry-policy';
 import { EtlPipeline } from '../../etl/etl-pipeline';
-import type { KafkaPropertyValue } from '../../subscriptions/dto/kafka-properties';
+import type { KafkaPropertyValue } from '../../model/kafka-properties';
 import type { SubscriptionSpec } from '../../subscriptions/dto/subscription-spec.schema';
 import { kafkaClientProperties } from './kafka-client-properties';
 

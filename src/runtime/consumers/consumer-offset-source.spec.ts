@@ -1,4 +1,4 @@
-import { BoundedConcurrency } from '../status/bounded-concurrency';
+import { BoundedConcurrency } from '../../common/concurrency/bounded-concurrency';
 import { ConsumerOffsetSource } from './consumer-offset-source';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
 

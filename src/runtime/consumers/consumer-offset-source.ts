@@ -1,5 +1,5 @@
 import { AdminClient, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
-import type { BoundedConcurrency } from '../status/bounded-concurrency';
+import type { BoundedConcurrency } from '../../common/concurrency/bounded-concurrency';
 import type { RdKafkaConsumer } from './rdkafka-consumer';
 import type { OffsetSource } from './start-position-resolver';
 

@@ -1,6 +1,6 @@
-import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
+import type { DeadLetterRecord } from '../../model/dead-letter-record';
 import type { DeliveryTarget } from '../../delivery/delivery-target';
-import type { HttpAttempt } from '../../delivery/http-sender.service';
+import type { HttpAttempt } from '../../delivery/http-attempt';
 
 /**
  * The outbound HTTP call the record processor makes (HttpSender in the proxy): one attempt,

@@ -1,4 +1,4 @@
-import type { GroupMember } from '../offsets/kafka-group-client';
+import type { GroupMember } from '../../model/group-member';
 import { GroupMemberWatch } from './group-member-watch';
 
 describe('GroupMemberWatch', () => {

@@ -1,4 +1,4 @@
-import type { GroupMember } from '../offsets/kafka-group-client';
+import type { GroupMember } from '../../model/group-member';
 
 /** How long after an assignment the group is described: the rebalance's other members settle first (ms). */
 export const GROUP_LOOK_DELAY_MS = 3_000;

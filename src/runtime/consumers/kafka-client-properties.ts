@@ -1,4 +1,4 @@
-import type { KafkaPropertyValue } from '../../subscriptions/dto/kafka-properties';
+import type { KafkaPropertyValue } from '../../model/kafka-properties';
 import type { KafkaSecuritySpec } from '../../subscriptions/dto/kafka-security.schema';
 
 /**

@@ -1,7 +1,7 @@
 import { CODES, KafkaConsumer, type ConsumerGlobalConfig, type LibrdKafkaError, type Message, type TopicPartition, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RepeatSuppressor } from '../../common/logging/repeat-suppressor';
-import type { BoundedConcurrency } from '../status/bounded-concurrency';
+import type { BoundedConcurrency } from '../../common/concurrency/bounded-concurrency';
 import type { CommitError } from './commit-manager';
 import type { CommittedOffset } from './commit-receipts';
 import type { KafkaSettings } from './compiled-subscription';

@@ -1,5 +1,5 @@
 import type { Message } from '@confluentinc/kafka-javascript';
-import type { OrderingMode } from '../../delivery/delivery-spec';
+import type { OrderingMode } from '../../model/delivery-spec';
 import { Fifo } from './fifo';
 
 interface Lane {

@@ -1,5 +1,5 @@
 import type { Message } from '@confluentinc/kafka-javascript';
-import type { DeliveryPolicySpec } from '../../delivery/delivery-spec';
+import type { DeliveryPolicySpec } from '../../model/delivery-spec';
 import { PartitionLedger, type LedgerEvents } from './partition-ledger';
 import type { PartitionStart } from './start-position-resolver';
 

@@ -1,5 +1,5 @@
 import type { Message } from '@confluentinc/kafka-javascript';
-import type { DeliveryPolicySpec } from '../../delivery/delivery-spec';
+import type { DeliveryPolicySpec } from '../../model/delivery-spec';
 import type { CommittedOffset } from './commit-receipts';
 import { PartitionState, type BufferBounds } from './partition-state';
 import type { PartitionStart } from './start-position-resolver';

@@ -1,5 +1,5 @@
 import type { Message } from '@confluentinc/kafka-javascript';
-import type { DeliveryPolicySpec, OrderingMode } from '../../delivery/delivery-spec';
+import type { DeliveryPolicySpec, OrderingMode } from '../../model/delivery-spec';
 import { LaneScheduler } from './lane-scheduler';
 import type { PartitionLedger } from './partition-ledger';
 import type { PartitionState } from './partition-state';

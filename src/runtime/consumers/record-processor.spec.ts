@@ -1,8 +1,9 @@
 import type { Message } from '@confluentinc/kafka-javascript';
 import type { JsonLogger } from '../../common/logging/json.logger';
-import type { DeadLetterRecord } from '../../dead-letters/dead-letter-record';
+import type { DeadLetterRecord } from '../../model/dead-letter-record';
 import type { DeadLettersService } from '../../dead-letters/dead-letters.service';
-import type { HttpAttempt, HttpSender } from '../../delivery/http-sender.service';
+import type { HttpAttempt } from '../../delivery/http-attempt';
+import type { HttpSender } from '../../delivery/http-sender.service';
 import { CircuitBreaker } from '../../delivery/circuit-breaker';
 import type { RateGate } from '../../delivery/rate-gate';
 import { SubscriptionMetrics } from '../../metrics/subscription-metrics';

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { JsonLogger } from '../../common/logging/json.logger';
-import type { KafkaPropertyValue } from '../../subscriptions/dto/kafka-properties';
+import type { KafkaPropertyValue } from '../../model/kafka-properties';
 import type { KafkaSettings } from '../consumers/compiled-subscription';
-import type { GroupMember } from '../offsets/kafka-group-client';
+import type { GroupMember } from '../../model/group-member';
 
 /** One question to the child: the members of `groupId` on the cluster `client` reaches. */
 export interface GroupDescribeRequest {

@@ -15,7 +15,7 @@ import { CompiledSubscription } from '../consumers/compiled-subscription';
 import { ConsumerStartsRepository } from '../offsets/consumer-starts.repository';
 import { ConsumerSettings, ConsumerSnapshot, SubscriptionConsumer } from '../consumers/subscription-consumer';
 import { GroupDescriber } from '../groups/group-describer.service';
-import { BoundedConcurrency } from '../status/bounded-concurrency';
+import { BoundedConcurrency } from '../../common/concurrency/bounded-concurrency';
 
 /** What alerting reads of one consumer. */
 export interface ConsumerAlertView {

@@ -3,11 +3,11 @@ import { JsonNumber } from '../../common/json/json-number';
 import { settingNumber } from '../../common/validation/setting-number';
 import { z } from 'zod';
 import { requiredFieldError } from '../../common/validation/format-zod-issues';
-import { DEFAULT_MAX_BATCH_BYTES, HTTP_METHODS, MAX_BATCH_BYTES, MAX_BATCH_SIZE, MIN_BATCH_BYTES, ORDERING_MODES } from '../../delivery/delivery-spec';
-import { FILTER_OPS } from '../../etl/etl-spec';
+import { DEFAULT_MAX_BATCH_BYTES, HTTP_METHODS, MAX_BATCH_BYTES, MAX_BATCH_SIZE, MIN_BATCH_BYTES, ORDERING_MODES } from '../../model/delivery-spec';
+import { FILTER_OPS } from '../../model/etl-spec';
 import { FilterRule } from '../../etl/filter-rule';
-import { JsonPath } from '../../etl/json-path';
-import { kafkaPropertyPairProblems, kafkaPropertyProblem } from './kafka-properties';
+import { JsonPath } from '../../model/json-path';
+import { kafkaPropertyPairProblems, kafkaPropertyProblem } from '../../model/kafka-properties';
 import { kafkaSecuritySchema } from './kafka-security.schema';
 
 export const SUBSCRIPTION_STATUSES = ['running', 'stopped'] as const;

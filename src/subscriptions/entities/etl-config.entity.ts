@@ -1,4 +1,4 @@
-import { ExactJsonColumn } from '../../common/json/exact-json-column';
+import { ExactJsonColumn } from '../../database/exact-json-column';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'etl_configs' })

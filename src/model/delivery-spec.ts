@@ -1,5 +1,4 @@
 import type { JsonNumber } from '../common/json/json-number';
-import type { CircuitBreakerSpec } from './circuit-breaker';
 
 export const HTTP_METHODS = ['POST', 'PUT', 'PATCH'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -17,6 +16,25 @@ export const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
 
 export const ORDERING_MODES = ['partition', 'key', 'unordered'] as const;
 export type OrderingMode = (typeof ORDERING_MODES)[number];
+
+/** `delivery.circuitBreaker`: when the endpoint counts as down, and how it is probed. */
+export interface CircuitBreakerSpec {
+  /** false: every record spends its own retries, as before the breaker. */
+  enabled: boolean;
+  /** Share of the attempts in the window that must say "unavailable" for the breaker to open (0–1]. */
+  failureRatio: number;
+  /**
+   * Unavailable answers in a row that open the breaker; also how many the window must hold
+   * before the ratio counts (so one failure never opens it).
+   */
+  minFailures: number;
+  /** The sliding window the counts cover, ms. */
+  windowMs: number;
+  /** Wait before the first probe after the breaker opens, ms; doubled after each failed probe. */
+  probeIntervalMs: number;
+  /** Cap of the probe interval, ms. */
+  maxProbeIntervalMs: number;
+}
 
 export interface EndpointSpec {
   url: string;

@@ -4,13 +4,14 @@ import { AppConfig } from '../../config/app.config';
 import type { SubscriptionCounters } from '../../metrics/subscription-metrics';
 import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
-import { CompiledSubscription } from '../consumers/compiled-subscription';
-import type { DeliveryHealth } from '../consumers/subscription-consumer';
-import { KafkaGroupClient, type GroupMember } from '../offsets/kafka-group-client';
+import { CompiledSubscription } from '../../runtime/consumers/compiled-subscription';
+import type { DeliveryHealth } from '../../runtime/consumers/subscription-consumer';
+import type { GroupMember } from '../../model/group-member';
+import { KafkaGroupClient } from '../kafka-group-client';
 import { Counter } from 'prom-client';
 import { MetricsService } from '../../metrics/metrics.service';
 import { ClusterPlacement } from '../../placement/cluster-placement.service';
-import { BoundedConcurrency } from './bounded-concurrency';
+import { BoundedConcurrency } from '../../common/concurrency/bounded-concurrency';
 import { SingleFlightCache } from './single-flight-cache';
 
 export interface SubscriptionStatus {

@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app.config';
 import { InvalidConfigError } from '../config/invalid-config.error';
-import { typeormOptions } from './typeorm-options';
+import { APP_ENTITIES } from '../app-entities';
+import { typeormOptions } from '../database/typeorm-options';
 
 async function main(): Promise<void> {
-  const dataSource = new DataSource(typeormOptions(AppConfig.databaseFromProcessEnv()));
+  const dataSource = new DataSource(typeormOptions(AppConfig.databaseFromProcessEnv(), APP_ENTITIES));
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

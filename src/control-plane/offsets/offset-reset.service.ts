@@ -9,11 +9,11 @@ import { JsonLogger } from '../../common/logging/json.logger';
 import { AppConfig } from '../../config/app.config';
 import { NamedLock } from '../../database/named-lock';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
-import { CompiledSubscription } from '../consumers/compiled-subscription';
+import { CompiledSubscription } from '../../runtime/consumers/compiled-subscription';
 import { SubscriptionStatusService } from '../status/subscription-status.service';
 import type { OffsetResetRequest } from './dto/offset-reset.schema';
-import { type CommitMethod, KafkaGroupClient } from './kafka-group-client';
-import { GroupDescriber } from '../groups/group-describer.service';
+import { type CommitMethod, KafkaGroupClient } from '../kafka-group-client';
+import { GroupDescriber } from '../../runtime/groups/group-describer.service';
 
 export interface OffsetResetResult {
   partitions: Array<{ partition: number; offset: number }>;

@@ -4,7 +4,7 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { parseSubscriptionSpec } from '../../subscriptions/dto/subscription-spec.schema';
 import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
 import type { SubscriptionsService } from '../../subscriptions/subscriptions.service';
-import { KafkaGroupClient } from '../offsets/kafka-group-client';
+import { KafkaGroupClient } from '../kafka-group-client';
 import { SubscriptionStatusService } from './subscription-status.service';
 import type { ClusterPlacement } from '../../placement/cluster-placement.service';
 

@@ -1,5 +1,5 @@
 import type { ValueTransformer } from 'typeorm';
-import { ExactJson } from './exact-json';
+import { ExactJson } from '../common/json/exact-json';
 
 /**
  * TypeORM transformer for a LONGTEXT column holding JSON with exact numbers. A MySQL `json`

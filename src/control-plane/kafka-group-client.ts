@@ -1,6 +1,7 @@
 import { CODES, KafkaConsumer, type LibrdKafkaError, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
-import type { KafkaSettings } from '../consumers/compiled-subscription';
-import type { RdKafkaConsumer } from '../consumers/rdkafka-consumer';
+import type { KafkaSettings } from '../runtime/consumers/compiled-subscription';
+import type { RdKafkaConsumer } from '../runtime/consumers/rdkafka-consumer';
+import type { GroupMember } from '../model/group-member';
 
 export interface Watermarks {
   low: number;
@@ -13,12 +14,6 @@ const READ_TIMEOUT_MS = 2000;
 
 /** How a reset's offsets reached the group: see {@link KafkaGroupClient.commitOffsets}. */
 export type CommitMethod = 'offset-commit' | 'group-join';
-
-/** A member of a consumer group as the coordinator describes it. */
-export interface GroupMember {
-  clientId: string;
-  clientHost: string;
-}
 
 type CommitAnswer = (err: LibrdKafkaError | null, offsets: Array<TopicPartitionOffset & { error?: LibrdKafkaError }>) => void;
 

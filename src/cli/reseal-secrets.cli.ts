@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
+import { APP_ENTITIES } from '../app-entities';
 import { AppConfig } from '../config/app.config';
 import { InvalidConfigError } from '../config/invalid-config.error';
 import { typeormOptions } from '../database/typeorm-options';
 import { SubscriptionSecrets } from '../subscriptions/subscription-secrets';
-import { SecretBox } from './secret-box';
+import { SecretBox } from '../secrets/secret-box';
 
 /** Where secrets live, and how each column's value sits in a subscription body. */
 const COLUMNS = [
@@ -25,7 +26,7 @@ const COLUMNS = [
 async function main(): Promise<void> {
   const { database, secretKeys } = AppConfig.secretsToolFromProcessEnv();
   const secrets = new SubscriptionSecrets(new SecretBox(secretKeys.current, secretKeys.previous));
-  const dataSource = new DataSource(typeormOptions(database));
+  const dataSource = new DataSource(typeormOptions(database, APP_ENTITIES));
   await dataSource.initialize();
   try {
     for (const { table, column, json, wrap, unwrap } of COLUMNS) {

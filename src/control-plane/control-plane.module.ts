@@ -1,17 +1,21 @@
 import { Module } from '@nestjs/common';
 import { ClusterModule } from '../cluster/cluster.module';
 import { PlacementModule } from '../placement/placement.module';
+import { GroupsModule } from '../runtime/groups/groups.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { OffsetResetService } from './offsets/offset-reset.service';
 import { OffsetsController } from './offsets/offsets.controller';
 import { SubscriptionStatusController } from './status/subscription-status.controller';
 import { SubscriptionStatusService } from './status/subscription-status.service';
-import { GroupsModule } from './groups/groups.module';
 
-/** Offset reset (replay) and status: they need the cluster's view, so they sit above it. */
+/**
+ * The control plane: offset reset (replay) and subscription status, which act on Kafka groups
+ * from the admin side. They need the cluster's view and the data plane's state, so they sit above
+ * both; the data plane (src/runtime) never imports them.
+ */
 @Module({
   imports: [SubscriptionsModule, ClusterModule, PlacementModule, GroupsModule],
   controllers: [OffsetsController, SubscriptionStatusController],
   providers: [OffsetResetService, SubscriptionStatusService],
 })
-export class ControlModule {}
+export class ControlPlaneModule {}

@@ -1,7 +1,0 @@
-import 'reflect-metadata';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app.config';
-import { typeormOptions } from './typeorm-options';
-
-/** For the TypeORM CLI (migration:generate, migration:show). */
-export default new DataSource(typeormOptions(AppConfig.databaseFromProcessEnv()));
