@@ -163,6 +163,13 @@ module.exports = {
       to: { path: '^node_modules/(express|@nestjs/platform-express)/' },
     },
     {
+      name: 'kafka-client-only-in-session',
+      comment: 'In the consumer, only the Kafka session (kafka-session.ts and the broker queries it hands out, consumer-offset-source.ts) calls the Kafka client; the ledger, dispatcher, commit manager and the rest take its record and offset types only.',
+      severity: 'error',
+      from: { path: '^src/runtime/consumers/', pathNot: ['^src/runtime/consumers/(kafka-session|consumer-offset-source)\\.ts$', SPECS].flat() },
+      to: { path: '^node_modules/@confluentinc/kafka-javascript/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'env-only-in-config',
       comment: 'Only src/config reads the environment (AppConfig); ESLint catches the global `process.env`, this the imported `process`.',
       severity: 'error',
