@@ -9,7 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KPROXY_WITH_BROWSER=1 scripts/prepare.sh
+# Lint first: the fastest stage fails the run before any suite starts.
+lint_started=$SECONDS
 npm run --silent lint
+echo "lint: $((SECONDS - lint_started)) s, exit 0"
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
   TEST_DATABASE_URL=$(scripts/mariadb.sh kproxy_test)
   export TEST_DATABASE_URL
