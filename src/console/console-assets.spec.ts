@@ -26,9 +26,9 @@ describe('ConsoleAssets', () => {
 
   it('serves every file of the public folder, at any depth, and the three libraries', () => {
     const own = publicFiles();
-    expect(own).toEqual(expect.arrayContaining(['index.html', 'app.js', 'style.css']));
+    expect(own).toEqual(expect.arrayContaining(['index.html', 'app.js', 'style.css', 'api/client.js', 'pages/tickets.js']));
     expect(assets.names()).toEqual([...own, 'vendor/hooks.mjs', 'vendor/htm.mjs', 'vendor/preact.mjs'].sort());
-    expect(assets.get('app.js')?.type).toBe('text/javascript; charset=utf-8');
+    expect(assets.get('pages/tickets.js')?.type).toBe('text/javascript; charset=utf-8');
     expect(assets.get('style.css')?.type).toBe('text/css; charset=utf-8');
     expect(assets.get('vendor/preact.mjs')?.body.toString()).toContain('export');
   });
@@ -49,6 +49,12 @@ describe('ConsoleAssets', () => {
     }
     expect([...bare].sort()).toEqual(Object.keys(map).sort());
   });
+
+  it('has every module of the console type-checked (// @ts-check first, for tsconfig.console.json)', () => {
+    for (const name of assets.names().filter((n) => n.endsWith('.js'))) {
+      expect({ name, first: assets.get(name)!.body.toString('utf8').split('\n')[0] }).toEqual({ name, first: '// @ts-check' });
+    }
+  });
 });
 
 describe('ConsoleController', () => {
@@ -62,16 +68,16 @@ describe('ConsoleController', () => {
   });
   afterAll(() => app?.close());
 
-  it('serves the page at /, its modules uncached, libraries cached for a day, and nothing else', async () => {
+  it('serves the page at /, nested modules uncached, libraries cached for a day, and nothing else', async () => {
     const assets = app.get(ConsoleAssets);
     const page = await fetch(`${base}/`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await page.text()).toBe(assets.get('index.html')!.body.toString('utf8'));
-    const module = await fetch(`${base}/console/app.js`);
+    const module = await fetch(`${base}/console/pages/tickets.js`);
     expect(module.status).toBe(200);
     expect(module.headers.get('cache-control')).toBe('no-cache');
     expect(module.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    expect(await module.text()).toBe(assets.get('app.js')!.body.toString('utf8'));
+    expect(await module.text()).toBe(assets.get('pages/tickets.js')!.body.toString('utf8'));
     const library = await fetch(`${base}/console/vendor/preact.mjs`);
     expect(library.status).toBe(200);
     expect(library.headers.get('cache-control')).toBe('public, max-age=86400');
