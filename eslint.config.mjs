@@ -6,11 +6,17 @@
  * a promise where a callback's result is ignored (an Express handler, an event listener), and a
  * switch over a union that misses a member (a new outcome or state silently falling through).
  * typescript-eslint: https://typescript-eslint.io/rules/
+ *
+ * The console's browser modules (src/console/public, plain JavaScript served as it is) get
+ * ESLint's recommended rules with the browser's globals; their types are checked by tsc
+ * (tsconfig.console.json), not here. @eslint/js: https://eslint.org/docs/latest/rules/
  */
+import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'test-output/**', '.run/**', 'coverage/**', 'src/console/public/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'test-output/**', '.run/**', 'coverage/**'] },
   {
     files: ['**/*.ts'],
     languageOptions: {
@@ -24,5 +30,11 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
     },
+  },
+  {
+    files: ['src/console/public/**/*.js'],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: globals.browser },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: js.configs.recommended.rules,
   },
 );
