@@ -20,6 +20,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# The console is served from its source files (plain ES modules, read once at start).
+COPY --from=build /app/src/console/public src/console/public
 ENV NODE_ENV=production PORT=8080
 EXPOSE 8080
 USER node

@@ -7,11 +7,17 @@
  * switch over a union that misses a member (a new outcome or state silently falling through),
  * and src/ reading process.env outside src/config.
  * typescript-eslint: https://typescript-eslint.io/rules/
+ *
+ * The console's browser modules (src/console/public, plain JavaScript served as it is) get
+ * ESLint's recommended rules with the browser's globals; their types are checked by tsc
+ * (tsconfig.console.json), not here. @eslint/js: https://eslint.org/docs/latest/rules/
  */
+import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'test-output/**', '.run/**', 'coverage/**', 'src/console/public/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'test-output/**', '.run/**', 'coverage/**'] },
   {
     files: ['**/*.ts'],
     languageOptions: {
@@ -33,5 +39,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only src/config reads the environment: take the setting from AppConfig' }],
     },
+  },
+  {
+    files: ['src/console/public/**/*.js'],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: globals.browser },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: js.configs.recommended.rules,
   },
 );

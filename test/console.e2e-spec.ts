@@ -63,7 +63,7 @@ describe('web console', () => {
     const path = '/console-orders';
     await t.kafka.createTopic(topic, 1);
 
-    // A requester asks; the page names the bad field before anything is sent, then submits.
+    // A requester asks; the API's 400 names the bad field beside its input, then the fixed ticket goes through.
     const requester = await signIn(REQUESTER, 'requester');
     await requester.click('nav >> text=Tickets');
     await requester.fill('input[name=name]', name);
@@ -73,7 +73,7 @@ describe('web console', () => {
     await requester.fill('input[name=requester]', 'dana@shop');
     await requester.fill('textarea[name=reason]', 'billing needs order events');
     await requester.click('button:text("Submit ticket")');
-    await requester.waitForSelector('[data-field=url] .err:text("an http or https URL")');
+    await requester.waitForSelector('[data-field=url] .err:text(\'scheme "ftp" is not allowed: use http or https\')');
     await requester.fill('input[name=url]', `${t.sink.url}${path}`);
     await requester.click('button:text("Submit ticket")');
     await text(requester, /submitted; it waits for an operator/);
@@ -111,10 +111,16 @@ describe('web console', () => {
     await operator.click('button:text("Start")');
     await operator.waitForSelector('h2 [data-testid=state]:text-is("running")');
 
-    // Replay from the start, through the confirmation.
+    // Replay from the start, through the confirmation. A bad offset line first comes back from
+    // the API as a 400, shown beside the offsets as the line it came from.
     const delivered = () => t.sink.requests.filter((q) => q.path === path && q.status === 200).length;
     await waitFor(() => delivered() === 3, 'the first three deliveries');
     await operator.click('button:text("Reset offsets…")');
+    await operator.selectOption('select[name=to]', 'offsets');
+    await operator.fill('textarea[name=offsets]', '0:3\n\n0:x');
+    await operator.click('button:text("Review")');
+    await operator.click('button:text("Yes, reset")');
+    await operator.waitForSelector('[data-field=offsets] .err:text("line 3, offset: must be an offset")');
     await operator.selectOption('select[name=to]', 'earliest');
     await operator.click('button:text("Review")');
     await operator.waitForSelector('[data-testid=confirm-text]');
@@ -176,6 +182,12 @@ describe('web console', () => {
     const other = await (await browser.newContext()).newPage();
     await other.goto(t.proxy.baseUrl + '/');
     await other.waitForSelector('input[name=token]');
+    // A name the API refuses (X-Kproxy-Actor is printable ASCII) shows its 400, and nothing is kept.
+    await other.fill('input[name=token]', OPERATOR);
+    await other.fill('input[name=actor]', 'Ölga');
+    await other.click('button:text("Sign in")');
+    await other.waitForSelector('form .err:has-text("x-kproxy-actor header: must be 1-128 printable characters")');
+    expect(await other.evaluate('[sessionStorage.getItem("kproxy.token"), localStorage.getItem("kproxy.actor")]')).toEqual([null, null]);
     const csp = (await page.request.get(t.proxy.baseUrl + '/')).headers()['content-security-policy'];
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/]+=*'/);

@@ -12,14 +12,15 @@ export class ConsoleController {
     this.send(res, 'index.html', 'no-cache');
   }
 
-  @Get('console/vendor/:file')
-  vendor(@Param('file') file: string, @Res() res: Response): void {
-    this.send(res, `vendor/${file}`, 'public, max-age=86400');
-  }
-
-  @Get('console/:file')
-  file(@Param('file') file: string, @Res() res: Response): void {
-    this.send(res, file, 'no-cache');
+  /**
+   * /console/<path>: the console's own files (no-cache, so a new version is picked up at once)
+   * and the libraries under vendor/ (cached for a day). `path` is Express 5's wildcard: its
+   * segments, as an array. Only files read at start are served; nothing here reaches the disk.
+   */
+  @Get('console/*path')
+  file(@Param('path') path: string | string[], @Res() res: Response): void {
+    const name = Array.isArray(path) ? path.join('/') : path;
+    this.send(res, name, name.startsWith('vendor/') ? 'public, max-age=86400' : 'no-cache');
   }
 
   private send(res: Response, name: string, cache: string): void {

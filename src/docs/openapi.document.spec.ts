@@ -30,7 +30,7 @@ const CONTROLLERS = [
   ConsoleController,
 ];
 
-/** Every route the controllers declare, as "METHOD /path/{id}", with whether requesters may call it. */
+/** Every route the controllers declare, as "METHOD /path/{id}" (a wildcard "*path" as "{path}"), with whether requesters may call it. */
 function declaredRoutes(): Map<string, boolean> {
   const routes = new Map<string, boolean>();
   for (const controller of CONTROLLERS) {
@@ -40,7 +40,7 @@ function declaredRoutes(): Map<string, boolean> {
       if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
       const sub = String(Reflect.getMetadata(PATH_METADATA, handler));
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-      const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/:(\w+)/g, '{$1}');
+      const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/[:*](\w+)/g, '{$1}');
       routes.set(`${method} ${path}`, Reflect.getMetadata(REQUESTER_ALLOWED, handler) === true);
     }
   }

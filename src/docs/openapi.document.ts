@@ -83,8 +83,7 @@ export const OPERATIONS: Record<string, Operation> = {
   'GET /health/ready': { summary: 'The database answers and the supervisor has started (503 otherwise)', roles: 'open' },
   'GET /metrics': { summary: 'Prometheus text format', roles: 'open' },
   'GET /': { summary: 'The web console', roles: 'open' },
-  'GET /console/{file}': { summary: "The console's script and style", roles: 'open' },
-  'GET /console/vendor/{file}': { summary: 'The libraries the console imports (Preact, htm)', roles: 'open' },
+  'GET /console/{path}': { summary: "The console's modules and style (path may hold folders: pages/tickets.js), and under vendor/ the libraries it imports (Preact, htm)", roles: 'open' },
   'GET /docs': { summary: 'This API, as a page', roles: 'open' },
   'GET /docs/openapi.json': { summary: 'This API, as an OpenAPI 3.1 document', roles: 'open' },
 };
@@ -118,7 +117,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     const parameters: unknown[] = [];
     if (path.includes('{id}')) parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } });
     if (path.includes('{jobId}')) parameters.push({ name: 'jobId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
-    if (path.includes('{file}')) parameters.push({ name: 'file', in: 'path', required: true, schema: { type: 'string' } });
+    if (path.includes('{path}')) parameters.push({ name: 'path', in: 'path', required: true, schema: { type: 'string' } });
     if (op.query) parameters.push(...queryParameters(op.query));
     if (op.ifMatch) parameters.push({ name: 'If-Match', in: 'header', required: false, description: 'The ETag of the version the change is meant for (RFC 9110 §13.1.1), or *', schema: { type: 'string' } });
     const ok = String(op.ok ?? 200);

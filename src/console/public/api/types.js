@@ -1,0 +1,183 @@
+// @ts-check
+/**
+ * The admin API's answers as the console reads them: only the fields it uses are spelled out
+ * (the full shapes are in the OpenAPI document at /docs, and in the server's dto/*.ts files).
+ * Types only: modules import them in JSDoc, so the browser never loads this file.
+ */
+
+/** @typedef {'operator' | 'requester' | 'anonymous'} Role Which token the tab holds: operator (ADMIN_TOKEN), requester, or none that is accepted. */
+
+/** @typedef {{path: string, message: string}} FieldProblem One invalid field: its path in the request (e.g. "endpoint.url") and what is wrong with it. */
+
+/**
+ * Every error answer. `code` and `fields` come with the structured error bodies; older servers
+ * send only statusCode, error and message (a list of "path: problem" lines for a 400).
+ * @typedef {object} ErrorBody
+ * @property {number} statusCode
+ * @property {string} error
+ * @property {string | string[]} message
+ * @property {string} [code]
+ * @property {FieldProblem[]} [fields]
+ */
+
+/**
+ * A subscription (GET /api/subscriptions, /api/subscriptions/:id). A requester reading another
+ * team's gets view "summary": id, name, owner, kafka.topic, status, version and times only.
+ * @typedef {object} Subscription
+ * @property {'full' | 'summary'} view
+ * @property {number} id
+ * @property {string} name
+ * @property {string | null} owner the requester team it belongs to; null: the operators'
+ * @property {{topic: string} & Record<string, unknown>} kafka
+ * @property {string} status running, stopped, …
+ * @property {number} version
+ * @property {string[] | null} [configErrors] why the stored row cannot run; null when valid
+ */
+
+/**
+ * @typedef {object} CircuitState
+ * @property {'closed' | 'open' | 'half_open'} state
+ * @property {boolean} enabled
+ * @property {number} openForMs how long it has been open now
+ * @property {number} opens
+ * @property {number} probes
+ * @property {string | null} nextProbeAt ISO 8601
+ * @property {string | null} holdUntil ISO 8601: a Retry-After holds every record until then
+ */
+
+/**
+ * @typedef {object} DeliveryHealth An endpoint as one instance sees it.
+ * @property {CircuitState} circuit
+ * @property {number} inFlightLimit deliveries allowed at once now
+ * @property {number} maxInFlight the ceiling (delivery.maxInFlight)
+ * @property {boolean} adaptive
+ */
+
+/**
+ * @typedef {object} SubscriptionCounters Records since each instance started, summed over live instances.
+ * @property {number} consumed
+ * @property {number} delivered
+ * @property {number} filtered
+ * @property {number} retried
+ * @property {number} deadLettered
+ */
+
+/**
+ * GET /api/subscriptions/:id/status.
+ * @typedef {object} SubscriptionStatus
+ * @property {number} id
+ * @property {string} status
+ * @property {Array<{instanceId: string, state: string, partitions: number[], endpoint?: DeliveryHealth}>} instances where it runs (from heartbeats)
+ * @property {{mode: string, instances: string[], replicas: number | null, reason: string} | undefined} placement where it should run and why
+ * @property {Array<{partition: number, committedOffset: number | null, highWatermark: number | null, lag: number | null}>} partitions
+ * @property {SubscriptionCounters} counters
+ */
+
+/**
+ * One consumer an instance reports in its heartbeat.
+ * @typedef {object} RunningConsumer
+ * @property {number} subscriptionId
+ * @property {string} state
+ * @property {number[]} partitions
+ */
+
+/**
+ * GET /api/instances.
+ * @typedef {object} Instance
+ * @property {string} instanceId
+ * @property {string} host
+ * @property {string} version
+ * @property {string} startedAt ISO 8601
+ * @property {string} lastSeenAt ISO 8601
+ * @property {boolean} live
+ * @property {'live' | 'stopped' | 'dead'} [state]
+ * @property {boolean} self the instance answering this request
+ * @property {RunningConsumer[]} running
+ */
+
+/** @typedef {{field: string, concern: string}} ReviewFlag What an operator should look at before approving a ticket. */
+
+/**
+ * GET /api/tickets.
+ * @typedef {object} Ticket
+ * @property {number} id
+ * @property {'pending' | 'approved' | 'rejected'} state
+ * @property {string} requester
+ * @property {string | null} team the requester token's team; null when an operator submitted it
+ * @property {string} reason
+ * @property {string} name
+ * @property {{kafka?: {topic?: string}} & Record<string, unknown>} subscription the requested subscription, secrets masked
+ * @property {number | null} subscriptionId set once approved
+ * @property {string | null} decidedBy
+ * @property {string | null} decidedAt ISO 8601
+ * @property {string | null} rejectionReason
+ * @property {ReviewFlag[] | null} review for operators, on pending tickets
+ * @property {Record<string, unknown> | null} effective for operators, on pending tickets: the subscription approval creates
+ */
+
+/**
+ * GET /api/dead-letters (large fields as excerpts) and /api/dead-letters/:id (whole).
+ * @typedef {object} DeadLetter
+ * @property {number} id
+ * @property {number} subscriptionId
+ * @property {number} partition
+ * @property {number} offset
+ * @property {string} reason
+ * @property {number} attempts
+ * @property {number | null} lastStatus
+ * @property {string | null} lastError
+ * @property {string | null} value
+ * @property {'utf8' | 'base64'} valueEncoding
+ * @property {number | null} valueBytes the value's size as it came from Kafka
+ * @property {string | null} responseExcerpt
+ * @property {string | null} transformedBody
+ * @property {Record<string, number>} excerptedFields fields this answer shows only in part, with their full sizes
+ * @property {string} state pending, redelivered or discarded
+ * @property {string} createdAt ISO 8601
+ * @property {string} updatedAt ISO 8601
+ */
+
+/**
+ * A bulk re-delivery job (POST /api/dead-letters/redeliver-jobs and its follow-ups); counts are records.
+ * @typedef {object} RedeliveryJob
+ * @property {string} id
+ * @property {'queued' | 'running' | 'done' | 'cancelled' | 'failed'} state
+ * @property {number} limit
+ * @property {number} total
+ * @property {number} done
+ * @property {number} succeeded
+ * @property {number} failed
+ * @property {number} discarded
+ * @property {number} skipped
+ * @property {boolean} more more were pending than `limit`
+ * @property {boolean} cancelRequested
+ * @property {string | null} error
+ */
+
+/**
+ * GET /api/audit.
+ * @typedef {object} AuditEntry
+ * @property {number} id
+ * @property {string} at ISO 8601
+ * @property {string | null} actor the X-Kproxy-Actor name given at sign-in
+ * @property {string} role
+ * @property {string} remote
+ * @property {string} instanceId
+ * @property {string} action
+ * @property {string} resourceType
+ * @property {string | null} resourceId
+ * @property {unknown} before
+ * @property {unknown} after
+ */
+
+/**
+ * The body of POST /api/subscriptions/:id/offsets/reset as the dialog builds it. Partition and
+ * offset are numbers when the text reads as one, else the text itself, for the API to name.
+ * @typedef {object} OffsetResetRequest
+ * @property {string} to
+ * @property {number} [timestamp] ms since the epoch
+ * @property {Array<{partition: number | string, offset?: number | string}>} [offsets]
+ * @property {boolean} restart
+ */
+
+export {};
