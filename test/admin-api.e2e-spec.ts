@@ -36,7 +36,7 @@ describe('admin API', () => {
     it('refuses /api without the bearer token, and with a wrong one', async () => {
       const none = await t.proxy.api('GET', '/api/subscriptions', undefined, '');
       expect(none.status).toBe(401);
-      expect(none.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringContaining('Authorization') });
+      expect(none.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringContaining('Authorization'), code: 'UNAUTHENTICATED' });
       const wrong = await t.proxy.api('GET', '/api/subscriptions', undefined, 'not-the-token');
       expect(wrong.status).toBe(401);
       expect((await t.proxy.api('GET', '/api/subscriptions')).status).toBe(200);
