@@ -1,3 +1,4 @@
+import Ajv2020 from 'ajv/dist/2020';
 import { createConnection } from 'mysql2/promise';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,6 +12,27 @@ const TOKEN = 'test-admin-token-0123456789';
 
 describe('admin API', () => {
   const t = useTestWorld({ proxy: { adminToken: TOKEN } });
+
+  /**
+   * A check of real answers against the document this proxy serves: for "METHOD /path" and an
+   * answer, the problems ajv finds with it under the schema of that status (or `default`).
+   */
+  async function answerSchemas(): Promise<(route: string, res: { status: number; body: unknown }) => string[]> {
+    const doc = (await t.proxy.api('GET', '/docs/openapi.json')).body;
+    const base = 'https://kproxy.invalid/openapi.json';
+    // OpenAPI 3.1 schemas are JSON Schema 2020-12; strict off, since the document's root is not a schema.
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addFormat('date-time', { type: 'string', validate: (v: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(v) && !Number.isNaN(Date.parse(v)) });
+    ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+    ajv.addSchema({ $id: base, components: doc.components });
+    return (route, res) => {
+      const [method, path] = route.split(' ');
+      const responses = doc.paths[path][method.toLowerCase()].responses;
+      const schema = (responses[String(res.status)] ?? responses.default).content['application/json'].schema;
+      const validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', `"${base}#/components/`)));
+      return validate(res.body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+    };
+  }
 
   const valid = () =>
     subscriptionBody({ name: unique('valid'), brokers: t.kafka.bootstrap, topic: unique('t'), url: `${t.sink.url}/x`, status: 'stopped' });
@@ -36,7 +58,7 @@ describe('admin API', () => {
     it('refuses /api without the bearer token, and with a wrong one', async () => {
       const none = await t.proxy.api('GET', '/api/subscriptions', undefined, '');
       expect(none.status).toBe(401);
-      expect(none.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringContaining('Authorization') });
+      expect(none.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringContaining('Authorization'), code: 'UNAUTHENTICATED' });
       const wrong = await t.proxy.api('GET', '/api/subscriptions', undefined, 'not-the-token');
       expect(wrong.status).toBe(401);
       expect((await t.proxy.api('GET', '/api/subscriptions')).status).toBe(200);
@@ -85,12 +107,55 @@ describe('admin API', () => {
       const res = await t.proxy.api('POST', '/api/subscriptions', '{"name": "x",');
       expect(res.status).toBe(400);
       expect(res.body.message).toEqual([expect.stringMatching(/^body: is not valid JSON/)]);
+      expect(res.body.code).toBe('INVALID_JSON');
+    });
+
+    it('answers a created subscription, a list, a 400 with its fields, a 409 and 404s as the OpenAPI document describes them', async () => {
+      const matches = await answerSchemas();
+      const body = valid();
+      const created = await t.proxy.api('POST', '/api/subscriptions', body);
+      expect(created.status).toBe(201);
+      expect(matches('POST /api/subscriptions', created)).toEqual([]);
+      // The check can fail: a subscription is not an error body.
+      expect(matches('POST /api/subscriptions', { status: 409, body: created.body })).not.toEqual([]);
+      const list = await t.proxy.api('GET', '/api/subscriptions');
+      expect(list.body.length).toBeGreaterThan(0);
+      expect(matches('GET /api/subscriptions', list)).toEqual([]);
+
+      const invalid = await t.proxy.api('POST', '/api/subscriptions', { ...body, endpoint: { url: 'ftp://127.0.0.1/x' }, delivery: { maxInFlight: 0 }, colour: 'blue' });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body).toMatchObject({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'VALIDATION_FAILED',
+        fields: [
+          { path: 'endpoint.url', message: expect.stringMatching(/^scheme "ftp" is not allowed/) },
+          { path: 'delivery.maxInFlight', message: 'must be at least 1' },
+          { path: 'colour', message: 'is not a known field' },
+        ],
+      });
+      expect(invalid.body.message).toEqual(invalid.body.fields.map((f: { path: string; message: string }) => `${f.path}: ${f.message}`));
+      expect(matches('POST /api/subscriptions', invalid)).toEqual([]);
+
+      const taken = await t.proxy.api('POST', '/api/subscriptions', body);
+      expect(taken).toMatchObject({ status: 409, body: { statusCode: 409, error: 'Conflict', code: 'SUBSCRIPTION_NAME_TAKEN', message: expect.stringContaining('already exists') } });
+      expect(matches('POST /api/subscriptions', taken)).toEqual([]);
+
+      const missing = await t.proxy.api('GET', '/api/subscriptions/999999');
+      expect(missing).toMatchObject({ status: 404, body: { statusCode: 404, error: 'Not Found', code: 'SUBSCRIPTION_NOT_FOUND', message: 'subscription 999999 does not exist' } });
+      expect(matches('GET /api/subscriptions/{id}', missing)).toEqual([]);
+      const badId = await t.proxy.api('GET', '/api/subscriptions/abc');
+      expect(badId).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', fields: [{ path: 'id', message: '"abc" is not a positive integer' }] } });
+      expect(matches('GET /api/subscriptions/{id}', badId)).toEqual([]);
+      const noRoute = await t.proxy.api('GET', '/api/subscriptionz');
+      expect(noRoute).toMatchObject({ status: 404, body: { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND' } });
     });
 
     it('answers 400 for unknown fields, 404 for unknown ids and 409 for a duplicate name', async () => {
       const extra = await t.proxy.api('POST', '/api/subscriptions', { ...valid(), colour: 'blue' });
       expect(extra.status).toBe(400);
       expect(extra.body.message).toEqual(['colour: is not a known field']);
+      expect(extra.body.fields).toEqual([{ path: 'colour', message: 'is not a known field' }]);
       expect((await t.proxy.api('GET', '/api/subscriptions/999999')).status).toBe(404);
       expect((await t.proxy.api('GET', '/api/subscriptions/abc')).status).toBe(400);
       const body = valid();
@@ -199,8 +264,11 @@ describe('admin API', () => {
     );
     await conn.end();
     await t.proxy.api('POST', '/api/config/refresh');
-    const listed = ((await t.proxy.api('GET', '/api/subscriptions')).body as any[]).find((s) => s.name === name);
+    const list = await t.proxy.api('GET', '/api/subscriptions');
+    const listed = (list.body as any[]).find((s) => s.name === name);
     expect(listed.configErrors).toEqual([expect.stringMatching(/^kafka\.brokers:/), expect.stringMatching(/^endpoint\.url: scheme "file"/)]);
+    // A row that cannot run is still answered as the document describes a subscription.
+    expect((await answerSchemas())('GET /api/subscriptions', list)).toEqual([]);
     expect(t.proxy.logs.some((l) => l.msg === 'subscription config is invalid and will not run until it is fixed' && l.subscription === listed.id)).toBe(true);
   });
 

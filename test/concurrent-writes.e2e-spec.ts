@@ -186,7 +186,7 @@ describe('concurrent admin writes', () => {
 
     const stale = await t.proxy.request('PATCH', `/api/subscriptions/${id}`, { body: { delivery: { ratePerSec: 3 } }, headers: { 'if-match': '"999"' } });
     expect(stale.status).toBe(412);
-    expect(stale.body).toEqual({ statusCode: 412, error: 'Precondition Failed', message: `subscription ${id} is at version ${got.body.version}, not 999; read it again and reapply your change` });
+    expect(stale.body).toEqual({ statusCode: 412, error: 'Precondition Failed', message: `subscription ${id} is at version ${got.body.version}, not 999; read it again and reapply your change`, code: 'VERSION_MISMATCH' });
     expect((await read(id)).delivery.ratePerSec).toBe(0);
 
     const weak = await t.proxy.request('PATCH', `/api/subscriptions/${id}`, { body: { delivery: { ratePerSec: 3 } }, headers: { 'if-match': `W/${etag}` } });

@@ -83,7 +83,7 @@ export class DeadLetterRedeliveryService {
   async redeliverOne(id: number, actor: RequestActor): Promise<DeadLetterResponseDto> {
     const row = await this.requirePending(id);
     const notKept = bytesNotKept(row);
-    if (notKept) throw new DomainException(DomainErrorCode.Unprocessable, `dead letter ${id} cannot be re-delivered: ${notKept}`);
+    if (notKept) throw new DomainException(DomainErrorCode.RecordNotKept, `dead letter ${id} cannot be re-delivered: ${notKept}`);
     const sub = await this.compiled(row.subscriptionId);
     const gate = this.gateFor(sub);
     let result: Attempted | null;
@@ -94,12 +94,12 @@ export class DeadLetterRedeliveryService {
         result = results.get(id) ?? null;
         if (!results.has(id)) {
           const [blockedBy, why] = [...results].find(([, r]) => r === null || r.outcome === 'failed') ?? [null, null];
-          throw new DomainException(
-            DomainErrorCode.Conflict,
-            blockedBy === null
-              ? `dead letter ${id} is being redelivered or was discarded by another request`
-              : `dead letter ${id} was not sent: dead letter ${blockedBy}, an earlier record with its key, ${why ? `failed again (${why.error})` : 'is being redelivered by another request'}, and delivery.keyParking keeps the key's order`,
-          );
+          throw blockedBy === null
+            ? new DomainException(DomainErrorCode.DeadLetterNotPending, `dead letter ${id} is being redelivered or was discarded by another request`)
+            : new DomainException(
+                DomainErrorCode.KeyOrderBlocked,
+                `dead letter ${id} was not sent: dead letter ${blockedBy}, an earlier record with its key, ${why ? `failed again (${why.error})` : 'is being redelivered by another request'}, and delivery.keyParking keeps the key's order`,
+              );
         }
       } else {
         result = await this.attempt(row, sub, gate.gate);
@@ -107,12 +107,12 @@ export class DeadLetterRedeliveryService {
     } finally {
       gate.done();
     }
-    if (result === null) throw new DomainException(DomainErrorCode.Conflict, `dead letter ${id} is being redelivered or was discarded by another request`);
+    if (result === null) throw new DomainException(DomainErrorCode.DeadLetterNotPending, `dead letter ${id} is being redelivered or was discarded by another request`);
     const after = DeadLetterResponseDto.from((await this.repository.findById(id))!);
     await this.audit.record({ action: 'dead_letter.redeliver', resourceType: 'dead_letter', resourceId: id, before: { state: 'pending' }, after: { state: after.state, attempts: after.attempts } }, actor);
     if (result.unprocessable) {
       throw new DomainException(
-        DomainErrorCode.Unprocessable,
+        DomainErrorCode.RecordUnprocessable,
         `dead letter ${id} cannot be sent under subscription ${row.subscriptionId}'s current config: ${result.error}; change the subscription's etl or discard the dead letter`,
       );
     }
@@ -123,7 +123,7 @@ export class DeadLetterRedeliveryService {
    * Re-delivers a subscription's pending dead letters under `control` (one attempt each, 8 at a
    * time, each key in record order with delivery.keyParking), stopping between records once
    * control.take() says so. The run's totals are the control's to keep. Rejects when the
-   * subscription no longer exists (409) or the database fails.
+   * subscription no longer exists (409 SUBSCRIPTION_DELETED) or the database fails.
    */
   async redeliverBulk(subscriptionId: number, control: BulkControl): Promise<void> {
     const sub = await this.compiled(subscriptionId);
@@ -273,9 +273,9 @@ export class DeadLetterRedeliveryService {
 
   private async requirePending(id: number): Promise<DeadLetterEntity> {
     const row = await this.repository.findById(id);
-    if (!row) throw DomainException.notFound('dead letter', id);
+    if (!row) throw DomainException.notFound(DomainErrorCode.DeadLetterNotFound, 'dead letter', id);
     if (row.state !== 'pending') {
-      throw new DomainException(DomainErrorCode.Conflict, `dead letter ${id} is already ${row.state}; only pending ones can be redelivered or discarded`);
+      throw new DomainException(DomainErrorCode.DeadLetterNotPending, `dead letter ${id} is already ${row.state}; only pending ones can be redelivered or discarded`);
     }
     return row;
   }
@@ -285,9 +285,9 @@ export class DeadLetterRedeliveryService {
     try {
       stored = await this.subscriptions.loadRunnable(subscriptionId);
     } catch (err) {
-      if (err instanceof DomainException && err.code === DomainErrorCode.NotFound) {
+      if (err instanceof DomainException && err.code === DomainErrorCode.SubscriptionNotFound) {
         throw new DomainException(
-          DomainErrorCode.Conflict,
+          DomainErrorCode.SubscriptionDeleted,
           `subscription ${subscriptionId} no longer exists, so its dead letters cannot be redelivered; discard them instead`,
         );
       }

@@ -3,6 +3,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonLogger } from '../common/logging/json.logger';
 import { AppConfig } from '../config/app.config';
+import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import { classifySqlFailure, sqlErrorName, sqlErrorSummary } from '../database/sql-failure';
 import { boundDeadLetter, minimalDeadLetter, type StoredDeadLetter } from './dead-letter-bounds';
@@ -180,7 +181,7 @@ export class DeadLettersService {
 
   async get(id: number): Promise<DeadLetterResponseDto> {
     const row = await this.repository.findById(id);
-    if (!row) throw DomainException.notFound('dead letter', id);
+    if (!row) throw DomainException.notFound(DomainErrorCode.DeadLetterNotFound, 'dead letter', id);
     return DeadLetterResponseDto.from(row);
   }
 }

@@ -1,3 +1,4 @@
+import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import type { AppConfig } from '../config/app.config';
 import type { AuditLog } from '../audit/audit-log.service';
@@ -41,7 +42,7 @@ class FakeBacklog {
 function setup(backlogs: Record<number, FakeBacklog>, config: Partial<AppConfig> = {}) {
   const redelivery = {
     checkRedeliverable: async (id: number) => {
-      if (!backlogs[id]) throw new DomainException('CONFLICT' as never, `subscription ${id} no longer exists`);
+      if (!backlogs[id]) throw new DomainException(DomainErrorCode.SubscriptionDeleted, `subscription ${id} no longer exists`);
     },
     redeliverBulk: (id: number, control: BulkControl) => backlogs[id].run(control),
   } as unknown as DeadLetterRedeliveryService;
@@ -92,7 +93,7 @@ describe('RedeliveryJobsService', () => {
     const { jobs } = setup({ 1: new FakeBacklog(1) }, { deadLetterBulkMaxRecords: 500 } as never);
     const err = await jobs.start(1, 501, ACTOR).catch((e: DomainException) => e);
     expect(err).toBeInstanceOf(DomainException);
-    expect(err).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(err).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(String((err as DomainException).details)).toContain('at most 500 records');
     expect(jobs.list()).toEqual([]);
   });
@@ -121,12 +122,12 @@ describe('RedeliveryJobsService', () => {
     const first = await jobs.start(1, undefined, ACTOR);
     const second = await jobs.start(2, undefined, ACTOR);
     const refused = await jobs.start(3, undefined, ACTOR).catch((e: DomainException) => e);
-    expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfterSeconds: 5 });
+    expect(refused).toMatchObject({ code: 'BUSY', retryAfterSeconds: 5 });
     expect(String((refused as DomainException).details)).toContain(first.id);
     expect(String((refused as DomainException).details)).toContain(second.id);
     // One per subscription: a second job of subscription 1 is a conflict naming the first.
     const twice = await jobs.start(1, undefined, ACTOR).catch((e: DomainException) => e);
-    expect(twice).toMatchObject({ code: 'CONFLICT' });
+    expect(twice).toMatchObject({ code: 'REDELIVERY_JOB_RUNNING' });
     expect(String((twice as DomainException).details)).toContain(first.id);
     await settle();
     while (first.active) await backlogs[1].release();
@@ -142,7 +143,7 @@ describe('RedeliveryJobsService', () => {
   it('a job whose run fails ends failed with the reason, freeing its slot', async () => {
     const { jobs } = setup({ 1: new FakeBacklog(1) }, { deadLetterBulkJobs: 1 } as never);
     (jobs as unknown as { redelivery: { redeliverBulk: () => Promise<void> } }).redelivery.redeliverBulk = async () => {
-      throw new DomainException('CONFLICT' as never, 'subscription 1 no longer exists');
+      throw new DomainException(DomainErrorCode.SubscriptionDeleted, 'subscription 1 no longer exists');
     };
     const job = await jobs.start(1, undefined, ACTOR);
     await job.finished;
@@ -155,6 +156,6 @@ describe('RedeliveryJobsService', () => {
         return e;
       }
     })();
-    expect(missing).toMatchObject({ code: 'NOT_FOUND' });
+    expect(missing).toMatchObject({ code: 'REDELIVERY_JOB_NOT_FOUND' });
   });
 });

@@ -38,14 +38,15 @@ export class RedeliveryJobsService implements OnApplicationShutdown {
   /**
    * Starts a job and returns it at once (queued or running); its work goes on in the background.
    * @param limit the most records to send; default DEAD_LETTER_BULK_MAX_RECORDS
-   * @throws DomainException InvalidInput (limit over the maximum), Conflict (the subscription is
-   *   gone, or already has a job running here), TooManyRequests (every job slot is taken)
+   * @throws DomainException ValidationFailed (limit over the maximum), SubscriptionDeleted,
+   *   SubscriptionConfigInvalid, RedeliveryJobRunning (it already has a job running here), Busy
+   *   (429: every job slot is taken)
    */
   async start(subscriptionId: number, limit: number | undefined, actor: RequestActor): Promise<RedeliveryJob> {
     const max = this.config.deadLetterBulkMaxRecords;
     if (limit !== undefined && limit > max) {
-      throw new DomainException(DomainErrorCode.InvalidInput, [
-        `limit: must be at most ${max} records per bulk re-delivery (DEAD_LETTER_BULK_MAX_RECORDS); start another job for the rest when this one is done`,
+      throw DomainException.forFields(DomainErrorCode.ValidationFailed, [
+        { path: 'limit', message: `must be at most ${max} records per bulk re-delivery (DEAD_LETTER_BULK_MAX_RECORDS); start another job for the rest when this one is done` },
       ]);
     }
     this.admit(subscriptionId);
@@ -59,10 +60,10 @@ export class RedeliveryJobsService implements OnApplicationShutdown {
     return job;
   }
 
-  /** @throws DomainException NotFound when this instance has no such job (jobs live in the memory of the instance that runs them). */
+  /** @throws DomainException RedeliveryJobNotFound when this instance has no such job (jobs live in the memory of the instance that runs them). */
   get(id: string): RedeliveryJob {
     const job = this.jobs.get(id);
-    if (!job) throw new DomainException(DomainErrorCode.NotFound, `re-delivery job ${id} does not exist on instance ${this.config.instanceId} (jobs live in the memory of the instance that started them, until it restarts)`);
+    if (!job) throw new DomainException(DomainErrorCode.RedeliveryJobNotFound, `re-delivery job ${id} does not exist on instance ${this.config.instanceId} (jobs live in the memory of the instance that started them, until it restarts)`);
     return job;
   }
 
@@ -74,7 +75,7 @@ export class RedeliveryJobsService implements OnApplicationShutdown {
   /**
    * Asks a job to stop before its next record (records in flight finish); it then ends as
    * cancelled. A job that already ended is answered as it is.
-   * @throws DomainException NotFound as get() does
+   * @throws DomainException RedeliveryJobNotFound as get() does
    */
   async cancel(id: string, actor: RequestActor): Promise<RedeliveryJob> {
     const job = this.get(id);
@@ -94,17 +95,17 @@ export class RedeliveryJobsService implements OnApplicationShutdown {
     const same = running.find((j) => j.subscriptionId === subscriptionId);
     if (same) {
       throw new DomainException(
-        DomainErrorCode.Conflict,
+        DomainErrorCode.RedeliveryJobRunning,
         `subscription ${subscriptionId} already has a re-delivery job running: ${same.id} (${same.done} of ${same.total} done); watch or cancel it first`,
       );
     }
     if (running.length >= this.config.deadLetterBulkJobs) {
       throw new DomainException(
-        DomainErrorCode.TooManyRequests,
+        DomainErrorCode.Busy,
         `this instance runs at most ${this.config.deadLetterBulkJobs} bulk re-delivery job(s) at once (DEAD_LETTER_BULK_JOBS); running: ${running
           .map((j) => `job ${j.id} (subscription ${j.subscriptionId}, ${j.done} of ${j.total} done)`)
           .join(', ')}; try again when one ends, or cancel one`,
-        RETRY_AFTER_S,
+        { retryAfterSeconds: RETRY_AFTER_S },
       );
     }
   }

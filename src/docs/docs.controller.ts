@@ -31,7 +31,7 @@ export class DocsController {
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>kproxy admin API</title>
 <style>${DOCS_STYLE}</style>
 </head><body><h1>kproxy admin API</h1>
-<p>Request bodies are described as JSON Schema in <a href="/docs/openapi.json">/docs/openapi.json</a> (OpenAPI 3.1), generated from the schemas that validate them. With <code>ADMIN_TOKEN</code> set, <code>/api</code> calls need <code>Authorization: Bearer &lt;token&gt;</code>.</p>
+<p>Request bodies, answers and errors are described as JSON Schema in <a href="/docs/openapi.json">/docs/openapi.json</a> (OpenAPI 3.1), request bodies generated from the schemas that validate them. Every error carries a stable <code>code</code> (README, Error codes). With <code>ADMIN_TOKEN</code> set, <code>/api</code> calls need <code>Authorization: Bearer &lt;token&gt;</code>.</p>
 <table><thead><tr><th>method</th><th>path</th><th>what</th><th>roles</th><th>body</th></tr></thead><tbody>
 ${rows}
 </tbody></table></body></html>`;

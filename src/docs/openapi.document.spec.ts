@@ -1,5 +1,6 @@
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
+import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { REQUESTER_ALLOWED } from '../common/auth/requester-allowed.decorator';
 import { AuditController } from '../audit/audit.controller';
 import { InstancesController } from '../cluster/instances.controller';
@@ -66,5 +67,34 @@ describe('OpenAPI document', () => {
     expect(doc.components.schemas.TicketInput.required).toEqual(expect.arrayContaining(['requester', 'reason', 'name']));
     expect(doc.paths['/api/tickets/{id}/approve'].post.requestBody.required).toBe(false);
     expect(doc.paths['/api/dead-letters'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['subscriptionId', 'state', 'limit']));
+  });
+
+  it('describes every success answer and every error answer with a schema', () => {
+    const doc = buildOpenApiDocument('1.2.3') as { components: { schemas: Record<string, any> }; paths: Record<string, Record<string, any>> };
+    const resolvable = (schema: { $ref?: string; items?: { $ref?: string } }) => {
+      const target = schema.$ref ?? schema.items?.$ref;
+      return target === undefined || doc.components.schemas[target.replace('#/components/schemas/', '')] !== undefined;
+    };
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const ok = String(OPERATIONS[`${method.toUpperCase()} ${path}`].ok ?? 200);
+        for (const [status, response] of Object.entries(operation.responses as Record<string, { content: Record<string, { schema: any }> }>)) {
+          const media = Object.values(response.content);
+          expect({ route: `${method} ${path}`, status, described: media.length > 0 && media.every((m) => m.schema && resolvable(m.schema)) }).toEqual({ route: `${method} ${path}`, status, described: true });
+          if (status !== ok && !(status === '503' && path === '/health/ready')) expect(response.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+        }
+      }
+    }
+    expect(doc.paths['/api/subscriptions'].get.responses['200'].content['application/json'].schema).toEqual({ type: 'array', items: { $ref: '#/components/schemas/Subscription' } });
+    expect(doc.paths['/api/subscriptions/{id}'].get.responses['404'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+    expect(doc.components.schemas.Subscription.oneOf.map((s: any) => s.properties.view.const)).toEqual(['full', 'summary']);
+  });
+
+  it('describes the error body with every code and the fields list', () => {
+    const error = (buildOpenApiDocument('1.2.3') as { components: { schemas: Record<string, any> } }).components.schemas.Error;
+    expect(error.required).toEqual(['statusCode', 'error', 'message', 'code']);
+    expect(error.properties.code.enum).toEqual(Object.values(DomainErrorCode));
+    expect(error.properties.code.description).toContain('404: NOT_FOUND, SUBSCRIPTION_NOT_FOUND');
+    expect(error.properties.fields.items.required).toEqual(['path', 'message']);
   });
 });

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { FieldProblem } from '../common/errors/domain.exception';
 import { SecretBox, SecretUnreadableError } from '../secrets/secret-box';
 
 /**
@@ -109,10 +110,10 @@ export class SubscriptionSecrets {
    * the database (or a backup) would otherwise be opened by kproxy and sent wherever the new
    * subscription points, handing the secret to someone who never had the key.
    */
-  static sealedInputProblems(input: unknown): string[] {
-    const problems: string[] = [];
+  static sealedInputProblems(input: unknown): FieldProblem[] {
+    const problems: FieldProblem[] = [];
     SubscriptionSecrets.map(input, (path, value) => {
-      if (SecretBox.isSealed(value)) problems.push(`${path}: looks like a sealed value (enc:v1:…); send the secret itself`);
+      if (SecretBox.isSealed(value)) problems.push({ path, message: 'looks like a sealed value (enc:v1:…); send the secret itself' });
       return value;
     });
     return problems;

@@ -1,3 +1,4 @@
+import type { FieldProblem } from '../common/errors/domain.exception';
 import { SecretBox } from '../secrets/secret-box';
 import { EndpointEntity } from './entities/endpoint.entity';
 import { EtlConfigEntity } from './entities/etl-config.entity';
@@ -160,8 +161,8 @@ export class SubscriptionMapper {
   }
 
   /** Secret fields that still hold a mask: storing one would replace the secret with "****". */
-  static maskedSecretProblems(input: unknown): string[] {
-    const problems: string[] = [];
+  static maskedSecretProblems(input: unknown): FieldProblem[] {
+    const problems: FieldProblem[] = [];
     SubscriptionSecrets.map(input, (path, value) => {
       const masked = path === 'alerts.webhookUrl' ? value.endsWith(`/${MASK}`) : path === 'endpoint.url' ? value.includes(MASK) : value === MASK;
       if (masked) {
@@ -170,7 +171,7 @@ export class SubscriptionMapper {
           : path.startsWith('endpoint.')
             ? 'a masked value keeps the stored secret only while the endpoint URL keeps its origin'
             : 'there is no stored value to keep';
-        problems.push(`${path}: is masked; send the secret itself (${why})`);
+        problems.push({ path, message: `is masked; send the secret itself (${why})` });
       }
       return value;
     });

@@ -42,7 +42,7 @@ export class SubscriptionsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<SubscriptionResponseDto> {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new DomainException(DomainErrorCode.InvalidInput, ['body: must be a JSON object']);
+      throw DomainException.forFields(DomainErrorCode.ValidationFailed, [{ path: 'body', message: 'must be a JSON object' }]);
     }
     return tagged(res, await this.subscriptions.patch(id, body as Record<string, unknown>, actor, VersionPrecondition.parse(ifMatch)));
   }

@@ -4,8 +4,8 @@ import type { RequestActor } from '../common/request-context/request-actor';
 import type { EntityManager } from 'typeorm';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { OutboundGuard } from '../delivery/outbound-guard';
-import { DomainException } from '../common/errors/domain.exception';
-import { formatZodIssues } from '../common/validation/format-zod-issues';
+import { DomainException, type FieldProblem } from '../common/errors/domain.exception';
+import { formatZodIssues, zodFieldProblems } from '../common/validation/format-zod-issues';
 import { SubscriptionResponseDto } from './dto/subscription-response.dto';
 import { parseSubscriptionSpec, SubscriptionSpec } from './dto/subscription-spec.schema';
 import { SubscriptionEntity } from './entities/subscription.entity';
@@ -40,22 +40,22 @@ export class SubscriptionsService {
     private readonly audit: AuditLog,
   ) {}
 
-  /** Refuses a config that would send to a link-local or metadata address, or off the allow-list. */
+  /** Refuses a config that would send to a link-local or metadata address, or off the allow-list (400 DESTINATION_NOT_ALLOWED). */
   assertOutboundAllowed(spec: SubscriptionSpec): void {
-    const problems: string[] = [];
-    const check = (field: string, url: string | null | undefined) => {
+    const problems: FieldProblem[] = [];
+    const check = (path: string, url: string | null | undefined) => {
       const problem = url ? this.guard.problemWithUrl(url) : null;
-      if (problem) problems.push(`${field}: ${problem}`);
+      if (problem) problems.push({ path, message: problem });
     };
     check('endpoint.url', spec.endpoint.url);
     check('alerts.webhookUrl', spec.alerts?.webhookUrl);
-    if (problems.length) throw new DomainException(DomainErrorCode.InvalidInput, problems);
+    if (problems.length) throw DomainException.forFields(DomainErrorCode.DestinationNotAllowed, problems);
   }
 
-  /** Refuses secret fields sent sealed (copied ciphertext) or still masked. */
+  /** Refuses secret fields sent sealed (copied ciphertext) or still masked (400 SECRET_NOT_SENT). */
   assertSecretsInFull(input: unknown, sent: unknown = input): void {
     const problems = [...SubscriptionSecrets.sealedInputProblems(sent), ...SubscriptionMapper.maskedSecretProblems(input)];
-    if (problems.length) throw new DomainException(DomainErrorCode.InvalidInput, problems);
+    if (problems.length) throw DomainException.forFields(DomainErrorCode.SecretNotSent, problems);
   }
 
   /** Every subscription; a requester sees its own team's in full and the others as summaries. */
@@ -63,17 +63,17 @@ export class SubscriptionsService {
     return (await this.repository.findAll()).map((row) => (SubscriptionsService.fullViewFor(row, actor) ? this.view(row) : SubscriptionResponseDto.summary(row)));
   }
 
-  /** One subscription, as `list` shows it to this actor; 404 when it does not exist. */
+  /** One subscription, as `list` shows it to this actor; 404 SUBSCRIPTION_NOT_FOUND when it does not exist. */
   async get(id: number, actor?: RequestActor): Promise<SubscriptionResponseDto> {
     const row = await this.require(id);
     return SubscriptionsService.fullViewFor(row, actor) ? this.view(row) : SubscriptionResponseDto.summary(row);
   }
 
-  /** 403 unless the actor may see the subscription in full (status, for instance, shows its endpoint's health). */
+  /** 403 OTHER_TEAMS_SUBSCRIPTION unless the actor may see the subscription in full (status, for instance, shows its endpoint's health). */
   async assertReadableBy(id: number, actor: RequestActor): Promise<void> {
     const row = await this.require(id);
     if (!SubscriptionsService.fullViewFor(row, actor)) {
-      throw new DomainException(DomainErrorCode.Forbidden, `subscription ${id} belongs to ${row.owner ? `team "${row.owner}"` : 'the operators'}; your requester token is team "${actor.team}"`);
+      throw new DomainException(DomainErrorCode.OtherTeamsSubscription, `subscription ${id} belongs to ${row.owner ? `team "${row.owner}"` : 'the operators'}; your requester token is team "${actor.team}"`);
     }
   }
 
@@ -85,15 +85,13 @@ export class SubscriptionsService {
   /**
    * A consumer group belongs to one subscription per Kafka cluster: a second member would take
    * part of the first one's partitions and commit in its name. Clusters are told apart by their
-   * broker addresses (sharing one host:port means the same cluster). 409 naming the holder.
+   * broker addresses (sharing one host:port means the same cluster). 409 GROUP_IN_USE naming the holder.
    */
   async assertGroupFree(spec: SubscriptionSpec, exceptId: number | null = null, anyCluster = false): Promise<void> {
     const holder = await this.groupHolder(spec.kafka.groupId ?? `kproxy.${spec.name}`, anyCluster ? null : spec.kafka.brokers, exceptId, spec.name);
     if (holder) {
-      throw new DomainException(
-        DomainErrorCode.Conflict,
-        `kafka.groupId: consumer group "${holder.groupId}" belongs to subscription ${holder.id} ("${holder.name}")${anyCluster ? '' : ` on ${spec.kafka.brokers}`}; every subscription needs its own group — leave groupId out to get kproxy.<name>`,
-      );
+      const problem = `consumer group "${holder.groupId}" belongs to subscription ${holder.id} ("${holder.name}")${anyCluster ? '' : ` on ${spec.kafka.brokers}`}; every subscription needs its own group — leave groupId out to get kproxy.<name>`;
+      throw new DomainException(DomainErrorCode.GroupInUse, `kafka.groupId: ${problem}`, { fields: [{ path: 'kafka.groupId', message: problem }] });
     }
   }
 
@@ -143,13 +141,14 @@ export class SubscriptionsService {
   /**
    * Creates a subscription inside the caller's transaction and answers it as stored there (an
    * audit entry must not show a change made after the commit); the caller announces the change
-   * once its transaction has committed.
+   * once its transaction has committed. `input` is a ticket's stored request: one the current
+   * rules refuse is a 400 TICKET_SPEC_INVALID, one with secrets no key opens a 409 SECRETS_UNREADABLE.
    */
   async createWithin(em: EntityManager, input: unknown, groupOnAnyCluster = false): Promise<SubscriptionResponseDto> {
     const opened = this.secrets.open(input);
-    if (opened.errors.length) throw new DomainException(DomainErrorCode.Conflict, ['the stored request has secrets no configured key opens:', ...opened.errors]);
+    if (opened.errors.length) throw new DomainException(DomainErrorCode.SecretsUnreadable, ['the stored request has secrets no configured key opens:', ...opened.errors]);
     const parsed = parseSubscriptionSpec(opened.input);
-    if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
+    if (!parsed.success) throw DomainException.forFields(DomainErrorCode.TicketSpecInvalid, zodFieldProblems(parsed.error.issues));
     this.assertOutboundAllowed(parsed.data);
     await this.assertGroupFree(parsed.data, null, groupOnAnyCluster);
     const row = SubscriptionMapper.apply(new SubscriptionEntity(), this.secrets.seal(parsed.data));
@@ -164,8 +163,8 @@ export class SubscriptionsService {
    * Partial update: sections merge field by field; arrays and maps inside them are replaced.
    * Only the columns the body changes are written, on the version the merge was made from: when
    * another write landed in between, the body is merged again onto the new state (up to
-   * PATCH_ATTEMPTS times, then 409). With If-Match the client named the version it edited, so a
-   * moved version is a 412 instead (RFC 9110 §13.1.1).
+   * PATCH_ATTEMPTS times, then 409 CONCURRENT_UPDATE). With If-Match the client named the version
+   * it edited, so a moved version is a 412 VERSION_MISMATCH instead (RFC 9110 §13.1.1).
    */
   async patch(id: number, body: Record<string, unknown>, actor: RequestActor, precondition: VersionPrecondition | null = null): Promise<SubscriptionResponseDto> {
     for (let attempt = 1; attempt <= PATCH_ATTEMPTS; attempt++) {
@@ -185,10 +184,10 @@ export class SubscriptionsService {
       return after;
     }
     if (precondition) await this.require(id).then((row) => precondition.assert(id, row.version));
-    throw new DomainException(DomainErrorCode.Conflict, `subscription ${id} changed ${PATCH_ATTEMPTS} times while this PATCH was being applied; send it again`);
+    throw new DomainException(DomainErrorCode.ConcurrentUpdate, `subscription ${id} changed ${PATCH_ATTEMPTS} times while this PATCH was being applied; send it again`);
   }
 
-  /** The stored config with the body merged in, validated; 400 naming every bad field. */
+  /** The stored config with the body merged in, validated; 400 VALIDATION_FAILED naming every bad field. */
   private merge(row: SubscriptionEntity, body: Record<string, unknown>): SubscriptionSpec {
     const current = this.secrets.open(SubscriptionMapper.toInput(row)).input;
     let merged: Record<string, unknown> = { ...current };
@@ -214,7 +213,7 @@ export class SubscriptionsService {
     );
     this.assertSecretsInFull(merged, body);
     const parsed = parseSubscriptionSpec(merged);
-    if (!parsed.success) throw new DomainException(DomainErrorCode.InvalidInput, formatZodIssues(parsed.error.issues));
+    if (!parsed.success) throw DomainException.forFields(DomainErrorCode.ValidationFailed, zodFieldProblems(parsed.error.issues));
     this.assertOutboundAllowed(parsed.data);
     return parsed.data;
   }
@@ -251,7 +250,7 @@ export class SubscriptionsService {
     check: (row: SubscriptionEntity) => boolean,
   ): Promise<{ subscription: SubscriptionResponseDto; mark: number } | null> {
     const changed = Number.isSafeInteger(id) && id > 0 ? await this.repository.setStatus(id, status, check) : 'missing';
-    if (changed === 'missing') throw DomainException.notFound('subscription', id);
+    if (changed === 'missing') throw DomainException.notFound(DomainErrorCode.SubscriptionNotFound, 'subscription', id);
     if (changed === 'refused') return null;
     await this.changes.announce();
     const { before, after } = changed;
@@ -263,7 +262,7 @@ export class SubscriptionsService {
 
   async remove(id: number, actor: RequestActor, precondition: VersionPrecondition | null = null): Promise<void> {
     const removed = Number.isSafeInteger(id) && id > 0 ? await this.repository.delete(id, (row) => precondition?.assert(id, row.version)) : null;
-    if (!removed) throw DomainException.notFound('subscription', id);
+    if (!removed) throw DomainException.notFound(DomainErrorCode.SubscriptionNotFound, 'subscription', id);
     await this.changes.announce();
     await this.audit.record({ action: 'subscription.delete', resourceType: 'subscription', resourceId: id, before: this.view(removed) }, actor);
   }
@@ -278,11 +277,11 @@ export class SubscriptionsService {
     return this.toStored(await this.require(id));
   }
 
-  /** Like load, but a config that cannot run is a conflict naming what to fix. */
+  /** Like load, but a config that cannot run is a 409 SUBSCRIPTION_CONFIG_INVALID naming what to fix. */
   async loadRunnable(id: number): Promise<StoredSubscription & { spec: SubscriptionSpec }> {
     const stored = await this.load(id);
     if (!stored.spec) {
-      throw new DomainException(DomainErrorCode.Conflict, [
+      throw new DomainException(DomainErrorCode.SubscriptionConfigInvalid, [
         `subscription ${id} has an invalid stored config; fix it first (PATCH or SQL):`,
         ...stored.errors,
       ]);
@@ -307,7 +306,7 @@ export class SubscriptionsService {
 
   private async require(id: number): Promise<SubscriptionEntity> {
     const row = Number.isSafeInteger(id) && id > 0 ? await this.repository.findById(id) : null;
-    if (!row) throw DomainException.notFound('subscription', id);
+    if (!row) throw DomainException.notFound(DomainErrorCode.SubscriptionNotFound, 'subscription', id);
     return row;
   }
 
@@ -316,7 +315,7 @@ export class SubscriptionsService {
       return await save();
     } catch (err) {
       if ((err as { code?: string }).code === 'ER_DUP_ENTRY') {
-        throw new DomainException(DomainErrorCode.Conflict, `a subscription named "${name}" already exists; choose another name`);
+        throw new DomainException(DomainErrorCode.SubscriptionNameTaken, `a subscription named "${name}" already exists; choose another name`);
       }
       throw err;
     }

@@ -23,13 +23,13 @@ describe('VersionPrecondition (If-Match, RFC 9110 §13.1.1)', () => {
 
   it('answers 412 naming the current version', () => {
     const err = catchError(() => VersionPrecondition.parse('"2"')!.assert(11, 3));
-    expect(err).toMatchObject({ code: DomainErrorCode.PreconditionFailed, details: 'subscription 11 is at version 3, not 2; read it again and reapply your change' });
+    expect(err).toMatchObject({ code: DomainErrorCode.VersionMismatch, details: 'subscription 11 is at version 3, not 2; read it again and reapply your change' });
   });
 
   it('refuses a header that is not a list of entity tags, naming it', () => {
     for (const bad of ['5', '"5', 'W/5', '"5" "6"']) {
       const err = catchError(() => VersionPrecondition.parse(bad));
-      expect(err).toMatchObject({ code: DomainErrorCode.InvalidInput, details: [expect.stringMatching(/^If-Match: .* is not an entity tag/)] });
+      expect(err).toMatchObject({ code: DomainErrorCode.InvalidIfMatch, details: [expect.stringMatching(/^If-Match: .* is not an entity tag/)] });
     }
   });
 

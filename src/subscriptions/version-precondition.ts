@@ -7,7 +7,7 @@ const ENTITY_TAG = /^(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"$/;
  * An `If-Match` request header against a subscription's version (RFC 9110 §13.1.1). The ETag
  * of a subscription is its version as a strong entity tag, `"7"`. `*` matches any existing
  * subscription; otherwise one tag in the list must be strong and equal (§8.8.3.2: weak tags never
- * match). A header that is not `*` or a list of entity tags is a 400 naming it.
+ * match). A header that is not `*` or a list of entity tags is a 400 INVALID_IF_MATCH naming it.
  */
 export class VersionPrecondition {
   private constructor(
@@ -24,7 +24,7 @@ export class VersionPrecondition {
     const strong = new Set<string>();
     for (const item of splitTags(text)) {
       const m = ENTITY_TAG.exec(item);
-      if (!m) throw new DomainException(DomainErrorCode.InvalidInput, [`If-Match: ${JSON.stringify(item)} is not an entity tag; send "*" or the ETag as answered, e.g. "7"`]);
+      if (!m) throw new DomainException(DomainErrorCode.InvalidIfMatch, [`If-Match: ${JSON.stringify(item)} is not an entity tag; send "*" or the ETag as answered, e.g. "7"`]);
       if (!m[1]) strong.add(m[2]);
     }
     return new VersionPrecondition(false, strong, text);
@@ -39,10 +39,10 @@ export class VersionPrecondition {
     return this.any || this.versions.has(String(version));
   }
 
-  /** Throws 412 naming the current version unless it matches. */
+  /** Throws 412 VERSION_MISMATCH naming the current version unless it matches. */
   assert(id: number, version: number): void {
     if (!this.matches(version)) {
-      throw new DomainException(DomainErrorCode.PreconditionFailed, `subscription ${id} is at version ${version}, not ${this.text.replace(/"/g, '')}; read it again and reapply your change`);
+      throw new DomainException(DomainErrorCode.VersionMismatch, `subscription ${id} is at version ${version}, not ${this.text.replace(/"/g, '')}; read it again and reapply your change`);
     }
   }
 }

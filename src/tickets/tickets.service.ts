@@ -41,24 +41,26 @@ export class TicketsService {
   /**
    * Stores a request for an operator to decide. A requester token's ticket belongs to its team
    * (and so will the subscription): `owner` must be absent or that team. Refused: 400 for a
-   * body over MAX_TICKET_SPEC_BYTES or an owner of another team; 409 for a consumer group another
-   * subscription holds, or a rate group with members of another owner; 429 over the team's quota.
+   * body over MAX_TICKET_SPEC_BYTES (TICKET_TOO_LARGE) or an owner of another team
+   * (OWNER_NOT_YOUR_TEAM); 409 for a consumer group another subscription holds (GROUP_IN_USE), or
+   * a rate group with members of another owner (RATE_GROUP_IN_USE); 429 over the team's quota
+   * (TICKET_QUOTA_EXCEEDED) or while its other submissions hold the team's lock (BUSY).
    */
   async submit(input: TicketSubmission, actor: RequestActor): Promise<TicketResponseDto> {
     this.subscriptions.assertSecretsInFull(input.spec);
     this.subscriptions.assertOutboundAllowed(input.validated);
     const bytes = Buffer.byteLength(JSON.stringify(input.spec));
     if (bytes > MAX_TICKET_SPEC_BYTES) {
-      throw new DomainException(DomainErrorCode.InvalidInput, `the requested subscription is ${bytes} bytes of JSON; a ticket may hold at most ${MAX_TICKET_SPEC_BYTES}`);
+      throw new DomainException(DomainErrorCode.TicketTooLarge, `the requested subscription is ${bytes} bytes of JSON; a ticket may hold at most ${MAX_TICKET_SPEC_BYTES}`);
     }
     const team = actor.role === 'requester' ? actor.team : null;
     const owner = team ?? input.validated.owner;
     if (team !== null && input.validated.owner !== null && input.validated.owner !== team) {
-      throw new DomainException(DomainErrorCode.InvalidInput, [`owner: your requester token is team "${team}"; a ticket belongs to its team (leave owner out)`]);
+      throw DomainException.forFields(DomainErrorCode.OwnerNotYourTeam, [{ path: 'owner', message: `your requester token is team "${team}"; a ticket belongs to its team (leave owner out)` }]);
     }
     // One team's submissions one at a time, so concurrent ones cannot all pass the quota.
     const lock = team === null ? null : await NamedLock.acquire(this.config.database.url, `kproxy.tickets.${team}`, TEAM_LOCK_WAIT_S);
-    if (team !== null && !lock) throw new DomainException(DomainErrorCode.TooManyRequests, `team "${team}" is submitting other tickets; try again`, 1);
+    if (team !== null && !lock) throw new DomainException(DomainErrorCode.Busy, `team "${team}" is submitting other tickets; try again`, { retryAfterSeconds: 1 });
     let row: TicketEntity;
     try {
       // The quota first: a refused ticket must not be a free probe of other teams' groups.
@@ -91,10 +93,10 @@ export class TicketsService {
     return Promise.all(rows.map((row) => this.view(row, actor, known)));
   }
 
-  /** One ticket; 404 for a requester asking for another team's (its existence is not disclosed). */
+  /** One ticket; 404 TICKET_NOT_FOUND also for a requester asking for another team's (its existence is not disclosed). */
   async get(id: number, actor: RequestActor): Promise<TicketResponseDto> {
     const row = await this.repository.findById(id);
-    if (!row || (actor.role === 'requester' && row.team !== actor.team)) throw DomainException.notFound('ticket', id);
+    if (!row || (actor.role === 'requester' && row.team !== actor.team)) throw DomainException.notFound(DomainErrorCode.TicketNotFound, 'ticket', id);
     return this.view(row, actor);
   }
 
@@ -107,10 +109,8 @@ export class TicketsService {
     if (rateGroup === null) return;
     const others = (await this.subscriptions.rateGroupMembers(rateGroup)).filter((m) => m.owner !== team);
     if (others.length) {
-      throw new DomainException(
-        DomainErrorCode.Conflict,
-        `endpoint.rateGroup: rate group "${rateGroup}" has members of other owners (${others.map((m) => `subscription ${m.id}`).join(', ')}); only an operator can add a subscription to it — leave rateGroup out and ask in the reason`,
-      );
+      const problem = `rate group "${rateGroup}" has members of other owners (${others.map((m) => `subscription ${m.id}`).join(', ')}); only an operator can add a subscription to it — leave rateGroup out and ask in the reason`;
+      throw new DomainException(DomainErrorCode.RateGroupInUse, `endpoint.rateGroup: ${problem}`, { fields: [{ path: 'endpoint.rateGroup', message: problem }] });
     }
   }
 
@@ -118,10 +118,10 @@ export class TicketsService {
     const { pending, perDay } = this.config.ticketQuota;
     const counts = await this.repository.countForQuota(team, new Date(Date.now() - DAY_MS));
     if (counts.pending >= pending) {
-      throw new DomainException(DomainErrorCode.TooManyRequests, `team "${team}" has ${counts.pending} pending tickets, the most it may have (TICKET_PENDING_LIMIT); wait for decisions`, 60);
+      throw new DomainException(DomainErrorCode.TicketQuotaExceeded, `team "${team}" has ${counts.pending} pending tickets, the most it may have (TICKET_PENDING_LIMIT); wait for decisions`, { retryAfterSeconds: 60 });
     }
     if (counts.recent >= perDay) {
-      throw new DomainException(DomainErrorCode.TooManyRequests, `team "${team}" submitted ${counts.recent} tickets in the last 24 h, the most it may (TICKET_DAILY_LIMIT)`, 3600);
+      throw new DomainException(DomainErrorCode.TicketQuotaExceeded, `team "${team}" submitted ${counts.recent} tickets in the last 24 h, the most it may (TICKET_DAILY_LIMIT)`, { retryAfterSeconds: 3600 });
     }
   }
 
@@ -139,7 +139,7 @@ export class TicketsService {
       ticket.decidedBy = operator;
       ticket.decidedAt = new Date();
     });
-    if (!row) throw DomainException.notFound('ticket', id);
+    if (!row) throw DomainException.notFound(DomainErrorCode.TicketNotFound, 'ticket', id);
     await this.subscriptions.announceChange();
     this.logger.info('ticket approved', { ticket: id, subscription: row.subscriptionId, operator });
     const approved = await this.view(row, actor);
@@ -171,7 +171,7 @@ export class TicketsService {
       ticket.decidedBy = operator;
       ticket.decidedAt = new Date();
     });
-    if (!row) throw DomainException.notFound('ticket', id);
+    if (!row) throw DomainException.notFound(DomainErrorCode.TicketNotFound, 'ticket', id);
     this.logger.info('ticket rejected', { ticket: id, operator });
     const rejected = await this.view(row, actor);
     await this.audit.record({ action: 'ticket.reject', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(rejected) }, actor);
@@ -194,5 +194,5 @@ function requirePending(ticket: TicketEntity, verb: string): void {
   if (ticket.state === 'pending') return;
   const by = ticket.decidedBy ? ` by ${ticket.decidedBy}` : '';
   const at = ticket.decidedAt ? ` at ${ticket.decidedAt.toISOString()}` : '';
-  throw new DomainException(DomainErrorCode.Conflict, `ticket ${ticket.id} was already ${ticket.state}${by}${at}; only a pending ticket can be ${verb === 'approve' ? 'approved' : 'rejected'}`);
+  throw new DomainException(DomainErrorCode.TicketAlreadyDecided, `ticket ${ticket.id} was already ${ticket.state}${by}${at}; only a pending ticket can be ${verb === 'approve' ? 'approved' : 'rejected'}`);
 }

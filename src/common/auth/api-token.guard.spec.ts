@@ -94,12 +94,12 @@ describe('ApiTokenGuard', () => {
     expect(codeOf(() => limited.canActivate(context('approveTicket', 'Bearer wrong-1')))).toBe('UNAUTHENTICATED');
     expect(codeOf(() => limited.canActivate(context('approveTicket', 'Bearer wrong-2')))).toBe('UNAUTHENTICATED');
     const refusal = refusalOf(() => limited.canActivate(context('approveTicket', 'Bearer wrong-3')));
-    expect(refusal?.code).toBe('TOO_MANY_REQUESTS');
+    expect(refusal?.code).toBe('RATE_LIMITED');
     expect(refusal?.retryAfterSeconds).toBe(60);
     expect(refusal?.message).toMatch(/too many failed authentications from 10.0.0.1; try again in 60 s/);
     // A missing or malformed header gets the same 429 as a wrong token: the answer does not grade guesses.
-    expect(codeOf(() => limited.canActivate(context('approveTicket')))).toBe('TOO_MANY_REQUESTS');
-    expect(codeOf(() => limited.canActivate(context('approveTicket', ADMIN)))).toBe('TOO_MANY_REQUESTS');
+    expect(codeOf(() => limited.canActivate(context('approveTicket')))).toBe('RATE_LIMITED');
+    expect(codeOf(() => limited.canActivate(context('approveTicket', ADMIN)))).toBe('RATE_LIMITED');
     // Valid tokens are never refused by the limit, and keep their roles.
     expect(codeOf(() => limited.canActivate(context('approveTicket', `Bearer ${ADMIN}`)))).toBe('allowed');
     expect(codeOf(() => limited.canActivate(context('readTickets', `Bearer ${REQUESTER}`)))).toBe('allowed');
@@ -114,7 +114,7 @@ describe('ApiTokenGuard', () => {
     for (let i = 0; i < 10; i++) expect(codeOf(() => proxied.canActivate(via(`198.51.100.${i}`, 'wrong')))).toBe('UNAUTHENTICATED');
     expect(codeOf(() => proxied.canActivate(via('198.51.100.77', 'wrong')))).toBe('UNAUTHENTICATED');
     expect(codeOf(() => proxied.canActivate(via('198.51.100.77', 'wrong')))).toBe('UNAUTHENTICATED');
-    expect(codeOf(() => proxied.canActivate(via('198.51.100.77', 'wrong')))).toBe('TOO_MANY_REQUESTS');
+    expect(codeOf(() => proxied.canActivate(via('198.51.100.77', 'wrong')))).toBe('RATE_LIMITED');
     expect(codeOf(() => proxied.canActivate(via('198.51.100.78', 'wrong')))).toBe('UNAUTHENTICATED');
     const ok = via('198.51.100.200', ADMIN);
     expect(codeOf(() => proxied.canActivate(ok))).toBe('allowed');

@@ -44,7 +44,7 @@ export class ApiTokenGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<ActorRequest>();
     const named = req.headers[ACTOR_HEADER];
     if (named !== undefined && (typeof named !== 'string' || !ACTOR_NAME.test(named))) {
-      throw new DomainException(DomainErrorCode.InvalidInput, `${ACTOR_HEADER} header: must be 1-128 printable characters naming who acts`);
+      throw new DomainException(DomainErrorCode.InvalidActorHeader, `${ACTOR_HEADER} header: must be 1-128 printable characters naming who acts`);
     }
     const address = this.clients.of(req);
     const actAs = (role: RequestRole, team: string | null = null) => {
@@ -77,9 +77,9 @@ export class ApiTokenGuard implements CanActivate {
     const blockedMs = this.limiter.blockedFor(address);
     if (blockedMs > 0) {
       throw new DomainException(
-        DomainErrorCode.TooManyRequests,
+        DomainErrorCode.RateLimited,
         `too many failed authentications from ${address}; try again in ${Math.ceil(blockedMs / 1000)} s`,
-        Math.ceil(blockedMs / 1000),
+        { retryAfterSeconds: Math.ceil(blockedMs / 1000) },
       );
     }
     if (!match) {

@@ -22,7 +22,7 @@ describe('BoundedConcurrency', () => {
     expect(started).toEqual([0, 1]);
     expect([gate.running, gate.queued]).toEqual([2, 3]);
     const refused = await gate.run(async () => 'never').catch((e: DomainException) => e);
-    expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfterSeconds: 1 });
+    expect(refused).toMatchObject({ code: 'BUSY', retryAfterSeconds: 1 });
     expect(String((refused as DomainException).details)).toContain('2 running and 3 waiting');
     expect(gate.refused).toBe(1);
     ends[1].resolve();
@@ -43,7 +43,7 @@ describe('BoundedConcurrency', () => {
     const gate = new BoundedConcurrency(1, 0, 'things');
     const d = deferred();
     const first = gate.run(() => d.promise);
-    await expect(gate.run(async () => 1)).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    await expect(gate.run(async () => 1)).rejects.toMatchObject({ code: 'BUSY' });
     d.resolve();
     await first;
   });

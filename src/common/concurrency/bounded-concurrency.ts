@@ -33,16 +33,16 @@ export class BoundedConcurrency {
 
   /**
    * Runs `task` once a slot is free and resolves or rejects as it does.
-   * @throws DomainException TooManyRequests (with Retry-After) when `limit` run and `maxQueue` wait
+   * @throws DomainException Busy (429 with Retry-After) when `limit` run and `maxQueue` wait
    */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) {
       if (this.waiting.length >= this.maxQueue) {
         this.refused++;
         throw new DomainException(
-          DomainErrorCode.TooManyRequests,
+          DomainErrorCode.Busy,
           `too many ${this.what} at once: ${this.active} running and ${this.waiting.length} waiting, the most this instance allows; try again shortly`,
-          this.retryAfterSeconds,
+          { retryAfterSeconds: this.retryAfterSeconds },
         );
       }
       // The slot is handed over by the task that ends (active stays counted), so none overtakes.

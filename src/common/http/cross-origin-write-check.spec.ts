@@ -63,7 +63,7 @@ describe('CrossOriginWriteCheck', () => {
     mw(req('DELETE', '/api/subscriptions/1', { host: 'k:1', origin: 'http://evil.example' }) as never, {} as never, (err?: unknown) => passed.push(err));
     mw(req('DELETE', '/api/subscriptions/1', { host: 'k:1', origin: 'http://k:1' }) as never, {} as never, (err?: unknown) => passed.push(err));
     expect(passed[0]).toBeInstanceOf(DomainException);
-    expect((passed[0] as DomainException).code).toBe('FORBIDDEN');
+    expect((passed[0] as DomainException).code).toBe('CROSS_ORIGIN_WRITE');
     expect(passed[1]).toBeUndefined();
   });
 });

@@ -44,11 +44,11 @@ export class CrossOriginWriteCheck {
     return null;
   }
 
-  /** Express middleware: passes a refusal to the error filter as a 403 (DomainErrorCode.Forbidden). */
+  /** Express middleware: passes a refusal to the error filter as a 403 (DomainErrorCode.CrossOriginWrite). */
   middleware(): RequestHandler {
     return (req, _res, next) => {
       const problem = this.problem(req);
-      next(problem ? new DomainException(DomainErrorCode.Forbidden, problem) : undefined);
+      next(problem ? new DomainException(DomainErrorCode.CrossOriginWrite, problem) : undefined);
     };
   }
 }

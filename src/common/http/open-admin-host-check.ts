@@ -34,11 +34,11 @@ export class OpenAdminHostCheck {
     return `the admin API is open (no ADMIN_TOKEN) and answers only requests addressed to this machine's loopback (Host 127.0.0.1, [::1] or localhost), not Host ${host ?? '(none)'}; set ADMIN_TOKEN to serve it under other names`;
   }
 
-  /** Express middleware: passes a refusal to the error filter as a 403 (DomainErrorCode.Forbidden). */
+  /** Express middleware: passes a refusal to the error filter as a 403 (DomainErrorCode.HostNotLoopback). */
   middleware(): RequestHandler {
     return (req, _res, next) => {
       const problem = this.problem(req);
-      next(problem ? new DomainException(DomainErrorCode.Forbidden, problem) : undefined);
+      next(problem ? new DomainException(DomainErrorCode.HostNotLoopback, problem) : undefined);
     };
   }
 }

@@ -22,12 +22,13 @@ describe('jsonBody parsing', () => {
     const deep = '{"etl":{"filter":[{"path":"$.a","op":"eq","value":' + '['.repeat(20_000) + '1.50' + ']'.repeat(20_000) + '}]}}';
     const { error } = parse(deep);
     expect(error).toBeInstanceOf(DomainException);
-    expect((error as DomainException).details).toEqual([`body: nests deeper than ${MAX_BODY_DEPTH} levels of arrays and objects`]);
+    expect(error).toMatchObject({ code: 'BODY_TOO_DEEP', details: [`body: nests deeper than ${MAX_BODY_DEPTH} levels of arrays and objects`] });
     expect(parse('{"a":' + '['.repeat(MAX_BODY_DEPTH - 1) + ']'.repeat(MAX_BODY_DEPTH - 1) + '}').body).toBeDefined();
   });
 
   it('refuses a lone surrogate anywhere in the body, naming where, and keeps a pair', () => {
     const refused = (source: string) => (parse(source).error as DomainException).details;
+    expect(parse('{"requester":"\\ud800"}').error).toMatchObject({ code: 'INVALID_JSON' });
     expect(refused('{"requester":"\\ud800"}')).toEqual([
       'body.requester: holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair); it cannot be stored as UTF-8 — send well-formed text',
     ]);

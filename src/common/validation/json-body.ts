@@ -11,7 +11,8 @@ import { DomainException } from '../errors/domain.exception';
  * double would alter (a 64-bit filter value, 0.1000000000000000055511151231257827) reaches
  * validation as JsonNumber with its text; an empty body is `{}` and the top level must be an
  * object or array, as with express.json(). Failures become domain errors, so a malformed body
- * gets the same 400 shape as every other invalid input, saying what is wrong.
+ * gets the same 400 shape as every other invalid input, saying what is wrong (INVALID_JSON,
+ * BODY_TOO_LARGE, BODY_TOO_DEEP).
  * Responses holding a JsonNumber are written by ExactJson.stringify (the digits as given);
  * others by express as before. Bodies nesting deeper than MAX_BODY_DEPTH levels are refused
  * before they are parsed: the checks and answers that walk them recurse.
@@ -28,25 +29,25 @@ export function jsonBody(limit: string): Array<RequestHandler | ErrorRequestHand
       return next();
     }
     if (!/^[\s]*[[{]/.test(source)) {
-      return next(new DomainException(DomainErrorCode.InvalidInput, ['body: is not valid JSON (the top level must be an object or an array)']));
+      return next(new DomainException(DomainErrorCode.InvalidJson, ['body: is not valid JSON (the top level must be an object or an array)']));
     }
     // Validation, storage and answers walk the body recursively; no config needs this depth.
     if (JsonDepth.exceeds(source, MAX_BODY_DEPTH)) {
-      return next(new DomainException(DomainErrorCode.InvalidInput, [`body: nests deeper than ${MAX_BODY_DEPTH} levels of arrays and objects`]));
+      return next(new DomainException(DomainErrorCode.BodyTooDeep, [`body: nests deeper than ${MAX_BODY_DEPTH} levels of arrays and objects`]));
     }
     try {
       req.body = ExactJson.parse(source);
     } catch (err) {
-      return next(new DomainException(DomainErrorCode.InvalidInput, [`body: is not valid JSON (${(err as Error).message})`]));
+      return next(new DomainException(DomainErrorCode.InvalidJson, [`body: is not valid JSON (${(err as Error).message})`]));
     }
     // Only a \u escape can spell a lone surrogate in UTF-8 text; MySQL's utf8mb4 would store it as U+FFFD.
     const bad = source.includes('\\u') ? illFormedAt(req.body, 'body') : null;
-    if (bad) return next(new DomainException(DomainErrorCode.InvalidInput, [`${bad}: holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair); it cannot be stored as UTF-8 — send well-formed text`]));
+    if (bad) return next(new DomainException(DomainErrorCode.InvalidJson, [`${bad}: holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair); it cannot be stored as UTF-8 — send well-formed text`]));
     next();
   };
   const toDomain: ErrorRequestHandler = (err: { type?: string; message?: string; limit?: number }, _req, _res, next) => {
     if (err?.type === 'entity.too.large') {
-      next(new DomainException(DomainErrorCode.InvalidInput, [`body: is larger than the ${limit} limit`]));
+      next(new DomainException(DomainErrorCode.BodyTooLarge, [`body: is larger than the ${limit} limit`]));
     } else {
       next(err);
     }

@@ -46,7 +46,7 @@ export class OffsetResetService {
     await this.subscriptions.load(id);
     const lock = await NamedLock.tryAcquire(this.config.database.url, `kproxy.offset-reset.${id}`);
     if (!lock) {
-      throw new DomainException(DomainErrorCode.Conflict, `an offset reset of subscription ${id} is already running; wait for it to finish`);
+      throw new DomainException(DomainErrorCode.OffsetResetRunning, `an offset reset of subscription ${id} is already running; wait for it to finish`);
     }
     let client: KafkaGroupClient | null = null;
     let stopping = false;
@@ -64,7 +64,7 @@ export class OffsetResetService {
       client = await this.connect(sub);
       const partitions = await client.partitions();
       if (partitions.length === 0) {
-        throw new DomainException(DomainErrorCode.Conflict, `topic "${sub.kafka.topic}" does not exist on ${sub.kafka.brokers}`);
+        throw new DomainException(DomainErrorCode.TopicNotFound, `topic "${sub.kafka.topic}" does not exist on ${sub.kafka.brokers}`);
       }
       // Bad explicit offsets are refused before anything is stopped.
       if (req.to === 'offsets') await this.targets(client, partitions, req, sub.kafka.topic);
@@ -75,7 +75,7 @@ export class OffsetResetService {
       const still = await this.instances.waitUntilNoneRuns(id, this.config.resetWaitTimeoutMs);
       if (still.length) {
         throw new DomainException(
-          DomainErrorCode.Conflict,
+          DomainErrorCode.SubscriptionStillRunning,
           `subscription ${id} is still running on ${still.join(', ')} after ${this.config.resetWaitTimeoutMs} ms; ` +
             'check that those instances are healthy (or stop them) and try again',
         );
@@ -88,7 +88,7 @@ export class OffsetResetService {
       try {
         method = await client.commitOffsets(targets, partitions, this.config.resetWaitTimeoutMs, () => this.groups.members(sub.kafka, GROUP_DESCRIBE_TIMEOUT_MS));
       } catch (err) {
-        throw new DomainException(DomainErrorCode.Conflict, `the new offsets were not committed: ${(err as Error).message}`);
+        throw new DomainException(DomainErrorCode.OffsetsNotCommitted, `the new offsets were not committed: ${(err as Error).message}`);
       }
       // The shared status answer holds the offsets from before.
       this.statuses.forget(id);
@@ -130,7 +130,7 @@ export class OffsetResetService {
     try {
       return await KafkaGroupClient.connect(sub.kafka, `kproxy-${this.config.instanceId}-admin-${sub.id}`);
     } catch (err) {
-      throw new DomainException(DomainErrorCode.Conflict, (err as Error).message);
+      throw new DomainException(DomainErrorCode.KafkaConnectFailed, (err as Error).message);
     }
   }
 
@@ -183,7 +183,7 @@ export class OffsetResetService {
           }
           out.set(partition, offset);
         }
-        if (problems.length) throw new DomainException(DomainErrorCode.Conflict, problems);
+        if (problems.length) throw new DomainException(DomainErrorCode.OffsetOutOfRange, problems);
         return out;
       }
     }

@@ -97,7 +97,7 @@ describe('SubscriptionStatusService under a flood', () => {
     const refused = settled.filter((s) => s.status === 'rejected').map((s) => (s as PromiseRejectedResult).reason);
     expect(ok).toHaveLength(120);
     expect(refused).toHaveLength(80);
-    for (const r of refused) expect(r).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfterSeconds: 1 });
+    for (const r of refused) expect(r).toMatchObject({ code: 'BUSY', retryAfterSeconds: 1 });
     expect(seen.peak).toBeLessThanOrEqual(2);
     // Only the six admitted computations called Kafka (the first connect is per cluster: one client each).
     expect(seen.calls).toBeLessThanOrEqual(6 * (3 + PARTITIONS));

@@ -101,7 +101,7 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
    * Who runs subscription `id`, its partitions' committed offsets, high watermarks and lag, and
    * its counters. Concurrent callers for one subscription share one computation, and its
    * answer is reused for STATUS_CACHE_MS (`generatedAt` and `ageMs` say how old it is).
-   * @throws DomainException NotFound (no such subscription), TooManyRequests (Retry-After: the
+   * @throws DomainException SubscriptionNotFound, Busy (429 with Retry-After: the
    *   Kafka queries of other subscriptions fill STATUS_KAFKA_CONCURRENCY and STATUS_KAFKA_QUEUE)
    */
   async status(id: number): Promise<SubscriptionStatus> {
