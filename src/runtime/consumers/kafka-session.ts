@@ -63,7 +63,7 @@ const CLIENT_ERROR_LOG_WINDOW_MS = 30_000;
  */
 export class KafkaSession {
   private client: RdKafkaConsumer | null = null;
-  /** Let go by a stop before closing: a revoke fired by the close can no longer commit. */
+  /** Closing (a stop): a revoke fired by the close can no longer commit. */
   private released = false;
   private wake: (() => void) | null = null;
   /** A wake-up that came while the loop was not waiting (e.g. mid-consume); the next wait skips. */
@@ -138,7 +138,7 @@ export class KafkaSession {
           'queued.min.messages': 10_000,
           'log_level': settings.kafkaDebug ? 7 : 3,
           ...(settings.kafkaDebug ? { debug: settings.kafkaDebug, event_cb: true } : {}),
-          rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(consumer, err, assignment),
+          rebalance_cb: (err: LibrdKafkaError | undefined, assignment: TopicPartition[]) => this.onRebalance(consumer, err, assignment),
           // The broker's answer to each commit; commitCb only reports that it was queued.
           offset_commit_cb: (err: LibrdKafkaError | undefined, offsets: CommittedOffset[]) => this.handler.commitAnswer(err, offsets),
           // librdkafka signals when records arrive, so consume() never blocks a libuv pool thread
@@ -178,14 +178,22 @@ export class KafkaSession {
     return false;
   }
 
-  private onRebalance(consumer: RdKafkaConsumer, err: LibrdKafkaError, assignment: TopicPartition[]): void {
-    if (consumer !== this.client) return;
-    const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
-    // The assignment's offsets are set where the partitions start (assign) before it is taken up.
-    const tps = assignment as TopicPartitionOffset[];
-    if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) this.handler.rebalance({ kind: 'assign', assignment: tps, cooperative });
-    else if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) this.handler.rebalance({ kind: 'revoke', assignment: tps, cooperative });
-    else this.handler.rebalance({ kind: 'error', message: err.message, code: err.code });
+  /**
+   * Runs inside librdkafka's callback: anything thrown here would escape into the binding, so
+   * every failure is logged. Served for the client a stop is closing too: its revoke's unassign
+   * is what librdkafka's close waits for.
+   */
+  private onRebalance(consumer: RdKafkaConsumer, err: LibrdKafkaError | undefined, assignment: TopicPartition[]): void {
+    try {
+      const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
+      // The assignment's offsets are set where the partitions start (assign) before it is taken up.
+      const tps = assignment as TopicPartitionOffset[];
+      if (err?.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) this.handler.rebalance({ kind: 'assign', assignment: tps, cooperative });
+      else if (err?.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) this.handler.rebalance({ kind: 'revoke', assignment: tps, cooperative });
+      else this.handler.rebalance({ kind: 'error', message: err?.message ?? 'no error code', code: err?.code ?? 0 });
+    } catch (e) {
+      this.log('error', 'rebalance handling failed', { err: (e as Error).message });
+    }
   }
 
   /**
@@ -258,14 +266,18 @@ export class KafkaSession {
     }
   }
 
-  /** Resumes partitions' fetching; a refusal is logged (`what` names the occasion). */
-  resume(partitions: readonly number[], what = 'resume failed'): void {
+  /**
+   * Resumes partitions' fetching; a refusal is logged ('resume failed' with the partition, or,
+   * for a revoke's paused partitions, 'resume on revoke failed' with the list).
+   */
+  resume(partitions: readonly number[], onRevoke = false): void {
     const client = this.client;
     if (!client || partitions.length === 0) return;
     try {
       client.resume(partitions.map((partition) => ({ topic: this.kafka.topic, partition })));
     } catch (err) {
-      this.log('warn', what, partitions.length === 1 ? { partition: partitions[0], err: (err as Error).message } : { partitions, err: (err as Error).message });
+      if (onRevoke) this.log('warn', 'resume on revoke failed', { partitions, err: (err as Error).message });
+      else this.log('warn', 'resume failed', { partition: partitions[0], err: (err as Error).message });
     }
   }
 
@@ -343,23 +355,22 @@ export class KafkaSession {
     return client ? new ConsumerOffsetSource(client, this.kafka.topic, BROKER_QUERY_TIMEOUT_MS, this.lookupSlots, this.lookups) : null;
   }
 
-  /** A stop lets go of the client before its final close: nothing but close() uses it from here on. */
-  release(): void {
-    this.released = true;
-  }
-
   /**
    * Closes the client (leaves the group), waiting at most `timeoutMs`; false when it did not
-   * close in time (left behind). The revoke the close fires is still served (its unassign is
-   * what librdkafka's close waits for), but finds the session not live.
+   * close in time (left behind). From here the session is not live; the revoke the close fires
+   * is still served, even after the timeout (its unassign is what librdkafka's close waits for).
    */
   async close(timeoutMs: number): Promise<boolean> {
     const client = this.client;
     this.released = true;
     if (!client) return true;
+    const closed = new Promise<boolean>((resolve) =>
+      client.disconnect(() => {
+        if (this.client === client) this.client = null;
+        resolve(true);
+      }),
+    );
     // With every broker gone, librdkafka's close can wait forever; a stop must not.
-    const closed = await Promise.race([new Promise<boolean>((resolve) => client.disconnect(() => resolve(true))), sleep(timeoutMs).then(() => false)]);
-    this.client = null;
-    return closed;
+    return Promise.race([closed, sleep(timeoutMs).then(() => false)]);
   }
 }

@@ -122,7 +122,7 @@ export class RebalanceHandler {
     // A closing client refuses resume (ERR__STATE) and will not be assigned again. Whatever
     // fails here, the unassign below must happen: librdkafka's close waits for it (seen on a
     // real broker: a stop hung 10 s after a refused resume skipped the unassign).
-    if (!closing) this.session.resume(paused, 'resume on revoke failed');
+    if (!closing) this.session.resume(paused, true);
     this.session.unassign(assignment, cooperative);
     if (this.ledger.size === 0) this.host.unassigned();
     this.host.log('info', 'partitions revoked', { partitions });

@@ -18,7 +18,7 @@ import type { CompiledSubscription } from './compiled-subscription';
 import { GroupMemberWatch } from './group-member-watch';
 import { KafkaSession, type ConsumerSettings, type RebalanceEvent, type SubscriptionLog } from './kafka-session';
 import { ParkedKeys } from './parked-keys';
-import { PartitionLedger, type CommitOffsets } from './partition-ledger';
+import { PartitionLedger, type CommitOffsets, type Watermarks } from './partition-ledger';
 import { PartitionStarts } from './partition-starts';
 import type { PartitionState } from './partition-state';
 import { RecordDispatcher } from './record-dispatcher';
@@ -125,6 +125,7 @@ export class SubscriptionConsumer {
   private readonly share: AssignmentShare;
   private readonly log: SubscriptionLog;
   private readonly positionOf = (partition: number): number | undefined => this.session.position(partition);
+  private readonly watermarksOf = (partition: number): Watermarks => this.session.watermarks(partition);
 
   constructor(
     private compiled: CompiledSubscription,
@@ -350,7 +351,7 @@ export class SubscriptionConsumer {
 
   /** A fetched record goes to its lane if the ledger admits it; a partition whose window or buffer filled is paused. */
   private admit(msg: Message): void {
-    const st = this.ledger.admit(msg, (partition) => this.session.watermarks(partition));
+    const st = this.ledger.admit(msg, this.watermarksOf);
     if (!st) return;
     this.dispatcher.push(msg);
     if (this.session.live && this.ledger.shouldPause(st) && !this.session.pause(msg.partition)) st.paused = false;
