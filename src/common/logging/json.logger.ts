@@ -62,6 +62,9 @@ export class JsonLogger implements LoggerService {
    * than passing them on each call. A child's child carries both sets of bindings, each key once
    * (the newer value wins). A call field equal to a binding is written once; one that differs
    * is written after it, so a JSON parser (last key wins) reads the call's value.
+   *
+   * ConsumerSupervisor hands each SubscriptionConsumer (and so its RecordProcessor) a child bound
+   * to `subscription` and `topic`: code there need not pass them on each call.
    */
   child(fields: LogFields): JsonLogger {
     const bound = { ...this.bound, ...fields };
