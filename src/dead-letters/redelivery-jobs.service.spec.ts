@@ -2,7 +2,7 @@ import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { DomainException } from '../common/errors/domain.exception';
 import type { AppConfig } from '../config/app.config';
 import type { AuditLog } from '../audit/audit-log.service';
-import type { JsonLogger } from '../common/logging/json.logger';
+import { JsonLogger } from '../common/logging/json.logger';
 import type { BulkControl, DeadLetterRedeliveryService } from './dead-letter-redelivery.service';
 import type { DeadLettersRepository } from './dead-letters.repository';
 import { RedeliveryJobsService } from './redelivery-jobs.service';
@@ -48,7 +48,7 @@ function setup(backlogs: Record<number, FakeBacklog>, config: Partial<AppConfig>
   } as unknown as DeadLetterRedeliveryService;
   const repository = { countPending: async (id: number) => backlogs[id].pending } as unknown as DeadLettersRepository;
   const audit = { record: jest.fn(async () => undefined) };
-  const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() } as unknown as JsonLogger;
+  const logger = new JsonLogger('error', () => undefined);
   const cfg = { deadLetterBulkMaxRecords: 10_000, deadLetterBulkJobs: 2, instanceId: 'i-1', ...config } as AppConfig;
   return { jobs: new RedeliveryJobsService(redelivery, repository, cfg, logger, audit as unknown as AuditLog), audit };
 }

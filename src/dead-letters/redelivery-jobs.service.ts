@@ -111,6 +111,7 @@ export class RedeliveryJobsService implements OnApplicationShutdown {
   }
 
   private async run(job: RedeliveryJob, actor: RequestActor): Promise<void> {
+    const log = this.logger.child({ subscription: job.subscriptionId, job: job.id });
     try {
       if (!job.active) return;
       job.start(await this.repository.countPending(job.subscriptionId));
@@ -120,15 +121,15 @@ export class RedeliveryJobsService implements OnApplicationShutdown {
       if (err instanceof DomainException) job.finish('failed', err.message, err);
       else {
         // A database failure's message may quote values; the log gets its summary only.
-        this.logger.error('a bulk re-delivery failed', { subscription: job.subscriptionId, job: job.id, ...sqlErrorSummary(err) });
+        log.error('a bulk re-delivery failed', { ...sqlErrorSummary(err) });
         job.finish('failed', 'the re-delivery stopped on an internal error (the database failed?); see the proxy log', err);
       }
     }
     const totals = { redelivered: job.succeeded, failed: job.failed, discarded: job.discarded };
-    this.logger.info('dead letters redelivered', { subscription: job.subscriptionId, job: job.id, state: job.state, ...totals, skipped: job.skipped });
+    log.info('dead letters redelivered', { state: job.state, ...totals, skipped: job.skipped });
     await this.audit
       .record({ action: 'dead_letter.redeliver_all', resourceType: 'subscription', resourceId: job.subscriptionId, after: { ...totals, jobId: job.id, state: job.state } }, actor)
-      .catch((err: Error) => this.logger.warn('could not audit a bulk re-delivery', { subscription: job.subscriptionId, job: job.id, err: err.message }));
+      .catch((err: Error) => log.warn('could not audit a bulk re-delivery', { err: err.message }));
   }
 
   private forgetOldFinished(): void {

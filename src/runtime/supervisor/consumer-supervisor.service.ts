@@ -245,7 +245,8 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       deadLetters: this.deadLetters,
       starts: this.starts,
       metrics: this.metrics.forSubscription(compiled.id),
-      logger: this.logger,
+      // Every line of the consumer names its subscription and topic (bound once, JsonLogger.child).
+      logger: this.logger.child({ subscription: compiled.id, topic: compiled.kafka.topic }),
       settings: this.settings,
       groups: this.groups,
       lookupSlots: this.lookupSlots,
