@@ -24,6 +24,7 @@ export interface RecordProcessorDeps {
   readonly sender: RecordSender;
   readonly deadLetters: DeadLetterSink;
   readonly metrics: SubscriptionMetrics;
+  /** The subscription's child logger (bound to subscription and topic): lines add partition and offset. */
   readonly logger: JsonLogger;
   /** The gate in force now: it changes when the subscription moves to another rate group. */
   gate(): RateGate;
@@ -141,8 +142,6 @@ export class RecordProcessor implements RecordSink {
       });
       if (run.splits > 0) {
         this.deps.logger.warn('batch halved after a 413 or a refusal', {
-          subscription: cfg.id,
-          topic,
           partition: members[0].partition,
           offset: members[0].offset,
           records: members.length,
@@ -365,8 +364,6 @@ export class RecordProcessor implements RecordSink {
         break;
       } catch (err) {
         logger.error('dead-letter write failed; holding the record until the database answers', {
-          subscription: cfg.id,
-          topic: msg.topic,
           partition: msg.partition,
           offset: msg.offset,
           // Never the error object: a failed query carries the statement and the record's bytes.
@@ -386,8 +383,6 @@ export class RecordProcessor implements RecordSink {
     }
     metrics.deadLettered(f.reason);
     logger.warn('record dead-lettered', {
-      subscription: cfg.id,
-      topic: msg.topic,
       partition: msg.partition,
       offset: msg.offset,
       reason: f.reason,

@@ -36,6 +36,7 @@ export interface ConsumerDeps {
   /** Whether this subscription took its topic up before, when Kafka no longer says so. */
   readonly starts: Pick<ConsumerStartsRepository, 'read' | 'record'>;
   readonly metrics: SubscriptionMetrics;
+  /** A child logger bound to the subscription's id and topic (JsonLogger.child). */
   readonly logger: JsonLogger;
   readonly settings: ConsumerSettings;
   /** Who is in the subscription's group (DescribeGroups, out of process). */
@@ -133,7 +134,8 @@ export class SubscriptionConsumer {
   ) {
     const { settings, metrics } = deps;
     const reportProblem = (message: string) => deps.reportProblem?.(message);
-    this.log = (level, msg, fields) => deps.logger[level](msg, { subscription: this.compiled.id, topic: this.compiled.kafka.topic, ...fields });
+    // deps.logger is the subscription's child logger: every line carries subscription and topic.
+    this.log = (level, msg, fields) => deps.logger[level](msg, fields);
     this.session = new KafkaSession(
       compiled.id,
       compiled.kafka,
