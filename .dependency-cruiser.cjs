@@ -114,7 +114,8 @@ module.exports = {
     },
     {
       name: 'src-not-to-tests',
-      comment: 'Shipped code never imports the test suites, benchmarks or scripts (a unit spec beside the code is a test, and may share test/support fixtures).',
+      comment:
+        'Shipped code never imports the test suites, benchmarks or scripts (a unit spec beside the code is a test, and may share test/support fixtures).',
       severity: 'error',
       from: { path: '^src/', pathNot: SPECS },
       to: { path: '^(test|bench|scripts)/' },
@@ -139,7 +140,10 @@ module.exports = {
       comment: `src/model and src/common/json are pure: no Nest, TypeORM, Kafka client, undici or other I/O. npm packages allowed there: ${PURE_PACKAGES.join(', ')}.`,
       severity: 'error',
       from: { path: '^src/(model|common/json)/', pathNot: SPECS },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-bundled', 'npm-no-pkg', 'npm-unknown', 'unknown'], pathNot: PURE_PACKAGES.map((p) => `^node_modules/${p}/`) },
+      to: {
+        dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-bundled', 'npm-no-pkg', 'npm-unknown', 'unknown'],
+        pathNot: PURE_PACKAGES.map((p) => `^node_modules/${p}/`),
+      },
     },
     {
       name: 'pure-units-builtins',
@@ -164,7 +168,8 @@ module.exports = {
     },
     {
       name: 'kafka-client-only-in-session',
-      comment: 'In the consumer, only the Kafka session (kafka-session.ts and the broker queries it hands out, consumer-offset-source.ts) calls the Kafka client; the ledger, dispatcher, commit manager and the rest take its record and offset types only.',
+      comment:
+        'In the consumer, only the Kafka session (kafka-session.ts and the broker queries it hands out, consumer-offset-source.ts) calls the Kafka client; the ledger, dispatcher, commit manager and the rest take its record and offset types only.',
       severity: 'error',
       from: { path: '^src/runtime/consumers/', pathNot: ['^src/runtime/consumers/(kafka-session|consumer-offset-source)\\.ts$', SPECS].flat() },
       to: { path: '^node_modules/@confluentinc/kafka-javascript/', dependencyTypesNot: ['type-only'] },

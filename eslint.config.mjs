@@ -38,7 +38,10 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/config/**', 'src/**/*.spec.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only src/config reads the environment: take the setting from AppConfig' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'only src/config reads the environment: take the setting from AppConfig' },
+      ],
     },
   },
   {

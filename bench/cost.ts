@@ -58,7 +58,9 @@ export async function costPerRecord(kafka: BenchKafka, stamp: string, label = ''
         const own = i === 0 ? topic : `${topic}-${i}`;
         if (i > 0) await produce(kafka, own, PARTITIONS, N_COST);
         const kproxy = await viaOwnProxy(kafka, sink, own, inFlight, build === 'base' ? BASE : undefined, build.startsWith('this ') ? ARGS : []);
-        say(`cost per record: kproxy (${build} build) at ${inFlight} in flight: ${kproxy.rate.toFixed(0)} msgs/s, ${kproxy.cpuUsPerRecord.toFixed(1)} µs CPU per record`);
+        say(
+          `cost per record: kproxy (${build} build) at ${inFlight} in flight: ${kproxy.rate.toFixed(0)} msgs/s, ${kproxy.cpuUsPerRecord.toFixed(1)} µs CPU per record`,
+        );
         out.push({ build, inFlight, ceiling, kproxy });
       }
     }
@@ -67,7 +69,9 @@ export async function costPerRecord(kafka: BenchKafka, stamp: string, label = ''
       await produce(kafka, topic, PARTITIONS, N_COST);
       const inFlight = IN_FLIGHT[0];
       two = await twoProcesses(kafka, sink, topic, inFlight);
-      say(`cost per record: two kproxy processes at ${inFlight} in flight each: ${two.rate.toFixed(0)} msgs/s, ${two.cpuUsPerRecord.toFixed(1)} µs CPU per record`);
+      say(
+        `cost per record: two kproxy processes at ${inFlight} in flight each: ${two.rate.toFixed(0)} msgs/s, ${two.cpuUsPerRecord.toFixed(1)} µs CPU per record`,
+      );
     }
   } finally {
     sink.stop();
@@ -98,7 +102,15 @@ async function twoProcesses(kafka: BenchKafka, sink: Sink, topic: string, inFlig
     const cpu = proxies.reduce((sum, p, i) => sum + p.cpuSeconds() - cpu0[i], 0);
     await proxies[0].stopSubscription(id);
     const secs = Math.max(0.001, (s.last - s.first) / 1000);
-    return { name: `two processes, maxInFlight ${inFlight} each`, records: s.count, rate: s.count / secs, p50: s.p50, p99: s.p99, cpuPer10k: cpuPer10k(cpu, s.count), cpuUsPerRecord: (cpu / s.count) * 1e6 };
+    return {
+      name: `two processes, maxInFlight ${inFlight} each`,
+      records: s.count,
+      rate: s.count / secs,
+      p50: s.p50,
+      p99: s.p99,
+      cpuPer10k: cpuPer10k(cpu, s.count),
+      cpuUsPerRecord: (cpu / s.count) * 1e6,
+    };
   } finally {
     await Promise.all(proxies.map((p) => p.stop()));
   }
@@ -115,7 +127,12 @@ async function undiciAlone(sink: Sink, inFlight: number, n: number): Promise<{ r
     Array.from({ length: inFlight }, async () => {
       while (next < n) {
         const i = next++;
-        const res = await pool.request({ path: '/ceiling', method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"ts":${Date.now()},"i":${i},"k":"key-${i % 1000}"}` });
+        const res = await pool.request({
+          path: '/ceiling',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: `{"ts":${Date.now()},"i":${i},"k":"key-${i % 1000}"}`,
+        });
         await res.body.dump();
       }
     }),
@@ -126,7 +143,14 @@ async function undiciAlone(sink: Sink, inFlight: number, n: number): Promise<{ r
   return { rate: n / secs, cpuUsPerRequest: (cpu.user + cpu.system) / n };
 }
 
-async function viaOwnProxy(kafka: BenchKafka, sink: Sink, topic: string, inFlight: number, root: string | undefined, nodeArgs: string[]): Promise<CostRow['kproxy']> {
+async function viaOwnProxy(
+  kafka: BenchKafka,
+  sink: Sink,
+  topic: string,
+  inFlight: number,
+  root: string | undefined,
+  nodeArgs: string[],
+): Promise<CostRow['kproxy']> {
   const profDir = join(__dirname, '..', '..', '.run', 'cost-prof', topic);
   if (PROFILE) {
     rmSync(profDir, { recursive: true, force: true });
@@ -160,7 +184,15 @@ async function viaOwnProxy(kafka: BenchKafka, sink: Sink, topic: string, inFligh
     const cpu = proxy.cpuSeconds() - cpu0 - ((threads1.profiler ?? 0) - (threads0.profiler ?? 0));
     window = { first: s.first, last: s.last };
     const secs = Math.max(0.001, (s.last - s.first) / 1000);
-    row = { name: `kproxy unordered, fields, maxInFlight ${inFlight}`, records: s.count, rate: s.count / secs, p50: s.p50, p99: s.p99, rssMb: proxy.peakRssMb, cpuPer10k: cpuPer10k(cpu, s.count) };
+    row = {
+      name: `kproxy unordered, fields, maxInFlight ${inFlight}`,
+      records: s.count,
+      rate: s.count / secs,
+      p50: s.p50,
+      p99: s.p99,
+      rssMb: proxy.peakRssMb,
+      cpuPer10k: cpuPer10k(cpu, s.count),
+    };
     await proxy.stopSubscription(id);
   } finally {
     await proxy.stop();
@@ -266,7 +298,8 @@ function classify(url: string, fn: string): Stage | null {
   if (/\/src\/etl\/|\/common\/json\/|jsonpath-plus|re2js/.test(url)) return 'ETL';
   if (/rate-gate|circuit-breaker|adaptive-concurrency|bottleneck|parked-keys/.test(url)) return 'gate';
   if (/commit-batcher|commit-manager|offset-tracker|commit-receipts/.test(url)) return 'commit';
-  if (/undici|http-sender|delivery-target|success-rule|kafka-headers|outbound-guard|node:net|node:internal\/(net|stream|streams|dns)|node:_http/.test(url)) return 'HTTP';
+  if (/undici|http-sender|delivery-target|success-rule|kafka-headers|outbound-guard|node:net|node:internal\/(net|stream|streams|dns)|node:_http/.test(url))
+    return 'HTTP';
   if (/kafka-javascript|rdkafka/.test(url)) return 'fetch';
   if (/kafka-session/.test(url)) return 'fetch';
   if (/subscription-consumer|partition-ledger/.test(url)) return /^(run|admit|offsetJump)$/.test(fn) ? 'fetch' : 'dispatch';

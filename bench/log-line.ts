@@ -41,7 +41,8 @@ function nsPerCall(calls: number, fn: (i: number) => void): number {
 function cases(make: Make): Record<string, () => number> {
   const line = (log: Logs, i: number) =>
     log.warn('record dead-lettered', { subscription: 7, topic: 'payments', partition: i & 7, offset: i, reason: 'http-500', attempts: 4, lastStatus: 500 });
-  const childLine = (log: Logs, i: number) => log.warn('record dead-lettered', { partition: i & 7, offset: i, reason: 'http-500', attempts: 4, lastStatus: 500 });
+  const childLine = (log: Logs, i: number) =>
+    log.warn('record dead-lettered', { partition: i & 7, offset: i, reason: 'http-500', attempts: 4, lastStatus: 500 });
   const toOut = make(drop);
   const toStdout = make();
   const sub = (log: Logs) => (log.child ? log.child({ subscription: 7, topic: 'payments' }) : null);
@@ -66,7 +67,20 @@ function cases(make: Make): Record<string, () => number> {
 function hotKeyCases(): Record<string, () => number> {
   const options = (paths: string[]) => ({ base: null, redact: { paths, censor: LOG_CENSOR } });
   const plain = pino(options([...LOG_REDACT_PATHS]), { write: drop });
-  const hot = pino(options([...LOG_REDACT_PATHS, ...['kafka.security.sasl.password', 'kafka.security.tls.key', 'kafka.security.tls.keyPassword', 'endpoint.url', 'endpoint.headers.*', 'alerts.webhookUrl'].map((p) => `subscription.${p}`)]), { write: drop });
+  const hot = pino(
+    options([
+      ...LOG_REDACT_PATHS,
+      ...[
+        'kafka.security.sasl.password',
+        'kafka.security.tls.key',
+        'kafka.security.tls.keyPassword',
+        'endpoint.url',
+        'endpoint.headers.*',
+        'alerts.webhookUrl',
+      ].map((p) => `subscription.${p}`),
+    ]),
+    { write: drop },
+  );
   const fields = (i: number) => ({ subscription: 7, topic: 'payments', partition: i & 7, offset: i, reason: 'http-500', attempts: 4, lastStatus: 500 });
   return {
     'raw pino, no path under subscription': () => nsPerCall(LINES, (i) => plain.warn(fields(i), 'record dead-lettered')),

@@ -93,7 +93,8 @@ for (const wanted of ONLY_CONTENDERS ?? []) {
     throw new Error(`BENCH_PEERS_CONTENDERS: unknown "${wanted}"; known: ${CONTENDERS.map((c) => `${c.name}-${c.ordering}`).join(', ')}`);
   }
 }
-for (const wanted of ONLY_DELAYS ?? []) if (wanted !== 0 && wanted !== 20) throw new Error(`BENCH_PEERS_DELAYS: the sinks answer after 0 or 20 ms, got ${wanted}`);
+for (const wanted of ONLY_DELAYS ?? [])
+  if (wanted !== 0 && wanted !== 20) throw new Error(`BENCH_PEERS_DELAYS: the sinks answer after 0 or 20 ms, got ${wanted}`);
 
 /** CPU ticks (user + system, own and reaped children's) and peak RSS of a process tree, from /proc. */
 class ProcessTree {
@@ -225,11 +226,13 @@ export class PeersSection {
 
   private summary(rows: Array<PeerRow & { contender: Contender; delayMs: number; failed: boolean }>): string {
     // The 20 ms key-order case: key order where the peer has it, partition order where it has not.
-    const keyOrder = (c: Contender) => c.ordering === 'key' || (c.ordering === 'partition' && !CONTENDERS.some((o) => o.name === c.name && o.ordering === 'key'));
+    const keyOrder = (c: Contender) =>
+      c.ordering === 'key' || (c.ordering === 'partition' && !CONTENDERS.some((o) => o.name === c.name && o.ordering === 'key'));
     const slow = rows.filter((r) => r.delayMs > 0 && !r.failed && keyOrder(r.contender));
     const kproxy = slow.find((r) => r.contender.name === 'kproxy');
     const best = slow.filter((r) => r.contender.name !== 'kproxy').sort((a, b) => b.rate - a.rate)[0];
-    if (!kproxy || !best) return `peers: incomplete: no ${kproxy ? 'peer' : 'kproxy'} row for the 20 ms key-order case (failed, or left out by BENCH_PEERS_DELAYS / BENCH_PEERS_CONTENDERS)`;
+    if (!kproxy || !best)
+      return `peers: incomplete: no ${kproxy ? 'peer' : 'kproxy'} row for the 20 ms key-order case (failed, or left out by BENCH_PEERS_DELAYS / BENCH_PEERS_CONTENDERS)`;
     const bestName = `${best.contender.name}-${best.contender.ordering}`;
     return `peers: kproxy ${kproxy.rate.toFixed(0)}, best peer ${bestName} ${best.rate.toFixed(0)}, ratio ${(kproxy.rate / best.rate).toFixed(2)}`;
   }
@@ -260,7 +263,12 @@ export class PeersSection {
     const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`${contender.name} exited (${signal ?? `code ${code}`})`)));
     let row: PeerRow;
     try {
-      await this.race(exited, this.readyLine(child), READY_DEADLINE_MS, async () => `${contender.name} did not print "ready" within ${READY_DEADLINE_MS / 1000} s`);
+      await this.race(
+        exited,
+        this.readyLine(child),
+        READY_DEADLINE_MS,
+        async () => `${contender.name} did not print "ready" within ${READY_DEADLINE_MS / 1000} s`,
+      );
       const tree = new ProcessTree(child.pid!);
       const threads0 = THREADS ? tree.threadSeconds() : null;
       const cpu0 = tree.cpuSeconds();

@@ -110,7 +110,9 @@ export class BenchKafka {
   ) {}
 
   static async start(): Promise<BenchKafka> {
-    const local = env.KAFKA_BROKERS ? null : await LocalKafkaCluster.start({ dir: join(ROOT, '.run', 'bench-kafka'), nodes: 1, heap: '1g', fastStartup: false });
+    const local = env.KAFKA_BROKERS
+      ? null
+      : await LocalKafkaCluster.start({ dir: join(ROOT, '.run', 'bench-kafka'), nodes: 1, heap: '1g', fastStartup: false });
     const bootstrap = env.KAFKA_BROKERS ?? local!.bootstrap;
     return new BenchKafka(bootstrap, await connectAdmin(bootstrap), local);
   }
@@ -146,7 +148,10 @@ export async function produce(kafka: BenchKafka, topic: string, partitions: numb
 }
 
 function consumer(kafka: BenchKafka, group: string): Promise<KafkaConsumer> {
-  const c = new KafkaConsumer({ 'metadata.broker.list': kafka.bootstrap, 'group.id': group, 'enable.auto.commit': false, 'log_level': 0 }, { 'auto.offset.reset': 'earliest' });
+  const c = new KafkaConsumer(
+    { 'metadata.broker.list': kafka.bootstrap, 'group.id': group, 'enable.auto.commit': false, log_level: 0 },
+    { 'auto.offset.reset': 'earliest' },
+  );
   return new Promise((resolve, reject) => c.connect({}, (err) => (err ? reject(err) : resolve(c))));
 }
 
@@ -187,7 +192,12 @@ async function httpCeiling(sink: Sink, n: number): Promise<Row> {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < n) {
         const i = next++;
-        const res = await pool.request({ path: '/http', method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"ts":${Date.now()},"i":${i}}` });
+        const res = await pool.request({
+          path: '/http',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: `{"ts":${Date.now()},"i":${i}}`,
+        });
         await res.body.dump();
       }
     }),
@@ -255,7 +265,16 @@ export class Proxy {
   static async start(extraEnv: Record<string, string> = {}, nodeArgs: string[] = PROXY_NODE_ARGS, root = ROOT): Promise<Proxy> {
     const port = await freePort();
     const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist', 'src', 'main.js')], {
-      env: { ...env, ADMIN_TOKEN: '', SECRETS_KEY: env.SECRETS_KEY || randomBytes(32).toString('base64'), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', INSTANCE_ID: `bench-${port}`, ...extraEnv },
+      env: {
+        ...env,
+        ADMIN_TOKEN: '',
+        SECRETS_KEY: env.SECRETS_KEY || randomBytes(32).toString('base64'),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        INSTANCE_ID: `bench-${port}`,
+        ...extraEnv,
+      },
       // BENCH_PROXY_LOG=<file> keeps the proxies' JSON logs.
       stdio: ['ignore', env.BENCH_PROXY_LOG ? openSync(env.BENCH_PROXY_LOG, 'a') : 'ignore', 'inherit'],
     });
@@ -380,7 +399,8 @@ async function main(): Promise<void> {
   const kafka = await BenchKafka.start();
   say(`Apache Kafka at ${kafka.bootstrap}${env.KAFKA_BROKERS ? ' (KAFKA_BROKERS)' : ' (a local single node started for this run)'}`);
   // BENCH_ONLY=scale: the scale section (bench/scale.ts) alone, never in a full run: its instances and 1,000 topics would weigh on every other row.
-  if (ONLY?.has('scale')) return void (await runScale(kafka.bootstrap, env.KAFKA_BROKERS ? null : localBrokerPid(join(ROOT, '.run', 'bench-kafka'))).finally(() => kafka.stop()));
+  if (ONLY?.has('scale'))
+    return void (await runScale(kafka.bootstrap, env.KAFKA_BROKERS ? null : localBrokerPid(join(ROOT, '.run', 'bench-kafka'))).finally(() => kafka.stop()));
   const fast = await Sink.start(0);
   const slow = await Sink.start(20);
   const stamp = Date.now().toString(36);
@@ -424,7 +444,10 @@ async function main(): Promise<void> {
       for (const mode of wants('modes') ? (['partition', 'key', 'unordered'] as const) : []) {
         say(`kproxy ${mode}, sink 0 ms`);
         const topic = mode === 'partition' ? topics.partition : mode === 'key' ? topics.key : topics.unordered;
-        rows.push({ ...(await viaProxy(proxy, kafka, fast, topic, N_FAST, `kproxy ${mode}, sink 0 ms`, { ordering: mode, maxInFlight: CONCURRENCY })), note: 'fast' });
+        rows.push({
+          ...(await viaProxy(proxy, kafka, fast, topic, N_FAST, `kproxy ${mode}, sink 0 ms`, { ordering: mode, maxInFlight: CONCURRENCY })),
+          note: 'fast',
+        });
       }
       for (const mode of wants('slow') ? (['partition', 'key', 'unordered'] as const) : []) {
         say(`kproxy ${mode}, sink 20 ms`);
@@ -434,8 +457,14 @@ async function main(): Promise<void> {
       if (wants('batch')) {
         say('kproxy batches of 50');
         const batch = { batchSize: 50, batchWaitMs: 20, maxInFlight: 16 };
-        rows.push({ ...(await viaProxy(proxy, kafka, fast, topics.batch, N_FAST, 'kproxy unordered, batches of 50, sink 0 ms', { ordering: 'unordered', ...batch })), note: 'fast' });
-        rows.push({ ...(await viaProxy(proxy, kafka, slow, topics.batchSlow, N_SLOW, 'kproxy key, batches of 50, sink 20 ms', { ordering: 'key', ...batch })), note: 'slow' });
+        rows.push({
+          ...(await viaProxy(proxy, kafka, fast, topics.batch, N_FAST, 'kproxy unordered, batches of 50, sink 0 ms', { ordering: 'unordered', ...batch })),
+          note: 'fast',
+        });
+        rows.push({
+          ...(await viaProxy(proxy, kafka, slow, topics.batchSlow, N_SLOW, 'kproxy key, batches of 50, sink 20 ms', { ordering: 'key', ...batch })),
+          note: 'slow',
+        });
       }
       if (wants('adaptive')) {
         // 10 ms alone, 20 ms at 8 requests at once, 650 ms at 64: more in flight only queues.
@@ -443,9 +472,15 @@ async function main(): Promise<void> {
         try {
           say('kproxy against a sink that degrades with load, maxInFlight 64 fixed and adaptive');
           const fixed = { ordering: 'unordered', maxInFlight: 64, adaptiveConcurrency: false };
-          rows.push({ ...(await viaProxy(proxy, kafka, degrading, topics.degradingFixed, N_DEGRADING, 'kproxy unordered, degrading sink, 64 fixed', fixed)), note: 'degrading' });
+          rows.push({
+            ...(await viaProxy(proxy, kafka, degrading, topics.degradingFixed, N_DEGRADING, 'kproxy unordered, degrading sink, 64 fixed', fixed)),
+            note: 'degrading',
+          });
           const adaptive = { ordering: 'unordered', maxInFlight: 64, adaptiveConcurrency: true };
-          rows.push({ ...(await viaProxy(proxy, kafka, degrading, topics.degradingAdaptive, N_DEGRADING, 'kproxy unordered, degrading sink, 64 adaptive', adaptive)), note: 'degrading' });
+          rows.push({
+            ...(await viaProxy(proxy, kafka, degrading, topics.degradingAdaptive, N_DEGRADING, 'kproxy unordered, degrading sink, 64 adaptive', adaptive)),
+            note: 'degrading',
+          });
         } finally {
           degrading.stop();
         }
@@ -458,7 +493,18 @@ async function main(): Promise<void> {
     if (wants('peers')) {
       const peerProxy = await Proxy.start();
       try {
-        const section = await new PeersSection({ bootstrap: kafka.bootstrap, kproxyPid: peerProxy.pid, sinks: [{ delayMs: 0, sink: fast }, { delayMs: 20, sink: slow }], stamp, say, produce: (t, p, n) => produce(kafka, t, p, n), kproxy: (delayMs, t, n, label, delivery) => viaProxy(peerProxy, kafka, delayMs > 0 ? slow : fast, t, n, label, delivery) }).run();
+        const section = await new PeersSection({
+          bootstrap: kafka.bootstrap,
+          kproxyPid: peerProxy.pid,
+          sinks: [
+            { delayMs: 0, sink: fast },
+            { delayMs: 20, sink: slow },
+          ],
+          stamp,
+          say,
+          produce: (t, p, n) => produce(kafka, t, p, n),
+          kproxy: (delayMs, t, n, label, delivery) => viaProxy(peerProxy, kafka, delayMs > 0 ? slow : fast, t, n, label, delivery),
+        }).run();
         rows.push(...section.rows);
         peersSummary = section.summary;
       } finally {
@@ -488,7 +534,13 @@ async function replay(kafka: BenchKafka, fast: Sink, stamp: string): Promise<voi
   if (kept !== N_REPLAY) throw new Error(`the broker kept ${kept} of the ${N_REPLAY} records produced; use fewer records or more partitions`);
   const replayProxy = await Proxy.start();
   try {
-    rows.push({ ...(await viaProxy(replayProxy, kafka, fast, replayTopic, N_REPLAY, `replay ${N_REPLAY} records, unlimited`, { ordering: 'unordered', maxInFlight: CONCURRENCY })), note: 'replay' });
+    rows.push({
+      ...(await viaProxy(replayProxy, kafka, fast, replayTopic, N_REPLAY, `replay ${N_REPLAY} records, unlimited`, {
+        ordering: 'unordered',
+        maxInFlight: CONCURRENCY,
+      })),
+      note: 'replay',
+    });
     await fast.reset();
     replayProxy.resetPeak();
     const id = await replayProxy.subscribe({
@@ -575,7 +627,9 @@ function print(all: Row[], consumeCeiling: number, httpCeiling: number, naiveFas
     const ratio = r.rate > 0 && !r.name.startsWith('ceiling') ? (r.rate / naive).toFixed(1) : '';
     const pct = r.rate > 0 && !r.name.startsWith('ceiling') ? ((r.rate / ceiling) * 100).toFixed(0) : '';
     const note = r.note && !['fast', 'slow', 'replay'].includes(r.note) ? r.note : '';
-    lines.push(`| ${r.name} | ${r.records} | ${fmt(r.rate)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuPer10k, 2)} | ${fmt(r.rssMb)} | ${ratio} | ${pct} | ${note} |`);
+    lines.push(
+      `| ${r.name} | ${r.records} | ${fmt(r.rate)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuPer10k, 2)} | ${fmt(r.rssMb)} | ${ratio} | ${pct} | ${note} |`,
+    );
   }
   process.stdout.write(lines.join('\n') + '\n');
   process.stdout.write(`\nmin(ceilings) = ${ceiling.toFixed(0)} msgs/s; naive 0 ms = ${naiveFast.toFixed(0)}, naive 20 ms = ${naiveSlow.toFixed(0)} msgs/s\n`);

@@ -83,7 +83,7 @@ class Clock {
     for (;;) {
       if (await done()) return Date.now() - started;
       if (Date.now() > deadline) {
-        const whose = deadline === this.end ? 'the scale section\'s deadline (BENCH_SCALE_DEADLINE_S)' : `${Math.round(ms / 1000)} s`;
+        const whose = deadline === this.end ? "the scale section's deadline (BENCH_SCALE_DEADLINE_S)" : `${Math.round(ms / 1000)} s`;
         throw new DeadlineError(`${what}: not done within ${whose}`);
       }
       await sleep(everyMs);
@@ -335,7 +335,7 @@ class RecordProducer {
   private constructor(private readonly producer: Producer) {}
 
   static async connect(bootstrap: string): Promise<RecordProducer> {
-    const producer = new Producer({ 'metadata.broker.list': bootstrap, 'linger.ms': 5, 'log_level': 0 });
+    const producer = new Producer({ 'metadata.broker.list': bootstrap, 'linger.ms': 5, log_level: 0 });
     await new Promise<void>((resolve, reject) => producer.connect({}, (err) => (err ? reject(err) : resolve())));
     producer.setPollInterval(100);
     return new RecordProducer(producer);
@@ -345,7 +345,9 @@ class RecordProducer {
   async send(records: Array<{ topic: string; value: string }>, timeoutMs = 30_000): Promise<void> {
     for (const r of records) this.producer.produce(r.topic, null, Buffer.from(r.value));
     await new Promise<void>((resolve, reject) =>
-      this.producer.flush(timeoutMs, (err) => (err ? reject(new Error(`producing ${records.length} records: not sent within ${timeoutMs} ms (${err.message})`)) : resolve())),
+      this.producer.flush(timeoutMs, (err) =>
+        err ? reject(new Error(`producing ${records.length} records: not sent within ${timeoutMs} ms (${err.message})`)) : resolve(),
+      ),
     );
   }
 
@@ -412,7 +414,9 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
   const live = () => instances.filter((x) => x.child && x.child.exitCode === null && x.child.signalCode === null);
 
   try {
-    say(`${settings.instances} instances, sizes ${settings.sizes.join(' → ')}, busy: 10 % at ${settings.busyRate} records/s each, windows of ${settings.windowMs / 1000} s`);
+    say(
+      `${settings.instances} instances, sizes ${settings.sizes.join(' → ')}, busy: 10 % at ${settings.busyRate} records/s each, windows of ${settings.windowMs / 1000} s`,
+    );
     for (const x of instances) await x.start(clock);
     for (const size of settings.sizes) {
       const from = subs.length;
@@ -453,12 +457,20 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
       // Starting a client costs the machine more the more it already runs: the wait grows with
       // the size (1 s per new subscription, at least 300 s), and progress is printed every 60 s.
       const firstDeliveryMs = Math.max(300_000, indexes.length * 1000);
-      const progress = setInterval(() => say(`${size}: ${indexes.length - sink.missing(indexes).length} of ${indexes.length} delivering after ${((Date.now() - createStart) / 1000).toFixed(0)} s`), 60_000);
+      const progress = setInterval(
+        () =>
+          say(
+            `${size}: ${indexes.length - sink.missing(indexes).length} of ${indexes.length} delivering after ${((Date.now() - createStart) / 1000).toFixed(0)} s`,
+          ),
+        60_000,
+      );
       await clock
         .until(`each of the ${indexes.length} new subscriptions delivering its first record`, firstDeliveryMs, () => sink.marked(indexes) !== null, 500)
         .catch((err) => {
           const missing = sink.missing(indexes);
-          throw new Error(`${(err as Error).message}; ${indexes.length - missing.length} of ${indexes.length} delivering; still waiting: ${missing.slice(0, 10).join(', ')}`);
+          throw new Error(
+            `${(err as Error).message}; ${indexes.length - missing.length} of ${indexes.length} delivering; still waiting: ${missing.slice(0, 10).join(', ')}`,
+          );
         })
         .finally(() => clearInterval(progress));
       const allDeliveringMs = Math.max(...sink.marked(indexes)!) - createStart;
@@ -533,9 +545,11 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
       let moveMs: number;
       try {
         await produceTo(moved);
-        await clock.until(`the ${moved.length} subscriptions of the killed ${victim.id} delivering again`, 180_000, () => sink.marked(moved) !== null, 200).catch((err) => {
-          throw new Error(`${(err as Error).message}; still waiting: ${sink.missing(moved).slice(0, 10).join(', ')}`);
-        });
+        await clock
+          .until(`the ${moved.length} subscriptions of the killed ${victim.id} delivering again`, 180_000, () => sink.marked(moved) !== null, 200)
+          .catch((err) => {
+            throw new Error(`${(err as Error).message}; still waiting: ${sink.missing(moved).slice(0, 10).join(', ')}`);
+          });
         moveMs = moved.length ? Math.max(...sink.marked(moved)!) - killAt : 0;
       } finally {
         clearInterval(feeder);
@@ -543,17 +557,22 @@ export async function runScale(bootstrap: string, brokerPid: number | null, sett
       let restoredMs: number | null = null;
       const survivors = live();
       await clock
-        .until('every subscription of the killed instance running on as many live instances as it can', 120_000, async () => {
-          const now = await survivors[0].instances();
-          const count = new Map<number, number>();
-          for (const v of now.filter((v) => v.live && v.instanceId !== victim.id)) {
-            for (const c of v.running) {
-              const i = byId.get(c.subscriptionId);
-              if (i !== undefined && c.state === 'running') count.set(i, (count.get(i) ?? 0) + 1);
+        .until(
+          'every subscription of the killed instance running on as many live instances as it can',
+          120_000,
+          async () => {
+            const now = await survivors[0].instances();
+            const count = new Map<number, number>();
+            for (const v of now.filter((v) => v.live && v.instanceId !== victim.id)) {
+              for (const c of v.running) {
+                const i = byId.get(c.subscriptionId);
+                if (i !== undefined && c.state === 'running') count.set(i, (count.get(i) ?? 0) + 1);
+              }
             }
-          }
-          return ran.every((i) => (count.get(i) ?? 0) >= Math.min(runnersBefore.get(i) ?? 1, survivors.length));
-        }, 500)
+            return ran.every((i) => (count.get(i) ?? 0) >= Math.min(runnersBefore.get(i) ?? 1, survivors.length));
+          },
+          500,
+        )
         .then(() => (restoredMs = Date.now() - killAt))
         .catch((err) => say(`not restored: ${(err as Error).message}`));
       timings.push({ size, created: indexes.length, createMs, allDeliveringMs, newSubMs, killed: victim.id, moved: moved.length, moveMs, restoredMs });
@@ -589,14 +608,19 @@ async function createTopics(admin: KafkaJS.Admin, names: string[], clock: Clock)
     await within(`creating topics ${chunk[0]}…`, 60_000, admin.createTopics({ topics: chunk.map((topic) => ({ topic, numPartitions: 1 })) }));
   }
   const want = new Set(names);
-  await clock.until(`${names.length} topics with a leader`, 120_000, async () => {
-    const left = [...want];
-    for (let k = 0; k < left.length; k += 50) {
-      const md = await within('topic metadata', 10_000, admin.fetchTopicMetadata({ topics: left.slice(k, k + 50) })).catch(() => []);
-      for (const t of md) if (t.partitions.length && t.partitions.every((p) => p.leader >= 0)) want.delete(t.name);
-    }
-    return want.size === 0;
-  }, 250);
+  await clock.until(
+    `${names.length} topics with a leader`,
+    120_000,
+    async () => {
+      const left = [...want];
+      for (let k = 0; k < left.length; k += 50) {
+        const md = await within('topic metadata', 10_000, admin.fetchTopicMetadata({ topics: left.slice(k, k + 50) })).catch(() => []);
+        for (const t of md) if (t.partitions.length && t.partitions.every((p) => p.leader >= 0)) want.delete(t.name);
+      }
+      return want.size === 0;
+    },
+    250,
+  );
 }
 
 /**
@@ -614,21 +638,27 @@ async function settle(instances: Instance[], size: number, clock: Clock): Promis
   let seen = 'no view yet';
   const timeoutMs = Math.max(120_000, size * 300);
   try {
-    await clock.until(`the assignment of ${size} subscriptions settling`, timeoutMs, async () => {
-      const viewer = instances.find((x) => x.child && x.child.exitCode === null);
-      if (!viewer) throw new Error('no instance is running');
-      const ids = new Set(instances.map((x) => x.id));
-      const views = (await viewer.instances()).filter((v) => v.live && ids.has(v.instanceId));
-      const owned = new Map<number, number>();
-      for (const v of views) for (const c of v.running) if (c.partitions.length) owned.set(c.subscriptionId, (owned.get(c.subscriptionId) ?? 0) + c.partitions.length);
-      const key = JSON.stringify(views.map((v) => v.running.map((c) => `${c.subscriptionId}:${c.state}:${c.partitions.join('.')}`).sort()));
-      const twice = [...owned.values()].filter((n) => n > 1).length;
-      seen = `${owned.size} of ${size} owned, ${twice} by two instances`;
-      const ok = owned.size >= size && twice === 0;
-      stable = ok && key === last ? stable + 1 : 0;
-      last = key;
-      return stable >= 2;
-    }, 2500);
+    await clock.until(
+      `the assignment of ${size} subscriptions settling`,
+      timeoutMs,
+      async () => {
+        const viewer = instances.find((x) => x.child && x.child.exitCode === null);
+        if (!viewer) throw new Error('no instance is running');
+        const ids = new Set(instances.map((x) => x.id));
+        const views = (await viewer.instances()).filter((v) => v.live && ids.has(v.instanceId));
+        const owned = new Map<number, number>();
+        for (const v of views)
+          for (const c of v.running) if (c.partitions.length) owned.set(c.subscriptionId, (owned.get(c.subscriptionId) ?? 0) + c.partitions.length);
+        const key = JSON.stringify(views.map((v) => v.running.map((c) => `${c.subscriptionId}:${c.state}:${c.partitions.join('.')}`).sort()));
+        const twice = [...owned.values()].filter((n) => n > 1).length;
+        seen = `${owned.size} of ${size} owned, ${twice} by two instances`;
+        const ok = owned.size >= size && twice === 0;
+        stable = ok && key === last ? stable + 1 : 0;
+        last = key;
+        return stable >= 2;
+      },
+      2500,
+    );
     return null;
   } catch (err) {
     if (/no instance is running/.test((err as Error).message)) throw err;
@@ -684,7 +714,9 @@ async function measure(size: number, phase: string, instances: Instance[], broke
 function print(phases: PhaseRow[], timings: TimingRow[], settings: ScaleSettings, tookMs: number): void {
   const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '');
   const out: string[] = [];
-  out.push(`| subscriptions | phase | Kafka clients per instance | threads per instance | RSS MB per instance | CPU % of a core per instance | CPU % total | broker CPU % | delivered msgs/s | p50 / p99 ms |`);
+  out.push(
+    `| subscriptions | phase | Kafka clients per instance | threads per instance | RSS MB per instance | CPU % of a core per instance | CPU % total | broker CPU % | delivered msgs/s | p50 / p99 ms |`,
+  );
   out.push('|---:|---|---|---|---|---|---:|---:|---:|---|');
   for (const p of phases) {
     const per = (g: (x: PhaseRow['perInstance'][number]) => string) => p.perInstance.map(g).join(' / ');
@@ -699,9 +731,21 @@ function print(phases: PhaseRow[], timings: TimingRow[], settings: ScaleSettings
   const kinds = [...new Set(phases.flatMap((p) => p.perInstance.flatMap((x) => Object.keys(x.byKind))))].sort();
   out.push(`| subscriptions | phase | ${kinds.join(' | ')} |`);
   out.push(`|---:|---|${kinds.map(() => '---:').join('|')}|`);
-  for (const p of phases) out.push(`| ${p.size} | ${p.phase} | ${kinds.map((k) => f(p.perInstance.reduce((s, x) => s + (x.byKind[k] ?? 0), 0), 1)).join(' | ')} |`);
+  for (const p of phases)
+    out.push(
+      `| ${p.size} | ${p.phase} | ${kinds
+        .map((k) =>
+          f(
+            p.perInstance.reduce((s, x) => s + (x.byKind[k] ?? 0), 0),
+            1,
+          ),
+        )
+        .join(' | ')} |`,
+    );
   out.push('');
-  out.push('| subscriptions | created (admin API, 8 at once) | all of them delivering | a new subscription delivers (3 samples) | SIGKILL: partitions moved | all delivering again after | running on enough live instances again after |');
+  out.push(
+    '| subscriptions | created (admin API, 8 at once) | all of them delivering | a new subscription delivers (3 samples) | SIGKILL: partitions moved | all delivering again after | running on enough live instances again after |',
+  );
   out.push('|---:|---|---:|---|---:|---:|---:|');
   for (const t of timings) {
     out.push(
@@ -723,9 +767,12 @@ function print(phases: PhaseRow[], timings: TimingRow[], settings: ScaleSettings
       `per subscription, idle, ${a.size} → ${b.size}: ${f((rss(b) - rss(a)) / dSubs, 2)} MB RSS and ${f(((cpu(b) - cpu(a)) / dSubs) * 10, 2)} ‰ of a core over the cluster; ` +
         `per Kafka client: ${dClients ? f((rss(b) - rss(a)) / dClients, 2) : '?'} MB and ${dClients ? f(((cpu(b) - cpu(a)) / dClients) * 10, 2) : '?'} ‰ (${f(dClients / dSubs, 2)} clients per subscription)`,
     );
-    if (a.brokerCpuPct !== null && b.brokerCpuPct !== null) out.push(`broker CPU per subscription, idle: ${f(((b.brokerCpuPct - a.brokerCpuPct) / dSubs) * 10, 2)} ‰ of a core`);
+    if (a.brokerCpuPct !== null && b.brokerCpuPct !== null)
+      out.push(`broker CPU per subscription, idle: ${f(((b.brokerCpuPct - a.brokerCpuPct) / dSubs) * 10, 2)} ‰ of a core`);
   }
-  out.push(`scale section: ${settings.instances} instances on one machine, one database, one broker; ${f(tookMs / 1000, 0)} s in all; proxies with default settings`);
+  out.push(
+    `scale section: ${settings.instances} instances on one machine, one database, one broker; ${f(tookMs / 1000, 0)} s in all; proxies with default settings`,
+  );
   process.stdout.write(out.join('\n') + '\n');
 }
 

@@ -22,7 +22,10 @@ describe('admin API', () => {
     const base = 'https://kproxy.invalid/openapi.json';
     // OpenAPI 3.1 schemas are JSON Schema 2020-12; strict off, since the document's root is not a schema.
     const ajv = new Ajv2020({ strict: false, allErrors: true });
-    ajv.addFormat('date-time', { type: 'string', validate: (v: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(v) && !Number.isNaN(Date.parse(v)) });
+    ajv.addFormat('date-time', {
+      type: 'string',
+      validate: (v: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(v) && !Number.isNaN(Date.parse(v)),
+    });
     ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
     ajv.addSchema({ $id: base, components: doc.components });
     return (route, res) => {
@@ -34,12 +37,15 @@ describe('admin API', () => {
     };
   }
 
-  const valid = () =>
-    subscriptionBody({ name: unique('valid'), brokers: t.kafka.bootstrap, topic: unique('t'), url: `${t.sink.url}/x`, status: 'stopped' });
+  const valid = () => subscriptionBody({ name: unique('valid'), brokers: t.kafka.bootstrap, topic: unique('t'), url: `${t.sink.url}/x`, status: 'stopped' });
 
   it('refuses endpoints and webhooks at link-local or cloud metadata addresses, on create, patch and ticket', async () => {
     const metadata = 'http://169.254.169.254/latest/meta-data/iam';
-    const created = await t.proxy.api('POST', '/api/subscriptions', { ...valid(), endpoint: { url: metadata }, alerts: { webhookUrl: 'http://[fe80::1]/hook' } });
+    const created = await t.proxy.api('POST', '/api/subscriptions', {
+      ...valid(),
+      endpoint: { url: metadata },
+      alerts: { webhookUrl: 'http://[fe80::1]/hook' },
+    });
     expect(created.status).toBe(400);
     expect(created.body.message).toEqual([
       expect.stringMatching(/^endpoint\.url: 169\.254\.169\.254 is a link-local or cloud metadata address; kproxy does not send there/),
@@ -122,7 +128,12 @@ describe('admin API', () => {
       expect(list.body.length).toBeGreaterThan(0);
       expect(matches('GET /api/subscriptions', list)).toEqual([]);
 
-      const invalid = await t.proxy.api('POST', '/api/subscriptions', { ...body, endpoint: { url: 'ftp://127.0.0.1/x' }, delivery: { maxInFlight: 0 }, colour: 'blue' });
+      const invalid = await t.proxy.api('POST', '/api/subscriptions', {
+        ...body,
+        endpoint: { url: 'ftp://127.0.0.1/x' },
+        delivery: { maxInFlight: 0 },
+        colour: 'blue',
+      });
       expect(invalid.status).toBe(400);
       expect(invalid.body).toMatchObject({
         statusCode: 400,
@@ -138,11 +149,17 @@ describe('admin API', () => {
       expect(matches('POST /api/subscriptions', invalid)).toEqual([]);
 
       const taken = await t.proxy.api('POST', '/api/subscriptions', body);
-      expect(taken).toMatchObject({ status: 409, body: { statusCode: 409, error: 'Conflict', code: 'SUBSCRIPTION_NAME_TAKEN', message: expect.stringContaining('already exists') } });
+      expect(taken).toMatchObject({
+        status: 409,
+        body: { statusCode: 409, error: 'Conflict', code: 'SUBSCRIPTION_NAME_TAKEN', message: expect.stringContaining('already exists') },
+      });
       expect(matches('POST /api/subscriptions', taken)).toEqual([]);
 
       const missing = await t.proxy.api('GET', '/api/subscriptions/999999');
-      expect(missing).toMatchObject({ status: 404, body: { statusCode: 404, error: 'Not Found', code: 'SUBSCRIPTION_NOT_FOUND', message: 'subscription 999999 does not exist' } });
+      expect(missing).toMatchObject({
+        status: 404,
+        body: { statusCode: 404, error: 'Not Found', code: 'SUBSCRIPTION_NOT_FOUND', message: 'subscription 999999 does not exist' },
+      });
       expect(matches('GET /api/subscriptions/{id}', missing)).toEqual([]);
       const badId = await t.proxy.api('GET', '/api/subscriptions/abc');
       expect(badId).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', fields: [{ path: 'id', message: '"abc" is not a positive integer' }] } });
@@ -173,7 +190,11 @@ describe('admin API', () => {
       expect(res.status).toBe(201);
       const stored = (await t.proxy.api('GET', `/api/subscriptions/${res.body.id}`)).body;
       expect([stored.endpoint.errcodePath, stored.endpoint.itemResultsPath]).toEqual([longest, longest]);
-      const over = await t.proxy.api('POST', '/api/subscriptions', { ...body, name: `${body.name}-over`, endpoint: { ...body.endpoint, errcodePath: longest + 'a' } });
+      const over = await t.proxy.api('POST', '/api/subscriptions', {
+        ...body,
+        name: `${body.name}-over`,
+        endpoint: { ...body.endpoint, errcodePath: longest + 'a' },
+      });
       expect(over.status).toBe(400);
       expect(over.body.message).toEqual(['endpoint.errcodePath: JSONPath is 1025 characters long; at most 1024 are allowed']);
     });
@@ -182,10 +203,7 @@ describe('admin API', () => {
       const created = (await t.proxy.api('POST', '/api/subscriptions', valid())).body;
       const res = await t.proxy.api('PATCH', `/api/subscriptions/${created.id}`, { endpoint: { url: 'gopher://x' }, delivery: { maxInFlight: 0 } });
       expect(res.status).toBe(400);
-      expect(res.body.message).toEqual([
-        expect.stringMatching(/^endpoint\.url: scheme "gopher"/),
-        'delivery.maxInFlight: must be at least 1',
-      ]);
+      expect(res.body.message).toEqual([expect.stringMatching(/^endpoint\.url: scheme "gopher"/), 'delivery.maxInFlight: must be at least 1']);
       const after = (await t.proxy.api('GET', `/api/subscriptions/${created.id}`)).body;
       expect(after).toEqual(created);
     });
@@ -201,7 +219,9 @@ describe('admin API', () => {
     const patched = await t.proxy.api('PATCH', `/api/subscriptions/${created.id}`, { endpoint: { headers: created.endpoint.headers, timeoutMs: 999 } });
     expect(patched.status).toBe(200);
     const conn = await createConnection(TEST_DATABASE_URL);
-    const [rows] = await conn.query('SELECT e.headers, e.timeout_ms FROM subscriptions s JOIN endpoints e ON e.id = s.endpoint_id WHERE s.id = ?', [created.id]);
+    const [rows] = await conn.query('SELECT e.headers, e.timeout_ms FROM subscriptions s JOIN endpoints e ON e.id = s.endpoint_id WHERE s.id = ?', [
+      created.id,
+    ]);
     await conn.end();
     const row = (rows as Array<{ headers: string; timeout_ms: number }>)[0];
     const stored = typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers;
@@ -217,7 +237,11 @@ describe('admin API', () => {
     const topic = unique('live');
     await t.kafka.createTopic(topic, 1);
     const created = (
-      await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('live'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/before` }))
+      await t.proxy.api(
+        'POST',
+        '/api/subscriptions',
+        subscriptionBody({ name: unique('live'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/before` }),
+      )
     ).body;
     await t.client.produceJson(topic, [{ id: 1, a: 'x' }]);
     await waitFor(() => t.sink.requests.some((r) => r.path === '/before'), 'delivery to the first URL');
@@ -235,7 +259,12 @@ describe('admin API', () => {
     await t.kafka.createTopic(topic, 1);
     const name = unique('sql-sub');
     const conn = await createConnection(TEST_DATABASE_URL);
-    await conn.query('INSERT INTO kafka_sources (brokers, topic, group_id, start_from) VALUES (?, ?, ?, ?)', [t.kafka.bootstrap, topic, `g-${name}`, 'earliest']);
+    await conn.query('INSERT INTO kafka_sources (brokers, topic, group_id, start_from) VALUES (?, ?, ?, ?)', [
+      t.kafka.bootstrap,
+      topic,
+      `g-${name}`,
+      'earliest',
+    ]);
     await conn.query(`INSERT INTO etl_configs (filter_rules, fields) VALUES ('[{"path":"$.type","op":"eq","value":"order"}]', '{"orderId":"$.id"}')`);
     await conn.query(`INSERT INTO endpoints (url, headers) VALUES (?, '{"X-From":"sql"}')`, [`${t.sink.url}/sql`]);
     await conn.query(
@@ -244,7 +273,10 @@ describe('admin API', () => {
       [name],
     );
     await conn.end();
-    await t.client.produceJson(topic, [{ type: 'order', id: 42 }, { type: 'other', id: 43 }]);
+    await t.client.produceJson(topic, [
+      { type: 'order', id: 42 },
+      { type: 'other', id: 43 },
+    ]);
     expect((await t.proxy.api('POST', '/api/config/refresh')).status).toBe(200);
     const got = await waitFor(() => t.sink.requests.find((r) => r.path === '/sql'), 'delivery of the SQL-configured subscription');
     expect(JSON.parse(got.body)).toEqual({ orderId: 42 });

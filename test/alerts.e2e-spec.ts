@@ -44,11 +44,17 @@ describe('alert webhooks', () => {
       alerts: { webhookUrl: `${t.sink.url}/hook-dl/T000/secret-token`, windowSeconds: 1, cooldownSeconds: 3 },
     });
     expect(sub.alerts.webhookUrl).toBe(`${t.sink.url}/****`);
-    await t.client.produceJson(topic, [1, 2, 3, 4, 5].map((n) => ({ n })));
+    await t.client.produceJson(
+      topic,
+      [1, 2, 3, 4, 5].map((n) => ({ n })),
+    );
     await waitFor(() => hooks('/hook-dl/T000/secret-token').length === 1, 'the first dead-letter alert');
     const first = json(hooks('/hook-dl/T000/secret-token')[0]);
     expect(first).toMatchObject({ kind: 'dead_letters', subscription: { id: sub.id, topic }, details: { count: 5, reasons: { rejected: 5 } } });
-    await t.client.produceJson(topic, [6, 7, 8].map((n) => ({ n })));
+    await t.client.produceJson(
+      topic,
+      [6, 7, 8].map((n) => ({ n })),
+    );
     await waitFor(() => hooks('/hook-dl/T000/secret-token').length === 2, 'the second alert after the cool-down', { timeoutMs: 15_000 });
     const [a, b] = hooks('/hook-dl/T000/secret-token');
     expect(json(b).details).toMatchObject({ count: 3 });
@@ -77,7 +83,10 @@ describe('alert webhooks', () => {
   it('raises lag that stays over the threshold, to the global webhook in its format', async () => {
     const topic = unique('lag');
     await subscribe(topic, '/api-slow', { alerts: { lagThreshold: 10, lagForSeconds: 1, cooldownSeconds: 600 } });
-    await t.client.produceJson(topic, Array.from({ length: 40 }, (_, n) => ({ n })));
+    await t.client.produceJson(
+      topic,
+      Array.from({ length: 40 }, (_, n) => ({ n })),
+    );
     const alert = await waitFor(() => hooks('/hook-global').find((q) => json(q).text.content.includes('lag is')), 'the lag alert', { timeoutMs: 30_000 });
     expect(json(alert)).toMatchObject({ msgtype: 'text' });
     expect(json(alert).text.content).toMatch(/lag is \d+ records, over 10 for \d+ s/);
@@ -89,8 +98,13 @@ describe('alert webhooks', () => {
     await t.client.produceJson(topic, [{ n: 1 }]);
     await waitFor(() => hooks('/hook-hang').length === 1, 'the alert to reach the hanging webhook');
     const started = Date.now();
-    await t.client.produceJson(topic, Array.from({ length: 50 }, (_, n) => ({ n })));
-    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 51, 'every record dead-lettered and committed', { timeoutMs: 15_000 });
+    await t.client.produceJson(
+      topic,
+      Array.from({ length: 50 }, (_, n) => ({ n })),
+    );
+    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 51, 'every record dead-lettered and committed', {
+      timeoutMs: 15_000,
+    });
     // The webhook has not answered the first alert yet (it takes 20 s), and the records went through.
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(hooks('/hook-hang').every((q) => q.status === undefined)).toBe(true);

@@ -7,21 +7,32 @@ describe('batch delivery and shared rate groups', () => {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   /** Creates a running subscription on `topic` delivering to the sink at `/<label>`. */
   const subscribe = (label: string, topic: string, opts: { etl?: unknown; endpoint?: Record<string, unknown>; delivery: Record<string, unknown> }) =>
-    t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique(label), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/${label}`, ...opts }));
+    t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({ name: unique(label), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/${label}`, ...opts }),
+    );
   /** The requests at `/<label>` once their arrays hold at least `records` records in all. */
   const batchesHolding = (label: string, records: number, what: string) =>
     waitFor(() => {
       const r = t.sink.requests.filter((q) => q.path === `/${label}`);
       return r.reduce((n, q) => n + JSON.parse(q.body).length, 0) >= records && r;
     }, what);
-  const deadLetters = async (subscriptionId: number) => (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${subscriptionId}&limit=500`)).body as any[];
+  const deadLetters = async (subscriptionId: number) =>
+    (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${subscriptionId}&limit=500`)).body as any[];
 
   it('key mode: POSTs JSON arrays of transformed records, every record once, each key in order', async () => {
     const topic = unique('batch-key');
     await t.kafka.createTopic(topic, 4);
     const keys = range(25).map((k) => `k${k}`);
-    await t.client.produce(topic, range(600).map((seq) => ({ key: keys[seq % 25], value: JSON.stringify({ seq, key: keys[seq % 25], noise: 'x' }) })));
-    const res = await subscribe('batch-key', topic, { etl: { fields: { seq: '$.seq', key: '$.key' } }, delivery: { ordering: 'key', maxInFlight: 8, batchSize: 50, batchWaitMs: 20 } });
+    await t.client.produce(
+      topic,
+      range(600).map((seq) => ({ key: keys[seq % 25], value: JSON.stringify({ seq, key: keys[seq % 25], noise: 'x' }) })),
+    );
+    const res = await subscribe('batch-key', topic, {
+      etl: { fields: { seq: '$.seq', key: '$.key' } },
+      delivery: { ordering: 'key', maxInFlight: 8, batchSize: 50, batchWaitMs: 20 },
+    });
     expect(res.status).toBe(201);
     expect(res.body.delivery).toMatchObject({ batchSize: 50, batchWaitMs: 20 });
     const requests = await batchesHolding('batch-key', 600, 'all 600 records in batches');
@@ -50,7 +61,10 @@ describe('batch delivery and shared rate groups', () => {
   it('partition mode: a batch never mixes partitions and holds partition order', async () => {
     const topic = unique('batch-part');
     await t.kafka.createTopic(topic, 3);
-    await t.client.produce(topic, range(300).map((seq) => ({ value: JSON.stringify({ seq }), partition: seq % 3 })));
+    await t.client.produce(
+      topic,
+      range(300).map((seq) => ({ value: JSON.stringify({ seq }), partition: seq % 3 })),
+    );
     await subscribe('batch-part', topic, { delivery: { ordering: 'partition', maxInFlight: 3, batchSize: 40, batchWaitMs: 10 } });
     const requests = await batchesHolding('batch-part', 300, 'all 300 records');
     const byPartition = new Map<number, number[]>();
@@ -73,7 +87,11 @@ describe('batch delivery and shared rate groups', () => {
     try {
       // The poison record comes after a pause so the first batch is already on its way.
       await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }, { n: 3 }]);
-      const sub = (await subscribe('batch-fail', topic, { delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 10, batchWaitMs: 200, maxRetries: 2, backoffMs: 5, maxBackoffMs: 20 } })).body;
+      const sub = (
+        await subscribe('batch-fail', topic, {
+          delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 10, batchWaitMs: 200, maxRetries: 2, backoffMs: 5, maxBackoffMs: 20 },
+        })
+      ).body;
       await waitFor(() => t.sink.requests.some((q) => q.path === '/batch-fail'), 'the first batch');
       await t.client.produceJson(topic, [{ n: 4, tag: 'poison' }, { n: 5 }]);
       const rows = await waitFor(async () => {
@@ -101,9 +119,14 @@ describe('batch delivery and shared rate groups', () => {
     await t.kafka.createTopic(topic, 1);
     await subscribe('batch-partial', topic, { delivery: { ordering: 'partition', maxInFlight: 2, batchSize: 100, batchWaitMs: 15 } });
     for (let round = 1; round <= 3; round++) {
-      await t.client.produceJson(topic, [{ round, i: 1 }, { round, i: 2 }]);
+      await t.client.produceJson(topic, [
+        { round, i: 1 },
+        { round, i: 2 },
+      ]);
       // Well under the consumer's 5 s fallback poll: a lost linger timer would miss it.
-      const got = await waitFor(() => t.sink.requests.filter((q) => q.path === '/batch-partial').length >= round, `partial batch ${round}`, { timeoutMs: 2500 });
+      const got = await waitFor(() => t.sink.requests.filter((q) => q.path === '/batch-partial').length >= round, `partial batch ${round}`, {
+        timeoutMs: 2500,
+      });
       expect(got).toBe(true);
     }
     const bodies = t.sink.requests.filter((q) => q.path === '/batch-partial').map((q) => JSON.parse(q.body));
@@ -135,7 +158,10 @@ describe('batch delivery and shared rate groups', () => {
     const group = unique('billing');
     for (const topic of topics) {
       await t.kafka.createTopic(topic, 1);
-      await t.client.produceJson(topic, range(400).map((n) => ({ n })));
+      await t.client.produceJson(
+        topic,
+        range(400).map((n) => ({ n })),
+      );
     }
     const ids: number[] = [];
     for (const topic of topics) {
@@ -179,8 +205,15 @@ describe('batch delivery and shared rate groups', () => {
     it('a batch answered 413 over 100 KB (express) is halved until it fits: every record delivered, none dead-lettered', async () => {
       const topic = unique('batch-413');
       await t.kafka.createTopic(topic, 1);
-      await t.client.produce(topic, range(100).map((seq) => ({ value: big(seq) })));
-      t.sink.respond((req) => (req.path === '/batch-413' && Buffer.byteLength(req.body) > EXPRESS_LIMIT ? { status: 413, body: { error: 'request entity too large' } } : { status: 200 }));
+      await t.client.produce(
+        topic,
+        range(100).map((seq) => ({ value: big(seq) })),
+      );
+      t.sink.respond((req) =>
+        req.path === '/batch-413' && Buffer.byteLength(req.body) > EXPRESS_LIMIT
+          ? { status: 413, body: { error: 'request entity too large' } }
+          : { status: 200 },
+      );
       const sub = (await subscribe('batch-413', topic, { delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 100, batchWaitMs: 1000 } })).body;
       expect(sub.delivery.maxBatchBytes).toBe(1024 * 1024);
       await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 100, 'everything committed');
@@ -202,9 +235,16 @@ describe('batch delivery and shared rate groups', () => {
     it('maxBatchBytes keeps every body within the cap, so the endpoint never answers 413', async () => {
       const topic = unique('batch-cap');
       await t.kafka.createTopic(topic, 1);
-      await t.client.produce(topic, range(100).map((seq) => ({ value: big(seq) })));
+      await t.client.produce(
+        topic,
+        range(100).map((seq) => ({ value: big(seq) })),
+      );
       t.sink.respond((req) => (req.path === '/batch-cap' && Buffer.byteLength(req.body) > EXPRESS_LIMIT ? { status: 413 } : { status: 200 }));
-      const sub = (await subscribe('batch-cap', topic, { delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 100, batchWaitMs: 1000, maxBatchBytes: EXPRESS_LIMIT } })).body;
+      const sub = (
+        await subscribe('batch-cap', topic, {
+          delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 100, batchWaitMs: 1000, maxBatchBytes: EXPRESS_LIMIT },
+        })
+      ).body;
       expect(sub.delivery.maxBatchBytes).toBe(EXPRESS_LIMIT);
       await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 100, 'everything committed');
       const requests = at('batch-cap');
@@ -219,8 +259,17 @@ describe('batch delivery and shared rate groups', () => {
       await t.kafka.createTopic(topic, 2);
       const bad = new Set([13, 37]);
       // All on partition 0, keyed so key mode's lanes are exercised too.
-      await t.client.produce(topic, range(50).map((seq) => ({ key: `k${seq % 3}`, partition: 0, value: JSON.stringify({ seq, key: `k${seq % 3}`, ...(bad.has(seq) ? { refuse: true } : {}) }) })));
-      t.sink.respond((req) => (req.path === '/batch-refuse' && req.body.includes('"refuse":true') ? { status: 400, body: { error: 'invalid item' } } : { status: 200 }));
+      await t.client.produce(
+        topic,
+        range(50).map((seq) => ({
+          key: `k${seq % 3}`,
+          partition: 0,
+          value: JSON.stringify({ seq, key: `k${seq % 3}`, ...(bad.has(seq) ? { refuse: true } : {}) }),
+        })),
+      );
+      t.sink.respond((req) =>
+        req.path === '/batch-refuse' && req.body.includes('"refuse":true') ? { status: 400, body: { error: 'invalid item' } } : { status: 200 },
+      );
       const sub = (await subscribe('batch-refuse', topic, { delivery: { ordering: 'key', maxInFlight: 1, batchSize: 50, batchWaitMs: 1000 } })).body;
       const rows = await waitFor(async () => {
         const r = await deadLetters(sub.id);
@@ -253,7 +302,10 @@ describe('batch delivery and shared rate groups', () => {
       await t.kafka.createTopic(topic, 1);
       const bad = new Set([3, 11, 12]);
       let refuseBad = true;
-      await t.client.produceJson(topic, range(20).map((seq) => ({ seq, ...(bad.has(seq) ? { bad: true } : {}) })));
+      await t.client.produceJson(
+        topic,
+        range(20).map((seq) => ({ seq, ...(bad.has(seq) ? { bad: true } : {}) })),
+      );
       t.sink.respond((req) =>
         req.path === '/batch-items'
           ? { status: 200, body: { errcode: 0, results: (JSON.parse(req.body) as Array<{ bad?: boolean }>).map((r) => (r.bad && refuseBad ? 1003 : 0)) } }
@@ -288,7 +340,14 @@ describe('batch delivery and shared rate groups', () => {
 
     it('refuses maxBatchBytes out of range with a 400 naming the field', async () => {
       const body = (maxBatchBytes: unknown) =>
-        subscriptionBody({ name: unique('cap'), brokers: t.kafka.bootstrap, topic: unique('t'), url: `${t.sink.url}/x`, status: 'stopped', delivery: { maxBatchBytes } });
+        subscriptionBody({
+          name: unique('cap'),
+          brokers: t.kafka.bootstrap,
+          topic: unique('t'),
+          url: `${t.sink.url}/x`,
+          status: 'stopped',
+          delivery: { maxBatchBytes },
+        });
       const low = await t.proxy.api('POST', '/api/subscriptions', body(100));
       expect(low.status).toBe(400);
       expect(low.body.message).toEqual(['delivery.maxBatchBytes: must be at least 1024']);

@@ -115,7 +115,8 @@ describe('a small cluster of three instances', () => {
   }
 
   const startedOn = (node: ProxyProcess, id: number) => node.logs.some((l) => l.msg === 'consumer started' && l.subscription === id);
-  const delivered = (view: InstanceView[], instanceId: string, id: number) => view.find((i) => i.instanceId === instanceId)?.counters?.[String(id)]?.delivered ?? 0;
+  const delivered = (view: InstanceView[], instanceId: string, id: number) =>
+    view.find((i) => i.instanceId === instanceId)?.counters?.[String(id)]?.delivered ?? 0;
 
   /** How many 2xx answers each record got so far, by partition:offset. */
   function counts(ledger: DeliveryLedger): Map<string, number> {
@@ -184,7 +185,9 @@ describe('a small cluster of three instances', () => {
     expect(f.lost).toBe(0);
     expect(nodes[A].logs.some((l) => l.msg === 'consumer stopped' && l.subscription === id)).toBe(true);
     // Its stop committed what it had done before closing; the close's revoke has nothing to add.
-    expect(nodes[A].logs.filter((l) => l.msg === 'commit on revoke failed; a partition handed back starts after what was delivered' && l.subscription === id)).toEqual([]);
+    expect(
+      nodes[A].logs.filter((l) => l.msg === 'commit on revoke failed; a partition handed back starts after what was delivered' && l.subscription === id),
+    ).toEqual([]);
     expect((await instancesVia(nodes[A])).find((i) => i.instanceId === A)!.running.some((r) => r.subscriptionId === id)).toBe(false);
     await waitFor(async () => {
       const view = await instancesVia(nodes[A]);

@@ -16,7 +16,11 @@ describe('offsets are committed only after success', () => {
     // A commit floor longer than the test: the start position is committed at the assignment,
     // the delivered record never is.
     const first = await startProxy({ COMMIT_INTERVAL_MS: '3600000' });
-    const res = await first.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('crash'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/crash` }));
+    const res = await first.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({ name: unique('crash'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/crash` }),
+    );
     expect(res.status).toBe(201);
     const groupId = res.body.kafka.groupId;
     await t.client.produceJson(topic, [{ n: 1 }]);
@@ -36,13 +40,17 @@ describe('offsets are committed only after success', () => {
     let healthy = false;
     t.sink.respond((req) => (req.path === '/flaky' && !healthy ? { status: 503, body: 'down' } : { status: 200, body: { errcode: 0 } }));
     const proxy = await startProxy();
-    const res = await proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('failing'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}/flaky`,
-      delivery: { maxRetries: 1000, backoffMs: 10, maxBackoffMs: 40 },
-    }));
+    const res = await proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique('failing'),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}/flaky`,
+        delivery: { maxRetries: 1000, backoffMs: 10, maxBackoffMs: 40 },
+      }),
+    );
     const groupId = res.body.kafka.groupId;
     await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }]);
     const key = `${topic}-0-0`;

@@ -61,7 +61,9 @@ describe('concurrent admin writes', () => {
     for (const { before, after } of updates) {
       const rate = before.delivery.ratePerSec !== after.delivery.ratePerSec;
       const timeout = before.endpoint.timeoutMs !== after.endpoint.timeoutMs;
-      expect({ rate, timeout, versionStep: after.version - before.version }).toEqual(rate ? { rate, timeout: false, versionStep: 1 } : { rate: false, timeout: true, versionStep: 1 });
+      expect({ rate, timeout, versionStep: after.version - before.version }).toEqual(
+        rate ? { rate, timeout: false, versionStep: 1 } : { rate: false, timeout: true, versionStep: 1 },
+      );
     }
   });
 
@@ -70,20 +72,28 @@ describe('concurrent admin writes', () => {
     const db = await createConnection(TEST_DATABASE_URL);
     try {
       // A secret the PATCH does not change keeps its stored ciphertext: its column is not rewritten.
-      const storedHeaders = async () => ((await db.query('SELECT e.headers AS h FROM endpoints e JOIN subscriptions s ON s.endpoint_id = e.id WHERE s.id = ?', [id]))[0] as any)[0].h;
+      const storedHeaders = async () =>
+        ((await db.query('SELECT e.headers AS h FROM endpoints e JOIN subscriptions s ON s.endpoint_id = e.id WHERE s.id = ?', [id]))[0] as any)[0].h;
       const sealedBefore = await storedHeaders();
       expect(JSON.stringify(sealedBefore)).toContain('enc:v1:');
-      const etlRows = async () => ((await db.query('SELECT COUNT(*) AS n FROM etl_configs e JOIN subscriptions s ON s.etl_config_id = e.id WHERE s.id = ?', [id]))[0] as any)[0].n;
+      const etlRows = async () =>
+        ((await db.query('SELECT COUNT(*) AS n FROM etl_configs e JOIN subscriptions s ON s.etl_config_id = e.id WHERE s.id = ?', [id]))[0] as any)[0].n;
       const v0 = (await read(id)).version;
       const etl = { filter: [{ path: '$.type', op: 'eq', value: 'order' }], fields: { id: '$.id' } };
       const added = await api('PATCH', `/api/subscriptions/${id}`, { etl });
       expect({ status: added.status, etl: added.body.etl, version: added.body.version }).toEqual({ status: 200, etl, version: v0 + 1 });
       expect(Number(await etlRows())).toBe(1);
       const changed = await api('PATCH', `/api/subscriptions/${id}`, { etl: { ...etl, fields: { orderId: '$.id' } }, endpoint: { timeoutMs: 1234 } });
-      expect({ fields: changed.body.etl.fields, timeoutMs: changed.body.endpoint.timeoutMs, version: changed.body.version }).toEqual({ fields: { orderId: '$.id' }, timeoutMs: 1234, version: v0 + 2 });
+      expect({ fields: changed.body.etl.fields, timeoutMs: changed.body.endpoint.timeoutMs, version: changed.body.version }).toEqual({
+        fields: { orderId: '$.id' },
+        timeoutMs: 1234,
+        version: v0 + 2,
+      });
       const removed = await api('PATCH', `/api/subscriptions/${id}`, { etl: null });
       expect({ etl: removed.body.etl, version: removed.body.version }).toEqual({ etl: null, version: v0 + 3 });
-      const [[orphans]] = (await db.query('SELECT COUNT(*) AS n FROM etl_configs WHERE id NOT IN (SELECT etl_config_id FROM subscriptions WHERE etl_config_id IS NOT NULL)')) as any;
+      const [[orphans]] = (await db.query(
+        'SELECT COUNT(*) AS n FROM etl_configs WHERE id NOT IN (SELECT etl_config_id FROM subscriptions WHERE etl_config_id IS NOT NULL)',
+      )) as any;
       expect(Number(orphans.n)).toBe(0);
       expect(await read(id)).toMatchObject({ etl: null, endpoint: { timeoutMs: 1234 }, status: 'stopped', version: v0 + 3 });
       expect(await storedHeaders()).toEqual(sealedBefore);
@@ -164,11 +174,18 @@ describe('concurrent admin writes', () => {
   it('a ticket approval racing a PATCH audits the subscription as it was created', async () => {
     for (let i = 1; i <= 10; i++) {
       const name = unique('ticketed');
-      const body = { ...subscriptionBody({ name, brokers: t.kafka.bootstrap, topic: unique('t'), url: `${t.sink.url}/race`, status: 'stopped' }), hosts: ['nowhere'] };
+      const body = {
+        ...subscriptionBody({ name, brokers: t.kafka.bootstrap, topic: unique('t'), url: `${t.sink.url}/race`, status: 'stopped' }),
+        hosts: ['nowhere'],
+      };
       const ticket = await api('POST', '/api/tickets', { ...body, requester: 'dana', reason: 'race' });
       expect(ticket.status).toBe(201);
       const patchOnceVisible = async () => {
-        const sub = await waitFor(async () => ((await api('GET', '/api/subscriptions')).body as Array<{ id: number; name: string }>).find((s) => s.name === name), 'the approved subscription', { intervalMs: 1 });
+        const sub = await waitFor(
+          async () => ((await api('GET', '/api/subscriptions')).body as Array<{ id: number; name: string }>).find((s) => s.name === name),
+          'the approved subscription',
+          { intervalMs: 1 },
+        );
         return api('PATCH', `/api/subscriptions/${sub.id}`, { endpoint: { timeoutMs: 4321 } });
       };
       const [approved, patched] = await Promise.all([api('POST', `/api/tickets/${ticket.body.id}/approve`), patchOnceVisible()]);
@@ -186,7 +203,12 @@ describe('concurrent admin writes', () => {
 
     const stale = await t.proxy.request('PATCH', `/api/subscriptions/${id}`, { body: { delivery: { ratePerSec: 3 } }, headers: { 'if-match': '"999"' } });
     expect(stale.status).toBe(412);
-    expect(stale.body).toEqual({ statusCode: 412, error: 'Precondition Failed', message: `subscription ${id} is at version ${got.body.version}, not 999; read it again and reapply your change`, code: 'VERSION_MISMATCH' });
+    expect(stale.body).toEqual({
+      statusCode: 412,
+      error: 'Precondition Failed',
+      message: `subscription ${id} is at version ${got.body.version}, not 999; read it again and reapply your change`,
+      code: 'VERSION_MISMATCH',
+    });
     expect((await read(id)).delivery.ratePerSec).toBe(0);
 
     const weak = await t.proxy.request('PATCH', `/api/subscriptions/${id}`, { body: { delivery: { ratePerSec: 3 } }, headers: { 'if-match': `W/${etag}` } });

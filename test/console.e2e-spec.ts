@@ -54,7 +54,10 @@ describe('web console', () => {
   // Polled from here: page.waitForFunction compiles its predicate inside the page, which the
   // console's CSP (no 'unsafe-eval') forbids; page.evaluate runs through DevTools, which it does not.
   const text = (page: Page, pattern: RegExp, timeout = 20_000) =>
-    waitFor(async () => pattern.test(String(await page.evaluate('document.body.innerText'))), `the page to show ${pattern}`, { timeoutMs: timeout, intervalMs: 100 });
+    waitFor(async () => pattern.test(String(await page.evaluate('document.body.innerText'))), `the page to show ${pattern}`, {
+      timeoutMs: timeout,
+      intervalMs: 100,
+    });
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   it('takes a ticket from request to a delivering subscription, and operates it', async () => {
@@ -174,7 +177,8 @@ describe('web console', () => {
 
   it('keeps the token for this tab only (sessionStorage), under a CSP with no unsafe-inline', async () => {
     const page = await signIn(OPERATOR, 'operator');
-    const stored = async () => JSON.parse(String(await page.evaluate('JSON.stringify([sessionStorage.getItem("kproxy.token"), localStorage.getItem("kproxy.token")])')));
+    const stored = async () =>
+      JSON.parse(String(await page.evaluate('JSON.stringify([sessionStorage.getItem("kproxy.token"), localStorage.getItem("kproxy.token")])')));
     expect(await stored()).toEqual([OPERATOR, null]);
     // A reload keeps the session; a new tab (another context here) has to sign in again.
     await page.reload();

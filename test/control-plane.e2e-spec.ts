@@ -10,7 +10,11 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
   async function subscribe(path: string, partitions = 1, extra: Record<string, unknown> = {}) {
     const topic = unique(path);
     await t.kafka.createTopic(topic, partitions);
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique(path), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/${path}`, ...extra }));
+    const res = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({ name: unique(path), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/${path}`, ...extra }),
+    );
     expect(res.status).toBe(201);
     return { topic, sub: res.body as { id: number; kafka: { groupId: string } } };
   }
@@ -22,12 +26,18 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
 
   it('delivers nothing while stopped, reports lag, and resumes without loss on start', async () => {
     const { topic, sub } = await subscribe('stopstart');
-    await t.client.produceJson(topic, range(5).map((i) => ({ i })));
+    await t.client.produceJson(
+      topic,
+      range(5).map((i) => ({ i })),
+    );
     await waitFor(() => received('stopstart').length === 5, 'the first five');
     await waitFor(async () => (await status(sub.id)).partitions[0]?.lag === 0, 'lag 0 after draining');
 
     expect((await t.proxy.api('POST', `/api/subscriptions/${sub.id}/stop`)).body.status).toBe('stopped');
-    await t.client.produceJson(topic, range(5, 5).map((i) => ({ i })));
+    await t.client.produceJson(
+      topic,
+      range(5, 5).map((i) => ({ i })),
+    );
     const stopped = await status(sub.id);
     expect(stopped).toMatchObject({
       id: sub.id,
@@ -65,7 +75,11 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
 
   it('says in the status when the topic does not exist, and delivers once it does', async () => {
     const topic = unique('missing-topic');
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('missing-topic'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/missing-topic` }));
+    const res = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({ name: unique('missing-topic'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/missing-topic` }),
+    );
     expect(res.status).toBe(201);
     expect((await status(res.body.id)).kafkaError).toBe(`topic "${topic}" does not exist on ${t.kafka.bootstrap}; the subscription waits for it`);
     await t.kafka.createTopic(topic, 1);
@@ -76,7 +90,10 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
 
   it('replays from earliest while running, with restart', async () => {
     const { topic, sub } = await subscribe('earliest');
-    await t.client.produceJson(topic, range(4).map((i) => ({ i })));
+    await t.client.produceJson(
+      topic,
+      range(4).map((i) => ({ i })),
+    );
     await waitFor(() => received('earliest').length === 4, 'first pass');
     const res = await t.proxy.api('POST', `/api/subscriptions/${sub.id}/offsets/reset`, { to: 'earliest', restart: true });
     expect(res).toEqual({ status: 200, body: { partitions: [{ partition: 0, offset: 0 }] } });
@@ -90,7 +107,10 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
     await t.client.produceJson(topic, [{ i: 0 }]);
     await waitFor(() => received('latest').length === 1, 'first record');
     await t.proxy.api('POST', `/api/subscriptions/${sub.id}/stop`);
-    await t.client.produceJson(topic, range(3, 1).map((i) => ({ i })));
+    await t.client.produceJson(
+      topic,
+      range(3, 1).map((i) => ({ i })),
+    );
     const res = await t.proxy.api('POST', `/api/subscriptions/${sub.id}/offsets/reset`, { to: 'latest' });
     expect(res).toEqual({ status: 200, body: { partitions: [{ partition: 0, offset: 4 }] } });
     expect((await t.proxy.api('GET', `/api/subscriptions/${sub.id}`)).body.status).toBe('stopped');
@@ -103,7 +123,10 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
   it('replays from a timestamp', async () => {
     const { topic, sub } = await subscribe('timestamp');
     const t0 = Date.now() - 60_000;
-    await t.client.produce(topic, range(4).map((i) => ({ value: JSON.stringify({ i }), timestamp: t0 + i * 1000 })));
+    await t.client.produce(
+      topic,
+      range(4).map((i) => ({ value: JSON.stringify({ i }), timestamp: t0 + i * 1000 })),
+    );
     await waitFor(() => received('timestamp').length === 4, 'first pass');
     const res = await t.proxy.api('POST', `/api/subscriptions/${sub.id}/offsets/reset`, { to: 'timestamp', timestamp: t0 + 1500, restart: true });
     expect(res).toEqual({ status: 200, body: { partitions: [{ partition: 0, offset: 2 }] } });
@@ -113,7 +136,10 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
 
   it('replays from explicit offsets, and refuses partitions and offsets that do not exist', async () => {
     const { topic, sub } = await subscribe('explicit', 2);
-    await t.client.produce(topic, range(6).map((i) => ({ value: JSON.stringify({ i }), partition: i % 2 })));
+    await t.client.produce(
+      topic,
+      range(6).map((i) => ({ value: JSON.stringify({ i }), partition: i % 2 })),
+    );
     await waitFor(() => received('explicit').length === 6, 'first pass');
 
     const missing = await t.proxy.api('POST', `/api/subscriptions/${sub.id}/offsets/reset`, { to: 'offsets', offsets: [{ partition: 7, offset: 0 }] });
@@ -185,15 +211,27 @@ describe('control plane: stop/start, replay, status, dead letters', () => {
     let subId: number;
 
     beforeAll(async () => {
-      t.sink.respond((req) => (req.path === '/dl' && !healthy ? { status: 500, body: { error: 'down for maintenance' } } : { status: 200, body: { errcode: 0 } }));
+      t.sink.respond((req) =>
+        req.path === '/dl' && !healthy ? { status: 500, body: { error: 'down for maintenance' } } : { status: 200, body: { errcode: 0 } },
+      );
       const s = await subscribe('dl', 1, { delivery: { maxRetries: 0, backoffMs: 1, maxBackoffMs: 1 } });
       topic = s.topic;
       subId = s.sub.id;
-      await t.client.produceJson(topic, range(5).map((i) => ({ i })));
+      await t.client.produceJson(
+        topic,
+        range(5).map((i) => ({ i })),
+      );
       await waitFor(async () => (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${subId}`)).body.length === 5, 'five dead letters');
     });
 
-    const list = async (query: string) => (await t.proxy.api('GET', `/api/dead-letters?${query}`)).body as Array<{ id: number; offset: number; state: string; attempts: number; lastError: string }>;
+    const list = async (query: string) =>
+      (await t.proxy.api('GET', `/api/dead-letters?${query}`)).body as Array<{
+        id: number;
+        offset: number;
+        state: string;
+        attempts: number;
+        lastError: string;
+      }>;
 
     it('lists with filters and pages by id', async () => {
       const page1 = await list(`subscriptionId=${subId}&state=pending&limit=2`);

@@ -85,14 +85,18 @@ describe('dead letters the database cannot store as they came', () => {
     } finally {
       await producer.disconnect();
     }
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('dl-bounds-sub'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}/bounds`,
-      endpoint: { errcodePath: '$.code', errcodeOk: [0] },
-      delivery: { ordering: 'partition', maxInFlight: 1, maxRetries: 0 },
-    }));
+    const res = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique('dl-bounds-sub'),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}/bounds`,
+        endpoint: { errcodePath: '$.code', errcodeOk: [0] },
+        delivery: { ordering: 'partition', maxInFlight: 1, maxRetries: 0 },
+      }),
+    );
     expect(res.status).toBe(201);
     const sub = res.body;
 
@@ -152,12 +156,16 @@ describe('dead letters the database cannot store as they came', () => {
   it('the server refuses what the bounds keep out, and the classifier calls it a refusal', async () => {
     const sql = `INSERT INTO dead_letters (subscription_id, topic, partition_no, record_offset, record_digest, record_key, reason, last_error)
                  VALUES (1, 'raw', 0, 0, ?, ?, 'rejected', '')`;
-    const tooLongKey = await ds.query(sql, [Buffer.alloc(32), Buffer.alloc(70_000)]).then(() => null, (err: unknown) => err);
+    const tooLongKey = await ds.query(sql, [Buffer.alloc(32), Buffer.alloc(70_000)]).then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(tooLongKey).toMatchObject({ errno: 1406 });
     expect(classifySqlFailure(tooLongKey)).toBe('refused');
-    const tooLongText = await ds
-      .query(sql.replace("''", '?'), [Buffer.alloc(32), null, MULTIBYTE.repeat(10_000)])
-      .then(() => null, (err: unknown) => err);
+    const tooLongText = await ds.query(sql.replace("''", '?'), [Buffer.alloc(32), null, MULTIBYTE.repeat(10_000)]).then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(classifySqlFailure(tooLongText)).toBe('refused');
   });
 
@@ -183,7 +191,9 @@ describe('dead letters the database cannot store as they came', () => {
       lastAttemptAt: new Date(),
     };
     const row = async () =>
-      (await ds.query('SELECT record_key, record_value, transformed_body, truncated_fields, last_error, attempts FROM dead_letters WHERE topic = ?', [topic])) as any[];
+      (await ds.query('SELECT record_key, record_value, transformed_body, truncated_fields, last_error, attempts FROM dead_letters WHERE topic = ?', [
+        topic,
+      ])) as any[];
     await repository.upsert(boundDeadLetter(record, 1 << 20));
     // The same record fails again, and this time the database refused its payload.
     await repository.upsert(minimalDeadLetter({ ...record, attempts: 1, lastError: 'HTTP 400' }, 'ER_DATA_TOO_LONG: test'));

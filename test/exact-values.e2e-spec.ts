@@ -9,7 +9,11 @@ describe('exact values: numbers, non-ASCII paths, empty success answers', () => 
   const deadLetters = async (id: number) => (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${id}`)).body as unknown[];
   const delivered = (path: string) => t.sink.requests.filter((r) => r.path === path);
   /** Creates a running subscription on a new topic; splice rewrites the request text (for numbers JSON.stringify cannot write). */
-  const subscribe = async (path: string, extra: { etl?: unknown; endpoint?: Record<string, unknown>; delivery?: Record<string, unknown> }, splice = (s: string) => s) => {
+  const subscribe = async (
+    path: string,
+    extra: { etl?: unknown; endpoint?: Record<string, unknown>; delivery?: Record<string, unknown> },
+    splice = (s: string) => s,
+  ) => {
     const topic = unique('exact');
     await t.kafka.createTopic(topic, 1);
     const body = subscriptionBody({ name: unique('exact-sub'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}${path}`, ...extra });
@@ -67,10 +71,8 @@ describe('exact values: numbers, non-ASCII paths, empty success answers', () => 
 
   it('compares a 64-bit errcode exactly', async () => {
     t.sink.respond((req) => ({ status: 200, body: req.body.includes('"n":1') ? '{"errcode":9007199254740993}' : '{"errcode":9007199254740992}' }));
-    const { topic, sub } = await subscribe(
-      '/errcode64',
-      { endpoint: { errcodePath: '$.errcode', errcodeOk: ['OK'] }, delivery: { maxRetries: 0 } },
-      (text) => text.replace('["OK"]', '[9007199254740993]'),
+    const { topic, sub } = await subscribe('/errcode64', { endpoint: { errcodePath: '$.errcode', errcodeOk: ['OK'] }, delivery: { maxRetries: 0 } }, (text) =>
+      text.replace('["OK"]', '[9007199254740993]'),
     );
     expect(await raw(`/api/subscriptions/${sub.id}`)).toContain('"errcodeOk":[9007199254740993]');
     await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }]);

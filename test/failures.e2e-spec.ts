@@ -31,7 +31,11 @@ describe('failures: retries, dead letters, errcode, bad records', () => {
   async function subscribe(path: string, extra: Record<string, unknown> = {}) {
     const topic = unique(path.replace('/', ''));
     await t.kafka.createTopic(topic, 1);
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('sub'), brokers: t.kafka.bootstrap, topic, url: t.sink.url + path, ...extra }));
+    const res = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({ name: unique('sub'), brokers: t.kafka.bootstrap, topic, url: t.sink.url + path, ...extra }),
+    );
     expect(res.status).toBe(201);
     return { topic, sub: res.body };
   }
@@ -40,10 +44,7 @@ describe('failures: retries, dead letters, errcode, bad records', () => {
 
   it('retries 5xx up to maxRetries, then dead-letters the record and keeps the partition moving', async () => {
     const { topic, sub } = await subscribe('/always-500', { delivery: { maxRetries: 2, backoffMs: 5, maxBackoffMs: 20 } });
-    await t.client.produce(topic, [
-      { key: 'order-9', value: JSON.stringify({ n: 1 }), headers: { trace: 'abc' } },
-      { value: JSON.stringify({ n: 'ok' }) },
-    ]);
+    await t.client.produce(topic, [{ key: 'order-9', value: JSON.stringify({ n: 1 }), headers: { trace: 'abc' } }, { value: JSON.stringify({ n: 'ok' }) }]);
     await waitFor(() => t.sink.attempts(`${topic}-0-1`) === 1, 'the record after the failing one');
     expect(t.sink.attempts(`${topic}-0-0`)).toBe(3);
     const [dl] = await waitFor(async () => {
@@ -140,7 +141,10 @@ describe('failures: retries, dead letters, errcode, bad records', () => {
     expect(byOffset[2].lastError).toBe('fields.id: JSONPath $.id matched nothing in the value');
     expect(byOffset[3]).toMatchObject({ reason: 'no_value', value: null });
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 5, 'commit past all of them');
-    const lines = readFileSync(join(deadLetterDir, `subscription-${sub.id}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(deadLetterDir, `subscription-${sub.id}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.offset, l.reason])).toEqual([
       [0, 'not_json'],
       [1, 'too_large'],

@@ -27,7 +27,11 @@ describe('per-key order through failures (key parking)', () => {
     const topic = unique('parking');
     const path = '/parking';
     await t.kafka.createTopic(topic, 2);
-    const record = (key: string, n: number, partition: number, bad = false) => ({ key, partition, value: JSON.stringify({ key, n, ...(bad ? { bad: true } : {}) }) });
+    const record = (key: string, n: number, partition: number, bad = false) => ({
+      key,
+      partition,
+      value: JSON.stringify({ key, n, ...(bad ? { bad: true } : {}) }),
+    });
     await t.client.produce(topic, [
       record('A', 1, 0),
       record('C', 1, 0),
@@ -40,17 +44,20 @@ describe('per-key order through failures (key parking)', () => {
       record('B', 2, 1),
     ]);
     const sub = (
-      await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-        name: unique('parking'),
-        brokers: t.kafka.bootstrap,
-        topic,
-        url: `${t.sink.url}${path}`,
-        delivery: { ordering: 'key', maxInFlight: 4, keyParking: true },
-      }))
+      await t.proxy.api(
+        'POST',
+        '/api/subscriptions',
+        subscriptionBody({
+          name: unique('parking'),
+          brokers: t.kafka.bootstrap,
+          topic,
+          url: `${t.sink.url}${path}`,
+          delivery: { ordering: 'key', maxInFlight: 4, keyParking: true },
+        }),
+      )
     ).body;
     expect(sub.delivery.keyParking).toBe(true);
-    const delivered = () =>
-      t.sink.requests.filter((q) => q.path === path && q.status === 200).map((q) => JSON.parse(q.body) as { key: string; n: number });
+    const delivered = () => t.sink.requests.filter((q) => q.path === path && q.status === 200).map((q) => JSON.parse(q.body) as { key: string; n: number });
     const deadLetters = async () => (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${sub.id}&limit=100`)).body as Row[];
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 2)).join() === '7,2', 'both partitions committed to their ends');
 
@@ -76,23 +83,35 @@ describe('per-key order through failures (key parking)', () => {
     expect(again.status).toBe(200);
     expect(again.body.state).toBe('redelivered');
     expect((await deadLetters()).map((r) => r.state)).toEqual(['redelivered', 'redelivered', 'redelivered', 'redelivered']);
-    expect(delivered().filter((r) => r.key === 'A').map((r) => r.n)).toEqual([1, 2, 3, 4, 5]);
+    expect(
+      delivered()
+        .filter((r) => r.key === 'A')
+        .map((r) => r.n),
+    ).toEqual([1, 2, 3, 4, 5]);
 
     // Released: the key has no pending dead letter left, so its next record flows live at once.
     await t.client.produce(topic, [record('A', 6, 0)]);
     await waitFor(() => delivered().some((r) => r.key === 'A' && r.n === 6), 'A 6 delivered live');
-    expect(delivered().filter((r) => r.key === 'A').map((r) => r.n)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(
+      delivered()
+        .filter((r) => r.key === 'A')
+        .map((r) => r.n),
+    ).toEqual([1, 2, 3, 4, 5, 6]);
     expect((await deadLetters()).length).toBe(4);
   });
 
   it('refuses key parking outside key order, naming the field', async () => {
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('parking-bad'),
-      brokers: t.kafka.bootstrap,
-      topic: unique('t'),
-      url: `${t.sink.url}/x`,
-      delivery: { ordering: 'partition', keyParking: true },
-    }));
+    const res = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique('parking-bad'),
+        brokers: t.kafka.bootstrap,
+        topic: unique('t'),
+        url: `${t.sink.url}/x`,
+        delivery: { ordering: 'partition', keyParking: true },
+      }),
+    );
     expect(res.status).toBe(400);
     expect(res.body.message).toEqual(['delivery.keyParking: needs ordering "key": records are parked behind an earlier record with the same key']);
   });

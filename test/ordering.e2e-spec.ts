@@ -21,14 +21,21 @@ describe('ordering modes and acknowledgement across rebalances', () => {
       return { status: 200 };
     });
     const keys = range(40).map((k) => `key-${k}`);
-    await t.client.produce(topic, range(800).map((seq) => ({ key: keys[seq % keys.length], value: JSON.stringify({ seq, key: keys[seq % keys.length] }) })));
-    await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('keyed'),
-      brokers: t.kafka.bootstrap,
+    await t.client.produce(
       topic,
-      url: `${t.sink.url}/keyed`,
-      delivery: { ordering: 'key', maxInFlight: 32 },
-    }));
+      range(800).map((seq) => ({ key: keys[seq % keys.length], value: JSON.stringify({ seq, key: keys[seq % keys.length] }) })),
+    );
+    await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique('keyed'),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}/keyed`,
+        delivery: { ordering: 'key', maxInFlight: 32 },
+      }),
+    );
     const got = await waitFor(() => {
       const r = t.sink.requests.filter((q) => q.path === '/keyed');
       return r.length >= 800 && r;
@@ -51,15 +58,25 @@ describe('ordering modes and acknowledgement across rebalances', () => {
       const { seq } = JSON.parse(req.body || '{}');
       return req.path === '/stuck' && seq === 5 && !released ? { status: 500 } : { status: 200 };
     });
-    await t.client.produce(topic, range(20).map((seq) => ({ value: JSON.stringify({ seq }), partition: 0 })));
-    await t.client.produce(topic, range(20).map((seq) => ({ value: JSON.stringify({ seq: 100 + seq }), partition: 1 })));
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('stuck'),
-      brokers: t.kafka.bootstrap,
+    await t.client.produce(
       topic,
-      url: `${t.sink.url}/stuck`,
-      delivery: { ordering: 'unordered', maxInFlight: 16, maxRetries: 1000, backoffMs: 5, maxBackoffMs: 20 },
-    }));
+      range(20).map((seq) => ({ value: JSON.stringify({ seq }), partition: 0 })),
+    );
+    await t.client.produce(
+      topic,
+      range(20).map((seq) => ({ value: JSON.stringify({ seq: 100 + seq }), partition: 1 })),
+    );
+    const res = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique('stuck'),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}/stuck`,
+        delivery: { ordering: 'unordered', maxInFlight: 16, maxRetries: 1000, backoffMs: 5, maxBackoffMs: 20 },
+      }),
+    );
     const groupId = res.body.kafka.groupId as string;
     // Everything but offset 5 of partition 0 is delivered, out of order around the stuck one.
     await waitFor(() => t.sink.requests.filter((r) => r.path === '/stuck' && r.headers['x-kafka-offset'] !== '5').length >= 38, 'the other records');

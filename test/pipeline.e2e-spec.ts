@@ -8,13 +8,17 @@ describe('data path: filter, flatten, deliver, commit', () => {
   it('continues a W3C trace context and forwards mapped record headers', async () => {
     const topic = unique('traced');
     await t.kafka.createTopic(topic, 1);
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('traced-sub'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}/traced`,
-      endpoint: { recordHeaders: { tenant: 'X-Tenant-Id' } },
-    }));
+    const res = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique('traced-sub'),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}/traced`,
+        endpoint: { recordHeaders: { tenant: 'X-Tenant-Id' } },
+      }),
+    );
     expect(res.status).toBe(201);
     expect(res.body.endpoint.recordHeaders).toEqual({ tenant: 'X-Tenant-Id' });
     const parent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -40,17 +44,21 @@ describe('data path: filter, flatten, deliver, commit', () => {
   it('filters and flattens records and sends them with the Kafka headers', async () => {
     const topic = unique('orders');
     await t.kafka.createTopic(topic, 2);
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('orders-sub'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}/orders?src=kproxy`,
-      etl: {
-        filter: [{ path: '$.type', op: 'eq', value: 'order' }],
-        fields: { orderId: '$.id', userName: '$.user.name' },
-      },
-      endpoint: { headers: { 'X-App': 'billing' } },
-    }));
+    const res = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique('orders-sub'),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}/orders?src=kproxy`,
+        etl: {
+          filter: [{ path: '$.type', op: 'eq', value: 'order' }],
+          fields: { orderId: '$.id', userName: '$.user.name' },
+        },
+        endpoint: { headers: { 'X-App': 'billing' } },
+      }),
+    );
     expect(res.status).toBe(201);
     const sub = res.body;
     await t.client.produce(topic, [
@@ -79,7 +87,11 @@ describe('data path: filter, flatten, deliver, commit', () => {
 
   it('keeps delivering while other subscriptions point at an unreachable cluster', async () => {
     for (let i = 0; i < 8; i++) {
-      const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({ name: unique('dead'), brokers: '127.0.0.1:1', topic: 'nowhere', url: `${t.sink.url}/never` }));
+      const res = await t.proxy.api(
+        'POST',
+        '/api/subscriptions',
+        subscriptionBody({ name: unique('dead'), brokers: '127.0.0.1:1', topic: 'nowhere', url: `${t.sink.url}/never` }),
+      );
       expect(res.status).toBe(201);
     }
     const topic = unique('alive');
@@ -93,14 +105,21 @@ describe('data path: filter, flatten, deliver, commit', () => {
   it('holds deliveries to ratePerSec', async () => {
     const topic = unique('rated');
     await t.kafka.createTopic(topic, 2);
-    await t.client.produce(topic, Array.from({ length: 30 }, (_, i) => ({ value: JSON.stringify({ i }), partition: i % 2 })));
-    await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('rated'),
-      brokers: t.kafka.bootstrap,
+    await t.client.produce(
       topic,
-      url: `${t.sink.url}/rated`,
-      delivery: { ratePerSec: 20, maxInFlight: 8 },
-    }));
+      Array.from({ length: 30 }, (_, i) => ({ value: JSON.stringify({ i }), partition: i % 2 })),
+    );
+    await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique('rated'),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}/rated`,
+        delivery: { ratePerSec: 20, maxInFlight: 8 },
+      }),
+    );
     const got = await waitFor(() => {
       const r = t.sink.requests.filter((q) => q.path === '/rated');
       return r.length === 30 && r;

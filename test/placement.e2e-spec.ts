@@ -83,7 +83,9 @@ describe('placement of subscriptions over three instances', () => {
     }
     for (const s of subs) {
       const where = after.get(s.id)!;
-      await waitFor(async () => sharedBy(await owners(nodes[B], s.id), [where], partitions), `subscription ${s.id} on ${where} only after C joined`, { timeoutMs: 30_000 });
+      await waitFor(async () => sharedBy(await owners(nodes[B], s.id), [where], partitions), `subscription ${s.id} on ${where} only after C joined`, {
+        timeoutMs: 30_000,
+      });
       const st = await status(nodes[C], s.id);
       expect(st.placement).toEqual({ mode: 'rendezvous', instances: [where], replicas: 1, reason: `rendezvous: 1 of 3 live instances: ${where}` });
     }
@@ -97,7 +99,12 @@ describe('placement of subscriptions over three instances', () => {
       duplicates += f.duplicates;
       if (before.get(s.id) !== after.get(s.id)) moved++;
     }
-    report(`${subs.length} subscriptions (replicas 1), C joins`, { produced: 200 * subs.length, delivered: 200 * subs.length, duplicates, deadLettered: 0, lost: 0 }, `${moved} moved to C`, 'placement');
+    report(
+      `${subs.length} subscriptions (replicas 1), C joins`,
+      { produced: 200 * subs.length, delivered: 200 * subs.length, duplicates, deadLettered: 0, lost: 0 },
+      `${moved} moved to C`,
+      'placement',
+    );
     // Nothing moves between A and B: only what C takes.
     for (const s of subs) if (after.get(s.id) !== C) expect(after.get(s.id)).toBe(before.get(s.id));
     expect(moved).toBeGreaterThanOrEqual(2);
@@ -156,11 +163,21 @@ describe('placement of subscriptions over three instances', () => {
     const from = ledger.distinct();
     const window = 240;
     await waitFor(() => ledger.distinct() >= from + window + 1, `${window} deliveries more`, { timeoutMs: 60_000 });
-    const arrivals = t.sink.requests.filter((q) => q.path === path && q.status === 200).map((q) => q.at).slice(from, from + window + 1);
+    const arrivals = t.sink.requests
+      .filter((q) => q.path === path && q.status === 200)
+      .map((q) => q.at)
+      .slice(from, from + window + 1);
     const seconds = (arrivals[window] - arrivals[0]) / 1000;
     const measured = window / seconds;
-    const byInstance = Object.fromEntries((await instancesVia(nodes[A])).map((i) => [i.instanceId, i.running.find((r) => r.subscriptionId === id)?.partitions ?? []]));
-    report(`ratePerSec ${rate} over three instances`, ledger.figures(from + window, 0), `${measured.toFixed(1)} records/s in total over ${seconds.toFixed(1)} s; partitions ${JSON.stringify(byInstance)}`, 'placement');
+    const byInstance = Object.fromEntries(
+      (await instancesVia(nodes[A])).map((i) => [i.instanceId, i.running.find((r) => r.subscriptionId === id)?.partitions ?? []]),
+    );
+    report(
+      `ratePerSec ${rate} over three instances`,
+      ledger.figures(from + window, 0),
+      `${measured.toFixed(1)} records/s in total over ${seconds.toFixed(1)} s; partitions ${JSON.stringify(byInstance)}`,
+      'placement',
+    );
     // Per instance it would be 3 × 30 = 90/s.
     expect(measured).toBeGreaterThan(rate * 0.75);
     expect(measured).toBeLessThan(rate * 1.25);

@@ -30,8 +30,14 @@ function receivedKey(req: ReceivedRequest): Buffer | undefined {
 function receivedHeader(req: ReceivedRequest, name: string): Buffer[] | undefined {
   const v = req.headers[name];
   if (v === undefined) return undefined;
-  const encoded = String(req.headers['x-kafka-base64-headers'] ?? '').split(', ').includes(name);
-  return encoded ? String(v).split(', ').map((part) => Buffer.from(part, 'base64')) : [Buffer.from(String(v), 'latin1')];
+  const encoded = String(req.headers['x-kafka-base64-headers'] ?? '')
+    .split(', ')
+    .includes(name);
+  return encoded
+    ? String(v)
+        .split(', ')
+        .map((part) => Buffer.from(part, 'base64'))
+    : [Buffer.from(String(v), 'latin1')];
 }
 
 /** The headers a request carried, without the ones the HTTP connection itself sets. */
@@ -80,23 +86,32 @@ describe('record bytes: keys, headers, dead letters and their re-delivery', () =
     ];
     // The ones an HTTP hop would alter are refused first, then re-delivered.
     for (const n of [1, 2, 3]) refused.add(n);
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('bytes-sub'),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: `${t.sink.url}/bytes`,
-      endpoint: { recordHeaders: { tenant: 'X-Tenant-Id', blob: 'X-Blob' } },
-      delivery: { maxInFlight: 1, maxRetries: 0 },
-    }));
+    const res = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique('bytes-sub'),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}/bytes`,
+        endpoint: { recordHeaders: { tenant: 'X-Tenant-Id', blob: 'X-Blob' } },
+        delivery: { maxInFlight: 1, maxRetries: 0 },
+      }),
+    );
     expect(res.status).toBe(201);
-    await t.client.produce(topic, records.map((r, n) => ({ key: r.key, headers: r.headers, value: JSON.stringify({ n }) })));
+    await t.client.produce(
+      topic,
+      records.map((r, n) => ({ key: r.key, headers: r.headers, value: JSON.stringify({ n }) })),
+    );
     const live = await waitFor(() => requestsTo('/bytes').length === records.length && requestsTo('/bytes'), 'one request per record');
     const byN = (reqs: ReceivedRequest[], n: number) => reqs.find((r) => JSON.parse(r.body).n === n)!;
     const expectExact = (req: ReceivedRequest, n: number) => {
       const r = records[n];
       expect(receivedKey(req)).toEqual(bytes(r.key));
       const tenant = r.headers.tenant;
-      expect(receivedHeader(req, 'x-tenant-id')).toEqual(tenant === undefined ? undefined : (Array.isArray(tenant) ? tenant : [tenant]).map((v) => Buffer.from(v)));
+      expect(receivedHeader(req, 'x-tenant-id')).toEqual(
+        tenant === undefined ? undefined : (Array.isArray(tenant) ? tenant : [tenant]).map((v) => Buffer.from(v)),
+      );
       expect(receivedHeader(req, 'x-blob')).toEqual(r.headers.blob === undefined ? undefined : [Buffer.from(r.headers.blob as Buffer)]);
     };
     for (let n = 0; n < records.length; n++) expectExact(byN(live, n), n);
@@ -120,20 +135,27 @@ describe('record bytes: keys, headers, dead letters and their re-delivery', () =
     }
   });
 
-  it('re-delivers a batch subscription\'s dead letter as a one-record array with the batch headers', async () => {
+  it("re-delivers a batch subscription's dead letter as a one-record array with the batch headers", async () => {
     const topic = unique('batch-dl');
     await t.kafka.createTopic(topic, 1);
     refused.add('poison');
     // Produced before the subscription starts, so the first fetch holds all three: one batch.
     const values = ['{"n":1}', '{"n":"poison","id":9007199254740993}', '{"n":3}'];
-    await t.client.produce(topic, values.map((value) => ({ key: 'k', value })));
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique('batch-dl-sub'),
-      brokers: t.kafka.bootstrap,
+    await t.client.produce(
       topic,
-      url: `${t.sink.url}/batch-dl`,
-      delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 10, batchWaitMs: 300, maxRetries: 0 },
-    }));
+      values.map((value) => ({ key: 'k', value })),
+    );
+    const res = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique('batch-dl-sub'),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}/batch-dl`,
+        delivery: { ordering: 'partition', maxInFlight: 1, batchSize: 10, batchWaitMs: 300, maxRetries: 0 },
+      }),
+    );
     expect(res.status).toBe(201);
     // The batch is refused, so it is halved until only the refused record is dead-lettered.
     const rows = await waitFor(async () => {
@@ -142,7 +164,13 @@ describe('record bytes: keys, headers, dead letters and their re-delivery', () =
     }, 'the refused record dead-lettered');
     const live = requestsTo('/batch-dl')[0];
     expect(live.body).toBe(`[${values.join(',')}]`);
-    expect(requestsTo('/batch-dl').map((q) => q.body)).toEqual([live.body, `[${values[0]},${values[1]}]`, `[${values[0]}]`, `[${values[1]}]`, `[${values[2]}]`]);
+    expect(requestsTo('/batch-dl').map((q) => q.body)).toEqual([
+      live.body,
+      `[${values[0]},${values[1]}]`,
+      `[${values[0]}]`,
+      `[${values[1]}]`,
+      `[${values[2]}]`,
+    ]);
     refused.clear();
     const row = rows.find((r) => r.offset === 1);
     expect((await t.proxy.api('POST', `/api/dead-letters/${row.id}/redeliver`)).body.state).toBe('redelivered');
@@ -178,19 +206,29 @@ describe('record bytes: keys, headers, dead letters and their re-delivery', () =
     });
 
     it('keep their own rows, the same record again finds its row, and each re-delivery sends its own bytes', async () => {
-      const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-        name: unique('recreated-sub'),
-        brokers: t.kafka.bootstrap,
-        topic: 'recreated',
-        url: `${t.sink.url}/recreated`,
-        status: 'stopped',
-      }));
+      const res = await t.proxy.api(
+        'POST',
+        '/api/subscriptions',
+        subscriptionBody({
+          name: unique('recreated-sub'),
+          brokers: t.kafka.bootstrap,
+          topic: 'recreated',
+          url: `${t.sink.url}/recreated`,
+          status: 'stopped',
+        }),
+      );
       expect(res.status).toBe(201);
       const subscriptionId = res.body.id as number;
       const repo = new DeadLettersRepository(ds);
       const old = record({ subscriptionId });
       // The topic was recreated: another record at offset 5, same key and headers.
-      const fresh = record({ subscriptionId, value: Buffer.from('{"rec":"new"}'), timestamp: 2_000, reason: DeadLetterReason.RetriesExhausted, lastStatus: 503 });
+      const fresh = record({
+        subscriptionId,
+        value: Buffer.from('{"rec":"new"}'),
+        timestamp: 2_000,
+        reason: DeadLetterReason.RetriesExhausted,
+        lastStatus: 503,
+      });
       await repo.upsert(boundDeadLetter(old, ROW_BUDGET));
       await repo.upsert(boundDeadLetter(fresh, ROW_BUDGET));
       await repo.upsert(boundDeadLetter({ ...old, attempts: 2, lastError: 'refused again' }, ROW_BUDGET));
@@ -219,12 +257,24 @@ describe('record bytes: keys, headers, dead letters and their re-delivery', () =
           [Buffer.from([0xff]), JSON.stringify([['h', 'AAE=']]), Buffer.from('{"a":1}')],
         );
         await migration.up(q);
-        const rows: Array<{ record_offset: string; record_digest: Buffer }> = await q.query('SELECT record_offset, record_digest FROM dead_letters ORDER BY record_offset');
-        expect(rows[0].record_digest).toEqual(recordDigest({ key: Buffer.from([0xff]), headers: [['h', 'AAE=']], value: Buffer.from('{"a":1}'), timestamp: 123 }));
+        const rows: Array<{ record_offset: string; record_digest: Buffer }> = await q.query(
+          'SELECT record_offset, record_digest FROM dead_letters ORDER BY record_offset',
+        );
+        expect(rows[0].record_digest).toEqual(
+          recordDigest({ key: Buffer.from([0xff]), headers: [['h', 'AAE=']], value: Buffer.from('{"a":1}'), timestamp: 123 }),
+        );
         expect(rows[1].record_digest).toEqual(recordDigest({ key: null, headers: null, value: null, timestamp: null }));
         // The row at offset 1 is matched by its bytes; another record there gets a row of its own.
         const repo = new DeadLettersRepository(ds);
-        const again = record({ subscriptionId: 1, topic: 't', offset: 1, key: Buffer.from([0xff]), headers: [['h', 'AAE=']], value: Buffer.from('{"a":1}'), timestamp: 123 });
+        const again = record({
+          subscriptionId: 1,
+          topic: 't',
+          offset: 1,
+          key: Buffer.from([0xff]),
+          headers: [['h', 'AAE=']],
+          value: Buffer.from('{"a":1}'),
+          timestamp: 123,
+        });
         await repo.upsert(boundDeadLetter(again, ROW_BUDGET));
         expect(await q.query('SELECT COUNT(*) AS n FROM dead_letters')).toEqual([{ n: '2' }]);
         await repo.upsert(boundDeadLetter({ ...again, value: Buffer.from('{"a":2}') }, ROW_BUDGET));

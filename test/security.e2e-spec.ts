@@ -106,7 +106,10 @@ describe('security', () => {
     const replay = secretBody(topic);
     (replay.endpoint as Record<string, unknown>).headers = { Authorization: copied };
     const refused = await t.proxy.api('POST', '/api/subscriptions', replay);
-    expect(refused).toEqual({ status: 400, body: expect.objectContaining({ message: ['endpoint.headers.Authorization: looks like a sealed value (enc:v1:…); send the secret itself'] }) });
+    expect(refused).toEqual({
+      status: 400,
+      body: expect.objectContaining({ message: ['endpoint.headers.Authorization: looks like a sealed value (enc:v1:…); send the secret itself'] }),
+    });
     const ticket = await t.proxy.api('POST', '/api/tickets', { ...replay, requester: 'mallory', reason: 'replay' });
     expect(ticket.status).toBe(400);
     // Routing ignores case; so does the token check.
@@ -130,7 +133,13 @@ describe('security', () => {
     await t.proxy.api('POST', `/api/subscriptions/${id}/stop`);
     await t.proxy.request('DELETE', `/api/subscriptions/${id}`, { headers: actor });
     const entries = (await t.proxy.api('GET', `/api/audit?resourceType=subscription&resourceId=${id}`)).body as any[];
-    expect(entries.map((e) => e.action)).toEqual(['subscription.delete', 'subscription.stop', 'subscription.start', 'subscription.update', 'subscription.create']);
+    expect(entries.map((e) => e.action)).toEqual([
+      'subscription.delete',
+      'subscription.stop',
+      'subscription.start',
+      'subscription.update',
+      'subscription.create',
+    ]);
     expect(entries.map((e) => e.actor)).toEqual(['alice@example.com', null, 'alice@example.com', 'alice@example.com', 'alice@example.com']);
     for (const e of entries) {
       expect(e).toMatchObject({ role: 'operator', remote: expect.stringMatching(/127\.0\.0\.1/), instanceId: expect.any(String), at: expect.any(String) });
@@ -146,7 +155,10 @@ describe('security', () => {
       'limit: must be at least 1',
     ]);
     const bad = await t.proxy.request('GET', '/api/audit', { headers: { 'X-Kproxy-Actor': 'x'.repeat(200) } });
-    expect({ status: bad.status, body: bad.body }).toMatchObject({ status: 400, body: { message: 'x-kproxy-actor header: must be 1-128 printable characters naming who acts' } });
+    expect({ status: bad.status, body: bad.body }).toMatchObject({
+      status: 400,
+      body: { message: 'x-kproxy-actor header: must be 1-128 printable characters naming who acts' },
+    });
   });
 
   it('refuses an address without a valid token after too many failed authentications, lets the right token through, until the window ends', async () => {
@@ -184,10 +196,14 @@ describe('security', () => {
     const without = await subscribe('/tls-no-cert', { ca: PKI.ca });
     await waitFor(() => t.sink.requests.filter((r) => r.path === '/tls').length >= 4, 'four records over TLS', { timeoutMs: 30_000 });
     // Status and lag come through the same TLS settings.
-    await waitFor(async () => {
-      const s = (await t.proxy.api('GET', `/api/subscriptions/${id}/status`)).body;
-      return s.partitions?.length === 2 && s.partitions.every((p: any) => p.lag === 0) ? s : null;
-    }, 'committed offsets read over TLS', { timeoutMs: 20_000 });
+    await waitFor(
+      async () => {
+        const s = (await t.proxy.api('GET', `/api/subscriptions/${id}/status`)).body;
+        return s.partitions?.length === 2 && s.partitions.every((p: any) => p.lag === 0) ? s : null;
+      },
+      'committed offsets read over TLS',
+      { timeoutMs: 20_000 },
+    );
     // Under TLS 1.3 the client sees the refusal only as a dropped connection; the broker says why.
     await waitFor(
       () => t.proxy.logs.find((l) => l.subscription === without && l.msg === 'cannot reach the Kafka cluster; retrying'),
@@ -214,7 +230,10 @@ describe('security', () => {
     const ids: number[] = [];
     for (const c of cases) {
       const body = subscriptionBody({ name: unique('sasl'), brokers, topic, url: `${t.sink.url}${c.path}` });
-      (body.kafka as Record<string, unknown>).security = { protocol: 'sasl_plaintext', sasl: { mechanism: c.mechanism, username: c.username, password: c.password } };
+      (body.kafka as Record<string, unknown>).security = {
+        protocol: 'sasl_plaintext',
+        sasl: { mechanism: c.mechanism, username: c.username, password: c.password },
+      };
       const created = await t.proxy.api('POST', '/api/subscriptions', body);
       expect(created.status).toBe(201);
       ids.push(created.body.id);
@@ -245,8 +264,17 @@ describe('security', () => {
     await conn.query(`INSERT INTO endpoints (url, headers) VALUES ('http://127.0.0.1:1/x?code=hand-written-code', '{"X-Api-Key":"hand-written-key"}')`);
     await conn.end();
     const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'reseal-secrets.cli.js')], { env });
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => `${l.table}.${l.column}`)).toEqual(['endpoints.headers', 'endpoints.url', 'subscriptions.alerts', 'kafka_sources.security', 'tickets.spec']);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => `${l.table}.${l.column}`)).toEqual([
+      'endpoints.headers',
+      'endpoints.url',
+      'subscriptions.alerts',
+      'kafka_sources.security',
+      'tickets.spec',
+    ]);
     expect(lines.find((l) => l.column === 'headers').rows).toBeGreaterThanOrEqual(2);
     // A URL with credentials written by hand in plain text is sealed as well.
     expect(lines.find((l) => l.column === 'url').rows).toBeGreaterThanOrEqual(1);
@@ -259,11 +287,20 @@ describe('security', () => {
     expect(stored).not.toContain('hand-written-code');
     // Running it again finds nothing left to do.
     const again = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'reseal-secrets.cli.js')], { env });
-    expect(again.stdout.trim().split('\n').map((l) => JSON.parse(l).rows)).toEqual([0, 0, 0, 0, 0]);
+    expect(
+      again.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).rows),
+    ).toEqual([0, 0, 0, 0, 0]);
     // This suite's proxy only has the old key: it names the field and the key it lacks.
     const listed = (await t.proxy.api('GET', '/api/subscriptions')).body as any[];
     const broken = listed.find((s) => s.endpoint.headers?.Authorization);
-    expect(broken.configErrors).toEqual([expect.stringMatching(new RegExp(`^endpoint.headers.Authorization: was sealed with key ${newId}, which is neither SECRETS_KEY nor in SECRETS_PREVIOUS_KEYS`))]);
+    expect(broken.configErrors).toEqual([
+      expect.stringMatching(
+        new RegExp(`^endpoint.headers.Authorization: was sealed with key ${newId}, which is neither SECRETS_KEY nor in SECRETS_PREVIOUS_KEYS`),
+      ),
+    ]);
     // An instance given the new key reads everything.
     const rotated = await ProxyProcess.start({ instanceId: 'rotated-key', adminToken: TOKEN, env: { SECRETS_KEY: newKey } });
     try {

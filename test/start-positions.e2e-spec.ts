@@ -35,10 +35,17 @@ describe('start positions survive stops, new partitions, retention and recreated
   });
 
   const at = (path: string) => t.sink.requests.filter((q) => q.path === path && q.status !== undefined);
-  const bodies = (path: string) => at(path).filter((q) => q.status === 200).map((q: ReceivedRequest) => JSON.parse(q.body));
+  const bodies = (path: string) =>
+    at(path)
+      .filter((q) => q.status === 200)
+      .map((q: ReceivedRequest) => JSON.parse(q.body));
   const hooks = (path: string) => t.sink.requests.filter((q) => q.path === path).map((q) => JSON.parse(q.body));
 
-  async function subscribe(topic: string, path: string, extra: { kafka?: Record<string, unknown>; delivery?: Record<string, unknown>; alerts?: Record<string, unknown> } = {}) {
+  async function subscribe(
+    topic: string,
+    path: string,
+    extra: { kafka?: Record<string, unknown>; delivery?: Record<string, unknown>; alerts?: Record<string, unknown> } = {},
+  ) {
     const body = subscriptionBody({ name: unique(path.slice(1)), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}${path}`, delivery: extra.delivery });
     Object.assign(body.kafka as Record<string, unknown>, extra.kafka);
     if (extra.alerts) body.alerts = extra.alerts;
@@ -118,29 +125,42 @@ describe('start positions survive stops, new partitions, retention and recreated
       await t.client.produceJson(topic, [{ topic, n: 2 }], 1);
     });
     await waitFor(() => bodies('/retry').filter((b) => b.topic === topic).length === 2, 'both records after the start');
-    expect(bodies('/retry').filter((b) => b.topic === topic).map((b) => b.n).sort()).toEqual([1, 2]);
+    expect(
+      bodies('/retry')
+        .filter((b) => b.topic === topic)
+        .map((b) => b.n)
+        .sort(),
+    ).toEqual([1, 2]);
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 2)).join() === '1,1', 'both committed');
   });
 
-  for (const groupProtocol of ['classic', 'consumer'] as const) it(`a partition added while running starts at its beginning, whatever startFrom says (${groupProtocol})`, async () => {
-    const topic = unique('grown');
-    await t.kafka.createTopic(topic, 1);
-    const path = `/grown-${groupProtocol}`;
-    const sub = await subscribe(topic, path, { kafka: { startFrom: 'latest', groupProtocol } });
-    await assigned(sub, topic, 1);
-    await realKafka(t.kafka).addPartitions(topic, 3);
-    // Written at once, long before the consumer's next metadata refresh notices the partitions.
-    await t.client.produceJson(topic, [{ p: 1 }], 1);
-    await t.client.produceJson(topic, [{ p: 2 }], 2);
-    await waitFor(() => bodies(path).length === 2, 'the records of the new partitions', { timeoutMs: 60_000 });
-    expect(bodies(path).map((b) => b.p).sort()).toEqual([1, 2]);
-    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 3)).join() === '0,1,1', 'the new partitions committed');
-  });
+  for (const groupProtocol of ['classic', 'consumer'] as const)
+    it(`a partition added while running starts at its beginning, whatever startFrom says (${groupProtocol})`, async () => {
+      const topic = unique('grown');
+      await t.kafka.createTopic(topic, 1);
+      const path = `/grown-${groupProtocol}`;
+      const sub = await subscribe(topic, path, { kafka: { startFrom: 'latest', groupProtocol } });
+      await assigned(sub, topic, 1);
+      await realKafka(t.kafka).addPartitions(topic, 3);
+      // Written at once, long before the consumer's next metadata refresh notices the partitions.
+      await t.client.produceJson(topic, [{ p: 1 }], 1);
+      await t.client.produceJson(topic, [{ p: 2 }], 2);
+      await waitFor(() => bodies(path).length === 2, 'the records of the new partitions', { timeoutMs: 60_000 });
+      expect(
+        bodies(path)
+          .map((b) => b.p)
+          .sort(),
+      ).toEqual([1, 2]);
+      await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 3)).join() === '0,1,1', 'the new partitions committed');
+    });
 
   it('a committed offset below the log start continues at the log start, counts the records that are gone and alerts', async () => {
     const { topic, sub } = await consumedFromLatest('retained', [{ n: 0 }, { n: 1 }, { n: 2 }]);
     await stopAndStart(sub, async () => {
-      await t.client.produceJson(topic, Array.from({ length: 10 }, (_, i) => ({ n: 3 + i })));
+      await t.client.produceJson(
+        topic,
+        Array.from({ length: 10 }, (_, i) => ({ n: 3 + i })),
+      );
       // Retention (here DeleteRecords) removes offsets 3..7 before anyone delivered them.
       await realKafka(t.kafka).deleteRecords(topic, [{ partition: 0, offset: 8 }]);
     });
@@ -153,10 +173,13 @@ describe('start positions survive stops, new partitions, retention and recreated
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 13, 'the rest committed');
   });
 
-  it('retention passing a running consumer\'s fetch position: it continues at the log start and counts exactly what is gone', async () => {
+  it("retention passing a running consumer's fetch position: it continues at the log start and counts exactly what is gone", async () => {
     const topic = unique('overtaken');
     await t.kafka.createTopic(topic, 1);
-    await t.client.produceJson(topic, Array.from({ length: 300 }, (_, n) => ({ n })));
+    await t.client.produceJson(
+      topic,
+      Array.from({ length: 300 }, (_, n) => ({ n })),
+    );
     const sub = await subscribe(topic, '/gate', { delivery: { maxRetries: 1000, backoffMs: 20, maxBackoffMs: 50, maxInFlight: 1 } });
     await waitFor(() => at('/gate').length >= 3, 'the head record failing');
     // The partition paused once its window filled: librdkafka dropped its prefetch, and the
@@ -175,44 +198,69 @@ describe('start positions survive stops, new partitions, retention and recreated
   });
 
   // 3 new records end before where the partition was; 8 pass it (the rewind shows only in the offsets).
-  for (const fresh of [3, 8]) it(`a topic deleted and recreated under a running subscription, ${fresh} new records: they are delivered, and it is alerted`, async () => {
-    const topic = unique(`recreated-${fresh}`);
-    await t.kafka.createTopic(topic, 1);
-    const sub = await subscribe(topic, `/recreated-${fresh}`, { alerts: { webhookUrl: `${t.sink.url}/hook-recreated-${fresh}`, format: 'json', cooldownSeconds: 0 } });
-    await t.client.produceJson(topic, Array.from({ length: 5 }, (_, n) => ({ gen: 1, n })));
-    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 5, 'the first generation committed');
-    await realKafka(t.kafka).deleteTopic(topic);
-    await t.kafka.createTopic(topic, 1);
-    await t.client.produceJson(topic, Array.from({ length: fresh }, (_, n) => ({ gen: 2, n })));
-    // With 8, the consumer first reads the new topic's 5..7 at its old position; the topic id
-    // check (every 30 s) then starts it over at 0: 5..7 arrive twice, 0..4 are not skipped.
-    const newRecords = () => [...new Set(bodies(`/recreated-${fresh}`).filter((b) => b.gen === 2).map((b) => b.n as number))].sort((a, b) => a - b);
-    await waitFor(() => newRecords().length === fresh, 'the recreated topic\'s records', { timeoutMs: 90_000 });
-    expect(newRecords()).toEqual(Array.from({ length: fresh }, (_, n) => n));
-    await waitFor(async () => (await metric('kproxy_offsets_went_back_total', sub.id)) >= 1, 'the rewind counted');
-    await waitFor(() => hooks(`/hook-recreated-${fresh}`).find((a) => a.kind === 'offsets_went_back'), 'the offsets_went_back alert');
-    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === fresh, 'the new topic committed from its start');
-    // Noticed under the running consumer: a record below where the partition was, or the topic id.
-    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith("the partition's offsets went back"))).toMatchObject({ offset: 0 });
-  });
+  for (const fresh of [3, 8])
+    it(`a topic deleted and recreated under a running subscription, ${fresh} new records: they are delivered, and it is alerted`, async () => {
+      const topic = unique(`recreated-${fresh}`);
+      await t.kafka.createTopic(topic, 1);
+      const sub = await subscribe(topic, `/recreated-${fresh}`, {
+        alerts: { webhookUrl: `${t.sink.url}/hook-recreated-${fresh}`, format: 'json', cooldownSeconds: 0 },
+      });
+      await t.client.produceJson(
+        topic,
+        Array.from({ length: 5 }, (_, n) => ({ gen: 1, n })),
+      );
+      await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 5, 'the first generation committed');
+      await realKafka(t.kafka).deleteTopic(topic);
+      await t.kafka.createTopic(topic, 1);
+      await t.client.produceJson(
+        topic,
+        Array.from({ length: fresh }, (_, n) => ({ gen: 2, n })),
+      );
+      // With 8, the consumer first reads the new topic's 5..7 at its old position; the topic id
+      // check (every 30 s) then starts it over at 0: 5..7 arrive twice, 0..4 are not skipped.
+      const newRecords = () =>
+        [
+          ...new Set(
+            bodies(`/recreated-${fresh}`)
+              .filter((b) => b.gen === 2)
+              .map((b) => b.n as number),
+          ),
+        ].sort((a, b) => a - b);
+      await waitFor(() => newRecords().length === fresh, "the recreated topic's records", { timeoutMs: 90_000 });
+      expect(newRecords()).toEqual(Array.from({ length: fresh }, (_, n) => n));
+      await waitFor(async () => (await metric('kproxy_offsets_went_back_total', sub.id)) >= 1, 'the rewind counted');
+      await waitFor(() => hooks(`/hook-recreated-${fresh}`).find((a) => a.kind === 'offsets_went_back'), 'the offsets_went_back alert');
+      await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === fresh, 'the new topic committed from its start');
+      // Noticed under the running consumer: a record below where the partition was, or the topic id.
+      expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith("the partition's offsets went back"))).toMatchObject({ offset: 0 });
+    });
 
   it('a topic deleted and recreated while the subscription was stopped: another topic id, it starts at the new log start, not at latest, and says so', async () => {
-    const { topic, sub } = await consumedFromLatest('recreated-stopped', Array.from({ length: 5 }, (_, n) => ({ gen: 1, n })));
+    const { topic, sub } = await consumedFromLatest(
+      'recreated-stopped',
+      Array.from({ length: 5 }, (_, n) => ({ gen: 1, n })),
+    );
     await stopAndStart(sub, async () => {
       await realKafka(t.kafka).deleteTopic(topic);
       await t.kafka.createTopic(topic, 1);
       // The broker dropped the group's offsets of the deleted topic.
       expect(await t.client.committed(sub.kafka.groupId, topic, 1)).toEqual([-1001]);
-      await t.client.produceJson(topic, [{ gen: 2, n: 0 }, { gen: 2, n: 1 }]);
+      await t.client.produceJson(topic, [
+        { gen: 2, n: 0 },
+        { gen: 2, n: 1 },
+      ]);
     });
-    await waitFor(() => bodies('/recreated-stopped').filter((b) => b.gen === 2).length === 2, 'the recreated topic\'s records');
-    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith('the topic was deleted and recreated since'))).toMatchObject({ partition: 0, offset: 0 });
+    await waitFor(() => bodies('/recreated-stopped').filter((b) => b.gen === 2).length === 2, "the recreated topic's records");
+    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith('the topic was deleted and recreated since'))).toMatchObject({
+      partition: 0,
+      offset: 0,
+    });
     await waitFor(async () => (await metric('kproxy_offsets_went_back_total', sub.id)) === 1, 'the recreation counted');
     await waitFor(() => hooks('/hook-recreated-stopped').find((a) => a.kind === 'offsets_went_back'), 'the alert');
     await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === 2, 'the new topic committed');
   });
 
-  it('a week later, Kafka forgot the stopped group\'s offsets (retention): it starts at the first start, not at latest, and says so', async () => {
+  it("a week later, Kafka forgot the stopped group's offsets (retention): it starts at the first start, not at latest, and says so", async () => {
     const { topic, sub } = await consumedFromLatest('forgotten', [{ n: 0 }, { n: 1 }]);
     await stopAndStart(sub, async () => {
       await t.client.produceJson(topic, [{ n: 2 }, { n: 3 }]);
@@ -230,7 +278,10 @@ describe('start positions survive stops, new partitions, retention and recreated
     await waitFor(() => bodies('/forgotten').filter((b) => b.n >= 2).length >= 2, 'the records produced while stopped');
     // From the recorded first start (0): 0 and 1 again, never latest (which would skip 2 and 3).
     expect([...new Set(bodies('/forgotten').map((b) => b.n))].sort()).toEqual([0, 1, 2, 3]);
-    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith('the group has no committed offsets although'))).toMatchObject({ partition: 0, offset: 0 });
+    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith('the group has no committed offsets although'))).toMatchObject({
+      partition: 0,
+      offset: 0,
+    });
     const alert = await waitFor(() => hooks('/hook-forgotten').find((a) => a.kind === 'consumer_error'), 'the alert');
     expect(alert.summary).toMatch(/committed offsets were gone/);
   });
@@ -262,14 +313,22 @@ describe('start positions survive stops, new partitions, retention and recreated
     const second = await t.world.startProxy();
     try {
       const sub = await subscribe(topic, '/two-members', { kafka: { startFrom: 'latest' } });
-      await waitFor(async () => {
-        const status = (await proxy.api('GET', `/api/subscriptions/${sub.id}/status`)).body;
-        return status.instances?.length === 2 && status.instances.every((i: { partitions: number[] }) => i.partitions.length > 0);
-      }, 'both instances to own partitions', { timeoutMs: 60_000 });
+      await waitFor(
+        async () => {
+          const status = (await proxy.api('GET', `/api/subscriptions/${sub.id}/status`)).body;
+          return status.instances?.length === 2 && status.instances.every((i: { partitions: number[] }) => i.partitions.length > 0);
+        },
+        'both instances to own partitions',
+        { timeoutMs: 60_000 },
+      );
       await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 4)).join() === '2,2,2,2', 'every partition committed at its end');
       for (let p = 0; p < 4; p++) await t.client.produceJson(topic, [{ fresh: p }], p);
       await waitFor(() => bodies('/two-members').length >= 4, 'the new records');
-      expect(bodies('/two-members').map((b) => b.fresh).sort()).toEqual([0, 1, 2, 3]);
+      expect(
+        bodies('/two-members')
+          .map((b) => b.fresh)
+          .sort(),
+      ).toEqual([0, 1, 2, 3]);
       expect(bodies('/two-members').filter((b) => b.old !== undefined)).toEqual([]);
     } finally {
       await second.stop();

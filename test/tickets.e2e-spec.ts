@@ -72,7 +72,12 @@ describe('tickets and roles', () => {
     expect((await t.proxy.api('POST', `/api/tickets/${id}/reject`, {}, OPERATOR)).body.message).toEqual(['reason: is required']);
     const rejected = await t.proxy.api('POST', `/api/tickets/${id}/reject`, { reason: 'use the shared billing topic instead' }, OPERATOR);
     expect(rejected.status).toBe(200);
-    expect(rejected.body).toMatchObject({ state: 'rejected', rejectionReason: 'use the shared billing topic instead', decidedBy: 'operator', subscriptionId: null });
+    expect(rejected.body).toMatchObject({
+      state: 'rejected',
+      rejectionReason: 'use the shared billing topic instead',
+      decidedBy: 'operator',
+      subscriptionId: null,
+    });
     const approve = await t.proxy.api('POST', `/api/tickets/${id}/approve`, undefined, OPERATOR);
     expect(approve.status).toBe(409);
     expect(approve.body.message).toMatch(/already rejected/);
@@ -91,7 +96,9 @@ describe('tickets and roles', () => {
     expect(bad.body.message.some((m: string) => m.startsWith('endpoint.url'))).toBe(true);
     expect((await t.proxy.api('POST', '/api/tickets', ticketBody('x', '/x'), '')).status).toBe(401);
     expect((await t.proxy.api('GET', '/api/tickets/999999', undefined, REQUESTER)).status).toBe(404);
-    expect((await t.proxy.api('GET', '/api/tickets?state=maybe', undefined, REQUESTER)).body.message).toEqual(['state: must be one of pending, approved, rejected']);
+    expect((await t.proxy.api('GET', '/api/tickets?state=maybe', undefined, REQUESTER)).body.message).toEqual([
+      'state: must be one of pending, approved, rejected',
+    ]);
 
     // Two tickets for the same name: the second approval conflicts and stays pending.
     const body = ticketBody(unique('dup'), '/dup');

@@ -13,7 +13,13 @@ async function main(): Promise<void> {
   const brokers = env.KAFKA_BROKERS ?? 'kafka:9092';
   const topic = env.DEMO_TOPIC ?? 'demo.orders';
   await waitReady(`${api}/health/ready`, 180_000);
-  const sub = await ensureDemoSubscription({ api, token: env.ADMIN_TOKEN ?? '', brokers, topic, endpoint: env.DEMO_ENDPOINT ?? 'http://demo-api:18080/orders' });
+  const sub = await ensureDemoSubscription({
+    api,
+    token: env.ADMIN_TOKEN ?? '',
+    brokers,
+    topic,
+    endpoint: env.DEMO_ENDPOINT ?? 'http://demo-api:18080/orders',
+  });
   say(`subscription #${sub.id} "${sub.name}": ${topic} -> filter type=order -> POST ${env.DEMO_ENDPOINT ?? 'http://demo-api:18080/orders'}`);
   const stop = await startOrderFeed(brokers, topic, say);
   say('producing one sample order a second; watch the demo-api logs');

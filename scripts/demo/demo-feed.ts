@@ -16,7 +16,13 @@ export async function waitReady(url: string, timeoutMs = 60_000): Promise<void> 
 }
 
 /** Creates `demo-orders`, or brings an existing one back to the demo's settings. */
-export async function ensureDemoSubscription(o: { api: string; token: string; brokers: string; topic: string; endpoint: string }): Promise<{ id: number; name: string }> {
+export async function ensureDemoSubscription(o: {
+  api: string;
+  token: string;
+  brokers: string;
+  topic: string;
+  endpoint: string;
+}): Promise<{ id: number; name: string }> {
   const headers = { authorization: `Bearer ${o.token}`, 'content-type': 'application/json', 'x-kproxy-actor': 'demo' };
   const base = `${o.api}/api/subscriptions`;
   const listed = await fetch(base, { headers });

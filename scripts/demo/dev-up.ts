@@ -70,11 +70,23 @@ async function main(): Promise<void> {
     }
 
     const api = await demoBusinessApi(DEMO_API_PORT);
-    cleanups.push(() => new Promise<void>((r) => { api.closeAllConnections(); api.close(() => r()); }));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          api.closeAllConnections();
+          api.close(() => r());
+        }),
+    );
     say(`demo business API on http://127.0.0.1:${DEMO_API_PORT}/orders (answers {"errcode":0})`);
 
     const proxy = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
-      env: { ...env, PORT: String(PORT), ADMIN_TOKEN: TOKEN, SECRETS_KEY: demoSecretsKey(), CONFIG_REFRESH_INTERVAL_MS: env.CONFIG_REFRESH_INTERVAL_MS ?? '5000' },
+      env: {
+        ...env,
+        PORT: String(PORT),
+        ADMIN_TOKEN: TOKEN,
+        SECRETS_KEY: demoSecretsKey(),
+        CONFIG_REFRESH_INTERVAL_MS: env.CONFIG_REFRESH_INTERVAL_MS ?? '5000',
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
       // Its own process group: Ctrl-C reaches only this script, which stops the parts in order.
       detached: true,
@@ -89,7 +101,13 @@ async function main(): Promise<void> {
     });
     await waitReady(`http://127.0.0.1:${PORT}/health/ready`);
 
-    const sub = await ensureDemoSubscription({ api: `http://127.0.0.1:${PORT}`, token: TOKEN, brokers, topic: TOPIC, endpoint: `http://127.0.0.1:${DEMO_API_PORT}/orders` });
+    const sub = await ensureDemoSubscription({
+      api: `http://127.0.0.1:${PORT}`,
+      token: TOKEN,
+      brokers,
+      topic: TOPIC,
+      endpoint: `http://127.0.0.1:${DEMO_API_PORT}/orders`,
+    });
     say(`demo subscription #${sub.id} "${sub.name}": ${TOPIC} -> filter type=order -> {orderId, customer, total} -> POST /orders`);
     cleanups.push(await startOrderFeed(brokers, TOPIC, (msg) => say(msg)));
 

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
       const nodes = Number(values.nodes);
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > 5) throw new Error(`--nodes must be 1 to 5, not "${values.nodes}"`);
       const first = values.port === undefined ? undefined : Number(values.port);
-      if (first !== undefined && !(Number.isInteger(first) && first > 0 && first < 65536 - nodes)) throw new Error(`--port must be a TCP port, not "${values.port}"`);
+      if (first !== undefined && !(Number.isInteger(first) && first > 0 && first < 65536 - nodes))
+        throw new Error(`--port must be a TCP port, not "${values.port}"`);
       const ports = first === undefined ? undefined : Array.from({ length: nodes }, (_, i) => first + i * 10);
       const cluster = await LocalKafkaCluster.start({ dir, nodes, ports, stopOnExit: false });
       process.stdout.write(cluster.bootstrap + '\n');

@@ -129,7 +129,10 @@ export class LocalKafkaCluster {
     for (const p of ports) await assertPortFree(p);
     cluster.format(options.scramUsers ?? []);
     for (const node of nodes) cluster.launch(node);
-    await cluster.waitUntilUp(nodes.map((n) => n.id), 60_000);
+    await cluster.waitUntilUp(
+      nodes.map((n) => n.id),
+      60_000,
+    );
     return cluster;
   }
 
@@ -147,7 +150,10 @@ export class LocalKafkaCluster {
 
   private format(scramUsers: ScramUser[]): void {
     const cp = this.classpath;
-    const clusterId = execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const clusterId = execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(join(this.dir, 'nodes.json'), JSON.stringify(this.nodes));
     for (const node of this.nodes) {
@@ -168,7 +174,11 @@ export class LocalKafkaCluster {
       'process.roles': 'broker,controller',
       'node.id': node.id,
       'controller.quorum.voters': this.nodes.map((x) => `${x.id}@127.0.0.1:${x.controllerPort}`).join(','),
-      listeners: [`PLAINTEXT://127.0.0.1:${node.port}`, `CONTROLLER://127.0.0.1:${node.controllerPort}`, ...extra.map(([name]) => `${name}://127.0.0.1:${node.listenerPorts[name]}`)].join(','),
+      listeners: [
+        `PLAINTEXT://127.0.0.1:${node.port}`,
+        `CONTROLLER://127.0.0.1:${node.controllerPort}`,
+        ...extra.map(([name]) => `${name}://127.0.0.1:${node.listenerPorts[name]}`),
+      ].join(','),
       'advertised.listeners': [`PLAINTEXT://127.0.0.1:${node.port}`, ...extra.map(([name]) => `${name}://127.0.0.1:${node.listenerPorts[name]}`)].join(','),
       'controller.listener.names': 'CONTROLLER',
       'inter.broker.listener.name': 'PLAINTEXT',
@@ -194,7 +204,11 @@ export class LocalKafkaCluster {
       'controlled.shutdown.enable': 'true',
       ...this.properties,
     };
-    return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+    return (
+      Object.entries(props)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n'
+    );
   }
 
   private launch(node: KafkaNode): void {

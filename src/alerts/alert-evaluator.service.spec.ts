@@ -27,7 +27,9 @@ function setup(alerts: AlertsSpec | null, env: Record<string, string> = {}) {
   };
   const supervisor = {
     alertView: (): ConsumerAlertView[] => {
-      const out = [{ id: 7, name: 'orders', topic: 'orders', alerts, lag: view.lag, problem: view.problem, circuit: view.circuit, foreignMembers: view.foreignMembers }];
+      const out = [
+        { id: 7, name: 'orders', topic: 'orders', alerts, lag: view.lag, problem: view.problem, circuit: view.circuit, foreignMembers: view.foreignMembers },
+      ];
       view.problem = null;
       return out;
     },
@@ -35,7 +37,12 @@ function setup(alerts: AlertsSpec | null, env: Record<string, string> = {}) {
   const metrics = new MetricsService();
   const sent: Array<{ url: string; format: AlertFormat; alert: Alert }> = [];
   const sender = { enqueue: (url: string, format: AlertFormat, alert: Alert) => sent.push({ url, format, alert }) } as unknown as AlertSender;
-  const config = AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=', INSTANCE_ID: 'i-1', ...env });
+  const config = AppConfig.fromEnv({
+    DATABASE_URL: 'mysql://u:p@127.0.0.1/k',
+    SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=',
+    INSTANCE_ID: 'i-1',
+    ...env,
+  });
   const evaluator = new AlertEvaluator(config, supervisor, metrics, sender);
   return { view, m: metrics.forSubscription(7), sent, evaluator };
 }

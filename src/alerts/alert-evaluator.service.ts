@@ -150,12 +150,15 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
         w.lagSince ??= now;
         if (now - w.lagSince >= cfg.lagForSeconds * 1000) {
           const forSeconds = Math.round((now - w.lagSince) / 1000);
-          if (send('lag', `lag is ${view.lag} records, over ${cfg.lagThreshold} for ${forSeconds} s`, { lag: view.lag, threshold: cfg.lagThreshold, forSeconds })) {
+          if (
+            send('lag', `lag is ${view.lag} records, over ${cfg.lagThreshold} for ${forSeconds} s`, { lag: view.lag, threshold: cfg.lagThreshold, forSeconds })
+          ) {
             w.lagAlerted = true;
           }
         }
       } else {
-        if (w.lagAlerted) send('lag_recovered', `lag is back to ${view.lag} records, under ${cfg.lagThreshold}`, { lag: view.lag, threshold: cfg.lagThreshold }, false);
+        if (w.lagAlerted)
+          send('lag_recovered', `lag is back to ${view.lag} records, under ${cfg.lagThreshold}`, { lag: view.lag, threshold: cfg.lagThreshold }, false);
         w.lagSince = null;
         w.lagAlerted = false;
       }
@@ -165,14 +168,24 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
       const { circuit } = view;
       if (circuit.opens > w.opensSeen && circuit.state !== 'closed') {
         // Held back by a cool-down, it is tried again at the next look while the breaker stays open.
-        if (send('circuit_open', `endpoint unavailable: the circuit breaker opened; records wait for the endpoint and one probe at a time goes out`, { opens: circuit.opens, probes: circuit.probes })) {
+        if (
+          send('circuit_open', `endpoint unavailable: the circuit breaker opened; records wait for the endpoint and one probe at a time goes out`, {
+            opens: circuit.opens,
+            probes: circuit.probes,
+          })
+        ) {
           w.openAlerted = true;
           w.opensSeen = circuit.opens;
         }
       } else if (circuit.state === 'closed') {
         if (w.openAlerted) {
           const seconds = Math.round(circuit.lastOpenForMs / 1000);
-          send('circuit_closed', `endpoint answering again: the circuit breaker closed after ${seconds} s open; delivery resumed`, { openForSeconds: seconds, probes: circuit.probes }, false);
+          send(
+            'circuit_closed',
+            `endpoint answering again: the circuit breaker closed after ${seconds} s open; delivery resumed`,
+            { openForSeconds: seconds, probes: circuit.probes },
+            false,
+          );
           w.openAlerted = false;
         }
         w.opensSeen = circuit.opens;
@@ -181,15 +194,37 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
 
     const foreign = view.foreignMembers.join(', ');
     if (!cfg.consumerErrors || !foreign) w.foreignAlerted = '';
-    else if (foreign !== w.foreignAlerted && send('foreign_member', `consumers outside kproxy joined the subscription's consumer group and take part of its partitions: ${foreign}`, { members: view.foreignMembers }, false)) {
+    else if (
+      foreign !== w.foreignAlerted &&
+      send(
+        'foreign_member',
+        `consumers outside kproxy joined the subscription's consumer group and take part of its partitions: ${foreign}`,
+        { members: view.foreignMembers },
+        false,
+      )
+    ) {
       w.foreignAlerted = foreign;
     }
     if (cfg.consumerErrors && view.problem) send('consumer_error', `not consuming: ${view.problem}`, { problem: view.problem });
     // Never silent: records the broker no longer had, and partitions whose offsets went back.
-    if (skipped > 0 && send('records_skipped', `${skipped} record(s) were removed from the log (retention or DeleteRecords) before they were delivered; consumption continued at the log start`, { count: skipped })) {
+    if (
+      skipped > 0 &&
+      send(
+        'records_skipped',
+        `${skipped} record(s) were removed from the log (retention or DeleteRecords) before they were delivered; consumption continued at the log start`,
+        { count: skipped },
+      )
+    ) {
       w.skipped.pending = 0;
     }
-    if (wentBack > 0 && send('offsets_went_back', `a partition's offsets went back ${wentBack} time(s) (topic recreated or log truncated); consumption started again at the log start`, { count: wentBack })) {
+    if (
+      wentBack > 0 &&
+      send(
+        'offsets_went_back',
+        `a partition's offsets went back ${wentBack} time(s) (topic recreated or log truncated); consumption started again at the log start`,
+        { count: wentBack },
+      )
+    ) {
       w.wentBack.pending = 0;
     }
   }

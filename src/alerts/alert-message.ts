@@ -1,13 +1,5 @@
 export type AlertKind =
-  | 'dead_letters'
-  | 'lag'
-  | 'lag_recovered'
-  | 'consumer_error'
-  | 'records_skipped'
-  | 'offsets_went_back'
-  | 'circuit_open'
-  | 'circuit_closed'
-  | 'foreign_member';
+  'dead_letters' | 'lag' | 'lag_recovered' | 'consumer_error' | 'records_skipped' | 'offsets_went_back' | 'circuit_open' | 'circuit_closed' | 'foreign_member';
 export type AlertFormat = 'json' | 'slack' | 'wecom' | 'dingtalk';
 
 export interface Alert {

@@ -15,10 +15,16 @@ const alert: Alert = {
 };
 
 function sender(allowed?: string): { sender: AlertSender; warnings: Array<[string, Record<string, unknown>]> } {
-  const config = AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=', ...(allowed ? { ENDPOINT_ALLOWED_HOSTS: allowed } : {}) });
+  const config = AppConfig.fromEnv({
+    DATABASE_URL: 'mysql://u:p@127.0.0.1/k',
+    SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=',
+    ...(allowed ? { ENDPOINT_ALLOWED_HOSTS: allowed } : {}),
+  });
   const logger = new JsonLogger('error');
   const warnings: Array<[string, Record<string, unknown>]> = [];
-  jest.spyOn(logger, 'warn').mockImplementation((msg: unknown, fields?: unknown) => void warnings.push([String(msg), (fields ?? {}) as Record<string, unknown>]));
+  jest
+    .spyOn(logger, 'warn')
+    .mockImplementation((msg: unknown, fields?: unknown) => void warnings.push([String(msg), (fields ?? {}) as Record<string, unknown>]));
   return { sender: new AlertSender(logger, new OutboundGuard(config)), warnings };
 }
 
@@ -51,8 +57,15 @@ describe('AlertSender', () => {
     s.enqueue('http://168.63.129.16/hook/T0/secret', 'json', alert);
     s.enqueue('http://[64:ff9b::a9fe:a9fe]/hook', 'slack', alert);
     await until(() => warnings.length === 2, 'both refusals');
-    expect(warnings.map(([msg]) => msg)).toEqual(['alert webhook refused by the outbound guard; alert dropped', 'alert webhook refused by the outbound guard; alert dropped']);
-    expect(warnings[0][1]).toMatchObject({ subscription: 7, webhook: 'http://168.63.129.16', err: expect.stringMatching(/168\.63\.129\.16 is a link-local or cloud metadata address/) });
+    expect(warnings.map(([msg]) => msg)).toEqual([
+      'alert webhook refused by the outbound guard; alert dropped',
+      'alert webhook refused by the outbound guard; alert dropped',
+    ]);
+    expect(warnings[0][1]).toMatchObject({
+      subscription: 7,
+      webhook: 'http://168.63.129.16',
+      err: expect.stringMatching(/168\.63\.129\.16 is a link-local or cloud metadata address/),
+    });
     expect(JSON.stringify(warnings)).not.toContain('secret');
     expect(warnings[1][1].err).toMatch(/169\.254\.169\.254/);
     await s.onApplicationShutdown();

@@ -92,7 +92,8 @@ export class AlertSender implements OnApplicationShutdown {
       } catch (err) {
         if (this.closed) return;
         const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-        if (e?.code === 'EKPROXYREFUSED' || e?.cause?.code === 'EKPROXYREFUSED') return this.refuse(job, (e.code === 'EKPROXYREFUSED' ? e.message : e.cause?.message) ?? 'refused');
+        if (e?.code === 'EKPROXYREFUSED' || e?.cause?.code === 'EKPROXYREFUSED')
+          return this.refuse(job, (e.code === 'EKPROXYREFUSED' ? e.message : e.cause?.message) ?? 'refused');
         problem = (err as Error).message;
       }
     }

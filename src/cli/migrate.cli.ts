@@ -11,9 +11,7 @@ async function main(): Promise<void> {
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     const names = applied.map((m) => m.name);
-    process.stdout.write(
-      JSON.stringify({ level: 'info', msg: names.length ? 'migrations applied' : 'schema is up to date', applied: names }) + '\n',
-    );
+    process.stdout.write(JSON.stringify({ level: 'info', msg: names.length ? 'migrations applied' : 'schema is up to date', applied: names }) + '\n');
   } finally {
     await dataSource.destroy();
   }

@@ -50,7 +50,9 @@ async function main(): Promise<void> {
         }
         return n;
       });
-      process.stdout.write(JSON.stringify({ level: 'info', msg: 'secrets resealed', table, column, rows: changed, keyId: SecretBox.keyId(secretKeys.current) }) + '\n');
+      process.stdout.write(
+        JSON.stringify({ level: 'info', msg: 'secrets resealed', table, column, rows: changed, keyId: SecretBox.keyId(secretKeys.current) }) + '\n',
+      );
     }
   } finally {
     await dataSource.destroy();
@@ -58,7 +60,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof InvalidConfigError ? err.message : `resealing failed, nothing in that table changed: ${String((err as Error)?.message ?? err)}`;
+  const message =
+    err instanceof InvalidConfigError ? err.message : `resealing failed, nothing in that table changed: ${String((err as Error)?.message ?? err)}`;
   process.stderr.write(message + '\n');
   process.exit(1);
 });

@@ -8,7 +8,6 @@ import { appVersion } from '../config/app-version';
 import { MetricsService } from '../metrics/metrics.service';
 import { ConsumerSupervisor } from '../runtime/supervisor/consumer-supervisor.service';
 
-
 /** Registers this instance and heartbeats what it runs, for status views and cluster-wide resets. */
 @Injectable()
 export class InstanceHeartbeat implements BeforeApplicationShutdown {
@@ -38,10 +37,9 @@ export class InstanceHeartbeat implements BeforeApplicationShutdown {
     // A beat still in flight must not land after the goodbye and make this instance look alive.
     await this.inFlight;
     try {
-      await this.dataSource.query(
-        "UPDATE instances SET stopped_at = CURRENT_TIMESTAMP(3), last_seen_at = CURRENT_TIMESTAMP(3), running = '[]' WHERE id = ?",
-        [this.config.instanceId],
-      );
+      await this.dataSource.query("UPDATE instances SET stopped_at = CURRENT_TIMESTAMP(3), last_seen_at = CURRENT_TIMESTAMP(3), running = '[]' WHERE id = ?", [
+        this.config.instanceId,
+      ]);
     } catch {
       // The database may be the reason we stop; the row ages out by its last_seen_at.
     }

@@ -27,7 +27,13 @@ describe('AppConfig', () => {
     }
     expect(error).toBeInstanceOf(InvalidConfigError);
     const message = (error as Error).message;
-    for (const name of ['DATABASE_URL', 'PORT: must be at most 65535', 'LOG_LEVEL', 'ADMIN_TOKEN: must be at least 16', 'COMMIT_INTERVAL_MS: must be a whole number']) {
+    for (const name of [
+      'DATABASE_URL',
+      'PORT: must be at most 65535',
+      'LOG_LEVEL',
+      'ADMIN_TOKEN: must be at least 16',
+      'COMMIT_INTERVAL_MS: must be a whole number',
+    ]) {
       expect(message).toContain(name);
     }
   });
@@ -37,9 +43,12 @@ describe('AppConfig', () => {
     expect(AppConfig.fromEnv(base).host).toBe('127.0.0.1');
     expect(AppConfig.fromEnv({ ...base, ADMIN_TOKEN: token }).host).toBe('0.0.0.0');
     expect(AppConfig.fromEnv({ ...base, ALLOW_OPEN_ADMIN: 'true' }).host).toBe('0.0.0.0');
-    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) expect(AppConfig.fromEnv({ ...base, HOST: host }).host).toBe(host);
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])
+      expect(AppConfig.fromEnv({ ...base, HOST: host }).host).toBe(host);
     for (const host of ['0.0.0.0', '::', '10.0.0.5', 'kproxy.internal', 'localhost.evil.example']) {
-      expect(() => AppConfig.fromEnv({ ...base, HOST: host })).toThrow(new RegExp(`HOST: "${host.replace(/\./g, '\\.')}" is not a loopback address and ADMIN_TOKEN is unset.*ALLOW_OPEN_ADMIN=true`));
+      expect(() => AppConfig.fromEnv({ ...base, HOST: host })).toThrow(
+        new RegExp(`HOST: "${host.replace(/\./g, '\\.')}" is not a loopback address and ADMIN_TOKEN is unset.*ALLOW_OPEN_ADMIN=true`),
+      );
       expect(AppConfig.fromEnv({ ...base, HOST: host, ALLOW_OPEN_ADMIN: 'true' }).host).toBe(host);
       expect(AppConfig.fromEnv({ ...base, HOST: host, ADMIN_TOKEN: token }).host).toBe(host);
     }
@@ -60,7 +69,12 @@ describe('AppConfig', () => {
 
   it('takes one requester token per team, each distinct, and names the bad entry', () => {
     const admin = 'operator-token-0123456789';
-    const env = { ...base, ADMIN_TOKEN: admin, REQUESTER_TOKEN: 'shared-token-0123456789', REQUESTER_TOKENS: 'payments=pay-token-0123456789, search=se=arch-token-01234' };
+    const env = {
+      ...base,
+      ADMIN_TOKEN: admin,
+      REQUESTER_TOKEN: 'shared-token-0123456789',
+      REQUESTER_TOKENS: 'payments=pay-token-0123456789, search=se=arch-token-01234',
+    };
     expect(AppConfig.fromEnv(env).requesters).toEqual([
       { team: 'shared', token: 'shared-token-0123456789' },
       { team: 'payments', token: 'pay-token-0123456789' },

@@ -66,13 +66,11 @@ function commaList<T>(entry: (text: string, index: number, problem: (message: st
 
 const KEY_FORMAT = '32 random bytes as base64 or 64 hex digits (openssl rand -base64 32)';
 
-const secretsKey = z
-  .string({ error: `is required: ${KEY_FORMAT}; it encrypts secrets at rest and every instance needs the same one` })
-  .transform((v, ctx) => {
-    const key = decodeKey(v);
-    if (!key) ctx.addIssue({ code: 'custom', message: `must be ${KEY_FORMAT}` });
-    return key ?? Buffer.alloc(0);
-  });
+const secretsKey = z.string({ error: `is required: ${KEY_FORMAT}; it encrypts secrets at rest and every instance needs the same one` }).transform((v, ctx) => {
+  const key = decodeKey(v);
+  if (!key) ctx.addIssue({ code: 'custom', message: `must be ${KEY_FORMAT}` });
+  return key ?? Buffer.alloc(0);
+});
 
 const envSchema = z.object({
   SECRETS_KEY: secretsKey,
@@ -121,14 +119,17 @@ const envSchema = z.object({
   TICKET_PENDING_LIMIT: intFromEnv(1, 100_000, 20),
   TICKET_DAILY_LIMIT: intFromEnv(1, 1_000_000, 100),
   AUTH_FAILURE_WINDOW_MS: intFromEnv(1_000, 86_400_000, 60_000),
-  ALERT_WEBHOOK_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .optional(),
+  ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   ALERT_WEBHOOK_FORMAT: z.enum(['json', 'slack', 'wecom', 'dingtalk'], { error: 'must be one of json, slack, wecom, dingtalk' }).default('json'),
   ALERT_EVALUATE_INTERVAL_MS: intFromEnv(50, 600_000, 5_000),
   ENDPOINT_ALLOWED_HOSTS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .superRefine((entries, ctx) => {
       for (const entry of entries) {
         const [host, prefix, extra] = entry.split('/');
@@ -164,7 +165,10 @@ const envSchema = z.object({
   STATUS_KAFKA_CONCURRENCY: intFromEnv(1, 64, 2),
   STATUS_KAFKA_QUEUE: intFromEnv(0, 100_000, 256),
   DB_POOL_SIZE: intFromEnv(1, 200, 10),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional().transform((v) => v ?? 'info'),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+    .optional()
+    .transform((v) => v ?? 'info'),
 });
 
 export interface SecretKeys {
@@ -302,7 +306,10 @@ export class AppConfig {
           'set ADMIN_TOKEN, or leave HOST unset (kproxy then listens on 127.0.0.1), or set ALLOW_OPEN_ADMIN=true to serve an open admin API on purpose',
       );
     }
-    for (const [name, given] of [['REQUESTER_TOKEN', REQUESTER_TOKEN], ['REQUESTER_TOKENS', REQUESTER_TOKENS]] as const) {
+    for (const [name, given] of [
+      ['REQUESTER_TOKEN', REQUESTER_TOKEN],
+      ['REQUESTER_TOKENS', REQUESTER_TOKENS],
+    ] as const) {
       if (given !== undefined && ADMIN_TOKEN === undefined) {
         throw new InvalidConfigError(`Invalid environment:\n  ${name}: needs ADMIN_TOKEN set too (without it the API is open and roles mean nothing)`);
       }
@@ -313,8 +320,12 @@ export class AppConfig {
     const teams = new Set<string>(REQUESTER_TOKEN === undefined ? [] : [SHARED_REQUESTER_TEAM]);
     const tokens = new Set<string>([ADMIN_TOKEN ?? '', REQUESTER_TOKEN ?? '']);
     for (const { team, token } of REQUESTER_TOKENS ?? []) {
-      if (teams.has(team)) throw new InvalidConfigError(`Invalid environment:\n  REQUESTER_TOKENS: team "${team}" appears twice${team === SHARED_REQUESTER_TEAM ? ' (REQUESTER_TOKEN is the team "shared")' : ''}`);
-      if (tokens.has(token)) throw new InvalidConfigError(`Invalid environment:\n  REQUESTER_TOKENS: the token of team "${team}" is used elsewhere; every token must differ`);
+      if (teams.has(team))
+        throw new InvalidConfigError(
+          `Invalid environment:\n  REQUESTER_TOKENS: team "${team}" appears twice${team === SHARED_REQUESTER_TEAM ? ' (REQUESTER_TOKEN is the team "shared")' : ''}`,
+        );
+      if (tokens.has(token))
+        throw new InvalidConfigError(`Invalid environment:\n  REQUESTER_TOKENS: the token of team "${team}" is used elsewhere; every token must differ`);
       teams.add(team);
       tokens.add(token);
     }

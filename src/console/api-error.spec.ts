@@ -14,7 +14,10 @@ interface ApiErrorLike extends Error {
 }
 interface ApiErrorModule {
   ApiError: { fromBody(status: number, body: unknown): ApiErrorLike };
-  placeErrors(err: unknown, place: (path: string, message: string) => { key: string; text: string } | null): { byKey: Record<string, string>; general: string[] };
+  placeErrors(
+    err: unknown,
+    place: (path: string, message: string) => { key: string; text: string } | null,
+  ): { byKey: Record<string, string>; general: string[] };
 }
 
 /**
@@ -40,7 +43,7 @@ describe('console api-error.js', () => {
     return null;
   };
 
-  it('reads both error bodies: today\'s message list, and the one with code and fields', () => {
+  it("reads both error bodies: today's message list, and the one with code and fields", () => {
     const today = ApiError.fromBody(400, { statusCode: 400, error: 'Bad Request', message: ['endpoint.url: must use http or https', 'name: is required'] });
     expect({ status: today.status, messages: today.messages, fields: today.fields, code: today.code, message: today.message }).toEqual({
       status: 400,
@@ -54,16 +57,22 @@ describe('console api-error.js', () => {
       error: 'Bad Request',
       message: ['endpoint.url: must use http or https'],
       code: 'INVALID_INPUT',
-      fields: [{ path: 'endpoint.url', message: 'must use http or https' }, { path: 7, message: 'not a field' }],
+      fields: [
+        { path: 'endpoint.url', message: 'must use http or https' },
+        { path: 7, message: 'not a field' },
+      ],
     });
-    expect({ fields: structured.fields, code: structured.code }).toEqual({ fields: [{ path: 'endpoint.url', message: 'must use http or https' }], code: 'INVALID_INPUT' });
+    expect({ fields: structured.fields, code: structured.code }).toEqual({
+      fields: [{ path: 'endpoint.url', message: 'must use http or https' }],
+      code: 'INVALID_INPUT',
+    });
     const conflict = ApiError.fromBody(409, { statusCode: 409, error: 'Conflict', message: 'a subscription named x exists' });
     expect(conflict.messages).toEqual(['a subscription named x exists']);
     // A proxy's HTML error page in front of kproxy: only the status is known.
     expect(ApiError.fromBody(502, '<html>Bad Gateway</html>').message).toBe('HTTP 502');
   });
 
-  it('puts the server\'s fields beside their inputs, and keeps every other problem and line for the general list', () => {
+  it("puts the server's fields beside their inputs, and keeps every other problem and line for the general list", () => {
     const err = ApiError.fromBody(400, {
       statusCode: 400,
       error: 'Bad Request',
@@ -85,7 +94,12 @@ describe('console api-error.js', () => {
     const err = ApiError.fromBody(400, {
       statusCode: 400,
       error: 'Bad Request',
-      message: ['endpoint.url: scheme "ftp" is not allowed: use http or https', 'endpoint.url: has a space', 'body: must be a JSON object', 'x-kproxy-actor header: must be 1-128 printable characters'],
+      message: [
+        'endpoint.url: scheme "ftp" is not allowed: use http or https',
+        'endpoint.url: has a space',
+        'body: must be a JSON object',
+        'x-kproxy-actor header: must be 1-128 printable characters',
+      ],
     });
     expect(placeErrors(err, place)).toEqual({
       byKey: { url: 'scheme "ftp" is not allowed: use http or https; has a space' },

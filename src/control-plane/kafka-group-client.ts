@@ -41,7 +41,7 @@ export class KafkaGroupClient {
         'group.id': kafka.groupId,
         'client.id': clientId,
         'enable.auto.commit': false,
-        'log_level': 0,
+        log_level: 0,
         // A commit librdkafka defers (no coordinator yet) expires after this, so it is answered
         // within TIMEOUT_MS instead of landing after the caller has reported a failure.
         'session.timeout.ms': 6000,
@@ -178,9 +178,7 @@ export class KafkaGroupClient {
         partitions.map((partition) => ({ topic: this.topic, partition })),
         TIMEOUT_MS,
         (err, result) =>
-          err
-            ? reject(err)
-            : resolve(new Map(result.map((r) => [r.partition, typeof r.offset === 'number' && r.offset >= 0 ? r.offset : undefined]))),
+          err ? reject(err) : resolve(new Map(result.map((r) => [r.partition, typeof r.offset === 'number' && r.offset >= 0 ? r.offset : undefined]))),
       ),
     );
   }
@@ -200,7 +198,7 @@ export class KafkaGroupClient {
         'client.id': `${this.clientId}-committer`,
         'enable.auto.commit': false,
         'session.timeout.ms': 6000,
-        'log_level': 0,
+        log_level: 0,
         rebalance_cb: (err: LibrdKafkaError, assignment: Array<{ topic: string; partition: number }>) => {
           if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
             member.assign(assignment);

@@ -37,7 +37,13 @@ const isWholeUtf8 = (s: string) => !s.includes('\uFFFD') && Buffer.from(Buffer.f
 describe('boundDeadLetter', () => {
   it('keeps a record that fits in full, with the digest of its bytes', () => {
     const row = boundDeadLetter(base, 16 * MiB);
-    expect(row).toMatchObject({ key: base.key, value: base.value, headers: JSON.stringify(base.headers), transformedBody: base.transformedBody, truncated: null });
+    expect(row).toMatchObject({
+      key: base.key,
+      value: base.value,
+      headers: JSON.stringify(base.headers),
+      transformedBody: base.transformedBody,
+      truncated: null,
+    });
     expect(row.digest).toEqual(recordDigest(base));
   });
 
@@ -57,7 +63,10 @@ describe('boundDeadLetter', () => {
   ])('cuts %s text over TEXT (65,535 bytes) at a character boundary', (_n, ch, count) => {
     const long = ch.repeat(count);
     const row = boundDeadLetter({ ...base, lastError: long, responseExcerpt: 'x' + long }, 16 * MiB);
-    for (const [field, text] of [['lastError', row.lastError], ['responseExcerpt', row.responseExcerpt!]] as const) {
+    for (const [field, text] of [
+      ['lastError', row.lastError],
+      ['responseExcerpt', row.responseExcerpt!],
+    ] as const) {
       expect(Buffer.byteLength(text)).toBeLessThanOrEqual(SMALL_COLUMN_BYTES);
       expect(Buffer.byteLength(text)).toBeGreaterThan(SMALL_COLUMN_BYTES - 8);
       expect(text.endsWith('…')).toBe(true);
@@ -113,11 +122,28 @@ describe('minimalDeadLetter', () => {
   it('keeps coordinates, digest and sizes, names the refusal, and carries no payload', () => {
     const r = { ...base, key: Buffer.alloc(70_000), value: Buffer.alloc(3 * MiB), lastError: 'é'.repeat(50_000) };
     const row = minimalDeadLetter(r, "ER_DATA_TOO_LONG 1406: Data too long for column 'record_key' at row 1");
-    expect(row).toMatchObject({ subscriptionId: 1, topic: 't', partition: 0, offset: 7, key: null, headers: null, value: null, transformedBody: null, responseExcerpt: null });
+    expect(row).toMatchObject({
+      subscriptionId: 1,
+      topic: 't',
+      partition: 0,
+      offset: 7,
+      key: null,
+      headers: null,
+      value: null,
+      transformedBody: null,
+      responseExcerpt: null,
+    });
     expect(row.digest).toEqual(recordDigest(r));
     expect(row.lastError).toContain('ER_DATA_TOO_LONG 1406');
     expect(Buffer.byteLength(row.lastError)).toBeLessThanOrEqual(4_096);
-    expect(row.truncated).toEqual({ key: 70_000, headers: Buffer.byteLength(JSON.stringify(base.headers)), value: 3 * MiB, transformedBody: 7, responseExcerpt: 3, lastError: 100_000 });
+    expect(row.truncated).toEqual({
+      key: 70_000,
+      headers: Buffer.byteLength(JSON.stringify(base.headers)),
+      value: 3 * MiB,
+      transformedBody: 7,
+      responseExcerpt: 3,
+      lastError: 100_000,
+    });
     expect(row.literalBytes).toBeLessThan(5_000);
   });
 });

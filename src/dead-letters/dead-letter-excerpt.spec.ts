@@ -39,11 +39,21 @@ describe('dead-letter excerpts', () => {
   });
 
   it('keeps headers as whole pairs within the bound', () => {
-    const pairs = [['a', 'AAAA'], ['b', 'BBBB'], ['c', 'C'.repeat(100)]];
+    const pairs = [
+      ['a', 'AAAA'],
+      ['b', 'BBBB'],
+      ['c', 'C'.repeat(100)],
+    ];
     const json = JSON.stringify(pairs);
     expect(headersExcerpt(fetchedText(json, 1000), 1000)).toEqual({ value: pairs, cut: false });
     const cut = headersExcerpt(fetchedText(json, 40), 40);
-    expect(cut).toEqual({ value: [['a', 'AAAA'], ['b', 'BBBB']], cut: true });
+    expect(cut).toEqual({
+      value: [
+        ['a', 'AAAA'],
+        ['b', 'BBBB'],
+      ],
+      cut: true,
+    });
     expect(headersExcerpt(fetchedText(json, 5), 5)).toEqual({ value: [], cut: true });
     // MySQL 8 normalises JSON with spaces; names may hold brackets and escaped quotes.
     const spaced = '[["x]\\"[", "AA"], ["y", "' + 'B'.repeat(50) + '"]]';

@@ -107,9 +107,19 @@ export class DeadLetterRedeliveryService {
     } finally {
       gate.done();
     }
-    if (result === null) throw new DomainException(DomainErrorCode.DeadLetterNotPending, `dead letter ${id} is being redelivered or was discarded by another request`);
+    if (result === null)
+      throw new DomainException(DomainErrorCode.DeadLetterNotPending, `dead letter ${id} is being redelivered or was discarded by another request`);
     const after = DeadLetterResponseDto.from((await this.repository.findById(id))!);
-    await this.audit.record({ action: 'dead_letter.redeliver', resourceType: 'dead_letter', resourceId: id, before: { state: 'pending' }, after: { state: after.state, attempts: after.attempts } }, actor);
+    await this.audit.record(
+      {
+        action: 'dead_letter.redeliver',
+        resourceType: 'dead_letter',
+        resourceId: id,
+        before: { state: 'pending' },
+        after: { state: after.state, attempts: after.attempts },
+      },
+      actor,
+    );
     if (result.unprocessable) {
       throw new DomainException(
         DomainErrorCode.RecordUnprocessable,
@@ -196,7 +206,7 @@ export class DeadLetterRedeliveryService {
       }
     }
     // Rows that fail stay pending; paging by id visits each one once.
-    for (let after = 0; !stopped; ) {
+    for (let after = 0; !stopped;) {
       const ids = await this.repository.pendingIds(subscriptionId, after, BULK_PAGE, keyed);
       if (ids.length === 0) break;
       after = ids[ids.length - 1];
@@ -216,7 +226,10 @@ export class DeadLetterRedeliveryService {
     await this.requirePending(id);
     await this.repository.discard({ id });
     const after = DeadLetterResponseDto.from((await this.repository.findById(id))!);
-    await this.audit.record({ action: 'dead_letter.discard', resourceType: 'dead_letter', resourceId: id, before: { state: 'pending' }, after: { state: after.state } }, actor);
+    await this.audit.record(
+      { action: 'dead_letter.discard', resourceType: 'dead_letter', resourceId: id, before: { state: 'pending' }, after: { state: after.state } },
+      actor,
+    );
     return after;
   }
 
@@ -241,11 +254,7 @@ export class DeadLetterRedeliveryService {
     return { gate: lent.gate, done: () => lent.release() };
   }
 
-  private async deliver(
-    row: DeadLetterEntity,
-    sub: CurrentDelivery,
-    gate: RateGate,
-  ): Promise<Attempted> {
+  private async deliver(row: DeadLetterEntity, sub: CurrentDelivery, gate: RateGate): Promise<Attempted> {
     const fail = (error: string, status: number | null = null, excerpt: string | null = null) => ({ outcome: 'failed' as const, status, error, excerpt });
     const unprocessable = (error: string) => ({ ...fail(error), unprocessable: true });
     const notKept = bytesNotKept(row);
@@ -275,7 +284,10 @@ export class DeadLetterRedeliveryService {
     const row = await this.repository.findById(id);
     if (!row) throw DomainException.notFound(DomainErrorCode.DeadLetterNotFound, 'dead letter', id);
     if (row.state !== 'pending') {
-      throw new DomainException(DomainErrorCode.DeadLetterNotPending, `dead letter ${id} is already ${row.state}; only pending ones can be redelivered or discarded`);
+      throw new DomainException(
+        DomainErrorCode.DeadLetterNotPending,
+        `dead letter ${id} is already ${row.state}; only pending ones can be redelivered or discarded`,
+      );
     }
     return row;
   }
@@ -294,7 +306,13 @@ export class DeadLetterRedeliveryService {
       throw err;
     }
     const { spec } = stored;
-    return { id: subscriptionId, rateGroup: spec.endpoint.rateGroup, policy: spec.delivery, target: new DeliveryTarget(spec.endpoint), etl: EtlPipeline.compile(spec.etl) };
+    return {
+      id: subscriptionId,
+      rateGroup: spec.endpoint.rateGroup,
+      policy: spec.delivery,
+      target: new DeliveryTarget(spec.endpoint),
+      etl: EtlPipeline.compile(spec.etl),
+    };
   }
 }
 

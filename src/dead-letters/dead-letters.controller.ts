@@ -44,7 +44,10 @@ export class DeadLettersController {
   /** Starts a bulk re-delivery job (RedeliveryJobsService.start) and answers 202 with it at once. */
   @Post('redeliver-jobs')
   @HttpCode(202)
-  async startJob(@Body(new ZodValidationPipe(deadLetterRedeliverSchema)) body: DeadLetterRedeliverRequest, @Actor() actor: RequestActor): Promise<RedeliveryJobResponseDto> {
+  async startJob(
+    @Body(new ZodValidationPipe(deadLetterRedeliverSchema)) body: DeadLetterRedeliverRequest,
+    @Actor() actor: RequestActor,
+  ): Promise<RedeliveryJobResponseDto> {
     return RedeliveryJobResponseDto.from(await this.jobs.start(body.subscriptionId, body.limit, actor));
   }
 

@@ -159,9 +159,7 @@ export class DeadLettersRepository {
    * text and ROW_MARGIN_BYTES. Also returns the packet limit itself, bytes.
    */
   async rowBudget(): Promise<{ maxAllowedPacket: number; literalBytes: number }> {
-    const rows: Array<{ p: string | number }> = await this.dataSource.query(
-      'SELECT LEAST(@@session.max_allowed_packet, @@global.max_allowed_packet) AS p',
-    );
+    const rows: Array<{ p: string | number }> = await this.dataSource.query('SELECT LEAST(@@session.max_allowed_packet, @@global.max_allowed_packet) AS p');
     const maxAllowedPacket = Number(rows[0].p);
     return { maxAllowedPacket, literalBytes: maxAllowedPacket - UPSERT_SQL_BYTES - ROW_MARGIN_BYTES };
   }
@@ -300,10 +298,7 @@ export class DeadLettersRepository {
 
   async discard(where: { id: number } | { subscriptionId: number }): Promise<number> {
     const [column, value] = 'id' in where ? ['id', where.id] : ['subscription_id', where.subscriptionId];
-    const res = await this.dataSource.query(
-      `UPDATE dead_letters SET state = 'discarded' WHERE ${column} = ? AND state = 'pending'`,
-      [value],
-    );
+    const res = await this.dataSource.query(`UPDATE dead_letters SET state = 'discarded' WHERE ${column} = ? AND state = 'pending'`, [value]);
     return res.affectedRows;
   }
 

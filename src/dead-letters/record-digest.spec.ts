@@ -1,6 +1,11 @@
 import { recordDigest, type DigestedRecord } from './record-digest';
 
-const base: DigestedRecord = { key: Buffer.from('k'), headers: [['h', Buffer.from('v').toString('base64')]], value: Buffer.from('{"n":1}'), timestamp: 1_700_000_000_000 };
+const base: DigestedRecord = {
+  key: Buffer.from('k'),
+  headers: [['h', Buffer.from('v').toString('base64')]],
+  value: Buffer.from('{"n":1}'),
+  timestamp: 1_700_000_000_000,
+};
 
 describe('recordDigest', () => {
   it('is 32 bytes and the same for the same record', () => {
@@ -17,7 +22,13 @@ describe('recordDigest', () => {
       { ...base, headers: null },
       { ...base, headers: [['h', '']] },
       { ...base, headers: [['hv', '']] },
-      { ...base, headers: [['h', 'dg=='], ['h', 'dg==']] },
+      {
+        ...base,
+        headers: [
+          ['h', 'dg=='],
+          ['h', 'dg=='],
+        ],
+      },
       { ...base, value: null },
       { ...base, value: Buffer.from('{"n":2}') },
       { ...base, timestamp: null },

@@ -74,7 +74,10 @@ describe('RedeliveryJobsService', () => {
     await job.finished;
     expect(job).toMatchObject({ state: 'done', total: 3, done: 3, succeeded: 2, failed: 1, discarded: 0 });
     expect(job.finishedAt).not.toBeNull();
-    expect(audit.record).toHaveBeenCalledWith(expect.objectContaining({ action: 'dead_letter.redeliver_all', after: expect.objectContaining({ redelivered: 2, failed: 1, jobId: job.id }) }), ACTOR);
+    expect(audit.record).toHaveBeenCalledWith(
+      expect.objectContaining({ action: 'dead_letter.redeliver_all', after: expect.objectContaining({ redelivered: 2, failed: 1, jobId: job.id }) }),
+      ACTOR,
+    );
     expect(jobs.get(job.id)).toBe(job);
     expect(jobs.list()).toEqual([job]);
   });

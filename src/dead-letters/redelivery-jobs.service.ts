@@ -46,7 +46,10 @@ export class RedeliveryJobsService implements OnApplicationShutdown {
     const max = this.config.deadLetterBulkMaxRecords;
     if (limit !== undefined && limit > max) {
       throw DomainException.forFields(DomainErrorCode.ValidationFailed, [
-        { path: 'limit', message: `must be at most ${max} records per bulk re-delivery (DEAD_LETTER_BULK_MAX_RECORDS); start another job for the rest when this one is done` },
+        {
+          path: 'limit',
+          message: `must be at most ${max} records per bulk re-delivery (DEAD_LETTER_BULK_MAX_RECORDS); start another job for the rest when this one is done`,
+        },
       ]);
     }
     this.admit(subscriptionId);
@@ -63,7 +66,11 @@ export class RedeliveryJobsService implements OnApplicationShutdown {
   /** @throws DomainException RedeliveryJobNotFound when this instance has no such job (jobs live in the memory of the instance that runs them). */
   get(id: string): RedeliveryJob {
     const job = this.jobs.get(id);
-    if (!job) throw new DomainException(DomainErrorCode.RedeliveryJobNotFound, `re-delivery job ${id} does not exist on instance ${this.config.instanceId} (jobs live in the memory of the instance that started them, until it restarts)`);
+    if (!job)
+      throw new DomainException(
+        DomainErrorCode.RedeliveryJobNotFound,
+        `re-delivery job ${id} does not exist on instance ${this.config.instanceId} (jobs live in the memory of the instance that started them, until it restarts)`,
+      );
     return job;
   }
 
@@ -81,7 +88,10 @@ export class RedeliveryJobsService implements OnApplicationShutdown {
     const job = this.get(id);
     if (job.active && !job.cancelRequested) {
       job.cancel();
-      await this.audit.record({ action: 'dead_letter.redeliver_job_cancel', resourceType: 'subscription', resourceId: job.subscriptionId, after: { jobId: job.id, done: job.done } }, actor);
+      await this.audit.record(
+        { action: 'dead_letter.redeliver_job_cancel', resourceType: 'subscription', resourceId: job.subscriptionId, after: { jobId: job.id, done: job.done } },
+        actor,
+      );
     }
     return job;
   }
@@ -128,7 +138,15 @@ export class RedeliveryJobsService implements OnApplicationShutdown {
     const totals = { redelivered: job.succeeded, failed: job.failed, discarded: job.discarded };
     log.info('dead letters redelivered', { state: job.state, ...totals, skipped: job.skipped });
     await this.audit
-      .record({ action: 'dead_letter.redeliver_all', resourceType: 'subscription', resourceId: job.subscriptionId, after: { ...totals, jobId: job.id, state: job.state } }, actor)
+      .record(
+        {
+          action: 'dead_letter.redeliver_all',
+          resourceType: 'subscription',
+          resourceId: job.subscriptionId,
+          after: { ...totals, jobId: job.id, state: job.state },
+        },
+        actor,
+      )
       .catch((err: Error) => log.warn('could not audit a bulk re-delivery', { err: err.message }));
   }
 

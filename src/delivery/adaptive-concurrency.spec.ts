@@ -21,7 +21,12 @@ function drive(limit: AdaptiveConcurrency, latencyAt: (inFlight: number) => numb
 describe('AdaptiveConcurrency', () => {
   it('starts at the ceiling and stays there against an endpoint whose latency does not grow with load', () => {
     const clock = { t: 0 };
-    const limit = new AdaptiveConcurrency(64, true, () => clock.t, () => false);
+    const limit = new AdaptiveConcurrency(
+      64,
+      true,
+      () => clock.t,
+      () => false,
+    );
     expect(limit.limit).toBe(64);
     const seen = drive(limit, () => 20, 2_000, clock);
     // Only the brief baseline probes (half the limit for two latencies) leave the ceiling.
@@ -31,7 +36,12 @@ describe('AdaptiveConcurrency', () => {
 
   it('settles where an endpoint that degrades with load still keeps up, far below the ceiling', () => {
     const clock = { t: 0 };
-    const limit = new AdaptiveConcurrency(64, true, () => clock.t, () => false);
+    const limit = new AdaptiveConcurrency(
+      64,
+      true,
+      () => clock.t,
+      () => false,
+    );
     // 10 ms alone, 20 ms at 8 in flight, 650 ms at 64: throughput peaks near 8-12 in flight.
     const latency = (c: number) => 10 * (1 + (c / 8) ** 2);
     const seen = drive(limit, latency, 3_000, clock).slice(-1_000);
@@ -44,7 +54,12 @@ describe('AdaptiveConcurrency', () => {
 
   it('backs off on unavailability and recovers when the endpoint keeps up again', () => {
     const clock = { t: 0 };
-    const limit = new AdaptiveConcurrency(32, true, () => clock.t, () => false);
+    const limit = new AdaptiveConcurrency(
+      32,
+      true,
+      () => clock.t,
+      () => false,
+    );
     expect(limit.limit).toBe(32);
     for (let i = 0; i < 10; i++) {
       clock.t += 10;
@@ -57,9 +72,14 @@ describe('AdaptiveConcurrency', () => {
 
   it('keeps its limit against an endpoint whose latency varies without growing with load, and is not dragged down by quick refusals', () => {
     const clock = { t: 0 };
-    const limit = new AdaptiveConcurrency(32, true, () => clock.t, () => false);
+    const limit = new AdaptiveConcurrency(
+      32,
+      true,
+      () => clock.t,
+      () => false,
+    );
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const seen: number[] = [];
     for (let r = 0; r < 2_000; r++) {
       const n = limit.limit;
@@ -78,7 +98,12 @@ describe('AdaptiveConcurrency', () => {
 
   it('does not judge latency while its own event loop is saturated (the answers wait for the loop)', () => {
     const clock = { t: 0 };
-    const limit = new AdaptiveConcurrency(64, true, () => clock.t, () => true);
+    const limit = new AdaptiveConcurrency(
+      64,
+      true,
+      () => clock.t,
+      () => true,
+    );
     const seen = drive(limit, (c) => 10 * (1 + (c / 8) ** 2), 200, clock);
     // Never lowered: at most the brief baseline probe's half.
     expect(Math.min(...seen)).toBe(32);
@@ -86,7 +111,12 @@ describe('AdaptiveConcurrency', () => {
 
   it('is the ceiling when switched off, and keeps within a lowered ceiling', () => {
     const clock = { t: 0 };
-    const limit = new AdaptiveConcurrency(16, false, () => clock.t, () => false);
+    const limit = new AdaptiveConcurrency(
+      16,
+      false,
+      () => clock.t,
+      () => false,
+    );
     expect(limit.limit).toBe(16);
     limit.sample(10_000, 'unavailable');
     expect(limit.limit).toBe(16);

@@ -11,8 +11,10 @@ function endpoint(answer: (records: number[]) => PartOutcome<string>) {
   return { sent, send };
 }
 
-const refused = (bad: Set<number>) => (records: number[]): PartOutcome<string> =>
-  records.some((r) => bad.has(r)) ? { kind: 'refused', failure: `400 over ${records.join(',')}` } : 'delivered';
+const refused =
+  (bad: Set<number>) =>
+  (records: number[]): PartOutcome<string> =>
+    records.some((r) => bad.has(r)) ? { kind: 'refused', failure: `400 over ${records.join(',')}` } : 'delivered';
 
 describe('BatchSplitter', () => {
   describe('parts', () => {

@@ -6,7 +6,12 @@ const SPEC: CircuitBreakerSpec = { enabled: true, failureRatio: 0.5, minFailures
 describe('CircuitBreaker', () => {
   let clock: number;
   let changes: CircuitState[];
-  const make = (spec: Partial<CircuitBreakerSpec> = {}) => new CircuitBreaker({ ...SPEC, ...spec }, () => clock, (s) => void changes.push(s));
+  const make = (spec: Partial<CircuitBreakerSpec> = {}) =>
+    new CircuitBreaker(
+      { ...SPEC, ...spec },
+      () => clock,
+      (s) => void changes.push(s),
+    );
   const live = () => new AbortController().signal;
 
   beforeEach(() => {
@@ -78,7 +83,7 @@ describe('CircuitBreaker', () => {
     expect(b.snapshot()).toMatchObject({ state: 'closed', opens: 1, probes: 1, openForMs: 0 });
   });
 
-  it('backs off the probe interval exponentially up to its cap, and says failed attempts while open are not the record\'s', async () => {
+  it("backs off the probe interval exponentially up to its cap, and says failed attempts while open are not the record's", async () => {
     const b = make();
     for (let i = 0; i < 3; i++) b.report('unavailable', false);
     const gaps: number[] = [];

@@ -237,13 +237,16 @@ export class CircuitBreaker {
   private schedule(at: number): void {
     this.nextProbeAt = at;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.stateNow !== 'open') return;
-      this.stateNow = 'half_open';
-      this.onChange('half_open', this);
-      this.wakeAll();
-    }, Math.max(0, at - this.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        if (this.stateNow !== 'open') return;
+        this.stateNow = 'half_open';
+        this.onChange('half_open', this);
+        this.wakeAll();
+      },
+      Math.max(0, at - this.now()),
+    );
     this.timer.unref();
   }
 

@@ -1,8 +1,7 @@
 import { DeliveryTarget } from './delivery-target';
 import { endpointSpec } from './endpoint-spec.fixture';
 
-const target = (errcodePath: string | null = null) =>
-  new DeliveryTarget(endpointSpec('http://127.0.0.1:1/x', { errcodePath }));
+const target = (errcodePath: string | null = null) => new DeliveryTarget(endpointSpec('http://127.0.0.1:1/x', { errcodePath }));
 
 describe('DeliveryTarget.judge', () => {
   it('retries what may succeed next time and not what will not', () => {
@@ -32,7 +31,12 @@ describe('DeliveryTarget.judge', () => {
 
   it('never accepts or retries a 413, even where the success rule would accept its status', () => {
     const lenient = new DeliveryTarget(endpointSpec('http://127.0.0.1:1/x', { successStatus: [200, 413] }));
-    expect(lenient.judge({ status: 413, body: 'too big' })).toEqual({ ok: false, retryable: false, problem: 'HTTP status 413: the body is too large for the endpoint', excerpt: 'too big' });
+    expect(lenient.judge({ status: 413, body: 'too big' })).toEqual({
+      ok: false,
+      retryable: false,
+      problem: 'HTTP status 413: the body is too large for the endpoint',
+      excerpt: 'too big',
+    });
   });
 
   it('tells a refusal that smaller batches may pass from one about the target or credentials', () => {
@@ -47,7 +51,9 @@ describe('DeliveryTarget.judge', () => {
 
 describe('DeliveryTarget headers', () => {
   it('lower-cases configured headers and never lets them shadow the per-record ones', () => {
-    const t = new DeliveryTarget(endpointSpec('http://127.0.0.1:1/x', { headers: { Authorization: 'Bearer s', 'Idempotency-Key': 'fixed', 'X-Kafka-Offset': '9' } }));
+    const t = new DeliveryTarget(
+      endpointSpec('http://127.0.0.1:1/x', { headers: { Authorization: 'Bearer s', 'Idempotency-Key': 'fixed', 'X-Kafka-Offset': '9' } }),
+    );
     expect(t.headers).toEqual(['content-type', 'application/json', 'authorization', 'Bearer s']);
   });
 });

@@ -76,7 +76,8 @@ export class DeliveryTarget {
   /** The one place that decides what an HTTP attempt means, for live delivery and re-delivery alike. Never throws. */
   judge(res: HttpAttempt): AttemptVerdict {
     if (res.status === 0) return { ok: false, problem: res.error ?? 'no response', retryable: true, excerpt: null };
-    if (res.status === 413) return { ok: false, problem: TOO_LARGE, retryable: false, excerpt: res.body === undefined ? null : res.body.slice(0, EXCERPT_CHARS) };
+    if (res.status === 413)
+      return { ok: false, problem: TOO_LARGE, retryable: false, excerpt: res.body === undefined ? null : res.body.slice(0, EXCERPT_CHARS) };
     let verdict;
     try {
       verdict = this.success.evaluate(res.status, res.body);

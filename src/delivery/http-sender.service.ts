@@ -24,7 +24,15 @@ export class HttpSender implements OnApplicationShutdown {
     const handler = new AttemptHandler(target, cancel ? this.fanout(cancel) : null);
     try {
       this.pool(target.origin).dispatch(
-        { origin: target.origin, path: target.path, method: target.method, headers: headers as string[], body, headersTimeout: target.timeoutMs, bodyTimeout: target.timeoutMs },
+        {
+          origin: target.origin,
+          path: target.path,
+          method: target.method,
+          headers: headers as string[],
+          body,
+          headersTimeout: target.timeoutMs,
+          bodyTimeout: target.timeoutMs,
+        },
         handler,
       );
     } catch (err) {

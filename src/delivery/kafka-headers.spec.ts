@@ -109,7 +109,12 @@ describe('kafkaRequestHeaders', () => {
     });
 
     it('drops an invalid traceparent and the tracestate that came with it', () => {
-      for (const bad of ['garbage', '00-00000000000000000000000000000000-00f067aa0ba902b7-01', 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', parent.toUpperCase()]) {
+      for (const bad of [
+        'garbage',
+        '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+        'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        parent.toUpperCase(),
+      ]) {
         const list = kafkaRequestHeaders([], coords([{ traceparent: bad }, { tracestate: 'vendor=abc' }]));
         expect(headerValue(list, 'traceparent')).toBeUndefined();
         expect(headerValue(list, 'tracestate')).toBeUndefined();
@@ -143,7 +148,12 @@ describe('kafkaRequestHeaders', () => {
     it('sends every occurrence of a repeated header in base64, so the joined list splits back exactly', () => {
       const list = kafkaRequestHeaders([], coords([{ tenant: 'a, b' }, { tenant: 'a' }, { tenant: 'a' }]), forward);
       const values = list.flatMap((v, i) => (i % 2 === 0 && v === 'x-tenant-id' ? [list[i + 1]] : []));
-      expect(values.join(', ').split(', ').map((v) => Buffer.from(v, 'base64').toString())).toEqual(['a, b', 'a', 'a']);
+      expect(
+        values
+          .join(', ')
+          .split(', ')
+          .map((v) => Buffer.from(v, 'base64').toString()),
+      ).toEqual(['a, b', 'a', 'a']);
       expect(headerValue(list, 'x-kafka-base64-headers')).toBe('x-tenant-id');
     });
 

@@ -101,7 +101,8 @@ function appendRecordHeaders(out: HeaderList, list: readonly RecordHeader[], for
           traced = true;
         }
       } else if (lower === 'tracestate') {
-        if (traceState === undefined && value.length <= MAX_FORWARDED_VALUE && sendsAsIs(value)) traceState = typeof value === 'string' ? value : value.toString('latin1');
+        if (traceState === undefined && value.length <= MAX_FORWARDED_VALUE && sendsAsIs(value))
+          traceState = typeof value === 'string' ? value : value.toString('latin1');
       } else {
         for (let i = 0; i < forward.length; i++) if (forward[i][0] === name) (found ??= []).push(forward[i][1], value);
       }

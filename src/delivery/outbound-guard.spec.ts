@@ -2,12 +2,25 @@ import { AppConfig } from '../config/app.config';
 import { OutboundGuard } from './outbound-guard';
 
 const guard = (allowed?: string) =>
-  new OutboundGuard(AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=', ...(allowed ? { ENDPOINT_ALLOWED_HOSTS: allowed } : {}) }));
+  new OutboundGuard(
+    AppConfig.fromEnv({
+      DATABASE_URL: 'mysql://u:p@127.0.0.1/k',
+      SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=',
+      ...(allowed ? { ENDPOINT_ALLOWED_HOSTS: allowed } : {}),
+    }),
+  );
 
 describe('OutboundGuard', () => {
   it('refuses link-local and cloud metadata addresses and allows loopback, private and public hosts', () => {
     const g = guard();
-    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://[fe80::1]/x', 'http://100.100.100.200/', 'http://[fd00:ec2::254]/', 'http://0.0.0.0:8080/', 'http://[::ffff:169.254.169.254]/']) {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data',
+      'http://[fe80::1]/x',
+      'http://100.100.100.200/',
+      'http://[fd00:ec2::254]/',
+      'http://0.0.0.0:8080/',
+      'http://[::ffff:169.254.169.254]/',
+    ]) {
       expect(g.problemWithUrl(url)).toMatch(/link-local or cloud metadata address/);
     }
     for (const url of ['http://127.0.0.1:18080/orders', 'https://10.1.2.3/x', 'http://[::1]:80/', 'https://billing.example.com/hook']) {
@@ -15,7 +28,7 @@ describe('OutboundGuard', () => {
     }
   });
 
-  it('refuses the other clouds\' metadata and platform addresses, also inside IPv6 (mapped, NAT64, 6to4, IPv4-compatible)', () => {
+  it("refuses the other clouds' metadata and platform addresses, also inside IPv6 (mapped, NAT64, 6to4, IPv4-compatible)", () => {
     const g = guard();
     const refused = [
       '168.63.129.16', // Azure WireServer
@@ -37,11 +50,25 @@ describe('OutboundGuard', () => {
     ];
     for (const address of refused) {
       expect([address, g.problemWithAddress(address)]).toEqual([address, expect.stringMatching(/link-local or cloud metadata address/)]);
-      expect(g.problemWithUrl(`http://[${address}]/x`.replace(/^http:\/\/\[(\d+\.\d+\.\d+\.\d+)\]/, 'http://$1'))).toMatch(/link-local or cloud metadata address/);
+      expect(g.problemWithUrl(`http://[${address}]/x`.replace(/^http:\/\/\[(\d+\.\d+\.\d+\.\d+)\]/, 'http://$1'))).toMatch(
+        /link-local or cloud metadata address/,
+      );
     }
     expect(g.problemWithAddress('64:ff9b::a9fe:a9fe')).toMatch(/^64:ff9b::a9fe:a9fe \(169\.254\.169\.254\) is a link-local/);
     // Neighbours and ordinary addresses in the same forms stay allowed.
-    for (const address of ['168.63.129.17', '100.100.100.201', '192.0.0.193', 'fd00:ec2::253', '::1', '::', '::ffff:10.1.2.3', '64:ff9b::a01:203', '2002:a01:203::1', '2001:db8::1', '8.8.8.8']) {
+    for (const address of [
+      '168.63.129.17',
+      '100.100.100.201',
+      '192.0.0.193',
+      'fd00:ec2::253',
+      '::1',
+      '::',
+      '::ffff:10.1.2.3',
+      '64:ff9b::a01:203',
+      '2002:a01:203::1',
+      '2001:db8::1',
+      '8.8.8.8',
+    ]) {
       expect([address, g.problemWithAddress(address)]).toEqual([address, null]);
     }
   });

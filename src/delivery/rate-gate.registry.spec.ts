@@ -82,7 +82,13 @@ describe('RateGateRegistry', () => {
 
     it('gives each running subscription of a group an equal slice, split over its partitions', () => {
       // Group of two: s1 has 2 partitions, s2 has 12. This instance owns 1 of s1's and 3 of s2's.
-      cluster([[1, 2], [2, 2]], [['billing', 40, 2]]);
+      cluster(
+        [
+          [1, 2],
+          [2, 2],
+        ],
+        [['billing', 40, 2]],
+      );
       const gate = registry.attach(1, 'billing', 40);
       expect(registry.attach(2, 'billing', 100)).toBe(gate);
       registry.setShare(1, 1 / 2);
@@ -90,7 +96,13 @@ describe('RateGateRegistry', () => {
       expect(rateOf(gate)).toBeCloseTo((40 * (1 / 2 + 3 / 12)) / 2, 9);
       // The other instance owns the rest: together the group's 40.
       const other = new RateGateRegistry();
-      other.setCluster({ instances: new Map([[1, 2], [2, 2]]), groups: new Map([['billing', { rate: 40, subscriptions: 2 }]]) });
+      other.setCluster({
+        instances: new Map([
+          [1, 2],
+          [2, 2],
+        ]),
+        groups: new Map([['billing', { rate: 40, subscriptions: 2 }]]),
+      });
       const g2 = other.attach(1, 'billing', 40);
       other.attach(2, 'billing', 100);
       other.setShare(1, 1 / 2);

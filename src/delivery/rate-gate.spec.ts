@@ -72,7 +72,12 @@ describe('RateGate', () => {
     await expect(big).rejects.toThrow('aborted');
     let passed = 0;
     const started = Date.now();
-    const singles = Array.from({ length: 20 }, () => gate.acquire().then(() => passed++, () => undefined));
+    const singles = Array.from({ length: 20 }, () =>
+      gate.acquire().then(
+        () => passed++,
+        () => undefined,
+      ),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const within = passed;
     gate.close();

@@ -96,16 +96,15 @@ export class RateGate {
     if (this.refilling || !limiter) return;
     this.refilling = true;
     const weight = this.chunk;
-    limiter.schedule({ weight }, () => UNLIMITED).then(
-      () => {
+    limiter
+      .schedule({ weight }, () => UNLIMITED)
+      .then(() => {
         if (limiter !== this.limiter) return;
         this.refilling = false;
         this.permits += weight;
         this.release();
         if (this.waiters.length) this.refill();
-      },
-      noop,
-    );
+      }, noop);
   }
 
   /** Waiters go in arrival order, each once the permits cover its whole weight. */

@@ -57,7 +57,11 @@ describe('SuccessRule with an empty answer and exact errcodes', () => {
   });
 
   it('compares 64-bit and decimal errcodes exactly', () => {
-    const big = new SuccessRule({ successStatus: [], errcodePath: '$.code', errcodeOk: [ExactJson.parse('9007199254740993') as JsonNumber, '7', true as never] });
+    const big = new SuccessRule({
+      successStatus: [],
+      errcodePath: '$.code',
+      errcodeOk: [ExactJson.parse('9007199254740993') as JsonNumber, '7', true as never],
+    });
     expect(big.evaluate(200, '{"code":9007199254740993}').ok).toBe(true);
     expect(big.evaluate(200, '{"code":"9007199254740993"}').ok).toBe(true);
     expect(big.evaluate(200, '{"code":9007199254740992}')).toEqual({

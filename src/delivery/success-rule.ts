@@ -18,8 +18,7 @@ const OK: SuccessVerdict = { ok: true };
  * (retryable unless reading them threw, which the same answer would do again).
  */
 export type ItemResults =
-  | { readonly refused: ReadonlyArray<{ readonly index: number; readonly problem: string }> }
-  | { readonly problem: string; readonly retryable: boolean };
+  { readonly refused: ReadonlyArray<{ readonly index: number; readonly problem: string }> } | { readonly problem: string; readonly retryable: boolean };
 
 /**
  * status in successStatus (default 2xx) AND, when errcodePath is set, the errcode there in
@@ -57,7 +56,10 @@ export class SuccessRule {
   items(body: string | undefined, records: number): ItemResults {
     const path = this.itemResultsPath!;
     if (body !== undefined && JsonDepth.exceeds(body, JsonDepth.MAX_ACCEPTED)) {
-      return { problem: `response body nests deeper than ${JsonDepth.MAX_ACCEPTED} levels, so the item results at ${path.source} are not read`, retryable: true };
+      return {
+        problem: `response body nests deeper than ${JsonDepth.MAX_ACCEPTED} levels, so the item results at ${path.source} are not read`,
+        retryable: true,
+      };
     }
     let doc: unknown;
     try {
@@ -70,14 +72,20 @@ export class SuccessRule {
       list = doc === MISSING ? MISSING : path.get(doc);
     } catch (err) {
       // The same answer would fail the same way (a filter script meeting a type it did not expect).
-      return { problem: `reading the item results at ${path.source} failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500), retryable: false };
+      return {
+        problem: `reading the item results at ${path.source} failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500),
+        retryable: false,
+      };
     }
     if (!Array.isArray(list)) return { problem: `response has no array of item results at ${path.source}`, retryable: true };
     if (list.length !== records) return { problem: `response lists ${list.length} item results at ${path.source} for ${records} records`, retryable: true };
     const refused: Array<{ index: number; problem: string }> = [];
     for (let i = 0; i < list.length; i++) {
       if (!this.errcodeOk.some((ok) => sameCode(list[i], ok))) {
-        refused.push({ index: i, problem: `item result ${String(ExactJson.stringify(list[i])).slice(0, 200)} at ${path.source}[${i}] is not one of ${ExactJson.stringify(this.errcodeOk)}` });
+        refused.push({
+          index: i,
+          problem: `item result ${String(ExactJson.stringify(list[i])).slice(0, 200)} at ${path.source}[${i}] is not one of ${ExactJson.stringify(this.errcodeOk)}`,
+        });
       }
     }
     return { refused };

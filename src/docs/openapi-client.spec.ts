@@ -98,9 +98,6 @@ describe('a client generated from the OpenAPI document', () => {
   it('refuses a code the API does not have, and a full-view field of a subscription not known to be full', () => {
     writeFileSync(join(dir, 'misuse.ts'), MISUSE);
     const diagnostics = compile(join(dir, 'misuse.ts'));
-    expect(diagnostics).toEqual([
-      expect.stringContaining('"NO_SUCH_CODE"'),
-      expect.stringContaining("Property 'endpoint' does not exist"),
-    ]);
+    expect(diagnostics).toEqual([expect.stringContaining('"NO_SUCH_CODE"'), expect.stringContaining("Property 'endpoint' does not exist")]);
   }, 60_000);
 });

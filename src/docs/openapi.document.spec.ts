@@ -66,7 +66,9 @@ describe('OpenAPI document', () => {
     expect(sub.properties.delivery.properties.ordering.enum).toEqual(['partition', 'key', 'unordered']);
     expect(doc.components.schemas.TicketInput.required).toEqual(expect.arrayContaining(['requester', 'reason', 'name']));
     expect(doc.paths['/api/tickets/{id}/approve'].post.requestBody.required).toBe(false);
-    expect(doc.paths['/api/dead-letters'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['subscriptionId', 'state', 'limit']));
+    expect(doc.paths['/api/dead-letters'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['subscriptionId', 'state', 'limit']),
+    );
   });
 
   it('describes every success answer and every error answer with a schema', () => {
@@ -80,12 +82,20 @@ describe('OpenAPI document', () => {
         const ok = String(OPERATIONS[`${method.toUpperCase()} ${path}`].ok ?? 200);
         for (const [status, response] of Object.entries(operation.responses as Record<string, { content: Record<string, { schema: any }> }>)) {
           const media = Object.values(response.content);
-          expect({ route: `${method} ${path}`, status, described: media.length > 0 && media.every((m) => m.schema && resolvable(m.schema)) }).toEqual({ route: `${method} ${path}`, status, described: true });
-          if (status !== ok && !(status === '503' && path === '/health/ready')) expect(response.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+          expect({ route: `${method} ${path}`, status, described: media.length > 0 && media.every((m) => m.schema && resolvable(m.schema)) }).toEqual({
+            route: `${method} ${path}`,
+            status,
+            described: true,
+          });
+          if (status !== ok && !(status === '503' && path === '/health/ready'))
+            expect(response.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
         }
       }
     }
-    expect(doc.paths['/api/subscriptions'].get.responses['200'].content['application/json'].schema).toEqual({ type: 'array', items: { $ref: '#/components/schemas/Subscription' } });
+    expect(doc.paths['/api/subscriptions'].get.responses['200'].content['application/json'].schema).toEqual({
+      type: 'array',
+      items: { $ref: '#/components/schemas/Subscription' },
+    });
     expect(doc.paths['/api/subscriptions/{id}'].get.responses['404'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     expect(doc.components.schemas.Subscription.oneOf.map((s: any) => s.properties.view.const)).toEqual(['full', 'summary']);
   });

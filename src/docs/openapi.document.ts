@@ -42,21 +42,47 @@ const BODIES: Record<string, Schema> = {
 /** Every route the proxy serves, with its answer; openapi.document.spec.ts checks this against the controllers. */
 export const OPERATIONS: Record<string, Operation> = {
   'POST /api/subscriptions': { summary: 'Create a subscription', roles: 'operator', body: 'SubscriptionInput', ok: 201, answer: 'Subscription' },
-  'GET /api/subscriptions': { summary: 'List subscriptions (secrets masked; a requester sees other teams\' as summaries, "view": "summary")', roles: 'operator, requester', answer: 'Subscription[]' },
-  'GET /api/subscriptions/{id}': { summary: 'Read one subscription (secrets masked; a summary for a requester of another team)', roles: 'operator, requester', answer: 'Subscription' },
-  'PATCH /api/subscriptions/{id}': { summary: 'Change a subscription; sections merge field by field', roles: 'operator', body: 'SubscriptionPatch', ifMatch: true, answer: 'Subscription' },
+  'GET /api/subscriptions': {
+    summary: 'List subscriptions (secrets masked; a requester sees other teams\' as summaries, "view": "summary")',
+    roles: 'operator, requester',
+    answer: 'Subscription[]',
+  },
+  'GET /api/subscriptions/{id}': {
+    summary: 'Read one subscription (secrets masked; a summary for a requester of another team)',
+    roles: 'operator, requester',
+    answer: 'Subscription',
+  },
+  'PATCH /api/subscriptions/{id}': {
+    summary: 'Change a subscription; sections merge field by field',
+    roles: 'operator',
+    body: 'SubscriptionPatch',
+    ifMatch: true,
+    answer: 'Subscription',
+  },
   'DELETE /api/subscriptions/{id}': { summary: 'Delete a subscription', roles: 'operator', ifMatch: true, answer: 'SubscriptionDeleted' },
   'POST /api/subscriptions/{id}/start': { summary: 'Start consuming', roles: 'operator', ifMatch: true, answer: 'Subscription' },
-  'POST /api/subscriptions/{id}/stop': { summary: 'Stop consuming (in-flight deliveries drain first)', roles: 'operator', ifMatch: true, answer: 'Subscription' },
+  'POST /api/subscriptions/{id}/stop': {
+    summary: 'Stop consuming (in-flight deliveries drain first)',
+    roles: 'operator',
+    ifMatch: true,
+    answer: 'Subscription',
+  },
   'GET /api/subscriptions/{id}/status': {
-    summary: 'Instances (with outside group members), per-partition committed offset / high watermark / lag, counters; shared for STATUS_CACHE_MS (generatedAt, ageMs say how old); 429 with Retry-After when too many wait for Kafka; 403 for a requester of another team',
+    summary:
+      'Instances (with outside group members), per-partition committed offset / high watermark / lag, counters; shared for STATUS_CACHE_MS (generatedAt, ageMs say how old); 429 with Retry-After when too many wait for Kafka; 403 for a requester of another team',
     roles: 'operator, requester',
     answer: 'SubscriptionStatus',
   },
-  'POST /api/subscriptions/{id}/offsets/reset': { summary: 'Reset the group offsets (earliest, latest, timestamp or explicit)', roles: 'operator', body: 'OffsetReset', answer: 'OffsetResetResult' },
+  'POST /api/subscriptions/{id}/offsets/reset': {
+    summary: 'Reset the group offsets (earliest, latest, timestamp or explicit)',
+    roles: 'operator',
+    body: 'OffsetReset',
+    answer: 'OffsetResetResult',
+  },
   'POST /api/config/refresh': { summary: 'Re-read the subscriptions now instead of at the next interval', roles: 'operator', answer: 'ConfigRefresh' },
   'GET /api/dead-letters': {
-    summary: 'List dead letters, newest first, as excerpts (large fields at most DEAD_LETTER_EXCERPT_BYTES each, named in excerptedFields with their full sizes); a page ends before DEAD_LETTER_LIST_MAX_BYTES with a Link rel="next" header',
+    summary:
+      'List dead letters, newest first, as excerpts (large fields at most DEAD_LETTER_EXCERPT_BYTES each, named in excerptedFields with their full sizes); a page ends before DEAD_LETTER_LIST_MAX_BYTES with a Link rel="next" header',
     roles: 'operator',
     query: deadLetterQuerySchema,
     answer: 'DeadLetter[]',
@@ -65,34 +91,80 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /api/dead-letters/{id}/redeliver': { summary: 'Deliver one dead letter again', roles: 'operator', answer: 'DeadLetter' },
   'POST /api/dead-letters/{id}/discard': { summary: 'Discard one dead letter', roles: 'operator', answer: 'DeadLetter' },
   'POST /api/dead-letters/redeliver': {
-    summary: "Deliver a subscription's pending dead letters again (at most limit, default and maximum DEAD_LETTER_BULK_MAX_RECORDS) and answer when done: {redelivered, failed, discarded, jobId, state, more}",
+    summary:
+      "Deliver a subscription's pending dead letters again (at most limit, default and maximum DEAD_LETTER_BULK_MAX_RECORDS) and answer when done: {redelivered, failed, discarded, jobId, state, more}",
     roles: 'operator',
     body: 'DeadLetterRedeliver',
     answer: 'RedeliveryResult',
   },
   'POST /api/dead-letters/redeliver-jobs': {
-    summary: "Start a background job re-delivering a subscription's pending dead letters (at most limit); 202 with the job; 429 naming the running jobs when DEAD_LETTER_BULK_JOBS run",
+    summary:
+      "Start a background job re-delivering a subscription's pending dead letters (at most limit); 202 with the job; 429 naming the running jobs when DEAD_LETTER_BULK_JOBS run",
     roles: 'operator',
     body: 'DeadLetterRedeliver',
     ok: 202,
     answer: 'RedeliveryJob',
   },
   'GET /api/dead-letters/redeliver-jobs': { summary: "This instance's re-delivery jobs, newest first", roles: 'operator', answer: 'RedeliveryJob[]' },
-  'GET /api/dead-letters/redeliver-jobs/{jobId}': { summary: 'A re-delivery job: state, total, done, succeeded, failed, discarded, skipped, timestamps', roles: 'operator', answer: 'RedeliveryJob' },
-  'POST /api/dead-letters/redeliver-jobs/{jobId}/cancel': { summary: 'Stop a re-delivery job before its next record', roles: 'operator', answer: 'RedeliveryJob' },
-  'POST /api/dead-letters/discard': { summary: "Discard a subscription's pending dead letters", roles: 'operator', body: 'DeadLetterBulk', answer: 'DiscardResult' },
-  'POST /api/tickets': { summary: 'Request a subscription (runs nothing until approved; 409 for a held consumer group or another owner\'s rate group; 429 over the team\'s quota)', roles: 'operator, requester', body: 'TicketInput', ok: 201, answer: 'Ticket' },
-  'GET /api/tickets': { summary: 'List tickets, newest first (a requester: its team\'s only; operators: pending ones carry review and effective)', roles: 'operator, requester', query: ticketQuerySchema, answer: 'Ticket[]' },
-  'GET /api/tickets/{id}': { summary: 'Read one ticket (404 for another team\'s)', roles: 'operator, requester', answer: 'Ticket' },
-  'POST /api/tickets/{id}/approve': { summary: 'Approve: create the subscription and record who and when', roles: 'operator', body: 'TicketApprove', bodyOptional: true, answer: 'Ticket' },
+  'GET /api/dead-letters/redeliver-jobs/{jobId}': {
+    summary: 'A re-delivery job: state, total, done, succeeded, failed, discarded, skipped, timestamps',
+    roles: 'operator',
+    answer: 'RedeliveryJob',
+  },
+  'POST /api/dead-letters/redeliver-jobs/{jobId}/cancel': {
+    summary: 'Stop a re-delivery job before its next record',
+    roles: 'operator',
+    answer: 'RedeliveryJob',
+  },
+  'POST /api/dead-letters/discard': {
+    summary: "Discard a subscription's pending dead letters",
+    roles: 'operator',
+    body: 'DeadLetterBulk',
+    answer: 'DiscardResult',
+  },
+  'POST /api/tickets': {
+    summary: "Request a subscription (runs nothing until approved; 409 for a held consumer group or another owner's rate group; 429 over the team's quota)",
+    roles: 'operator, requester',
+    body: 'TicketInput',
+    ok: 201,
+    answer: 'Ticket',
+  },
+  'GET /api/tickets': {
+    summary: "List tickets, newest first (a requester: its team's only; operators: pending ones carry review and effective)",
+    roles: 'operator, requester',
+    query: ticketQuerySchema,
+    answer: 'Ticket[]',
+  },
+  'GET /api/tickets/{id}': { summary: "Read one ticket (404 for another team's)", roles: 'operator, requester', answer: 'Ticket' },
+  'POST /api/tickets/{id}/approve': {
+    summary: 'Approve: create the subscription and record who and when',
+    roles: 'operator',
+    body: 'TicketApprove',
+    bodyOptional: true,
+    answer: 'Ticket',
+  },
   'POST /api/tickets/{id}/reject': { summary: 'Reject with a reason', roles: 'operator', body: 'TicketReject', answer: 'Ticket' },
   'GET /api/instances': { summary: 'Registered instances, their heartbeat and what each runs', roles: 'operator', answer: 'Instance[]' },
-  'GET /api/audit': { summary: 'Changes made through the API, newest first: who, what, when, before/after (secrets masked)', roles: 'operator', query: auditQuerySchema, answer: 'AuditEntry[]' },
+  'GET /api/audit': {
+    summary: 'Changes made through the API, newest first: who, what, when, before/after (secrets masked)',
+    roles: 'operator',
+    query: auditQuerySchema,
+    answer: 'AuditEntry[]',
+  },
   'GET /health/live': { summary: 'The process answers', roles: 'open', answer: 'HealthLive' },
-  'GET /health/ready': { summary: 'The database answers and the supervisor has started (503 otherwise)', roles: 'open', answer: 'HealthReady', sameAnswerFor: [503] },
+  'GET /health/ready': {
+    summary: 'The database answers and the supervisor has started (503 otherwise)',
+    roles: 'open',
+    answer: 'HealthReady',
+    sameAnswerFor: [503],
+  },
   'GET /metrics': { summary: 'Prometheus text format', roles: 'open', answer: { media: ['text/plain'] } },
   'GET /': { summary: 'The web console', roles: 'open', answer: { media: ['text/html'] } },
-  'GET /console/{path}': { summary: "The console's modules and style (path may hold folders: pages/tickets.js), and under vendor/ the libraries it imports (Preact, htm)", roles: 'open', answer: { media: ['text/javascript', 'text/css'] } },
+  'GET /console/{path}': {
+    summary: "The console's modules and style (path may hold folders: pages/tickets.js), and under vendor/ the libraries it imports (Preact, htm)",
+    roles: 'open',
+    answer: { media: ['text/javascript', 'text/css'] },
+  },
   'GET /docs': { summary: 'This API, as a page', roles: 'open', answer: { media: ['text/html'] } },
   'GET /docs/openapi.json': { summary: 'This API, as an OpenAPI 3.1 document', roles: 'open', answer: 'OpenApiDocument' },
 };
@@ -134,7 +206,14 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     if (path.includes('{jobId}')) parameters.push({ name: 'jobId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
     if (path.includes('{path}')) parameters.push({ name: 'path', in: 'path', required: true, schema: { type: 'string' } });
     if (op.query) parameters.push(...queryParameters(op.query));
-    if (op.ifMatch) parameters.push({ name: 'If-Match', in: 'header', required: false, description: 'The ETag of the version the change is meant for (RFC 9110 §13.1.1), or *', schema: { type: 'string' } });
+    if (op.ifMatch)
+      parameters.push({
+        name: 'If-Match',
+        in: 'header',
+        required: false,
+        description: 'The ETag of the version the change is meant for (RFC 9110 §13.1.1), or *',
+        schema: { type: 'string' },
+      });
     const ok = String(op.ok ?? 200);
     const content = answerContent(op.answer);
     const named = path.includes('{id}') || path.includes('{jobId}');
@@ -145,15 +224,22 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       responses: {
         [ok]: { description: 'Success', content },
         ...Object.fromEntries((op.sameAnswerFor ?? []).map((status) => [String(status), { description: 'Not ready', content }])),
-        ...(op.body || op.query || named ? { '400': { description: 'Invalid input, every bad field named (VALIDATION_FAILED with fields, or a more specific code)', content: ERROR } } : {}),
+        ...(op.body || op.query || named
+          ? { '400': { description: 'Invalid input, every bad field named (VALIDATION_FAILED with fields, or a more specific code)', content: ERROR } }
+          : {}),
         ...(op.roles === 'open'
           ? {}
           : {
               '401': { description: 'Missing or wrong token (UNAUTHENTICATED)', content: ERROR },
-              '429': { description: 'Too many failed authentications from this address (RATE_LIMITED), or busy (BUSY, TICKET_QUOTA_EXCEEDED); see Retry-After', content: ERROR },
+              '429': {
+                description: 'Too many failed authentications from this address (RATE_LIMITED), or busy (BUSY, TICKET_QUOTA_EXCEEDED); see Retry-After',
+                content: ERROR,
+              },
             }),
         ...(op.roles === 'operator' ? { '403': { description: 'The requester token may not call this (FORBIDDEN)', content: ERROR } } : {}),
-        ...(named || path.includes('{file}') ? { '404': { description: 'No such resource (SUBSCRIPTION_NOT_FOUND, TICKET_NOT_FOUND, …) or file', content: ERROR } } : {}),
+        ...(named || path.includes('{file}')
+          ? { '404': { description: 'No such resource (SUBSCRIPTION_NOT_FOUND, TICKET_NOT_FOUND, …) or file', content: ERROR } }
+          : {}),
         ...(op.ifMatch ? { '412': { description: 'If-Match names a version that is no longer current (VERSION_MISMATCH)', content: ERROR } } : {}),
         default: { description: 'Any other error (409 conflicts, 422, 500, …); `code` says which', content: ERROR },
       },
@@ -172,7 +258,8 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     info: {
       title: 'kproxy admin API',
       version,
-      description: 'Kafka-to-HTTP consumer proxy. With ADMIN_TOKEN set, /api needs `Authorization: Bearer <token>`; a requester token (REQUESTER_TOKEN, or one team\'s in REQUESTER_TOKENS) may call the routes whose roles include requester, for its own team.',
+      description:
+        "Kafka-to-HTTP consumer proxy. With ADMIN_TOKEN set, /api needs `Authorization: Bearer <token>`; a requester token (REQUESTER_TOKEN, or one team's in REQUESTER_TOKENS) may call the routes whose roles include requester, for its own team.",
     },
     security: [{ bearer: [] }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas },

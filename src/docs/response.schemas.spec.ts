@@ -127,7 +127,10 @@ describe('answer schemas of the OpenAPI document', () => {
   it('describe every error body the filter answers', () => {
     const filter = new DomainExceptionFilter(new JsonLogger('error', () => undefined));
     for (const code of Object.values(DomainErrorCode)) expectValid(errorSchema, filter.describe(new DomainException(code, ['a: is wrong'])));
-    expectValid(errorSchema, filter.describe(DomainException.forFields(DomainErrorCode.ValidationFailed, [{ path: 'endpoint.url', message: 'must use http' }])));
+    expectValid(
+      errorSchema,
+      filter.describe(DomainException.forFields(DomainErrorCode.ValidationFailed, [{ path: 'endpoint.url', message: 'must use http' }])),
+    );
     expectValid(errorSchema, filter.describe(new Error('crash')));
   });
 });

@@ -155,7 +155,9 @@ export const subscriptionStatusSchema = z.strictObject({
     replicas: z.number().int().nullable(),
     reason: z.string(),
   }),
-  partitions: z.array(z.strictObject({ partition: z.number().int(), committedOffset: z.number().int().nullable(), highWatermark: z.number().int(), lag: z.number().int() })),
+  partitions: z.array(
+    z.strictObject({ partition: z.number().int(), committedOffset: z.number().int().nullable(), highWatermark: z.number().int(), lag: z.number().int() }),
+  ),
   counters,
   kafkaError: z.string().optional().describe('why partitions could not be read'),
   configErrors: z.array(z.string()).optional(),
@@ -298,7 +300,10 @@ export const healthReadySchema = z.strictObject({
 function codesByStatus(): string {
   const byStatus = new Map<number, string[]>();
   for (const code of Object.values(DomainErrorCode)) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
-  return [...byStatus].sort(([a], [b]) => a - b).map(([status, codes]) => `${status}: ${codes.join(', ')}`).join('; ');
+  return [...byStatus]
+    .sort(([a], [b]) => a - b)
+    .map(([status, codes]) => `${status}: ${codes.join(', ')}`)
+    .join('; ');
 }
 
 /** Every error body (DomainExceptionFilter's ErrorBody). */
@@ -308,9 +313,13 @@ export const errorSchema = z.strictObject({
   message: z.union([z.string(), z.array(z.string())]).describe('for people: a sentence, or one line per problem (every invalid field named)'),
   code: z
     .enum(DomainErrorCode)
-    .describe(`what happened, stable for programs to act on (README.md, "Error codes"); codes are only added, so treat an unknown one by its status. By status: ${codesByStatus()}`),
+    .describe(
+      `what happened, stable for programs to act on (README.md, "Error codes"); codes are only added, so treat an unknown one by its status. By status: ${codesByStatus()}`,
+    ),
   fields: z
-    .array(z.strictObject({ path: z.string().describe('dotted path in the body ("endpoint.url", "etl.filter.0.op"), or the parameter name'), message: z.string() }))
+    .array(
+      z.strictObject({ path: z.string().describe('dotted path in the body ("endpoint.url", "etl.filter.0.op"), or the parameter name'), message: z.string() }),
+    )
     .optional()
     .describe('the input fields the error is about, when it is about fields'),
 });

@@ -137,7 +137,10 @@ describe('EtlPipeline exact numbers', () => {
         reason: DeadLetterReason.TooDeep,
         error: 'value nests deeper than 512 levels of arrays and objects',
       });
-      expect(EtlPipeline.compile({ filter: [{ path: '$.x', op: 'exists', value: false }] }).apply(buf(deepArray(600)))).toMatchObject({ kind: 'reject', reason: DeadLetterReason.TooDeep });
+      expect(EtlPipeline.compile({ filter: [{ path: '$.x', op: 'exists', value: false }] }).apply(buf(deepArray(600)))).toMatchObject({
+        kind: 'reject',
+        reason: DeadLetterReason.TooDeep,
+      });
       // Nothing walks a value passed through untouched.
       const untouched = buf(deepArray(20_000));
       expect(EtlPipeline.compile(undefined).apply(untouched)).toEqual({ kind: 'deliver', body: untouched });

@@ -30,7 +30,6 @@ const FILTERED: EtlOutcome = { kind: 'filtered' };
  * would fail the same way.
  */
 export class EtlPipeline {
-
   private readonly exact: boolean;
   /** Whether anything walks the parsed value: rules or fields. */
   private readonly walks: boolean;

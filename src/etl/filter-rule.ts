@@ -37,7 +37,11 @@ export class FilterRule {
       }
       case 'in': {
         const options = (spec.value as unknown[]).map(equalTo);
-        return new FilterRule(path, any((v) => options.some((t) => t(v))), numeric);
+        return new FilterRule(
+          path,
+          any((v) => options.some((t) => t(v))),
+          numeric,
+        );
       }
       case 'exists': {
         const wanted = spec.value === undefined ? true : Boolean(spec.value);
@@ -88,7 +92,8 @@ export class FilterRule {
 function equalTo(expected: unknown): Test {
   if (typeof expected === 'number' || expected instanceof JsonNumber) {
     const key = JsonNumber.keyOf(expected);
-    return (v) => v === expected || (v instanceof JsonNumber ? v.key === key : typeof v === 'number' && typeof expected !== 'number' && JsonNumber.keyOf(v) === key);
+    return (v) =>
+      v === expected || (v instanceof JsonNumber ? v.key === key : typeof v === 'number' && typeof expected !== 'number' && JsonNumber.keyOf(v) === key);
   }
   if (expected === null || typeof expected !== 'object') return (v) => v === expected;
   return (v) => ExactJson.equal(v, expected);

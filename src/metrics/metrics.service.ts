@@ -74,8 +74,16 @@ export class MetricsService {
     counter('kproxy_delivery_retries_total', 'Delivery attempts repeated after a failure', 'retried');
     counter('kproxy_offset_commits_total', 'Offset commits sent to the group coordinator', 'commits');
     counter('kproxy_commit_failures_total', 'Offset commits that failed or went unanswered (each is retried)', 'commitFailures');
-    counter('kproxy_records_skipped_total', 'Records stepped over because the broker no longer had them (retention or DeleteRecords passed the committed offset)', 'skipped');
-    counter('kproxy_offsets_went_back_total', 'Times a partition\'s offsets went back (topic recreated, log truncated) and it started again at its log start', 'offsetsWentBack');
+    counter(
+      'kproxy_records_skipped_total',
+      'Records stepped over because the broker no longer had them (retention or DeleteRecords passed the committed offset)',
+      'skipped',
+    );
+    counter(
+      'kproxy_offsets_went_back_total',
+      "Times a partition's offsets went back (topic recreated, log truncated) and it started again at its log start",
+      'offsetsWentBack',
+    );
     new Counter({
       name: 'kproxy_messages_dead_lettered_total',
       help: 'Records written to the dead-letter store',
@@ -127,12 +135,18 @@ export class MetricsService {
       "The circuit breaker of each running subscription's endpoint, 1 for its current state (closed, open, half_open) and 0 for the others",
       ['subscription', 'state'],
       (set) => {
-        for (const e of this.runtime.endpoints()) for (const state of CIRCUIT_STATES) set({ subscription: String(e.subscription), state }, e.circuitState === state ? 1 : 0);
+        for (const e of this.runtime.endpoints())
+          for (const state of CIRCUIT_STATES) set({ subscription: String(e.subscription), state }, e.circuitState === state ? 1 : 0);
       },
     );
-    gauge('kproxy_inflight_limit', 'Deliveries a subscription may have in flight now: the adaptive limit, at most delivery.maxInFlight', ['subscription'], (set) => {
-      for (const e of this.runtime.endpoints()) set({ subscription: String(e.subscription) }, e.inFlightLimit);
-    });
+    gauge(
+      'kproxy_inflight_limit',
+      'Deliveries a subscription may have in flight now: the adaptive limit, at most delivery.maxInFlight',
+      ['subscription'],
+      (set) => {
+        for (const e of this.runtime.endpoints()) set({ subscription: String(e.subscription) }, e.inFlightLimit);
+      },
+    );
     const endpointCounter = (name: string, help: string, value: (e: EndpointHealthSample) => number) =>
       new Counter({
         name,

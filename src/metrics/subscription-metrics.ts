@@ -21,7 +21,17 @@ export interface SubscriptionCounters {
  * families read them at scrape time (MetricsService), so no label lookup happens per record.
  */
 export class SubscriptionMetrics {
-  readonly counters: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commits: 0, commitFailures: 0, skipped: 0, offsetsWentBack: 0 };
+  readonly counters: SubscriptionCounters = {
+    consumed: 0,
+    delivered: 0,
+    filtered: 0,
+    retried: 0,
+    deadLettered: 0,
+    commits: 0,
+    commitFailures: 0,
+    skipped: 0,
+    offsetsWentBack: 0,
+  };
   readonly deadLetteredByReason = new Map<string, number>();
   /** Seconds deliveries waited for the rate limiter. */
   rateWaitSeconds = 0;

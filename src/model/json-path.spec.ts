@@ -1,6 +1,13 @@
 import { JsonPath, MISSING } from './json-path';
 
-const doc = { a: { b: 1, n: null }, 'x y': ['z'], items: [{ id: 1, n: 1 }, { id: 2, n: 2 }] };
+const doc = {
+  a: { b: 1, n: null },
+  'x y': ['z'],
+  items: [
+    { id: 1, n: 1 },
+    { id: 2, n: 2 },
+  ],
+};
 
 describe('JsonPath', () => {
   it.each([

@@ -155,9 +155,29 @@ function superLinearPart(parts: readonly string[]): string | null {
  * 500 MB per match; replaceAll("a", "$`") and split("").join(@.s) are quadratic in the record).
  */
 const SAFE_METHODS = new Set([
-  'startsWith', 'endsWith', 'includes', 'indexOf', 'lastIndexOf', 'at', 'charAt', 'charCodeAt', 'codePointAt',
-  'slice', 'substring', 'toLowerCase', 'toUpperCase', 'trim', 'trimStart', 'trimEnd', 'toString', 'localeCompare',
-  'isArray', 'isInteger', 'isFinite', 'isNaN', 'hasOwnProperty',
+  'startsWith',
+  'endsWith',
+  'includes',
+  'indexOf',
+  'lastIndexOf',
+  'at',
+  'charAt',
+  'charCodeAt',
+  'codePointAt',
+  'slice',
+  'substring',
+  'toLowerCase',
+  'toUpperCase',
+  'trim',
+  'trimStart',
+  'trimEnd',
+  'toString',
+  'localeCompare',
+  'isArray',
+  'isInteger',
+  'isFinite',
+  'isNaN',
+  'hasOwnProperty',
 ]);
 const REGEX_METHODS = new Set(['match', 'matchAll', 'search', 'replace', 'replaceAll', 'split']);
 const USE_RE2 = 'use an etl.filter rule with op "regex" (RE2, linear time) instead';
@@ -238,7 +258,8 @@ function unsafeNode(root: unknown): string | null {
       property?: { type?: unknown; name?: unknown; value?: unknown };
       callee?: { type?: unknown; name?: unknown; computed?: unknown; property?: { type?: unknown; name?: unknown; value?: unknown } };
     };
-    if (n.type === 'Literal' && n.value instanceof RegExp) return `uses a regular expression literal (${String(n.value)}), which JavaScript runs by backtracking; ${USE_RE2}`;
+    if (n.type === 'Literal' && n.value instanceof RegExp)
+      return `uses a regular expression literal (${String(n.value)}), which JavaScript runs by backtracking; ${USE_RE2}`;
     if (n.type === 'AssignmentExpression') return 'makes an assignment (variables let a script double a string at every step)';
     if (n.type === 'MemberExpression' && n.property && n.computed && n.property.type !== 'Literal') {
       return 'uses a member name computed by an expression ([…]); name members with a literal';
@@ -249,7 +270,11 @@ function unsafeNode(root: unknown): string | null {
         callee?.type === 'MemberExpression' && callee.property
           ? String(callee.computed ? callee.property.value : callee.property.name)
           : String(callee?.type === 'Identifier' ? callee.name : 'an expression');
-      if (!callProblem && !(callee?.type === 'MemberExpression' && callee.computed && callee.property?.type !== 'Literal') && (callee?.type !== 'MemberExpression' || !SAFE_METHODS.has(name))) {
+      if (
+        !callProblem &&
+        !(callee?.type === 'MemberExpression' && callee.computed && callee.property?.type !== 'Literal') &&
+        (callee?.type !== 'MemberExpression' || !SAFE_METHODS.has(name))
+      ) {
         const regex = REGEX_METHODS.has(name) ? ` (it may run a backtracking JavaScript regular expression; ${USE_RE2})` : '';
         callProblem = `calls ${name}()${regex}, which is not one of the read-only methods a filter script may call: ${[...SAFE_METHODS].join(', ')}`;
       }

@@ -26,7 +26,11 @@ export class ClusterPlacement {
     private readonly config: AppConfig,
   ) {
     // Two beats in a row: the process is up and heartbeating, not a start that dies at once.
-    this.members = new PlacementMembers({ self: config.instanceId, instanceTimeoutMs: config.instanceTimeoutMs, joinAfterMs: Math.floor(config.heartbeatIntervalMs / 2) });
+    this.members = new PlacementMembers({
+      self: config.instanceId,
+      instanceTimeoutMs: config.instanceTimeoutMs,
+      joinAfterMs: Math.floor(config.heartbeatIntervalMs / 2),
+    });
   }
 
   /** The members placement chooses among, as last read; only this instance before the first read. */

@@ -49,11 +49,12 @@ describe('RendezvousPlacement', () => {
     for (const id of ids) {
       const a = new Set(RendezvousPlacement.place(id, [], 2, before).instances);
       const b = RendezvousPlacement.place(id, [], 2, after).instances;
-      for (const m of b) if (!a.has(m)) {
-        // Whatever starts somewhere new starts on the newcomer.
-        expect(m).toBe(after[3]);
-        moved++;
-      }
+      for (const m of b)
+        if (!a.has(m)) {
+          // Whatever starts somewhere new starts on the newcomer.
+          expect(m).toBe(after[3]);
+          moved++;
+        }
     }
     // The newcomer takes its fair share (1000 · 2/4 = 500 placements), give or take the spread.
     expect(moved).toBeGreaterThan(420);

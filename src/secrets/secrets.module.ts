@@ -4,7 +4,9 @@ import { SecretBox } from './secret-box';
 
 @Global()
 @Module({
-  providers: [{ provide: SecretBox, inject: [AppConfig], useFactory: (config: AppConfig) => new SecretBox(config.secretKeys.current, config.secretKeys.previous) }],
+  providers: [
+    { provide: SecretBox, inject: [AppConfig], useFactory: (config: AppConfig) => new SecretBox(config.secretKeys.current, config.secretKeys.previous) },
+  ],
   exports: [SecretBox],
 })
 export class SecretsModule {}

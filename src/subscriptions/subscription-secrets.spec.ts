@@ -8,11 +8,22 @@ const body = () => ({
   kafka: {
     brokers: 'k:9092',
     topic: 't',
-    security: { protocol: 'sasl_ssl', sasl: { mechanism: 'PLAIN', username: 'u', password: 'sasl-pw' }, tls: { key: 'PEM-KEY', keyPassword: 'key-pw', ca: 'CA' } },
+    security: {
+      protocol: 'sasl_ssl',
+      sasl: { mechanism: 'PLAIN', username: 'u', password: 'sasl-pw' },
+      tls: { key: 'PEM-KEY', keyPassword: 'key-pw', ca: 'CA' },
+    },
   },
   endpoint: {
     url: 'http://api/x',
-    headers: { Authorization: 'Bearer abc', 'Content-Type': 'application/visible', 'x-functions-key': 'fn-key', 'Ocp-Apim-Subscription-Key': 'apim-key', 'X-Auth-Key': 'auth-key', Authentication: 'authn' },
+    headers: {
+      Authorization: 'Bearer abc',
+      'Content-Type': 'application/visible',
+      'x-functions-key': 'fn-key',
+      'Ocp-Apim-Subscription-Key': 'apim-key',
+      'X-Auth-Key': 'auth-key',
+      Authentication: 'authn',
+    },
   },
   alerts: { webhookUrl: 'https://hooks.example/T0/B1/tok' },
 });
@@ -24,16 +35,19 @@ describe('SubscriptionSecrets', () => {
   it('seals exactly the secret fields and opens them back', () => {
     const sealed = secrets.seal(body());
     const text = JSON.stringify(sealed);
-    for (const secret of ['sasl-pw', 'PEM-KEY', 'key-pw', 'Bearer abc', 'hooks.example', 'fn-key', 'apim-key', 'auth-key', 'authn']) expect(text).not.toContain(secret);
+    for (const secret of ['sasl-pw', 'PEM-KEY', 'key-pw', 'Bearer abc', 'hooks.example', 'fn-key', 'apim-key', 'auth-key', 'authn'])
+      expect(text).not.toContain(secret);
     for (const visible of ['"u"', 'visible', '"CA"', 'http://api/x']) expect(text).toContain(visible);
     expect(secrets.open(sealed)).toEqual({ input: body(), errors: [] });
     expect(secrets.seal(sealed)).toEqual(sealed);
   });
 
   it('treats every header as secret unless it is on the short public list, and URLs with credentials as secret', () => {
-    for (const name of ['x-functions-key', 'Ocp-Apim-Subscription-Key', 'X-Auth-Key', 'Authentication', 'X-Api-Token', 'X-Whatever']) expect(isSecretHeader(name)).toBe(true);
+    for (const name of ['x-functions-key', 'Ocp-Apim-Subscription-Key', 'X-Auth-Key', 'Authentication', 'X-Api-Token', 'X-Whatever'])
+      expect(isSecretHeader(name)).toBe(true);
     for (const name of ['Content-Type', 'accept', 'User-Agent', 'X-Request-Id']) expect(isSecretHeader(name)).toBe(false);
-    for (const url of ['https://u:p@api/x', 'https://u@api/x', 'https://api/x?code=abc', 'https://api/x?']) expect(isSecretUrl(url)).toBe(url !== 'https://api/x?');
+    for (const url of ['https://u:p@api/x', 'https://u@api/x', 'https://api/x?code=abc', 'https://api/x?'])
+      expect(isSecretUrl(url)).toBe(url !== 'https://api/x?');
     expect(isSecretUrl('https://api/path/only')).toBe(false);
     const withQuery = { ...body(), endpoint: { url: 'https://fn.example/api/hook?code=SAS-SECRET&x=1', headers: {} } };
     const sealed = secrets.seal(withQuery);
@@ -87,7 +101,10 @@ describe('SubscriptionSecrets', () => {
     const masked = SubscriptionMapper.maskInput(body());
     expect(JSON.stringify(masked)).not.toMatch(/sasl-pw|PEM-KEY|key-pw|Bearer abc|T0\/B1/);
     expect(SubscriptionMapper.unmaskSecrets(masked, body())).toEqual(body());
-    const changed = { ...masked, kafka: { ...masked.kafka as object, security: { protocol: 'sasl_ssl', sasl: { mechanism: 'PLAIN', username: 'u', password: 'new' } } } };
+    const changed = {
+      ...masked,
+      kafka: { ...(masked.kafka as object), security: { protocol: 'sasl_ssl', sasl: { mechanism: 'PLAIN', username: 'u', password: 'new' } } },
+    };
     expect(SubscriptionSecrets.at(SubscriptionMapper.unmaskSecrets(changed, body()), 'kafka.security.sasl.password')).toBe('new');
   });
 });

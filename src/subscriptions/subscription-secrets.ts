@@ -80,7 +80,10 @@ export class SubscriptionSecrets {
     const security = isObject(kafka) ? kafka.security : undefined;
     if (isObject(kafka) && isObject(security)) {
       const next: Record<string, unknown> = { ...security };
-      for (const [section, fields] of [['sasl', ['password']], ['tls', ['key', 'keyPassword']]] as const) {
+      for (const [section, fields] of [
+        ['sasl', ['password']],
+        ['tls', ['key', 'keyPassword']],
+      ] as const) {
         const part = security[section];
         if (!isObject(part)) continue;
         const copy: Record<string, unknown> = { ...part };

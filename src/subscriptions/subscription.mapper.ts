@@ -177,7 +177,6 @@ export class SubscriptionMapper {
     });
     return problems;
   }
-
 }
 
 function maskSecret(path: string, value: string): string {

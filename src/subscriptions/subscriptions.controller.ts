@@ -17,7 +17,11 @@ export class SubscriptionsController {
   constructor(private readonly subscriptions: SubscriptionsService) {}
 
   @Post()
-  async create(@Body(new ZodValidationPipe(subscriptionSpecSchema)) spec: SubscriptionSpec, @Actor() actor: RequestActor, @Res({ passthrough: true }) res: Response): Promise<SubscriptionResponseDto> {
+  async create(
+    @Body(new ZodValidationPipe(subscriptionSpecSchema)) spec: SubscriptionSpec,
+    @Actor() actor: RequestActor,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SubscriptionResponseDto> {
     return tagged(res, await this.subscriptions.create(spec, actor));
   }
 
@@ -48,7 +52,11 @@ export class SubscriptionsController {
   }
 
   @Delete(':id')
-  async remove(@Param('id', IdParamPipe) id: number, @Actor() actor: RequestActor, @Headers('if-match') ifMatch: string | undefined): Promise<{ id: number; deleted: true }> {
+  async remove(
+    @Param('id', IdParamPipe) id: number,
+    @Actor() actor: RequestActor,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<{ id: number; deleted: true }> {
     await this.subscriptions.remove(id, actor, VersionPrecondition.parse(ifMatch));
     return { id, deleted: true };
   }

@@ -60,7 +60,9 @@ export class SubscriptionsService {
 
   /** Every subscription; a requester sees its own team's in full and the others as summaries. */
   async list(actor?: RequestActor): Promise<SubscriptionResponseDto[]> {
-    return (await this.repository.findAll()).map((row) => (SubscriptionsService.fullViewFor(row, actor) ? this.view(row) : SubscriptionResponseDto.summary(row)));
+    return (await this.repository.findAll()).map((row) =>
+      SubscriptionsService.fullViewFor(row, actor) ? this.view(row) : SubscriptionResponseDto.summary(row),
+    );
   }
 
   /** One subscription, as `list` shows it to this actor; 404 SUBSCRIPTION_NOT_FOUND when it does not exist. */
@@ -73,7 +75,10 @@ export class SubscriptionsService {
   async assertReadableBy(id: number, actor: RequestActor): Promise<void> {
     const row = await this.require(id);
     if (!SubscriptionsService.fullViewFor(row, actor)) {
-      throw new DomainException(DomainErrorCode.OtherTeamsSubscription, `subscription ${id} belongs to ${row.owner ? `team "${row.owner}"` : 'the operators'}; your requester token is team "${actor.team}"`);
+      throw new DomainException(
+        DomainErrorCode.OtherTeamsSubscription,
+        `subscription ${id} belongs to ${row.owner ? `team "${row.owner}"` : 'the operators'}; your requester token is team "${actor.team}"`,
+      );
     }
   }
 
@@ -101,7 +106,12 @@ export class SubscriptionsService {
    * cluster spelled differently (another broker of it, an IP) is not recognised, which is why
    * tickets check every cluster.
    */
-  async groupHolder(groupId: string, brokers: string | null, exceptId: number | null = null, nameOf: string | null = null): Promise<{ id: number; name: string; groupId: string } | null> {
+  async groupHolder(
+    groupId: string,
+    brokers: string | null,
+    exceptId: number | null = null,
+    nameOf: string | null = null,
+  ): Promise<{ id: number; name: string; groupId: string } | null> {
     const mine = brokers === null ? null : brokerSet(brokers);
     for (const row of await this.repository.findByGroupId(groupId)) {
       // The same name is a duplicate subscription: the name's own 409 says it better.
@@ -146,7 +156,8 @@ export class SubscriptionsService {
    */
   async createWithin(em: EntityManager, input: unknown, groupOnAnyCluster = false): Promise<SubscriptionResponseDto> {
     const opened = this.secrets.open(input);
-    if (opened.errors.length) throw new DomainException(DomainErrorCode.SecretsUnreadable, ['the stored request has secrets no configured key opens:', ...opened.errors]);
+    if (opened.errors.length)
+      throw new DomainException(DomainErrorCode.SecretsUnreadable, ['the stored request has secrets no configured key opens:', ...opened.errors]);
     const parsed = parseSubscriptionSpec(opened.input);
     if (!parsed.success) throw DomainException.forFields(DomainErrorCode.TicketSpecInvalid, zodFieldProblems(parsed.error.issues));
     this.assertOutboundAllowed(parsed.data);
@@ -166,7 +177,12 @@ export class SubscriptionsService {
    * PATCH_ATTEMPTS times, then 409 CONCURRENT_UPDATE). With If-Match the client named the version
    * it edited, so a moved version is a 412 VERSION_MISMATCH instead (RFC 9110 §13.1.1).
    */
-  async patch(id: number, body: Record<string, unknown>, actor: RequestActor, precondition: VersionPrecondition | null = null): Promise<SubscriptionResponseDto> {
+  async patch(
+    id: number,
+    body: Record<string, unknown>,
+    actor: RequestActor,
+    precondition: VersionPrecondition | null = null,
+  ): Promise<SubscriptionResponseDto> {
     for (let attempt = 1; attempt <= PATCH_ATTEMPTS; attempt++) {
       const row = await this.require(id);
       precondition?.assert(id, row.version);
@@ -184,7 +200,10 @@ export class SubscriptionsService {
       return after;
     }
     if (precondition) await this.require(id).then((row) => precondition.assert(id, row.version));
-    throw new DomainException(DomainErrorCode.ConcurrentUpdate, `subscription ${id} changed ${PATCH_ATTEMPTS} times while this PATCH was being applied; send it again`);
+    throw new DomainException(
+      DomainErrorCode.ConcurrentUpdate,
+      `subscription ${id} changed ${PATCH_ATTEMPTS} times while this PATCH was being applied; send it again`,
+    );
   }
 
   /** The stored config with the body merged in, validated; 400 VALIDATION_FAILED naming every bad field. */
@@ -219,7 +238,12 @@ export class SubscriptionsService {
   }
 
   /** Start or stop; only the status is written, so a concurrent PATCH of other fields stands. */
-  async setStatus(id: number, status: SubscriptionStatus, actor: RequestActor, precondition: VersionPrecondition | null = null): Promise<SubscriptionResponseDto> {
+  async setStatus(
+    id: number,
+    status: SubscriptionStatus,
+    actor: RequestActor,
+    precondition: VersionPrecondition | null = null,
+  ): Promise<SubscriptionResponseDto> {
     const changed = await this.changeStatus(id, status, actor, (row) => {
       precondition?.assert(id, row.version);
       return true;
@@ -255,7 +279,16 @@ export class SubscriptionsService {
     await this.changes.announce();
     const { before, after } = changed;
     if (before.status !== after.status) {
-      await this.audit.record({ action: status === 'running' ? 'subscription.start' : 'subscription.stop', resourceType: 'subscription', resourceId: id, before: { status: before.status, version: before.version }, after: { status: after.status, version: after.version } }, actor);
+      await this.audit.record(
+        {
+          action: status === 'running' ? 'subscription.start' : 'subscription.stop',
+          resourceType: 'subscription',
+          resourceId: id,
+          before: { status: before.status, version: before.version },
+          after: { status: after.status, version: after.version },
+        },
+        actor,
+      );
     }
     return { subscription: this.view(after), mark: after.statusVersion };
   }
@@ -325,7 +358,17 @@ export class SubscriptionsService {
 /** The host:port pairs of a broker list, lower-cased. */
 function brokerSet(brokers: string): Set<string> {
   // "host.:9092" is "host:9092" (a fully qualified name's trailing dot).
-  return new Set(brokers.split(',').map((b) => b.trim().toLowerCase().replace(/\.:(\d+)$/, ':$1')).filter(Boolean));
+  return new Set(
+    brokers
+      .split(',')
+      .map((b) =>
+        b
+          .trim()
+          .toLowerCase()
+          .replace(/\.:(\d+)$/, ':$1'),
+      )
+      .filter(Boolean),
+  );
 }
 
 /** Same brokers, security protocol and SASL mechanism: where a kept Kafka secret would be sent. */

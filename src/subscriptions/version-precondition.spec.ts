@@ -23,7 +23,10 @@ describe('VersionPrecondition (If-Match, RFC 9110 §13.1.1)', () => {
 
   it('answers 412 naming the current version', () => {
     const err = catchError(() => VersionPrecondition.parse('"2"')!.assert(11, 3));
-    expect(err).toMatchObject({ code: DomainErrorCode.VersionMismatch, details: 'subscription 11 is at version 3, not 2; read it again and reapply your change' });
+    expect(err).toMatchObject({
+      code: DomainErrorCode.VersionMismatch,
+      details: 'subscription 11 is at version 3, not 2; read it again and reapply your change',
+    });
   });
 
   it('refuses a header that is not a list of entity tags, naming it', () => {

@@ -24,7 +24,10 @@ export class VersionPrecondition {
     const strong = new Set<string>();
     for (const item of splitTags(text)) {
       const m = ENTITY_TAG.exec(item);
-      if (!m) throw new DomainException(DomainErrorCode.InvalidIfMatch, [`If-Match: ${JSON.stringify(item)} is not an entity tag; send "*" or the ETag as answered, e.g. "7"`]);
+      if (!m)
+        throw new DomainException(DomainErrorCode.InvalidIfMatch, [
+          `If-Match: ${JSON.stringify(item)} is not an entity tag; send "*" or the ETag as answered, e.g. "7"`,
+        ]);
       if (!m[1]) strong.add(m[2]);
     }
     return new VersionPrecondition(false, strong, text);
@@ -42,7 +45,10 @@ export class VersionPrecondition {
   /** Throws 412 VERSION_MISMATCH naming the current version unless it matches. */
   assert(id: number, version: number): void {
     if (!this.matches(version)) {
-      throw new DomainException(DomainErrorCode.VersionMismatch, `subscription ${id} is at version ${version}, not ${this.text.replace(/"/g, '')}; read it again and reapply your change`);
+      throw new DomainException(
+        DomainErrorCode.VersionMismatch,
+        `subscription ${id} is at version ${version}, not ${this.text.replace(/"/g, '')}; read it again and reapply your change`,
+      );
     }
   }
 }

@@ -64,7 +64,12 @@ export class TicketReview {
     if (others.length) add('kafka.topic', `also consumed by ${others.map((c) => `${c.id} "${c.name}" (${c.owner ?? 'operators'})`).join(', ')}`);
     if (spec.kafka.groupId !== null) {
       const holder = await this.subscriptions.groupHolder(spec.kafka.groupId, null);
-      add('kafka.groupId', holder ? `consumer group "${spec.kafka.groupId}" is held by subscription ${holder.id} ("${holder.name}"); approval will be refused` : `names consumer group "${spec.kafka.groupId}" instead of kproxy.${spec.name}`);
+      add(
+        'kafka.groupId',
+        holder
+          ? `consumer group "${spec.kafka.groupId}" is held by subscription ${holder.id} ("${holder.name}"); approval will be refused`
+          : `names consumer group "${spec.kafka.groupId}" instead of kproxy.${spec.name}`,
+      );
     }
     if (Object.keys(spec.kafka.properties).length) add('kafka.properties', `sets librdkafka properties: ${Object.keys(spec.kafka.properties).join(', ')}`);
     if (spec.kafka.security) add('kafka.security', `connects with ${spec.kafka.security.protocol}`);
@@ -74,19 +79,27 @@ export class TicketReview {
     const endpointHost = await this.internalHost(spec.endpoint.url);
     if (endpointHost) add('endpoint.url', endpointHost);
     const url = new URL(spec.endpoint.url);
-    const hiddenUrl = [url.username || url.password ? 'user info' : '', url.search ? `query parameters ${[...new Set(url.searchParams.keys())].join(', ')}` : ''].filter(Boolean);
+    const hiddenUrl = [
+      url.username || url.password ? 'user info' : '',
+      url.search ? `query parameters ${[...new Set(url.searchParams.keys())].join(', ')}` : '',
+    ].filter(Boolean);
     if (hiddenUrl.length) add('endpoint.url', `carries ${hiddenUrl.join(' and ')} whose values are hidden`);
     const hiddenHeaders = Object.keys(spec.endpoint.headers).filter((name) => isSecretHeader(name));
     if (hiddenHeaders.length) add('endpoint.headers', `values hidden (secrets): ${hiddenHeaders.join(', ')}`);
     if (spec.endpoint.rateGroup !== null) {
       const members = await this.subscriptions.rateGroupMembers(spec.endpoint.rateGroup);
       const listed = members.map((m) => `${m.id} "${m.name}" (${m.owner ?? 'operators'}, ${m.ratePerSec || 'unlimited'}/s)`).join(', ');
-      add('endpoint.rateGroup', members.length ? `joins rate group "${spec.endpoint.rateGroup}", shared with ${listed}` : `starts rate group "${spec.endpoint.rateGroup}"`);
+      add(
+        'endpoint.rateGroup',
+        members.length ? `joins rate group "${spec.endpoint.rateGroup}", shared with ${listed}` : `starts rate group "${spec.endpoint.rateGroup}"`,
+      );
     }
     const d = spec.delivery;
-    if (d.maxInFlight > REVIEW_THRESHOLDS.maxInFlight) add('delivery.maxInFlight', `${d.maxInFlight} requests in flight (more than ${REVIEW_THRESHOLDS.maxInFlight})`);
+    if (d.maxInFlight > REVIEW_THRESHOLDS.maxInFlight)
+      add('delivery.maxInFlight', `${d.maxInFlight} requests in flight (more than ${REVIEW_THRESHOLDS.maxInFlight})`);
     if (d.batchSize > REVIEW_THRESHOLDS.batchSize) add('delivery.batchSize', `${d.batchSize} records per request (more than ${REVIEW_THRESHOLDS.batchSize})`);
-    if (d.batchSize > 1 && d.maxBatchBytes > REVIEW_THRESHOLDS.maxBatchBytes) add('delivery.maxBatchBytes', `${d.maxBatchBytes} bytes per request (more than ${REVIEW_THRESHOLDS.maxBatchBytes})`);
+    if (d.batchSize > 1 && d.maxBatchBytes > REVIEW_THRESHOLDS.maxBatchBytes)
+      add('delivery.maxBatchBytes', `${d.maxBatchBytes} bytes per request (more than ${REVIEW_THRESHOLDS.maxBatchBytes})`);
     if (d.ratePerSec === 0) add('delivery.ratePerSec', 'no rate limit');
     if (spec.hosts.length) add('hosts', `pinned to instances ${spec.hosts.join(', ')}`);
     // Each instance running it holds a Kafka client (four librdkafka threads) for it.

@@ -6,14 +6,7 @@ import { IdParamPipe } from '../common/validation/id-param.pipe';
 import { ZodValidationPipe } from '../common/validation/zod-validation.pipe';
 import { TicketResponseDto } from './dto/ticket-response.dto';
 import { TicketSubmission, TicketSubmissionPipe } from './dto/ticket-submission.pipe';
-import {
-  TicketApproveInput,
-  ticketApproveSchema,
-  TicketQueryInput,
-  ticketQuerySchema,
-  TicketRejectInput,
-  ticketRejectSchema,
-} from './dto/ticket.schemas';
+import { TicketApproveInput, ticketApproveSchema, TicketQueryInput, ticketQuerySchema, TicketRejectInput, ticketRejectSchema } from './dto/ticket.schemas';
 import { TicketsService } from './tickets.service';
 
 @Controller('api/tickets')

@@ -51,16 +51,22 @@ export class TicketsService {
     this.subscriptions.assertOutboundAllowed(input.validated);
     const bytes = Buffer.byteLength(JSON.stringify(input.spec));
     if (bytes > MAX_TICKET_SPEC_BYTES) {
-      throw new DomainException(DomainErrorCode.TicketTooLarge, `the requested subscription is ${bytes} bytes of JSON; a ticket may hold at most ${MAX_TICKET_SPEC_BYTES}`);
+      throw new DomainException(
+        DomainErrorCode.TicketTooLarge,
+        `the requested subscription is ${bytes} bytes of JSON; a ticket may hold at most ${MAX_TICKET_SPEC_BYTES}`,
+      );
     }
     const team = actor.role === 'requester' ? actor.team : null;
     const owner = team ?? input.validated.owner;
     if (team !== null && input.validated.owner !== null && input.validated.owner !== team) {
-      throw DomainException.forFields(DomainErrorCode.OwnerNotYourTeam, [{ path: 'owner', message: `your requester token is team "${team}"; a ticket belongs to its team (leave owner out)` }]);
+      throw DomainException.forFields(DomainErrorCode.OwnerNotYourTeam, [
+        { path: 'owner', message: `your requester token is team "${team}"; a ticket belongs to its team (leave owner out)` },
+      ]);
     }
     // One team's submissions one at a time, so concurrent ones cannot all pass the quota.
     const lock = team === null ? null : await NamedLock.acquire(this.config.database.url, `kproxy.tickets.${team}`, TEAM_LOCK_WAIT_S);
-    if (team !== null && !lock) throw new DomainException(DomainErrorCode.Busy, `team "${team}" is submitting other tickets; try again`, { retryAfterSeconds: 1 });
+    if (team !== null && !lock)
+      throw new DomainException(DomainErrorCode.Busy, `team "${team}" is submitting other tickets; try again`, { retryAfterSeconds: 1 });
     let row: TicketEntity;
     try {
       // The quota first: a refused ticket must not be a free probe of other teams' groups.
@@ -110,7 +116,9 @@ export class TicketsService {
     const others = (await this.subscriptions.rateGroupMembers(rateGroup)).filter((m) => m.owner !== team);
     if (others.length) {
       const problem = `rate group "${rateGroup}" has members of other owners (${others.map((m) => `subscription ${m.id}`).join(', ')}); only an operator can add a subscription to it — leave rateGroup out and ask in the reason`;
-      throw new DomainException(DomainErrorCode.RateGroupInUse, `endpoint.rateGroup: ${problem}`, { fields: [{ path: 'endpoint.rateGroup', message: problem }] });
+      throw new DomainException(DomainErrorCode.RateGroupInUse, `endpoint.rateGroup: ${problem}`, {
+        fields: [{ path: 'endpoint.rateGroup', message: problem }],
+      });
     }
   }
 
@@ -118,10 +126,18 @@ export class TicketsService {
     const { pending, perDay } = this.config.ticketQuota;
     const counts = await this.repository.countForQuota(team, new Date(Date.now() - DAY_MS));
     if (counts.pending >= pending) {
-      throw new DomainException(DomainErrorCode.TicketQuotaExceeded, `team "${team}" has ${counts.pending} pending tickets, the most it may have (TICKET_PENDING_LIMIT); wait for decisions`, { retryAfterSeconds: 60 });
+      throw new DomainException(
+        DomainErrorCode.TicketQuotaExceeded,
+        `team "${team}" has ${counts.pending} pending tickets, the most it may have (TICKET_PENDING_LIMIT); wait for decisions`,
+        { retryAfterSeconds: 60 },
+      );
     }
     if (counts.recent >= perDay) {
-      throw new DomainException(DomainErrorCode.TicketQuotaExceeded, `team "${team}" submitted ${counts.recent} tickets in the last 24 h, the most it may (TICKET_DAILY_LIMIT)`, { retryAfterSeconds: 3600 });
+      throw new DomainException(
+        DomainErrorCode.TicketQuotaExceeded,
+        `team "${team}" submitted ${counts.recent} tickets in the last 24 h, the most it may (TICKET_DAILY_LIMIT)`,
+        { retryAfterSeconds: 3600 },
+      );
     }
   }
 
@@ -143,7 +159,10 @@ export class TicketsService {
     await this.subscriptions.announceChange();
     this.logger.info('ticket approved', { ticket: id, subscription: row.subscriptionId, operator });
     const approved = await this.view(row, actor);
-    await this.audit.record({ action: 'ticket.approve', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(approved) }, actor);
+    await this.audit.record(
+      { action: 'ticket.approve', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(approved) },
+      actor,
+    );
     // As created in the approval's transaction: a PATCH right after the commit is its own entry.
     await this.audit.record({ action: 'subscription.create', resourceType: 'subscription', resourceId: row.subscriptionId, after: created }, actor);
     return approved;
@@ -156,7 +175,9 @@ export class TicketsService {
     let effective: Record<string, unknown> | null = null;
     if (row.state === 'pending' && actor.role !== 'requester') {
       const parsed = parseSubscriptionSpec(spec);
-      review = parsed.success ? await this.review.flags(parsed.data, knownBrokers) : [{ field: 'spec', concern: `no longer valid: ${formatZodIssues(parsed.error.issues).join('; ')}` }];
+      review = parsed.success
+        ? await this.review.flags(parsed.data, knownBrokers)
+        : [{ field: 'spec', concern: `no longer valid: ${formatZodIssues(parsed.error.issues).join('; ')}` }];
       if (parsed.success) effective = parsed.data as unknown as Record<string, unknown>;
     }
     return TicketResponseDto.from(row, spec, review, effective);
@@ -174,7 +195,10 @@ export class TicketsService {
     if (!row) throw DomainException.notFound(DomainErrorCode.TicketNotFound, 'ticket', id);
     this.logger.info('ticket rejected', { ticket: id, operator });
     const rejected = await this.view(row, actor);
-    await this.audit.record({ action: 'ticket.reject', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(rejected) }, actor);
+    await this.audit.record(
+      { action: 'ticket.reject', resourceType: 'ticket', resourceId: id, before: { state: 'pending' }, after: decision(rejected) },
+      actor,
+    );
     return rejected;
   }
 }
@@ -194,5 +218,8 @@ function requirePending(ticket: TicketEntity, verb: string): void {
   if (ticket.state === 'pending') return;
   const by = ticket.decidedBy ? ` by ${ticket.decidedBy}` : '';
   const at = ticket.decidedAt ? ` at ${ticket.decidedAt.toISOString()}` : '';
-  throw new DomainException(DomainErrorCode.TicketAlreadyDecided, `ticket ${ticket.id} was already ${ticket.state}${by}${at}; only a pending ticket can be ${verb === 'approve' ? 'approved' : 'rejected'}`);
+  throw new DomainException(
+    DomainErrorCode.TicketAlreadyDecided,
+    `ticket ${ticket.id} was already ${ticket.state}${by}${at}; only a pending ticket can be ${verb === 'approve' ? 'approved' : 'rejected'}`,
+  );
 }

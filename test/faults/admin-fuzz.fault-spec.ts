@@ -83,14 +83,19 @@ describe('admin API fuzz', () => {
     }
     // Tickets: the same hostile subscription bodies, from a named requester with a reason.
     for (const body of bodies(valid)) {
-      if (body && typeof body === 'object' && !Array.isArray(body)) requests.push(['POST', '/api/tickets', { ...(body as object), requester: 'fuzz', reason: 'fuzzing' }]);
+      if (body && typeof body === 'object' && !Array.isArray(body))
+        requests.push(['POST', '/api/tickets', { ...(body as object), requester: 'fuzz', reason: 'fuzzing' }]);
     }
     // Requester names: wrong types, empty, too long, control characters and a lone surrogate (printable hostile text is a valid name).
     for (const bad of [12, true, [], { a: 1 }, '', 'x'.repeat(70_000), '\u0000', 'a\r\nX-Injected: 1', '\ud800', '🙂'.repeat(200)]) {
       requests.push(['POST', '/api/tickets', { ...valid, name: unique('fuzz-ticket'), requester: bad, reason: 'fuzzing' }]);
     }
     // Bounds of issue 17: too many or too large headers, a stalling rate, a malformed owner.
-    requests.push(['POST', '/api/subscriptions', { ...valid, endpoint: { ...(valid.endpoint as object), headers: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`x-${i}`, 'v'])) } }]);
+    requests.push([
+      'POST',
+      '/api/subscriptions',
+      { ...valid, endpoint: { ...(valid.endpoint as object), headers: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`x-${i}`, 'v'])) } },
+    ]);
     requests.push(['POST', '/api/subscriptions', { ...valid, endpoint: { ...(valid.endpoint as object), headers: { 'x-big': 'v'.repeat(100_000) } } }]);
     requests.push(['POST', '/api/subscriptions', { ...valid, delivery: { ratePerSec: 1e-9 } }]);
     for (const owner of ['Team', '', 'a'.repeat(65), '../x', 12]) requests.push(['POST', '/api/subscriptions', { ...valid, owner }]);
@@ -124,7 +129,10 @@ describe('admin API fuzz', () => {
       const res = await t.proxy.api(method, path, body);
       const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
       const clear = res.status >= 400 && res.status < 500 && /message|error/i.test(text) && text.length > 20;
-      if (!clear) failures.push(`${method} ${path} ${String(typeof body === 'string' ? body : JSON.stringify(body)).slice(0, 120)} -> ${res.status} ${text.slice(0, 200)}`);
+      if (!clear)
+        failures.push(
+          `${method} ${path} ${String(typeof body === 'string' ? body : JSON.stringify(body)).slice(0, 120)} -> ${res.status} ${text.slice(0, 200)}`,
+        );
     }
     const unchanged = (await snapshot()) === before;
     process.stdout.write(

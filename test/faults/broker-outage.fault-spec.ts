@@ -22,13 +22,17 @@ const records = (from: number, n: number) =>
   Array.from({ length: n }, (_, i) => from + i).map((seq) => ({ key: `k${seq % 40}`, value: JSON.stringify({ seq }), partition: (seq % 40) % PARTITIONS }));
 
 async function subscribe(t: WorldContext, topic: string, path: string): Promise<{ id: number; kafka: { groupId: string } }> {
-  const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-    name: unique('outage'),
-    brokers: t.kafka.bootstrap,
-    topic,
-    url: `${t.sink.url}${path}`,
-    delivery: { ordering: 'key', maxInFlight: 8 },
-  }));
+  const res = await t.proxy.api(
+    'POST',
+    '/api/subscriptions',
+    subscriptionBody({
+      name: unique('outage'),
+      brokers: t.kafka.bootstrap,
+      topic,
+      url: `${t.sink.url}${path}`,
+      delivery: { ordering: 'key', maxInFlight: 8 },
+    }),
+  );
   expect(res.status).toBe(201);
   return res.body;
 }

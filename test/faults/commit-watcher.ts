@@ -16,13 +16,7 @@ export class CommitWatcher {
   private watching = true;
   private readonly loop: Promise<void>;
 
-  constructor(
-    client: KafkaTestClient,
-    ledger: DeliveryLedger,
-    groupId: string,
-    topic: string,
-    partitions: number,
-  ) {
+  constructor(client: KafkaTestClient, ledger: DeliveryLedger, groupId: string, topic: string, partitions: number) {
     this.loop = (async () => {
       while (this.watching) {
         try {

@@ -67,7 +67,7 @@ describe('crash and restart', () => {
       try {
         for (let kill = 0; kill < 5; kill++) {
           // Somewhere in this kill's share of the stream, never before the restart delivered anything.
-          const at = Math.floor(produced * (kill + 0.2 + 0.6 * random()) / 6);
+          const at = Math.floor((produced * (kill + 0.2 + 0.6 * random())) / 6);
           const before = ledger.deliveries().length;
           await waitFor(() => ledger.deliveries().length > before && ledger.distinct() >= at, `delivery ${at} before kill ${kill + 1}`, {
             timeoutMs: 90_000,
@@ -104,7 +104,11 @@ describe('crash and restart', () => {
           if (!uncommitted.has(coordinates(d))) strays.push(`kill ${i + 1}: ${coordinates(d)} repeated below committed ${committed[d.partition]}`);
         }
       }
-      report(`kill -9 x5 (${label})`, f, `seed ${seed}; uncommitted at each kill ${windows.join('/')}; commits/s ${commitRates.map((r) => r.toFixed(1)).join('/')}`);
+      report(
+        `kill -9 x5 (${label})`,
+        f,
+        `seed ${seed}; uncommitted at each kill ${windows.join('/')}; commits/s ${commitRates.map((r) => r.toFixed(1)).join('/')}`,
+      );
       expect(f.lost).toBe(0);
       expect(strays).toEqual([]);
       expect(f.duplicates).toBeLessThanOrEqual(windows.reduce((a, b) => a + b, 0));

@@ -53,13 +53,17 @@ describe('database outage', () => {
       await t.client.produce(healthyTopic, wave(0, WAVE1));
       const create = async (topic: string, path: string) =>
         (
-          await proxy.api('POST', '/api/subscriptions', subscriptionBody({
-            name: unique(path.slice(1)),
-            brokers: t.kafka.bootstrap,
-            topic,
-            url: `${t.sink.url}${path}`,
-            delivery: { ordering: 'partition', maxRetries: 0 },
-          }))
+          await proxy.api(
+            'POST',
+            '/api/subscriptions',
+            subscriptionBody({
+              name: unique(path.slice(1)),
+              brokers: t.kafka.bootstrap,
+              topic,
+              url: `${t.sink.url}${path}`,
+              delivery: { ordering: 'partition', maxRetries: 0 },
+            }),
+          )
         ).body;
       const held = await create(heldTopic, '/held');
       const healthy = await create(healthyTopic, '/healthy');
@@ -80,7 +84,9 @@ describe('database outage', () => {
         while (seq % PARTITIONS !== p || !refused(seq)) seq++;
         return offsetOf(seq);
       });
-      await waitFor(async () => (await committed(held, heldTopic)).every((c, p) => c === holdAt[p]), 'commits to reach the held records', { timeoutMs: 30_000 });
+      await waitFor(async () => (await committed(held, heldTopic)).every((c, p) => c === holdAt[p]), 'commits to reach the held records', {
+        timeoutMs: 30_000,
+      });
       await waitFor(() => Date.now() - cutAt >= 6000, 'several config refreshes to fail', { intervalMs: 200 });
       const heldDuringOutage = heldLedger.distinct() - (WAVE1 - Array.from({ length: WAVE1 }, (_, s) => s).filter(refused).length);
       const committedDuringOutage = await committed(held, heldTopic);
@@ -91,8 +97,12 @@ describe('database outage', () => {
       await waitFor(async () => sum(await committed(healthy, healthyTopic)) === TOTAL, 'the other subscription committed', { timeoutMs: 30_000 });
 
       const rows: Array<{ value: string; reason: string }> = [];
-      for (let beforeId: number | undefined; ; ) {
-        const page = (await proxy.api('GET', `/api/dead-letters?subscriptionId=${held.id}&limit=500${beforeId ? `&beforeId=${beforeId}` : ''}`)).body as Array<{ id: number; value: string; reason: string }>;
+      for (let beforeId: number | undefined; ;) {
+        const page = (await proxy.api('GET', `/api/dead-letters?subscriptionId=${held.id}&limit=500${beforeId ? `&beforeId=${beforeId}` : ''}`)).body as Array<{
+          id: number;
+          value: string;
+          reason: string;
+        }>;
         rows.push(...page);
         if (page.length < 500) break;
         beforeId = page[page.length - 1].id;

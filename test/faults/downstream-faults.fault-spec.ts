@@ -76,25 +76,29 @@ describe('downstream faults', () => {
       Array.from({ length: produced }, (_, seq) => ({ value: JSON.stringify({ seq }), partition: seq % partitions })),
     );
     const sub = (
-      await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-        name: unique('downstream'),
-        brokers: t.kafka.bootstrap,
-        topic,
-        url: `${t.sink.url}${path}`,
-        endpoint: { timeoutMs: TIMEOUT_MS },
-        // Each record's own retries are under test, so the breaker (which would make the records
-        // that meet a timeout, reset or 503 wait instead) and the adaptive limit are off; a
-        // Retry-After still holds the whole subscription.
-        delivery: {
-          ordering: 'unordered',
-          maxInFlight: 32,
-          maxRetries: MAX_RETRIES,
-          backoffMs: 20,
-          maxBackoffMs: MAX_BACKOFF_MS,
-          circuitBreaker: { enabled: false },
-          adaptiveConcurrency: false,
-        },
-      }))
+      await t.proxy.api(
+        'POST',
+        '/api/subscriptions',
+        subscriptionBody({
+          name: unique('downstream'),
+          brokers: t.kafka.bootstrap,
+          topic,
+          url: `${t.sink.url}${path}`,
+          endpoint: { timeoutMs: TIMEOUT_MS },
+          // Each record's own retries are under test, so the breaker (which would make the records
+          // that meet a timeout, reset or 503 wait instead) and the adaptive limit are off; a
+          // Retry-After still holds the whole subscription.
+          delivery: {
+            ordering: 'unordered',
+            maxInFlight: 32,
+            maxRetries: MAX_RETRIES,
+            backoffMs: 20,
+            maxBackoffMs: MAX_BACKOFF_MS,
+            circuitBreaker: { enabled: false },
+            adaptiveConcurrency: false,
+          },
+        }),
+      )
     ).body;
     await waitFor(
       async () => (await t.client.committed(sub.kafka.groupId, topic, partitions)).reduce((a, b) => a + b, 0) === produced,

@@ -62,122 +62,141 @@ describe('endpoint outage', () => {
   /** An unordered subscription with the default delivery settings, sending to the sink's /<path>. */
   const subscribeUnordered = async (path: string, topic: string, maxInFlight: number) =>
     (
-      await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-        name: unique(path),
-        brokers: t.kafka.bootstrap,
-        topic,
-        url: `${t.sink.url}/${path}`,
-        delivery: { ...DEFAULTS, ordering: 'unordered', maxInFlight },
-      }))
-    ).body;
-
-  it('dead-letters nothing, loses nothing and sends only probes while the endpoint is down, in every ordering mode', async () => {
-    const subs: Array<{ mode: (typeof MODES)[number]; topic: string; path: string; id: number; groupId: string; produced: number }> = [];
-    for (const mode of MODES) {
-      const topic = unique(`outage-${mode}`);
-      const path = `/outage-${mode}`;
-      await t.kafka.createTopic(topic, PARTITIONS);
-      const sub = (
-        await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-          name: unique(`outage-${mode}`),
+      await t.proxy.api(
+        'POST',
+        '/api/subscriptions',
+        subscriptionBody({
+          name: unique(path),
           brokers: t.kafka.bootstrap,
           topic,
-          url: `http://127.0.0.1:${cutter.port}${path}`,
-          endpoint: { timeoutMs: 5000 },
-          delivery: { ...DEFAULTS, ordering: mode },
-        }))
-      ).body;
-      subs.push({ mode, topic, path, id: sub.id, groupId: sub.kafka.groupId, produced: 0 });
-    }
-    // Records keep arriving before, during and after the outage: 30 a second per topic.
-    let seq = 0;
-    const produceTick = async () => {
-      for (const s of subs) {
-        const batch = Array.from({ length: 3 }, () => {
-          const n = seq++;
-          return { value: JSON.stringify({ seq: n }), key: `k${n % 7}`, partition: n % PARTITIONS };
-        });
-        await t.client.produce(s.topic, batch);
-        s.produced += batch.length;
-      }
-    };
-    let producing = true;
-    const producer = (async () => {
-      while (producing) {
-        await produceTick();
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
-    const committedAll = async () => {
-      for (const s of subs) {
-        const c = (await t.client.committed(s.groupId, s.topic, PARTITIONS)).reduce((a, b) => a + Math.max(0, b), 0);
-        if (c < s.produced) return false;
-      }
-      return true;
-    };
+          url: `${t.sink.url}/${path}`,
+          delivery: { ...DEFAULTS, ordering: 'unordered', maxInFlight },
+        }),
+      )
+    ).body;
 
-    await new Promise((r) => setTimeout(r, 3_000));
-    const before = new Map<number, number>();
-    for (const s of subs) before.set(s.id, await failedAttempts(t.proxy.api.bind(t.proxy), s.id));
-    const downAt = Date.now();
-    await cutter.cut();
-    phase = 'refusing';
-    await new Promise((r) => setTimeout(r, OUTAGE_MS / 2));
-    phase = '503';
-    await cutter.restore();
-    const statusWhileDown = (await t.proxy.api('GET', `/api/subscriptions/${subs[0].id}/status`)).body as {
-      instances: Array<{ endpoint?: { circuit: { state: string; opens: number } } }>;
-    };
-    await new Promise((r) => setTimeout(r, OUTAGE_MS / 2));
-    phase = 'up';
-    const upAt = Date.now();
-    const seqAtUp = seq;
-    const during = new Map<number, number>();
-    for (const s of subs) during.set(s.id, (await failedAttempts(t.proxy.api.bind(t.proxy), s.id)) - before.get(s.id)!);
-    const producedAtUp = new Map(subs.map((s) => [s.id, s.produced]));
-    await new Promise((r) => setTimeout(r, 3_000));
-    producing = false;
-    await producer;
-    await waitFor(committedAll, 'every record committed after the outage', { timeoutMs: 120_000, intervalMs: 250 });
+  it(
+    'dead-letters nothing, loses nothing and sends only probes while the endpoint is down, in every ordering mode',
+    async () => {
+      const subs: Array<{ mode: (typeof MODES)[number]; topic: string; path: string; id: number; groupId: string; produced: number }> = [];
+      for (const mode of MODES) {
+        const topic = unique(`outage-${mode}`);
+        const path = `/outage-${mode}`;
+        await t.kafka.createTopic(topic, PARTITIONS);
+        const sub = (
+          await t.proxy.api(
+            'POST',
+            '/api/subscriptions',
+            subscriptionBody({
+              name: unique(`outage-${mode}`),
+              brokers: t.kafka.bootstrap,
+              topic,
+              url: `http://127.0.0.1:${cutter.port}${path}`,
+              endpoint: { timeoutMs: 5000 },
+              delivery: { ...DEFAULTS, ordering: mode },
+            }),
+          )
+        ).body;
+        subs.push({ mode, topic, path, id: sub.id, groupId: sub.kafka.groupId, produced: 0 });
+      }
+      // Records keep arriving before, during and after the outage: 30 a second per topic.
+      let seq = 0;
+      const produceTick = async () => {
+        for (const s of subs) {
+          const batch = Array.from({ length: 3 }, () => {
+            const n = seq++;
+            return { value: JSON.stringify({ seq: n }), key: `k${n % 7}`, partition: n % PARTITIONS };
+          });
+          await t.client.produce(s.topic, batch);
+          s.produced += batch.length;
+        }
+      };
+      let producing = true;
+      const producer = (async () => {
+        while (producing) {
+          await produceTick();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      const committedAll = async () => {
+        for (const s of subs) {
+          const c = (await t.client.committed(s.groupId, s.topic, PARTITIONS)).reduce((a, b) => a + Math.max(0, b), 0);
+          if (c < s.produced) return false;
+        }
+        return true;
+      };
 
-    for (const s of subs) {
-      const ledger = new DeliveryLedger(t.sink, s.path);
-      const rows = (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${s.id}&limit=500`)).body as unknown[];
-      const f = ledger.figures(s.produced, rows.length);
-      const deliveries = ledger.deliveries();
-      // When the last record produced before the endpoint came back was delivered.
-      const backlog = deliveries.filter((d) => (JSON.parse(d.request.body) as { seq: number }).seq < seqAtUp).map((d) => d.request.at);
-      const backlogDone = Math.max(...backlog) - upAt;
-      const probes = ledger.requests().filter((q: ReceivedRequest) => q.at >= downAt && q.at < upAt).length;
-      report(
-        `endpoint down ${OUTAGE_MS / 1000} s (${s.mode})`,
-        f,
-        `failed attempts during the outage ${during.get(s.id)} (of which answered 503: ${probes}; one breaker serves the three, as they share the origin); the ${producedAtUp.get(s.id)} produced by the time it returned all delivered ${backlogDone} ms after`,
-      );
-      // Everything waiting when the endpoint returned went out within the probe interval's cap and a drain.
-      expect(backlogDone).toBeLessThan(30_000);
-      expect(f.lost).toBe(0);
-      expect(f.deadLettered).toBe(0);
-      // A flood would be hundreds of requests a second; probes are at most one per second or so.
-      expect(during.get(s.id)!).toBeLessThan(OUTAGE_MS / 1000 + 20);
-    }
-    expect(statusWhileDown.instances[0]?.endpoint?.circuit).toMatchObject({ state: expect.stringMatching(/^(open|half_open)$/) });
-    const metrics = (await t.proxy.api('GET', '/metrics')).body as string;
-    expect(metrics).toMatch(new RegExp(`kproxy_circuit_opens_total\\{subscription="${subs[0].id}"\\} [1-9]`));
-    expect(metrics).toContain(`kproxy_circuit_state{subscription="${subs[0].id}",state="closed"} 1`);
-  }, OUTAGE_MS + 240_000);
+      await new Promise((r) => setTimeout(r, 3_000));
+      const before = new Map<number, number>();
+      for (const s of subs) before.set(s.id, await failedAttempts(t.proxy.api.bind(t.proxy), s.id));
+      const downAt = Date.now();
+      await cutter.cut();
+      phase = 'refusing';
+      await new Promise((r) => setTimeout(r, OUTAGE_MS / 2));
+      phase = '503';
+      await cutter.restore();
+      const statusWhileDown = (await t.proxy.api('GET', `/api/subscriptions/${subs[0].id}/status`)).body as {
+        instances: Array<{ endpoint?: { circuit: { state: string; opens: number } } }>;
+      };
+      await new Promise((r) => setTimeout(r, OUTAGE_MS / 2));
+      phase = 'up';
+      const upAt = Date.now();
+      const seqAtUp = seq;
+      const during = new Map<number, number>();
+      for (const s of subs) during.set(s.id, (await failedAttempts(t.proxy.api.bind(t.proxy), s.id)) - before.get(s.id)!);
+      const producedAtUp = new Map(subs.map((s) => [s.id, s.produced]));
+      await new Promise((r) => setTimeout(r, 3_000));
+      producing = false;
+      await producer;
+      await waitFor(committedAll, 'every record committed after the outage', { timeoutMs: 120_000, intervalMs: 250 });
+
+      for (const s of subs) {
+        const ledger = new DeliveryLedger(t.sink, s.path);
+        const rows = (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${s.id}&limit=500`)).body as unknown[];
+        const f = ledger.figures(s.produced, rows.length);
+        const deliveries = ledger.deliveries();
+        // When the last record produced before the endpoint came back was delivered.
+        const backlog = deliveries.filter((d) => (JSON.parse(d.request.body) as { seq: number }).seq < seqAtUp).map((d) => d.request.at);
+        const backlogDone = Math.max(...backlog) - upAt;
+        const probes = ledger.requests().filter((q: ReceivedRequest) => q.at >= downAt && q.at < upAt).length;
+        report(
+          `endpoint down ${OUTAGE_MS / 1000} s (${s.mode})`,
+          f,
+          `failed attempts during the outage ${during.get(s.id)} (of which answered 503: ${probes}; one breaker serves the three, as they share the origin); the ${producedAtUp.get(s.id)} produced by the time it returned all delivered ${backlogDone} ms after`,
+        );
+        // Everything waiting when the endpoint returned went out within the probe interval's cap and a drain.
+        expect(backlogDone).toBeLessThan(30_000);
+        expect(f.lost).toBe(0);
+        expect(f.deadLettered).toBe(0);
+        // A flood would be hundreds of requests a second; probes are at most one per second or so.
+        expect(during.get(s.id)!).toBeLessThan(OUTAGE_MS / 1000 + 20);
+      }
+      expect(statusWhileDown.instances[0]?.endpoint?.circuit).toMatchObject({ state: expect.stringMatching(/^(open|half_open)$/) });
+      const metrics = (await t.proxy.api('GET', '/metrics')).body as string;
+      expect(metrics).toMatch(new RegExp(`kproxy_circuit_opens_total\\{subscription="${subs[0].id}"\\} [1-9]`));
+      expect(metrics).toContain(`kproxy_circuit_state{subscription="${subs[0].id}",state="closed"} 1`);
+    },
+    OUTAGE_MS + 240_000,
+  );
 
   it('a 429 storm with Retry-After: 5 holds the whole subscription: no request in the window beyond those in flight, nothing dead-lettered', async () => {
     const topic = unique('storm');
     await t.kafka.createTopic(topic, PARTITIONS);
     const produced = 400;
-    await t.client.produce(topic, Array.from({ length: produced }, (_, n) => ({ value: JSON.stringify({ seq: n }), partition: n % PARTITIONS })));
+    await t.client.produce(
+      topic,
+      Array.from({ length: produced }, (_, n) => ({ value: JSON.stringify({ seq: n }), partition: n % PARTITIONS })),
+    );
     const maxInFlight = 8;
     const sub = await subscribeUnordered('storm', topic, maxInFlight);
-    await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, PARTITIONS)).reduce((a, b) => a + Math.max(0, b), 0) === produced, 'the backlog delivered', {
-      timeoutMs: 90_000,
-      intervalMs: 250,
-    });
+    await waitFor(
+      async () => (await t.client.committed(sub.kafka.groupId, topic, PARTITIONS)).reduce((a, b) => a + Math.max(0, b), 0) === produced,
+      'the backlog delivered',
+      {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+      },
+    );
     const ledger = new DeliveryLedger(t.sink, '/storm');
     const requests = ledger.requests();
     const rows = (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${sub.id}&limit=500`)).body as unknown[];
@@ -186,7 +205,11 @@ describe('endpoint outage', () => {
     const windows = requests.filter((q) => q.status === 429).map((q) => requests.filter((r) => r.at > q.at && r.at < q.at + 4_900).length);
     const inFirst = windows[0];
     const f = ledger.figures(produced, rows.length);
-    report('429 storm, Retry-After 5 s', f, `${requests.length} requests, ${requests.filter((q) => q.status === 429).length} answered 429; requests inside the first 5 s window: ${inFirst} (in-flight limit ${maxInFlight}); most in any window: ${Math.max(...windows)}`);
+    report(
+      '429 storm, Retry-After 5 s',
+      f,
+      `${requests.length} requests, ${requests.filter((q) => q.status === 429).length} answered 429; requests inside the first 5 s window: ${inFirst} (in-flight limit ${maxInFlight}); most in any window: ${Math.max(...windows)}`,
+    );
     expect(first429).toBeDefined();
     expect(inFirst).toBeLessThanOrEqual(maxInFlight);
     expect(Math.max(...windows)).toBeLessThanOrEqual(maxInFlight);
@@ -199,7 +222,10 @@ describe('endpoint outage', () => {
     await t.kafka.createTopic(topic, PARTITIONS);
     const produced = 24_000;
     for (let i = 0; i < produced; i += 4_000) {
-      await t.client.produce(topic, Array.from({ length: 4_000 }, (_, n) => ({ value: JSON.stringify({ seq: i + n }), partition: (i + n) % PARTITIONS })));
+      await t.client.produce(
+        topic,
+        Array.from({ length: 4_000 }, (_, n) => ({ value: JSON.stringify({ seq: i + n }), partition: (i + n) % PARTITIONS })),
+      );
     }
     const maxInFlight = 32;
     const sub = await subscribeUnordered('slow', topic, maxInFlight);

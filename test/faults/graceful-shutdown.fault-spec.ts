@@ -22,13 +22,17 @@ describe('graceful shutdown', () => {
       // The scenario is about the drain finishing, so give it room on a loaded machine.
       const options = { env: { SHUTDOWN_DRAIN_TIMEOUT_MS: '15000' } };
       const first = await t.world.startProxy(options);
-      await first.api('POST', '/api/subscriptions', subscriptionBody({
-        name: unique(`term-${ordering}`),
-        brokers: t.kafka.bootstrap,
-        topic,
-        url: `${t.sink.url}${path}`,
-        delivery: { ordering, maxInFlight: 32 },
-      }));
+      await first.api(
+        'POST',
+        '/api/subscriptions',
+        subscriptionBody({
+          name: unique(`term-${ordering}`),
+          brokers: t.kafka.bootstrap,
+          topic,
+          url: `${t.sink.url}${path}`,
+          delivery: { ordering, maxInFlight: 32 },
+        }),
+      );
       const count = () => t.sink.requests.filter((q) => q.path === path).length;
       await waitFor(() => count() >= 600, 'deliveries under way');
       await first.stop();

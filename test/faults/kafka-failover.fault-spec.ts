@@ -30,7 +30,13 @@ class Stream {
     const topic = unique(name);
     const path = `/${topic}`;
     await realKafka(t.kafka).createTopic(topic, PARTITIONS);
-    const body = subscriptionBody({ name: topic, brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}${path}`, delivery: { ordering: 'key', maxInFlight: 8 } });
+    const body = subscriptionBody({
+      name: topic,
+      brokers: t.kafka.bootstrap,
+      topic,
+      url: `${t.sink.url}${path}`,
+      delivery: { ordering: 'key', maxInFlight: 8 },
+    });
     (body.kafka as Record<string, unknown>).groupProtocol = groupProtocol;
     const res = await t.proxy.api('POST', '/api/subscriptions', body);
     expect(res.status).toBe(201);
@@ -49,11 +55,15 @@ class Stream {
 
   /** Waits until every record produced was delivered and every partition committed to its end. */
   async drain(): Promise<void> {
-    await waitFor(async () => {
-      if (this.delivered() < this.produced) return false;
-      const committed = await this.t.client.committed(this.groupId, this.topic, PARTITIONS);
-      return committed.reduce((a, b) => a + b, 0) === this.produced;
-    }, `all ${this.produced} records delivered and committed`, { timeoutMs: 180_000, intervalMs: 250 });
+    await waitFor(
+      async () => {
+        if (this.delivered() < this.produced) return false;
+        const committed = await this.t.client.committed(this.groupId, this.topic, PARTITIONS);
+        return committed.reduce((a, b) => a + b, 0) === this.produced;
+      },
+      `all ${this.produced} records delivered and committed`,
+      { timeoutMs: 180_000, intervalMs: 250 },
+    );
   }
 
   /** Stops the watcher, prints the figures and checks them: nothing lost, nothing committed early, key order. */
@@ -70,7 +80,13 @@ class Stream {
     if (this.watcher.violations.length || process.env.FAILOVER_DUMP) {
       // For the post-mortem: the proxy's own account of this topic.
       mkdirSync(join(ROOT, 'test-output'), { recursive: true });
-      writeFileSync(join(ROOT, 'test-output', `failover-${this.topic}.log`), this.t.proxy.logs.filter((l) => l.topic === this.topic).map((l) => JSON.stringify(l)).join('\n'));
+      writeFileSync(
+        join(ROOT, 'test-output', `failover-${this.topic}.log`),
+        this.t.proxy.logs
+          .filter((l) => l.topic === this.topic)
+          .map((l) => JSON.stringify(l))
+          .join('\n'),
+      );
     }
     expect(f.lost).toBe(0);
     expect(this.watcher.violations).toEqual([]);

@@ -47,7 +47,11 @@ describe('poison records', () => {
         record: { value: Buffer.concat([Buffer.from('{"seq": 7, "name": "'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]) },
         fate: { reason: 'not_json', error: /UTF-8/ },
       },
-      { kind: 'UTF-8 surrogate', record: { value: Buffer.from([0x7b, 0x22, 0x73, 0x65, 0x71, 0x22, 0x3a, 0x31, 0xed, 0xa0, 0x80, 0x7d]) }, fate: { reason: 'not_json', error: /UTF-8/ } },
+      {
+        kind: 'UTF-8 surrogate',
+        record: { value: Buffer.from([0x7b, 0x22, 0x73, 0x65, 0x71, 0x22, 0x3a, 0x31, 0xed, 0xa0, 0x80, 0x7d]) },
+        fate: { reason: 'not_json', error: /UTF-8/ },
+      },
       // Kafka's default record limit is ~1 MB, so the proxy's limit is lowered to show the path.
       { kind: 'over MAX_MESSAGE_BYTES', record: { value: JSON.stringify({ seq: 9, pad: 'x'.repeat(900 * 1024) }) }, fate: { reason: 'too_large' } },
       { kind: 'no field', record: { value: JSON.stringify({ text: 't', other: 1 }) }, fate: { reason: 'path_not_matched' } },
@@ -59,12 +63,20 @@ describe('poison records', () => {
         record: { value: `{"seq":11,"text":"t","payload":${'['.repeat(4200)}1${']'.repeat(4200)}}` },
         fate: { reason: 'too_deep', error: /512 levels/ },
       },
-      { kind: 'filter script meets a number', record: { value: JSON.stringify({ seq: 12, text: 't', items: [{ name: 5 }] }) }, fate: { reason: 'etl_error', error: /startsWith/ } },
+      {
+        kind: 'filter script meets a number',
+        record: { value: JSON.stringify({ seq: 12, text: 't', items: [{ name: 5 }] }) },
+        fate: { reason: 'etl_error', error: /startsWith/ },
+      },
       { kind: 'filter script matches', record: { value: JSON.stringify({ seq: 13, text: 't', items: [{ name: 'vip-1' }] }) }, fate: 'filtered' },
       // Backtracking regex engines take days on this; RE2 answers at once (and the rule filters it).
       { kind: 'catastrophic regex input', record: { value: JSON.stringify({ seq: 14, text: `${'a'.repeat(40)}!` }) }, fate: 'filtered' },
       // Over the record_key column (65,535 bytes); the endpoint refuses a 70 KB header (431).
-      { kind: '70,000-byte key', record: { key: 'k'.repeat(70_000), value: JSON.stringify({ seq: 15, text: 't' }) }, fate: { reason: 'rejected', error: /431/ } },
+      {
+        kind: '70,000-byte key',
+        record: { key: 'k'.repeat(70_000), value: JSON.stringify({ seq: 15, text: 't' }) },
+        fate: { reason: 'rejected', error: /431/ },
+      },
       {
         kind: 'error text over its column',
         record: { value: JSON.stringify({ seq: HUGE_ERRCODE_SEQ, text: 't' }) },
@@ -87,22 +99,26 @@ describe('poison records', () => {
     await t.client.produce(topic, records);
     const live = LivenessWatch.start(t.proxy.baseUrl);
     const sub = (
-      await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-        name: unique('poison'),
-        brokers: t.kafka.bootstrap,
-        topic,
-        url: `${t.sink.url}/poison`,
-        etl: {
-          filter: [
-            { path: '$.items[?(@.name && @.name.startsWith("vip"))]', op: 'exists', value: false },
-            { path: '$..secret', op: 'exists', value: false },
-            { path: '$.text', op: 'regex', value: '^(\\w+\\s?)*$|^ü' },
-          ],
-          fields: { seq: '$.seq', text: '$.text' },
-        },
-        endpoint: { errcodePath: '$.errcode', errcodeOk: [0] },
-        delivery: { ordering: 'partition', maxInFlight: 1, maxRetries: 1 },
-      }))
+      await t.proxy.api(
+        'POST',
+        '/api/subscriptions',
+        subscriptionBody({
+          name: unique('poison'),
+          brokers: t.kafka.bootstrap,
+          topic,
+          url: `${t.sink.url}/poison`,
+          etl: {
+            filter: [
+              { path: '$.items[?(@.name && @.name.startsWith("vip"))]', op: 'exists', value: false },
+              { path: '$..secret', op: 'exists', value: false },
+              { path: '$.text', op: 'regex', value: '^(\\w+\\s?)*$|^ü' },
+            ],
+            fields: { seq: '$.seq', text: '$.text' },
+          },
+          endpoint: { errcodePath: '$.errcode', errcodeOk: [0] },
+          delivery: { ordering: 'partition', maxInFlight: 1, maxRetries: 1 },
+        }),
+      )
     ).body;
     try {
       await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, 1))[0] === records.length, 'the partition to move past every record', {
@@ -113,7 +129,12 @@ describe('poison records', () => {
     }
     const received = t.sink.requests.filter((q) => q.path === '/poison').map((q) => JSON.parse(q.body) as { seq: number; text: string });
     const delivered = new Set(received.filter((r) => r.seq < good).map((r) => r.seq));
-    const rows = (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${sub.id}&limit=500`)).body as Array<{ id: number; offset: number; reason: string; lastError: string }>;
+    const rows = (await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${sub.id}&limit=500`)).body as Array<{
+      id: number;
+      offset: number;
+      reason: string;
+      lastError: string;
+    }>;
     // Counted by kproxy itself: a record filtered by mistake must not pass as an expected one.
     const metrics = (await t.proxy.api('GET', '/metrics')).body as string;
     const filtered = Number(new RegExp(`kproxy_messages_filtered_total\\{subscription="${sub.id}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
@@ -133,7 +154,8 @@ describe('poison records', () => {
     expect(rows.map((r) => r.reason).sort()).toEqual(expected.map((x) => (x.fate as { reason: string }).reason).sort());
     for (const x of expected) {
       const fate = x.fate as { reason: string; error?: RegExp };
-      if (fate.error) expect(rows.filter((r) => r.reason === fate.reason).map((r) => r.lastError.slice(0, 120))).toContainEqual(expect.stringMatching(fate.error));
+      if (fate.error)
+        expect(rows.filter((r) => r.reason === fate.reason).map((r) => r.lastError.slice(0, 120))).toContainEqual(expect.stringMatching(fate.error));
     }
     expect(live.probes).toBeGreaterThan(0);
     expect(live.slowestMs).toBeLessThan(1000);

@@ -23,7 +23,11 @@ describe('rebalance', () => {
       const path = `/rebalance-${groupProtocol}`;
       await t.kafka.createTopic(topic, PARTITIONS);
       const records = (from: number, n: number) =>
-        Array.from({ length: n }, (_, i) => from + i).map((seq) => ({ key: `k${seq % KEYS}`, value: JSON.stringify({ seq }), partition: (seq % KEYS) % PARTITIONS }));
+        Array.from({ length: n }, (_, i) => from + i).map((seq) => ({
+          key: `k${seq % KEYS}`,
+          value: JSON.stringify({ seq }),
+          partition: (seq % KEYS) % PARTITIONS,
+        }));
       const produced = 16_000;
       await t.client.produce(topic, records(0, produced));
       const ledger = new DeliveryLedger(t.sink, path);

@@ -25,7 +25,13 @@ describe('stop and start a latest subscription while records flow', () => {
       // Before the subscription exists: latest means these are never delivered.
       await t.client.produceJson(topic, [{ seq: -1 }, { seq: -2 }]);
       const proxy = await t.world.startProxy();
-      const body = subscriptionBody({ name: unique('start-stop'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}${path}`, delivery: { maxInFlight: 8, ordering: 'key' } });
+      const body = subscriptionBody({
+        name: unique('start-stop'),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: `${t.sink.url}${path}`,
+        delivery: { maxInFlight: 8, ordering: 'key' },
+      });
       Object.assign(body.kafka as Record<string, unknown>, { startFrom: 'latest', groupProtocol });
       const sub = (await proxy.api('POST', '/api/subscriptions', body)).body;
       await waitFor(async () => (await t.client.committed(sub.kafka.groupId, topic, PARTITIONS)).every((o) => o >= 0), 'the start positions committed');
@@ -56,7 +62,12 @@ describe('stop and start a latest subscription while records flow', () => {
       const f = ledger.figures(produced, 0);
       report(`stop/start x${ROUNDS} (latest, ${groupProtocol})`, f, `seed ${seed}`);
       expect(f.lost).toBe(0);
-      expect(ledger.deliveries().map((d) => JSON.parse(d.request.body).seq).filter((s: number) => s < 0)).toEqual([]);
+      expect(
+        ledger
+          .deliveries()
+          .map((d) => JSON.parse(d.request.body).seq)
+          .filter((s: number) => s < 0),
+      ).toEqual([]);
       expect(ledger.keyOrderViolations()).toEqual([]);
       // Stops that landed while a start was still deciding its positions closed promptly.
       expect(proxy.logs.filter((l) => String(l.msg).includes('did not close in time'))).toEqual([]);

@@ -61,7 +61,8 @@ describe('bounded answers and work', () => {
         await valve.hold();
         return { status: 200 };
       }
-      if (req.path === '/big' || req.path === '/bulk' || req.path === '/other') return { status: 400, body: { error: 'refused', echo: req.body.slice(0, 10_000) } };
+      if (req.path === '/big' || req.path === '/bulk' || req.path === '/other')
+        return { status: 400, body: { error: 'refused', echo: req.body.slice(0, 10_000) } };
       return { status: 200 };
     },
     proxy: {
@@ -80,13 +81,17 @@ describe('bounded answers and work', () => {
     const topic = unique(path.slice(1));
     await t.kafka.createTopic(topic, partitions);
     await t.client.produce(topic, records);
-    const res = await t.proxy.api('POST', '/api/subscriptions', subscriptionBody({
-      name: unique(path.slice(1)),
-      brokers: t.kafka.bootstrap,
-      topic,
-      url: t.sink.url + path,
-      delivery: { maxRetries: 0, maxInFlight: 4, ordering: 'unordered' },
-    }));
+    const res = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique(path.slice(1)),
+        brokers: t.kafka.bootstrap,
+        topic,
+        url: t.sink.url + path,
+        delivery: { maxRetries: 0, maxInFlight: 4, ordering: 'unordered' },
+      }),
+    );
     expect(res.status).toBe(201);
     return { topic, sub: res.body as { id: number; kafka: { groupId: string } } };
   }
@@ -96,10 +101,14 @@ describe('bounded answers and work', () => {
     const values = Array.from({ length: 24 }, (_, i) => Buffer.from(JSON.stringify({ n: i, pad: '名'.repeat(66_000 + i) })));
     const binary = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00]), Buffer.alloc(100_000, 0x41)]);
     const { sub } = await subscribe('/big', [...values.map((value, i) => ({ key: `k${i}`, value })), { key: 'bin', value: binary }]);
-    const { rows, pageBytes, pages } = await waitFor(async () => {
-      const all = await allRows(t.proxy, `subscriptionId=${sub.id}&limit=500`);
-      return all.rows.length === 25 && all;
-    }, 'the 25 dead letters', { timeoutMs: 60_000 });
+    const { rows, pageBytes, pages } = await waitFor(
+      async () => {
+        const all = await allRows(t.proxy, `subscriptionId=${sub.id}&limit=500`);
+        return all.rows.length === 25 && all;
+      },
+      'the 25 dead letters',
+      { timeoutMs: 60_000 },
+    );
 
     // The whole answer is bounded: several pages, each within DEAD_LETTER_LIST_MAX_BYTES.
     expect(pages).toBeGreaterThan(1);
@@ -133,7 +142,10 @@ describe('bounded answers and work', () => {
   }, 120_000);
 
   it('re-delivers in bounded background jobs: progress, a limit, a cancel between records, one job slot, and the synchronous route', async () => {
-    const { sub } = await subscribe('/bulk', Array.from({ length: 40 }, (_, i) => ({ value: JSON.stringify({ n: i }) })));
+    const { sub } = await subscribe(
+      '/bulk',
+      Array.from({ length: 40 }, (_, i) => ({ value: JSON.stringify({ n: i }) })),
+    );
     const pending = async () => (await allRows(t.proxy, `subscriptionId=${sub.id}&state=pending&limit=500`)).rows.length;
     await waitFor(async () => (await pending()) === 40, 'forty dead letters', { timeoutMs: 60_000 });
     const other = await subscribe('/other', [{ value: '{"n":"other"}' }]);
@@ -240,7 +252,9 @@ describe('bounded answers and work', () => {
     }
     // One computation per STATUS_CACHE_MS at most: metadata, committed, two watermarks (and a connect).
     const computations = Math.ceil(tookMs / 1000) + 1;
-    process.stdout.write(`status flood: 200 requests (and the polls before them) in ${tookMs} ms made ${made} Kafka calls (one computation per request: 800+)\n`);
+    process.stdout.write(
+      `status flood: 200 requests (and the polls before them) in ${tookMs} ms made ${made} Kafka calls (one computation per request: 800+)\n`,
+    );
     expect(made).toBeGreaterThan(0);
     expect(made).toBeLessThanOrEqual(5 * computations);
     expect(new Set(answers.map((a) => a.body.generatedAt)).size).toBeLessThanOrEqual(computations);

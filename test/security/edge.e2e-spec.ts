@@ -40,12 +40,19 @@ describe('admin API edge', () => {
   describe('behind a trusted reverse proxy (the tests connect from 127.0.0.1, listed in TRUSTED_PROXIES)', () => {
     let proxy: ProxyProcess;
     beforeAll(async () => {
-      proxy = await t.world.startProxy({ adminToken: OPERATOR, env: { TRUSTED_PROXIES: '127.0.0.1, ::1', AUTH_FAILURE_LIMIT: '20', AUTH_FAILURE_WINDOW_MS: '60000' } });
+      proxy = await t.world.startProxy({
+        adminToken: OPERATOR,
+        env: { TRUSTED_PROXIES: '127.0.0.1, ::1', AUTH_FAILURE_LIMIT: '20', AUTH_FAILURE_WINDOW_MS: '60000' },
+      });
     });
     // Stopped here: a running instance would join the later tests' consumer groups and take their partitions.
     afterAll(() => proxy?.stop());
     const from = (client: string, token?: string, extra: { method?: string; path?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
-      proxy.request(extra.method ?? 'GET', extra.path ?? '/api/subscriptions', { token: token ?? '', body: extra.body, headers: { 'X-Forwarded-For': client, ...extra.headers } });
+      proxy.request(extra.method ?? 'GET', extra.path ?? '/api/subscriptions', {
+        token: token ?? '',
+        body: extra.body,
+        headers: { 'X-Forwarded-For': client, ...extra.headers },
+      });
 
     it('does not lock every operator out when 20 bad tokens arrive through the proxy from different clients', async () => {
       for (let i = 0; i < 20; i++) expect((await from(`198.51.100.${i}`, `wrong-${i}`)).status).toBe(401);
@@ -71,7 +78,7 @@ describe('admin API edge', () => {
       expect(blocks).toEqual([expect.objectContaining({ remote: '203.0.113.7', via: '127.0.0.1' })]);
     });
 
-    it('records the forwarded client as the audit entry\'s remote', async () => {
+    it("records the forwarded client as the audit entry's remote", async () => {
       const name = unique('edge-audited');
       const created = await from('198.51.100.77', OPERATOR, {
         method: 'POST',
@@ -86,7 +93,10 @@ describe('admin API edge', () => {
   });
 
   it('never refuses a valid operator or requester token from a blocked address; a wrong or missing one gets 429', async () => {
-    const proxy = await t.world.startProxy({ adminToken: OPERATOR, env: { REQUESTER_TOKEN: REQUESTER, AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_MS: '60000' } });
+    const proxy = await t.world.startProxy({
+      adminToken: OPERATOR,
+      env: { REQUESTER_TOKEN: REQUESTER, AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_MS: '60000' },
+    });
     for (let i = 0; i < 3; i++) expect((await proxy.api('GET', '/api/subscriptions', undefined, `wrong-${i}`)).status).toBe(401);
     expect((await proxy.api('GET', '/api/subscriptions', undefined, 'wrong-again')).status).toBe(429);
     expect((await proxy.api('GET', '/api/subscriptions', undefined, '')).status).toBe(429);
@@ -99,7 +109,7 @@ describe('admin API edge', () => {
     await proxy.stop();
   });
 
-  it('sends a strict CSP without unsafe-inline that allows the console\'s import map by hash, forbids framing, and no-store on /api', async () => {
+  it("sends a strict CSP without unsafe-inline that allows the console's import map by hash, forbids framing, and no-store on /api", async () => {
     const proxy = await t.world.startProxy({ adminToken: OPERATOR });
     const page = await proxy.request('GET', '/', { token: '' });
     expect(page.status).toBe(200);
@@ -115,7 +125,11 @@ describe('admin API edge', () => {
     const docs = await proxy.request('GET', '/docs', { token: '' });
     const style = /<style>([\s\S]*?)<\/style>/.exec(String(docs.body))![1];
     expect(docs.headers.get('content-security-policy')).toContain(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
-    for (const [path, token] of [['/api/subscriptions', OPERATOR], ['/api/subscriptions', 'wrong'], ['/API/instances', OPERATOR]] as const) {
+    for (const [path, token] of [
+      ['/api/subscriptions', OPERATOR],
+      ['/api/subscriptions', 'wrong'],
+      ['/API/instances', OPERATOR],
+    ] as const) {
       const answer = await proxy.request('GET', path, { token });
       expect([path, answer.headers.get('cache-control'), answer.headers.get('content-security-policy')]).toEqual([path, 'no-store', csp]);
     }
@@ -131,15 +145,23 @@ describe('admin API edge', () => {
       const name = unique('edge-csrf');
       const body = subscriptionBody({ name, brokers: t.kafka.bootstrap, topic: unique('edge-csrf'), url: `${t.sink.url}/csrf`, status: 'stopped' });
       const evil = await proxy.request('POST', '/api/subscriptions', { body, headers: { Origin: 'http://evil.example' } });
-      expect({ status: evil.status, message: evil.body.message }).toEqual({ status: 403, message: expect.stringMatching(/^cross-origin POST refused: Origin http:\/\/evil\.example is not this server/) });
+      expect({ status: evil.status, message: evil.body.message }).toEqual({
+        status: 403,
+        message: expect.stringMatching(/^cross-origin POST refused: Origin http:\/\/evil\.example is not this server/),
+      });
       const otherPort = await proxy.request('DELETE', '/api/subscriptions/1', { headers: { Origin: 'http://127.0.0.1:1' } });
       expect(otherPort.status).toBe(403);
       const fetchMeta = await proxy.request('POST', '/api/config/refresh', { headers: { Origin: `http://${host}`, 'Sec-Fetch-Site': 'cross-site' } });
-      expect({ status: fetchMeta.status, message: fetchMeta.body.message }).toEqual({ status: 403, message: expect.stringMatching(/Sec-Fetch-Site: cross-site/) });
+      expect({ status: fetchMeta.status, message: fetchMeta.body.message }).toEqual({
+        status: 403,
+        message: expect.stringMatching(/Sec-Fetch-Site: cross-site/),
+      });
       expect((await proxy.api('GET', '/api/subscriptions')).body.map((s: { name: string }) => s.name)).not.toContain(name);
       // Reads across origins are not writes; same-origin writes and clients without Origin pass.
       expect((await proxy.request('GET', '/api/subscriptions', { headers: { Origin: 'http://evil.example' } })).status).toBe(200);
-      expect((await proxy.request('POST', '/api/subscriptions', { body, headers: { Origin: `http://${host}`, 'Sec-Fetch-Site': 'same-origin' } })).status).toBe(201);
+      expect((await proxy.request('POST', '/api/subscriptions', { body, headers: { Origin: `http://${host}`, 'Sec-Fetch-Site': 'same-origin' } })).status).toBe(
+        201,
+      );
       expect((await proxy.request('POST', '/api/config/refresh', {})).status).toBeLessThan(300);
     }
     await guarded.stop();
@@ -170,13 +192,10 @@ describe('admin API edge', () => {
       db.port = String(cutter.port);
       const proxy = await t.world.startProxy({ adminToken: OPERATOR, env: { DATABASE_URL: db.toString() } });
       await cutter.cut();
-      const ready = await waitFor(
-        async () => {
-          const res = await proxy.request('GET', '/health/ready', { token: '' });
-          return res.status === 503 && res;
-        },
-        '/health/ready to report the database down',
-      );
+      const ready = await waitFor(async () => {
+        const res = await proxy.request('GET', '/health/ready', { token: '' });
+        return res.status === 503 && res;
+      }, '/health/ready to report the database down');
       expect(ready.body).toEqual({ status: 'unavailable', checks: { database: 'down', supervisor: 'started' } });
       const logged = await waitFor(() => proxy.logs.find((l) => l.msg === 'readiness: the database does not answer'), 'the readiness failure in the log');
       expect(String(logged.message).length).toBeGreaterThan(0);
@@ -194,7 +213,13 @@ describe('admin API edge', () => {
     });
     const topic = unique('edge-alert');
     await t.kafka.createTopic(topic, 1);
-    const base = subscriptionBody({ name: unique('edge-alerted'), brokers: t.kafka.bootstrap, topic, url: `${t.sink.url}/refuse`, delivery: { maxRetries: 0 } });
+    const base = subscriptionBody({
+      name: unique('edge-alerted'),
+      brokers: t.kafka.bootstrap,
+      topic,
+      url: `${t.sink.url}/refuse`,
+      delivery: { maxRetries: 0 },
+    });
     const viaNat64 = await proxy.api('POST', '/api/subscriptions', { ...base, alerts: { webhookUrl: 'http://[64:ff9b::a9fe:a9fe]/hook' } });
     expect({ status: viaNat64.status, message: viaNat64.body.message }).toEqual({
       status: 400,
@@ -203,8 +228,14 @@ describe('admin API edge', () => {
     // Without its own webhook, the subscription's dead-letter alert goes to ALERT_WEBHOOK_URL, which the guard refuses.
     expect((await proxy.api('POST', '/api/subscriptions', { ...base, alerts: { windowSeconds: 1 } })).status).toBe(201);
     await t.client.produceJson(topic, [{ n: 1 }]);
-    const refused = await waitFor(() => proxy.logs.find((l) => l.msg === 'alert webhook refused by the outbound guard; alert dropped'), 'the refused alert', { timeoutMs: 30_000 });
-    expect(refused).toMatchObject({ kind: 'dead_letters', webhook: 'http://168.63.129.16', err: expect.stringMatching(/168\.63\.129\.16 is a link-local or cloud metadata address/) });
+    const refused = await waitFor(() => proxy.logs.find((l) => l.msg === 'alert webhook refused by the outbound guard; alert dropped'), 'the refused alert', {
+      timeoutMs: 30_000,
+    });
+    expect(refused).toMatchObject({
+      kind: 'dead_letters',
+      webhook: 'http://168.63.129.16',
+      err: expect.stringMatching(/168\.63\.129\.16 is a link-local or cloud metadata address/),
+    });
     expect(proxy.logs.some((l) => l.msg === 'alert webhook failed; alert dropped')).toBe(false);
     expect(JSON.stringify(proxy.logs)).not.toContain('secret-hook-token');
     await proxy.stop();

@@ -27,7 +27,8 @@ describe('tenants cannot hurt each other', () => {
     if (alerts) out.alerts = alerts;
     return out;
   };
-  const ticket = (spec: Record<string, unknown>, token: string) => t.proxy.api('POST', '/api/tickets', { ...spec, requester: 'someone', reason: 'needs events' }, token);
+  const ticket = (spec: Record<string, unknown>, token: string) =>
+    t.proxy.api('POST', '/api/tickets', { ...spec, requester: 'someone', reason: 'needs events' }, token);
   const approve = (id: number) => t.proxy.api('POST', `/api/tickets/${id}/approve`, undefined, OPERATOR);
 
   it('refuses a second subscription in a consumer group of the same cluster, from a ticket, a create or a PATCH', async () => {
@@ -64,17 +65,24 @@ describe('tenants cannot hurt each other', () => {
     // A ticket that was fine when submitted is refused at approval once someone took its group.
     const late = await ticket(body(unique('late'), topic, { kafka: { groupId: 'kproxy.shared-late' } }), PAYMENTS);
     expect(late.status).toBe(201);
-    expect((await t.proxy.api('POST', '/api/subscriptions', body(unique('first'), topic, { kafka: { groupId: 'kproxy.shared-late' } }), OPERATOR)).status).toBe(201);
+    expect((await t.proxy.api('POST', '/api/subscriptions', body(unique('first'), topic, { kafka: { groupId: 'kproxy.shared-late' } }), OPERATOR)).status).toBe(
+      201,
+    );
     const refused = await approve(late.body.id);
     expect(refused.status).toBe(409);
     expect(refused.body.message).toContain('consumer group "kproxy.shared-late"');
   });
 
-  it('keeps a ticket out of another owner\'s rate group and refuses a rate that would stall a group', async () => {
+  it("keeps a ticket out of another owner's rate group and refuses a rate that would stall a group", async () => {
     const topic = unique('rates');
     await t.kafka.createTopic(topic, 1);
     const group = unique('billing-api');
-    const owned = await t.proxy.api('POST', '/api/subscriptions', body(unique('rated'), topic, { endpoint: { rateGroup: group }, delivery: { ratePerSec: 50 } }), OPERATOR);
+    const owned = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      body(unique('rated'), topic, { endpoint: { rateGroup: group }, delivery: { ratePerSec: 50 } }),
+      OPERATOR,
+    );
     expect(owned.status).toBe(201);
     const join = await ticket(body(unique('joiner'), topic, { endpoint: { rateGroup: group }, delivery: { ratePerSec: 0.000001 } }), SEARCH);
     expect(join.status).toBe(400);
@@ -90,7 +98,7 @@ describe('tenants cannot hurt each other', () => {
     expect((await ticket(body(unique('p1'), topic, { endpoint: { rateGroup: mine } }), PAYMENTS)).status).toBe(409);
   });
 
-  it('shows a requester only its own team\'s tickets and subscriptions, with every credential masked and sealed', async () => {
+  it("shows a requester only its own team's tickets and subscriptions, with every credential masked and sealed", async () => {
     const topic = unique('creds');
     await t.kafka.createTopic(topic, 1);
     const secrets = ['fn-key-7c1d', 'apim-key-93ab', 'auth-key-55ee', 'authn-0f0f', 'sas-sig-2468', 'url-pass-1357'];
@@ -118,7 +126,10 @@ describe('tenants cannot hurt each other', () => {
       Authentication: '****',
       'Content-Type': 'application/json',
     });
-    const review = (await t.proxy.api('GET', `/api/tickets/${submitted.body.id}`, undefined, OPERATOR)).body.review as Array<{ field: string; concern: string }>;
+    const review = (await t.proxy.api('GET', `/api/tickets/${submitted.body.id}`, undefined, OPERATOR)).body.review as Array<{
+      field: string;
+      concern: string;
+    }>;
     expect(review).toEqual(
       expect.arrayContaining([
         { field: 'endpoint.url', concern: 'carries user info and query parameters sig, v whose values are hidden' },
@@ -145,7 +156,17 @@ describe('tenants cannot hurt each other', () => {
     expect(got.headers.authorization).toBe(`Basic ${Buffer.from(`svc:${secrets[5]}`).toString('base64')}`);
 
     const theirs = (await t.proxy.api('GET', `/api/subscriptions/${id}`, undefined, SEARCH)).body;
-    expect(theirs).toEqual({ view: 'summary', id, name: spec.name, owner: 'payments', kafka: { topic }, status: 'running', version: expect.any(Number), createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(theirs).toEqual({
+      view: 'summary',
+      id,
+      name: spec.name,
+      owner: 'payments',
+      kafka: { topic },
+      status: 'running',
+      version: expect.any(Number),
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
     const listed = (await t.proxy.api('GET', '/api/subscriptions', undefined, SEARCH)).body as Array<Record<string, unknown>>;
     expect(listed.find((s) => s.id === id)).toEqual(theirs);
     expect(listed.every((s) => s.view === (s.owner === 'search' ? 'full' : 'summary'))).toBe(true);
@@ -167,7 +188,10 @@ describe('tenants cannot hurt each other', () => {
       (await t.proxy.api('GET', '/api/audit', undefined, OPERATOR)).body,
     ]);
     const conn = await createConnection(TEST_DATABASE_URL);
-    const [rows] = await conn.query('SELECT e.url, e.headers, t.spec FROM subscriptions s JOIN endpoints e ON e.id = s.endpoint_id JOIN tickets t ON t.subscription_id = s.id WHERE s.id = ?', [id]);
+    const [rows] = await conn.query(
+      'SELECT e.url, e.headers, t.spec FROM subscriptions s JOIN endpoints e ON e.id = s.endpoint_id JOIN tickets t ON t.subscription_id = s.id WHERE s.id = ?',
+      [id],
+    );
     await conn.end();
     const stored = JSON.stringify(rows);
     const logs = JSON.stringify(t.proxy.logs);
@@ -231,7 +255,9 @@ describe('tenants cannot hurt each other', () => {
     for (const name of ['X-Forwarded-Host', 'X-Original-URL', 'X-HTTP-Method-Override', 'Forwarded']) {
       const rerouting = await ticket(body(unique('q'), topic, { endpoint: { headers: { [name]: 'billing.internal' } } }), SEARCH);
       expect(rerouting.status).toBe(400);
-      expect(rerouting.body.message).toEqual([`endpoint.headers.${name}: reroutes the request or changes its method at a gateway; put the destination in endpoint.url and the method in endpoint.method`]);
+      expect(rerouting.body.message).toEqual([
+        `endpoint.headers.${name}: reroutes the request or changes its method at a gateway; put the destination in endpoint.url and the method in endpoint.method`,
+      ]);
     }
     const headers = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`x-h${i}`, 'v']));
     const wide = await t.proxy.api('POST', '/api/subscriptions', body(unique('wide'), topic, { endpoint: { headers } }), OPERATOR);
@@ -239,13 +265,19 @@ describe('tenants cannot hurt each other', () => {
     expect(wide.body.message).toEqual(['endpoint.headers: may set at most 50 headers; 51 given']);
   });
 
-  it('notices a consumer outside kproxy joining a subscription\'s group, and says so in status, logs and alerts', async () => {
+  it("notices a consumer outside kproxy joining a subscription's group, and says so in status, logs and alerts", async () => {
     const topic = unique('outside');
     await t.kafka.createTopic(topic, 4);
     const created = await t.proxy.api('POST', '/api/subscriptions', body(unique('watched'), topic, { status: 'running' }), OPERATOR);
     const id = created.body.id as number;
-    await waitFor(async () => ((await t.proxy.api('GET', `/api/subscriptions/${id}/status`, undefined, OPERATOR)).body.instances[0]?.partitions.length ?? 0) === 4, 'the consumer owning all partitions');
-    const rogue = new KafkaConsumer({ 'group.id': created.body.kafka.groupId, 'metadata.broker.list': t.kafka.bootstrap, 'client.id': 'rogue-reader' }, { 'auto.offset.reset': 'earliest' });
+    await waitFor(
+      async () => ((await t.proxy.api('GET', `/api/subscriptions/${id}/status`, undefined, OPERATOR)).body.instances[0]?.partitions.length ?? 0) === 4,
+      'the consumer owning all partitions',
+    );
+    const rogue = new KafkaConsumer(
+      { 'group.id': created.body.kafka.groupId, 'metadata.broker.list': t.kafka.bootstrap, 'client.id': 'rogue-reader' },
+      { 'auto.offset.reset': 'earliest' },
+    );
     await new Promise<void>((resolve, reject) => rogue.connect({}, (err) => (err ? reject(err) : resolve())));
     rogue.subscribe([topic]);
     const polling = setInterval(() => rogue.consume(10, () => undefined), 200);

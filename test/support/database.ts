@@ -9,7 +9,17 @@ export async function resetDatabase(): Promise<void> {
   const conn = await createConnection(TEST_DATABASE_URL);
   try {
     await conn.query('SET FOREIGN_KEY_CHECKS = 0');
-    for (const table of ['subscriptions', 'kafka_sources', 'etl_configs', 'endpoints', 'dead_letters', 'instances', 'tickets', 'audit_log', 'consumer_starts']) {
+    for (const table of [
+      'subscriptions',
+      'kafka_sources',
+      'etl_configs',
+      'endpoints',
+      'dead_letters',
+      'instances',
+      'tickets',
+      'audit_log',
+      'consumer_starts',
+    ]) {
       await conn.query(`TRUNCATE TABLE ${table}`);
     }
     await conn.query('SET FOREIGN_KEY_CHECKS = 1');

@@ -49,15 +49,13 @@ export class KafkaTestClient {
     const result = await new Promise<Array<{ partition: number; offset: number }>>((resolve, reject) =>
       consumer.committed(toppars, 10_000, (err, tps) => (err ? reject(err) : resolve(tps as never))),
     );
-    return result
-      .sort((a, b) => a.partition - b.partition)
-      .map((tp) => (typeof tp.offset === 'number' && tp.offset >= 0 ? tp.offset : -1001));
+    return result.sort((a, b) => a.partition - b.partition).map((tp) => (typeof tp.offset === 'number' && tp.offset >= 0 ? tp.offset : -1001));
   }
 
   private inspector(groupId: string): Promise<KafkaConsumer> {
     let consumer = this.inspectors.get(groupId);
     if (!consumer) {
-      const c = new KafkaConsumer({ 'metadata.broker.list': this.brokers, 'group.id': groupId, 'log_level': 0 }, {});
+      const c = new KafkaConsumer({ 'metadata.broker.list': this.brokers, 'group.id': groupId, log_level: 0 }, {});
       consumer = new Promise<KafkaConsumer>((resolve, reject) => c.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve(c))));
       this.inspectors.set(groupId, consumer);
     }
@@ -69,8 +67,6 @@ export class KafkaTestClient {
     this.producer = null;
     const consumers = await Promise.allSettled([...this.inspectors.values()]);
     this.inspectors.clear();
-    await Promise.all(
-      consumers.map((r) => (r.status === 'fulfilled' ? new Promise<void>((resolve) => r.value.disconnect(() => resolve())) : undefined)),
-    );
+    await Promise.all(consumers.map((r) => (r.status === 'fulfilled' ? new Promise<void>((resolve) => r.value.disconnect(() => resolve())) : undefined)));
   }
 }

@@ -69,7 +69,9 @@ export class ProxyProcess {
         this.exitCode = code ?? 128 + (signal ? osConstants.signals[signal] : 0);
         if (!this.expectingExit && this.options.waitReady !== false) {
           // A crash (a segfault in a native binding) otherwise shows only as "fetch failed" later.
-          process.stderr.write(`proxy ${this.baseUrl} exited on its own (${signal ?? `code ${code}`}); its last stderr lines:\n${this.stderr.slice(-20).join('\n')}\n`);
+          process.stderr.write(
+            `proxy ${this.baseUrl} exited on its own (${signal ?? `code ${code}`}); its last stderr lines:\n${this.stderr.slice(-20).join('\n')}\n`,
+          );
         }
         resolve(this.exitCode);
       }),

@@ -94,7 +94,7 @@ export class RealKafka {
   /** Raises the topic's partition count to `count` (as kafka-topics --alter --partitions does). */
   async addPartitions(topic: string, count: number): Promise<void> {
     // The KafkaJS-style admin has no createPartitions; the library's own AdminClient does.
-    const admin = AdminClient.create({ 'bootstrap.servers': this.bootstrap, 'log_level': 0 } as never);
+    const admin = AdminClient.create({ 'bootstrap.servers': this.bootstrap, log_level: 0 } as never);
     try {
       await new Promise<void>((resolve, reject) => admin.createPartitions(topic, count, 10_000, (err) => (err ? reject(err) : resolve())));
     } finally {

@@ -29,7 +29,11 @@ export function secureKafkaOptions(): Partial<LocalKafkaOptions> {
   const plain = SASL_USERS.PLAIN;
   return {
     listeners: { SSL: 'SSL', SASL_PLAINTEXT: 'SASL_PLAINTEXT' },
-    scramUsers: (['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const).map((mechanism) => ({ mechanism, name: SASL_USERS[mechanism].username, password: SASL_USERS[mechanism].password })),
+    scramUsers: (['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const).map((mechanism) => ({
+      mechanism,
+      name: SASL_USERS[mechanism].username,
+      password: SASL_USERS[mechanism].password,
+    })),
     properties: {
       'listener.name.ssl.ssl.keystore.type': 'PEM',
       'listener.name.ssl.ssl.keystore.location': keystore,

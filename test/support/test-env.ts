@@ -15,7 +15,7 @@ export const SHARED_KAFKA_DIR = join(ROOT, '.run', 'test-kafka', 'shared');
  */
 export function sharedKafkaBrokers(): string {
   const brokers = process.env.KAFKA_BROKERS;
-  if (!brokers) throw new Error('KAFKA_BROKERS is not set: run the suites through jest with this project\'s config (its global set-up starts a broker)');
+  if (!brokers) throw new Error("KAFKA_BROKERS is not set: run the suites through jest with this project's config (its global set-up starts a broker)");
   return brokers;
 }
 

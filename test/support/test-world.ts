@@ -78,7 +78,10 @@ export class TestWorld {
     for (const [what, step] of steps) {
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
-        step().then(() => null, (err: Error) => err.message),
+        step().then(
+          () => null,
+          (err: Error) => err.message,
+        ),
         new Promise<string>((resolve) => (timer = setTimeout(() => resolve('did not stop within 30 s'), 30_000))),
       ]);
       clearTimeout(timer);

@@ -110,7 +110,8 @@ describe('ApiTokenGuard', () => {
 
   it('behind a trusted proxy, counts failures per forwarded client and records that client as the remote', () => {
     const proxied = guard({ ADMIN_TOKEN: ADMIN, AUTH_FAILURE_LIMIT: '2', TRUSTED_PROXIES: '10.9.0.0/16' });
-    const via = (client: string, token?: string) => context('approveTicket', token ? `Bearer ${token}` : undefined, '/api/tickets', { peer: '10.9.0.5', forwardedFor: client });
+    const via = (client: string, token?: string) =>
+      context('approveTicket', token ? `Bearer ${token}` : undefined, '/api/tickets', { peer: '10.9.0.5', forwardedFor: client });
     for (let i = 0; i < 10; i++) expect(codeOf(() => proxied.canActivate(via(`198.51.100.${i}`, 'wrong')))).toBe('UNAUTHENTICATED');
     expect(codeOf(() => proxied.canActivate(via('198.51.100.77', 'wrong')))).toBe('UNAUTHENTICATED');
     expect(codeOf(() => proxied.canActivate(via('198.51.100.77', 'wrong')))).toBe('UNAUTHENTICATED');

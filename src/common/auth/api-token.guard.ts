@@ -76,17 +76,17 @@ export class ApiTokenGuard implements CanActivate {
     // No valid token. A blocked address gets 429 whatever it sent, so a wrong guess is not told apart from a malformed one.
     const blockedMs = this.limiter.blockedFor(address);
     if (blockedMs > 0) {
-      throw new DomainException(
-        DomainErrorCode.RateLimited,
-        `too many failed authentications from ${address}; try again in ${Math.ceil(blockedMs / 1000)} s`,
-        { retryAfterSeconds: Math.ceil(blockedMs / 1000) },
-      );
+      throw new DomainException(DomainErrorCode.RateLimited, `too many failed authentications from ${address}; try again in ${Math.ceil(blockedMs / 1000)} s`, {
+        retryAfterSeconds: Math.ceil(blockedMs / 1000),
+      });
     }
     if (!match) {
       const given = req.headers.authorization;
       throw new DomainException(
         DomainErrorCode.Unauthenticated,
-        given ? 'the Authorization header must be "Bearer <token>" (the word Bearer, a space, then the token)' : 'missing "Authorization: Bearer <token>" header',
+        given
+          ? 'the Authorization header must be "Bearer <token>" (the word Bearer, a space, then the token)'
+          : 'missing "Authorization: Bearer <token>" header',
       );
     }
     if (this.limiter.fail(address)) {

@@ -53,16 +53,31 @@ describe('DomainExceptionFilter', () => {
   it('adds fields and Retry-After when the exception carries them', () => {
     const fields = [{ path: 'endpoint.url', message: 'scheme "ftp" is not allowed' }];
     const invalid = answer(DomainException.forFields(DomainErrorCode.ValidationFailed, fields));
-    expect(invalid.body).toEqual({ statusCode: 400, error: 'Bad Request', message: ['endpoint.url: scheme "ftp" is not allowed'], code: 'VALIDATION_FAILED', fields });
+    expect(invalid.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: ['endpoint.url: scheme "ftp" is not allowed'],
+      code: 'VALIDATION_FAILED',
+      fields,
+    });
     const busy = answer(new DomainException(DomainErrorCode.Busy, 'try later', { retryAfterSeconds: 5 }));
     expect(busy.headers['Retry-After']).toBe('5');
     expect(busy.body).not.toHaveProperty('fields');
   });
 
   it("gives the framework's own errors the generic code of their status", () => {
-    expect(answer(new NotFoundException('Cannot GET /api/nothing')).body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /api/nothing', code: 'NOT_FOUND' });
+    expect(answer(new NotFoundException('Cannot GET /api/nothing')).body).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'Cannot GET /api/nothing',
+      code: 'NOT_FOUND',
+    });
     expect(answer(new BadRequestException('Failed to decode param')).body).toMatchObject({ statusCode: 400, code: 'INVALID_INPUT' });
-    expect(answer(new HttpException('unsupported charset "LATIN1"', 415)).body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type', code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(answer(new HttpException('unsupported charset "LATIN1"', 415)).body).toMatchObject({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    });
     expect(answer(new HttpException('Method Not Allowed', 405)).body).toMatchObject({ statusCode: 405, code: 'INVALID_INPUT' });
     expect(answer(new HttpException('stream is not readable', 502)).body).toMatchObject({ statusCode: 502, code: 'INTERNAL_ERROR' });
   });

@@ -115,8 +115,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      const message =
-        typeof body === 'object' && body && 'message' in body ? (body as { message: string | string[] }).message : exception.message;
+      const message = typeof body === 'object' && body && 'message' in body ? (body as { message: string | string[] }).message : exception.message;
       return render(status, BY_STATUS[status] ?? (status >= 500 ? DomainErrorCode.InternalError : DomainErrorCode.InvalidInput), message);
     }
     if (exception instanceof QueryFailedError) {

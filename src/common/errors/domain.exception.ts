@@ -37,6 +37,10 @@ export class DomainException extends Error {
 
   /** An error about input fields: `message` holds one "path: message" line per field, `fields` the same as objects. */
   static forFields(code: DomainErrorCode, fields: readonly FieldProblem[]): DomainException {
-    return new DomainException(code, fields.map((f) => `${f.path}: ${f.message}`), { fields });
+    return new DomainException(
+      code,
+      fields.map((f) => `${f.path}: ${f.message}`),
+      { fields },
+    );
   }
 }

@@ -3,7 +3,13 @@ import { AppConfig } from '../../config/app.config';
 import { ClientAddress } from './client-address';
 
 const clients = (trusted?: string) =>
-  new ClientAddress(AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=', ...(trusted ? { TRUSTED_PROXIES: trusted } : {}) }));
+  new ClientAddress(
+    AppConfig.fromEnv({
+      DATABASE_URL: 'mysql://u:p@127.0.0.1/k',
+      SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=',
+      ...(trusted ? { TRUSTED_PROXIES: trusted } : {}),
+    }),
+  );
 
 const req = (peer: string, headers: Record<string, string> = {}) => ({ socket: { remoteAddress: peer }, headers }) as unknown as IncomingMessage;
 

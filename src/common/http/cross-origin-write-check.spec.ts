@@ -6,7 +6,13 @@ import { CrossOriginWriteCheck } from './cross-origin-write-check';
 
 const check = (trusted?: string) =>
   new CrossOriginWriteCheck(
-    new ClientAddress(AppConfig.fromEnv({ DATABASE_URL: 'mysql://u:p@127.0.0.1/k', SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=', ...(trusted ? { TRUSTED_PROXIES: trusted } : {}) })),
+    new ClientAddress(
+      AppConfig.fromEnv({
+        DATABASE_URL: 'mysql://u:p@127.0.0.1/k',
+        SECRETS_KEY: 'q2k9cS3yq1mJxq0zv8w1bQ2m0f8H3Jm3lC3mV4X7Qm8=',
+        ...(trusted ? { TRUSTED_PROXIES: trusted } : {}),
+      }),
+    ),
   );
 
 const req = (method: string, path: string, headers: Record<string, string>, peer = '127.0.0.1') =>
@@ -17,7 +23,10 @@ describe('CrossOriginWriteCheck', () => {
 
   it('refuses a write to /api whose Origin is another host or port, or opaque', () => {
     for (const origin of ['http://evil.example', 'http://127.0.0.1:9999', 'https://127.0.0.1', 'null', 'http://127.0.0.1.evil.example:8080', 'not a url']) {
-      expect([origin, c.problem(req('POST', '/api/subscriptions', { host: '127.0.0.1:8080', origin }))]).toEqual([origin, expect.stringMatching(/^cross-origin POST refused: Origin .* is not this server \(127\.0\.0\.1:8080\)/)]);
+      expect([origin, c.problem(req('POST', '/api/subscriptions', { host: '127.0.0.1:8080', origin }))]).toEqual([
+        origin,
+        expect.stringMatching(/^cross-origin POST refused: Origin .* is not this server \(127\.0\.0\.1:8080\)/),
+      ]);
     }
     for (const method of ['PUT', 'PATCH', 'DELETE', 'post']) {
       expect(c.problem(req(method, '/api/subscriptions/1', { host: 'kproxy:8080', origin: 'http://evil.example' }))).not.toBeNull();
@@ -35,7 +44,8 @@ describe('CrossOriginWriteCheck', () => {
     expect(c.problem(req('POST', '/api/subscriptions', { host: '[::1]:8080', origin: 'http://[::1]:8080' }))).toBeNull();
     // Host and port are compared, not the scheme: behind a TLS-terminating proxy the browser says https.
     expect(c.problem(req('POST', '/api/subscriptions', { host: '127.0.0.1:8080', origin: 'https://127.0.0.1:8080' }))).toBeNull();
-    for (const method of ['GET', 'HEAD', 'OPTIONS']) expect(c.problem(req(method, '/api/subscriptions', { host: 'k:1', origin: 'http://evil.example' }))).toBeNull();
+    for (const method of ['GET', 'HEAD', 'OPTIONS'])
+      expect(c.problem(req(method, '/api/subscriptions', { host: 'k:1', origin: 'http://evil.example' }))).toBeNull();
     expect(c.problem(req('POST', '/api/subscriptions', { host: '127.0.0.1:8080' }))).toBeNull();
     expect(c.problem(req('POST', '/console/app.js', { host: '127.0.0.1:8080', origin: 'http://evil.example' }))).toBeNull();
     expect(c.problem(req('POST', '/apiary', { host: '127.0.0.1:8080', origin: 'http://evil.example' }))).toBeNull();
@@ -43,7 +53,9 @@ describe('CrossOriginWriteCheck', () => {
 
   it('refuses what Fetch Metadata marks as another site, whatever Origin says', () => {
     for (const site of ['cross-site', 'same-site', 'Cross-Site']) {
-      expect(c.problem(req('POST', '/api/subscriptions', { host: '127.0.0.1:8080', origin: 'http://127.0.0.1:8080', 'sec-fetch-site': site }))).toMatch(/Sec-Fetch-Site/);
+      expect(c.problem(req('POST', '/api/subscriptions', { host: '127.0.0.1:8080', origin: 'http://127.0.0.1:8080', 'sec-fetch-site': site }))).toMatch(
+        /Sec-Fetch-Site/,
+      );
     }
     for (const site of ['same-origin', 'none']) {
       expect(c.problem(req('POST', '/api/subscriptions', { host: '127.0.0.1:8080', origin: 'http://127.0.0.1:8080', 'sec-fetch-site': site }))).toBeNull();

@@ -13,9 +13,12 @@ const req = (path: string, host?: string, method = 'GET') =>
 describe('OpenAdminHostCheck', () => {
   it('without a token, answers /api only for loopback Host names (a DNS-rebinding page sends its own)', () => {
     const open = check();
-    for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080', '127.0.0.1', 'LOCALHOST']) expect([host, open.problem(req('/api/subscriptions', host))]).toEqual([host, null]);
+    for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080', '127.0.0.1', 'LOCALHOST'])
+      expect([host, open.problem(req('/api/subscriptions', host))]).toEqual([host, null]);
     for (const host of ['evil.example:8080', '10.0.0.5:8080', 'localhost.evil.example:8080', undefined]) {
-      expect(open.problem(req('/api/subscriptions', host, 'POST'))).toMatch(/^the admin API is open \(no ADMIN_TOKEN\) and answers only requests addressed to this machine's loopback/);
+      expect(open.problem(req('/api/subscriptions', host, 'POST'))).toMatch(
+        /^the admin API is open \(no ADMIN_TOKEN\) and answers only requests addressed to this machine's loopback/,
+      );
     }
     expect(open.problem(req('/API/x', 'evil.example'))).not.toBeNull();
     expect(open.problem(req('/', 'evil.example'))).toBeNull();

@@ -18,7 +18,12 @@ describe('SecurityHeaders', () => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const page = await fetch(`${base}/`);
       const csp = page.headers.get('content-security-policy') ?? '';
-      const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(' ')]));
+      const directives = Object.fromEntries(
+        csp
+          .split(';')
+          .map((d) => d.trim().split(/\s+/))
+          .map(([name, ...values]) => [name, values.join(' ')]),
+      );
       expect(directives).toEqual({
         'default-src': "'none'",
         'script-src': `'self' ${sha256(script)}`,

@@ -12,13 +12,22 @@ describe('JsonNumber', () => {
     },
   );
 
-  it.each(['9007199254740993', '0.1000000000000000055511151231257827', '1.50', '-0', '-0.0', '1e2', '1E400', '0.0000001', '1e21', '100000000000000000000000', '2.0'])(
-    '%s is not canonical',
-    (t) => {
-      expect(JsonNumber.isCanonical(t)).toBe(false);
-      expect(String(Number(t))).not.toBe(t);
-    },
-  );
+  it.each([
+    '9007199254740993',
+    '0.1000000000000000055511151231257827',
+    '1.50',
+    '-0',
+    '-0.0',
+    '1e2',
+    '1E400',
+    '0.0000001',
+    '1e21',
+    '100000000000000000000000',
+    '2.0',
+  ])('%s is not canonical', (t) => {
+    expect(JsonNumber.isCanonical(t)).toBe(false);
+    expect(String(Number(t))).not.toBe(t);
+  });
 
   it('compares by exact decimal value', () => {
     const n = (t: string) => JsonNumber.of(t);
@@ -81,7 +90,10 @@ describe('settingNumber', () => {
     expect(parse('5e3').data).toEqual({ timeoutMs: 5000 });
     expect(parse('2.0').data).toEqual({ timeoutMs: 2 });
     expect(parse('9007199254740993').error?.issues).toEqual([
-      expect.objectContaining({ path: ['timeoutMs'], message: '9007199254740993 cannot be held exactly (a double keeps 15-17 significant digits; the nearest is 9007199254740992)' }),
+      expect.objectContaining({
+        path: ['timeoutMs'],
+        message: '9007199254740993 cannot be held exactly (a double keeps 15-17 significant digits; the nearest is 9007199254740992)',
+      }),
     ]);
     expect(parse('1e400').error?.issues[0].message).toMatch(/^1e400 is out of range/);
   });

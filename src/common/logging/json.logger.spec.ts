@@ -123,12 +123,21 @@ describe('JsonLogger', () => {
   it('writes an error among the fields as type, message, code, stack and cause, never its other properties', () => {
     const { lines, parsed, logger } = capture();
     const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    const err = Object.assign(new Error('Data too long for column', { cause }), { code: 'ER_DATA_TOO_LONG', parameters: ['personal-data-1'], query: 'INSERT … personal-data-2' });
+    const err = Object.assign(new Error('Data too long for column', { cause }), {
+      code: 'ER_DATA_TOO_LONG',
+      parameters: ['personal-data-1'],
+      query: 'INSERT … personal-data-2',
+    });
     logger.error('dead-letter write failed', { subscription: 1, err });
     logger.warn('passed as an argument', err);
     const [inField, asArgument] = parsed();
     for (const line of [inField.err, asArgument.err]) {
-      expect(line).toMatchObject({ type: 'Error', message: 'Data too long for column', code: 'ER_DATA_TOO_LONG', cause: { message: 'connect ECONNREFUSED', code: 'ECONNREFUSED' } });
+      expect(line).toMatchObject({
+        type: 'Error',
+        message: 'Data too long for column',
+        code: 'ER_DATA_TOO_LONG',
+        cause: { message: 'connect ECONNREFUSED', code: 'ECONNREFUSED' },
+      });
       expect((line as { stack: string }).stack).toContain('Data too long for column');
     }
     expect(lines.join('\n')).not.toContain('personal-data');
@@ -197,7 +206,9 @@ describe('JsonLogger', () => {
       logger.info('compiled', { compiled: { spec: body } });
       expect(lines).toHaveLength(7);
       for (const line of lines) for (const secret of secrets) expect(line).not.toContain(secret.replace(/^Bearer /, ''));
-      expect(parsed()[1]).toMatchObject({ spec: { name: 'billing', kafka: { topic: 'payments', security: { sasl: { username: 'svc-billing', password: MASK } } } } });
+      expect(parsed()[1]).toMatchObject({
+        spec: { name: 'billing', kafka: { topic: 'payments', security: { sasl: { username: 'svc-billing', password: MASK } } } },
+      });
       expect(parsed()[1].spec).toMatchObject({ endpoint: { headers: { Authorization: MASK, 'Content-Type': MASK } } });
       // The logged object itself is left as it was.
       expect(body.kafka.security.sasl.password).toBe('sasl-secret-1');

@@ -42,7 +42,12 @@ export function jsonBody(limit: string): Array<RequestHandler | ErrorRequestHand
     }
     // Only a \u escape can spell a lone surrogate in UTF-8 text; MySQL's utf8mb4 would store it as U+FFFD.
     const bad = source.includes('\\u') ? illFormedAt(req.body, 'body') : null;
-    if (bad) return next(new DomainException(DomainErrorCode.InvalidJson, [`${bad}: holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair); it cannot be stored as UTF-8 — send well-formed text`]));
+    if (bad)
+      return next(
+        new DomainException(DomainErrorCode.InvalidJson, [
+          `${bad}: holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair); it cannot be stored as UTF-8 — send well-formed text`,
+        ]),
+      );
     next();
   };
   const toDomain: ErrorRequestHandler = (err: { type?: string; message?: string; limit?: number }, _req, _res, next) => {

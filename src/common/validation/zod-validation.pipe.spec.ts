@@ -32,6 +32,10 @@ describe('ZodValidationPipe', () => {
 
   it('says a missing field is required and a body that is not an object is one', () => {
     expect(refusal({ endpoint: { url: 'http://x' } }).fields).toEqual([{ path: 'name', message: 'is required' }]);
-    expect(refusal([1])).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ path: 'body', message: 'must be a JSON object' }], details: ['body: must be a JSON object'] });
+    expect(refusal([1])).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ path: 'body', message: 'must be a JSON object' }],
+      details: ['body: must be a JSON object'],
+    });
   });
 });

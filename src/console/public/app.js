@@ -51,7 +51,17 @@ function App() {
   useEffect(() => void refresh(), []);
   if (role === null) return html`<main>${error ? html`<${Banner} error=${error} />` : 'Loading…'}</main>`;
   if (role === 'anonymous') return html`<${Login} onDone=${refresh} />`;
-  const nav = [['#/', 'Subscriptions'], ['#/tickets', 'Tickets'], ...(role === 'operator' ? [['#/dead-letters', 'Dead letters'], ['#/instances', 'Instances'], ['#/audit', 'Audit']] : [])];
+  const nav = [
+    ['#/', 'Subscriptions'],
+    ['#/tickets', 'Tickets'],
+    ...(role === 'operator'
+      ? [
+          ['#/dead-letters', 'Dead letters'],
+          ['#/instances', 'Instances'],
+          ['#/audit', 'Audit'],
+        ]
+      : []),
+  ];
   /** @param {Event} e */
   const signOut = (e) => {
     e.preventDefault();
@@ -60,7 +70,9 @@ function App() {
   };
   return html`<header>
       <b>kproxy</b>
-      <nav>${nav.map(([href, label]) => html`<a href=${href} class=${(href === '#/' ? route === '#/' : route.startsWith(href)) ? 'on' : ''}>${label}</a>`)}</nav>
+      <nav>
+        ${nav.map(([href, label]) => html`<a href=${href} class=${(href === '#/' ? route === '#/' : route.startsWith(href)) ? 'on' : ''}>${label}</a>`)}
+      </nav>
       <span class="who">signed in as <span data-testid="role">${role}</span>${hasToken() ? html` · <a href="#" onClick=${signOut}>sign out</a>` : ''}</span>
     </header>
     <main>${pageFor(route, role)}</main>`;

@@ -86,21 +86,33 @@ export class OffsetResetService {
       const committedBefore = await client.committed(partitions).catch(() => null);
       let method: CommitMethod;
       try {
-        method = await client.commitOffsets(targets, partitions, this.config.resetWaitTimeoutMs, () => this.groups.members(sub.kafka, GROUP_DESCRIBE_TIMEOUT_MS));
+        method = await client.commitOffsets(targets, partitions, this.config.resetWaitTimeoutMs, () =>
+          this.groups.members(sub.kafka, GROUP_DESCRIBE_TIMEOUT_MS),
+        );
       } catch (err) {
         throw new DomainException(DomainErrorCode.OffsetsNotCommitted, `the new offsets were not committed: ${(err as Error).message}`);
       }
       // The shared status answer holds the offsets from before.
       this.statuses.forget(id);
       const result: OffsetResetResult = { partitions: [...targets].map(([partition, offset]) => ({ partition, offset })) };
-      this.logger.info('offsets reset', { subscription: id, topic: sub.kafka.topic, to: req.to, method, partitions: result.partitions, ...(req.to === 'timestamp' ? { searchedPartitions: searched } : {}) });
-      await this.audit.record({
-        action: 'subscription.reset_offsets',
-        resourceType: 'subscription',
-        resourceId: id,
-        before: committedBefore && { partitions: partitions.map((partition) => ({ partition, offset: committedBefore.get(partition) ?? null })) },
-        after: { to: req.to, partitions: result.partitions },
-      }, actor);
+      this.logger.info('offsets reset', {
+        subscription: id,
+        topic: sub.kafka.topic,
+        to: req.to,
+        method,
+        partitions: result.partitions,
+        ...(req.to === 'timestamp' ? { searchedPartitions: searched } : {}),
+      });
+      await this.audit.record(
+        {
+          action: 'subscription.reset_offsets',
+          resourceType: 'subscription',
+          resourceId: id,
+          before: committedBefore && { partitions: partitions.map((partition) => ({ partition, offset: committedBefore.get(partition) ?? null })) },
+          after: { to: req.to, partitions: result.partitions },
+        },
+        actor,
+      );
       stopping = false;
       if (req.restart) {
         try {

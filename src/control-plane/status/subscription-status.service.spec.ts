@@ -33,7 +33,12 @@ function fakeKafka(latencyMs: number) {
 
 function service(config: Partial<AppConfig>) {
   const spec = (name: string) => {
-    const parsed = parseSubscriptionSpec({ name, kafka: { brokers: '127.0.0.1:9092', topic: `t-${name}` }, endpoint: { url: 'http://127.0.0.1:1/x' }, status: 'running' });
+    const parsed = parseSubscriptionSpec({
+      name,
+      kafka: { brokers: '127.0.0.1:9092', topic: `t-${name}` },
+      endpoint: { url: 'http://127.0.0.1:1/x' },
+      status: 'running',
+    });
     if (!parsed.success) throw new Error(JSON.stringify(parsed.error.issues));
     return parsed.data;
   };
@@ -47,7 +52,10 @@ function service(config: Partial<AppConfig>) {
   const instances = { list: async () => [] } as unknown as InstancesService;
   const cfg = { instanceId: 'unit', statusCacheMs: 1_000, statusKafkaConcurrency: 2, statusKafkaQueue: 4, ...config } as AppConfig;
   const changes = new SubscriptionChangeFeed();
-  const placement = { decide: () => ({ mode: 'rendezvous', instances: ['unit'], reason: 'rendezvous: 1 of 1 live instance: unit' }), replicasOf: () => 2 } as unknown as ClusterPlacement;
+  const placement = {
+    decide: () => ({ mode: 'rendezvous', instances: ['unit'], reason: 'rendezvous: 1 of 1 live instance: unit' }),
+    replicasOf: () => 2,
+  } as unknown as ClusterPlacement;
   const svc = new SubscriptionStatusService(subscriptions, instances, cfg, new MetricsService(), changes, placement);
   return { svc, loads: () => loads, changes };
 }

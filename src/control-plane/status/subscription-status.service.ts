@@ -42,7 +42,17 @@ export interface SubscriptionStatus {
 /** Kafka calls a status makes, by kind (counted in kproxy_status_kafka_calls_total). */
 type KafkaCall = 'connect' | 'metadata' | 'committed' | 'watermarks';
 
-const ZERO: SubscriptionCounters = { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commits: 0, commitFailures: 0, skipped: 0, offsetsWentBack: 0 };
+const ZERO: SubscriptionCounters = {
+  consumed: 0,
+  delivered: 0,
+  filtered: 0,
+  retried: 0,
+  deadLettered: 0,
+  commits: 0,
+  commitFailures: 0,
+  skipped: 0,
+  offsetsWentBack: 0,
+};
 
 const CLIENT_IDLE_MS = 60_000;
 
@@ -145,7 +155,12 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
     if (!stored.spec) return { ...result, configErrors: stored.errors };
     const sub = new CompiledSubscription(id, stored.spec);
     // A refusal (429) goes to the callers; a Kafka failure is part of the answer.
-    const partitions = await this.kafkaGate.run(() => this.partitions(sub).then((p) => ({ p }), (err: Error) => ({ err })));
+    const partitions = await this.kafkaGate.run(() =>
+      this.partitions(sub).then(
+        (p) => ({ p }),
+        (err: Error) => ({ err }),
+      ),
+    );
     if ('p' in partitions) result.partitions = partitions.p;
     else result.kafkaError = partitions.err.message;
     return result;

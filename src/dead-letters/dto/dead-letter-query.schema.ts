@@ -11,7 +11,10 @@ const positiveInt = z
 
 export const deadLetterQuerySchema = z.strictObject({
   subscriptionId: positiveInt.optional(),
-  topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a topic name').optional(),
+  topic: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a topic name')
+    .optional(),
   state: z.enum(DEAD_LETTER_STATES, { error: `must be one of ${DEAD_LETTER_STATES.join(', ')}` }).optional(),
   beforeId: positiveInt.optional(),
   limit: limitParam(50),

@@ -88,7 +88,11 @@ export class CommitManager {
     private readonly host: CommitHost,
     private readonly settings: CommitSettings,
   ) {
-    this.batcher = new CommitBatcher(() => this.flush(), () => this.host.doneOffsets().length > 0, settings.commitIntervalMs);
+    this.batcher = new CommitBatcher(
+      () => this.flush(),
+      () => this.host.doneOffsets().length > 0,
+      settings.commitIntervalMs,
+    );
   }
 
   /** A record became done. */
@@ -232,7 +236,12 @@ export class CommitManager {
     this.batcher.failed();
     const repeated = this.errors.admit(`commit: ${err}`);
     if (repeated !== null) {
-      this.host.log('warn', 'offset commit failed; will retry', { err, code, offsets: offsets.map((o) => `${o.partition}:${o.offset}`), ...(repeated ? { repeated } : {}) });
+      this.host.log('warn', 'offset commit failed; will retry', {
+        err,
+        code,
+        offsets: offsets.map((o) => `${o.partition}:${o.offset}`),
+        ...(repeated ? { repeated } : {}),
+      });
     }
     if (this.host.membershipChanging(code) && this.host.running() && !this.holdTimer) {
       this.host.log('info', 'group is rebalancing: holding new deliveries until partitions are assigned again', {});

@@ -6,8 +6,19 @@ describe('CommitReceipts', () => {
 
   it('resolves a commit with the answer for the same offsets, in any partition order', async () => {
     const receipts = new CommitReceipts();
-    const answer = receipts.expect([{ partition: 1, offset: 10 }, { partition: 0, offset: 7 }], 1000);
-    expect(receipts.settle(null, [{ partition: 0, offset: 7 }, { partition: 1, offset: 10 }])).toBe(true);
+    const answer = receipts.expect(
+      [
+        { partition: 1, offset: 10 },
+        { partition: 0, offset: 7 },
+      ],
+      1000,
+    );
+    expect(
+      receipts.settle(null, [
+        { partition: 0, offset: 7 },
+        { partition: 1, offset: 10 },
+      ]),
+    ).toBe(true);
     await expect(answer).resolves.toEqual({ ok: true });
     expect(receipts.pending).toBe(0);
   });

@@ -7,7 +7,14 @@ function fakeConsumer() {
   const asked: Array<{ partitions: number[]; answer: () => void }> = [];
   const consumer = {
     committed(tps: Array<{ topic: string; partition: number }>, _timeoutMs: number, cb: (err: unknown, answer: unknown) => void) {
-      asked.push({ partitions: tps.map((t) => t.partition), answer: () => cb(null, tps.map((t) => ({ ...t, offset: 7 }))) });
+      asked.push({
+        partitions: tps.map((t) => t.partition),
+        answer: () =>
+          cb(
+            null,
+            tps.map((t) => ({ ...t, offset: 7 })),
+          ),
+      });
     },
   };
   return { consumer: consumer as unknown as RdKafkaConsumer, asked };

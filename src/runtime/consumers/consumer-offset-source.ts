@@ -101,11 +101,16 @@ export class ConsumerOffsetSource implements OffsetSource {
 
   private send<T>(what: string, ask: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${this.timeoutMs + CALLBACK_GRACE_MS} ms`)), this.timeoutMs + CALLBACK_GRACE_MS);
-      const done = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A) => {
-        clearTimeout(timer);
-        fn(...a);
-      };
+      const timer = setTimeout(
+        () => reject(new Error(`${what}: no answer within ${this.timeoutMs + CALLBACK_GRACE_MS} ms`)),
+        this.timeoutMs + CALLBACK_GRACE_MS,
+      );
+      const done =
+        <A extends unknown[]>(fn: (...a: A) => void) =>
+        (...a: A) => {
+          clearTimeout(timer);
+          fn(...a);
+        };
       try {
         ask(done(resolve), done(reject));
       } catch (err) {

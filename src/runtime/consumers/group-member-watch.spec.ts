@@ -70,7 +70,13 @@ describe('GroupMemberWatch', () => {
   it('a look still in flight at stop reports nothing, and stop resolves once it has its answer', async () => {
     let answer: (members: GroupMember[]) => void = () => undefined;
     const reports: number[] = [];
-    const watch = new GroupMemberWatch(7, () => new Promise<GroupMember[]>((resolve) => (answer = resolve)), (outside) => reports.push(outside.length), 10, 100);
+    const watch = new GroupMemberWatch(
+      7,
+      () => new Promise<GroupMember[]>((resolve) => (answer = resolve)),
+      (outside) => reports.push(outside.length),
+      10,
+      100,
+    );
     watch.soon();
     await jest.advanceTimersByTimeAsync(10);
     let stopped = false;

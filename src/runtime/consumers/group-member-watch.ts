@@ -79,7 +79,9 @@ export class GroupMemberWatch {
       }
       if (this.stopped) return;
       const outside = members.filter((m) => !GroupMemberWatch.isOwnMember(m.clientId, this.subscriptionId));
-      const changed = outside.length !== this.outside.length || outside.some((m, i) => m.clientId !== this.outside[i].clientId || m.clientHost !== this.outside[i].clientHost);
+      const changed =
+        outside.length !== this.outside.length ||
+        outside.some((m, i) => m.clientId !== this.outside[i].clientId || m.clientHost !== this.outside[i].clientHost);
       this.outside = outside;
       if (changed) this.report(outside, null);
       if (outside.length) this.soon(this.relookMs);

@@ -1,4 +1,12 @@
-import { CODES, KafkaConsumer, type ConsumerGlobalConfig, type LibrdKafkaError, type Message, type TopicPartition, type TopicPartitionOffset } from '@confluentinc/kafka-javascript';
+import {
+  CODES,
+  KafkaConsumer,
+  type ConsumerGlobalConfig,
+  type LibrdKafkaError,
+  type Message,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from '@confluentinc/kafka-javascript';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RepeatSuppressor } from '../../common/logging/repeat-suppressor';
 import type { BoundedConcurrency } from '../../common/concurrency/bounded-concurrency';
@@ -136,7 +144,7 @@ export class KafkaSession {
           // consumer; a process runs many consumers, so each gets a small, fixed share.
           'queued.max.messages.kbytes': settings.prefetchKbytes,
           'queued.min.messages': 10_000,
-          'log_level': settings.kafkaDebug ? 7 : 3,
+          log_level: settings.kafkaDebug ? 7 : 3,
           ...(settings.kafkaDebug ? { debug: settings.kafkaDebug, event_cb: true } : {}),
           rebalance_cb: (err: LibrdKafkaError | undefined, assignment: TopicPartition[]) => this.onRebalance(consumer, err, assignment),
           // The broker's answer to each commit; commitCb only reports that it was queued.

@@ -45,7 +45,12 @@ export class PartitionStarts {
    * consumer stops or loses its client meanwhile (`live` false; then librdkafka's committed
    * offset applies, and nothing is consumed). `resume`: done offsets of a refused revoke commit.
    */
-  async resolve(source: () => OffsetSource | null, live: () => boolean, partitions: number[], resume: Map<number, number> | null): Promise<AssignedStarts | null> {
+  async resolve(
+    source: () => OffsetSource | null,
+    live: () => boolean,
+    partitions: number[],
+    resume: Map<number, number> | null,
+  ): Promise<AssignedStarts | null> {
     const { startFrom } = this.config().kafka;
     const ledger = this.ledger();
     const stopped = new Promise<null>((resolve) => {
@@ -94,14 +99,23 @@ export class PartitionStarts {
     }
     if (start.reason === 'topic-recreated') {
       metrics.wentBack();
-      log('warn', 'the topic was deleted and recreated since this subscription took it up (another topic id): starting at the new topic\'s log start', { partition, offset });
-    }
-    if (start.reason === 'commits-lost') {
-      log('warn', 'the group has no committed offsets although this subscription consumed the topic before (offset retention or topic deletion): starting at its first start or the log start, whichever is later', {
+      log('warn', "the topic was deleted and recreated since this subscription took it up (another topic id): starting at the new topic's log start", {
         partition,
         offset,
       });
-      this.deps.reportProblem('the consumer group\'s committed offsets were gone (offset retention or topic deletion): started again at the first start or the log start, repeating rather than skipping');
+    }
+    if (start.reason === 'commits-lost') {
+      log(
+        'warn',
+        'the group has no committed offsets although this subscription consumed the topic before (offset retention or topic deletion): starting at its first start or the log start, whichever is later',
+        {
+          partition,
+          offset,
+        },
+      );
+      this.deps.reportProblem(
+        "the consumer group's committed offsets were gone (offset retention or topic deletion): started again at the first start or the log start, repeating rather than skipping",
+      );
     }
   }
 

@@ -40,10 +40,16 @@ class FakeSink implements RecordSink {
 
 const rec = (partition: number, offset: number, key: string | null = null): Message =>
   ({ topic: 't', partition, offset, key, value: Buffer.from('{}'), size: 2 }) as Message;
-const start = (partition: number, offset: number): PartitionStart => ({ partition, offset, reason: 'committed', committed: null, commit: false, skipped: 0 }) as PartitionStart;
+const start = (partition: number, offset: number): PartitionStart =>
+  ({ partition, offset, reason: 'committed', committed: null, commit: false, skipped: 0 }) as PartitionStart;
 
 function setup(opts: { ordering?: OrderingMode; maxInFlight?: number; batchSize?: number; batchWaitMs?: number; partitions?: number } = {}) {
-  const policy = { ordering: opts.ordering ?? 'unordered', maxInFlight: opts.maxInFlight ?? 4, batchSize: opts.batchSize ?? 1, batchWaitMs: opts.batchWaitMs ?? 0 } as DeliveryPolicySpec;
+  const policy = {
+    ordering: opts.ordering ?? 'unordered',
+    maxInFlight: opts.maxInFlight ?? 4,
+    batchSize: opts.batchSize ?? 1,
+    batchWaitMs: opts.batchWaitMs ?? 0,
+  } as DeliveryPolicySpec;
   const ledger = new PartitionLedger('t', policy, 100, { skipped: () => undefined, rewound: () => undefined });
   for (let p = 0; p < (opts.partitions ?? 2); p++) ledger.assign(p, start(p, 0), null);
   const sink = new FakeSink();
@@ -174,7 +180,10 @@ describe('RecordDispatcher', () => {
       { offset: 1, failures: 3 },
     ]);
     expect(done(0)).toBe(2);
-    expect(host.logUnexpected).toHaveBeenLastCalledWith('unexpected error while processing a batch; dead-lettering its records', expect.objectContaining({ records: 2, failures: 3 }));
+    expect(host.logUnexpected).toHaveBeenLastCalledWith(
+      'unexpected error while processing a batch; dead-lettering its records',
+      expect.objectContaining({ records: 2, failures: 3 }),
+    );
   });
 
   it('a member whose dead letter cannot be written goes round again alone', async () => {

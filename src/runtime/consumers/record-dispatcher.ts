@@ -273,14 +273,17 @@ export class RecordDispatcher {
       err: err ?? 'abandoned while running',
       ...(failures > 0 ? { failures } : {}),
     });
-    setTimeout(() => {
-      if (!this.host.running()) this.giveUp(unit);
-      else if (!last) this.attempt(unit);
-      else {
-        unit.failures = 0;
-        this.deadLetter(unit, err!, failures);
-      }
-    }, RETRY_STEP_MS * Math.max(1, failures)).unref();
+    setTimeout(
+      () => {
+        if (!this.host.running()) this.giveUp(unit);
+        else if (!last) this.attempt(unit);
+        else {
+          unit.failures = 0;
+          this.deadLetter(unit, err!, failures);
+        }
+      },
+      RETRY_STEP_MS * Math.max(1, failures),
+    ).unref();
   }
 
   /**

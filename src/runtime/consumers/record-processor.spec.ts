@@ -46,7 +46,17 @@ function world(answer: (seqs: number[]) => number | HttpAttempt, opts: { deliver
   const deadLetters = { record: async (row: DeadLetterRecord) => void rows.push(row) } as unknown as DeadLettersService;
   const breaker = new CircuitBreaker(compiled.policy.circuitBreaker);
   const processor = new RecordProcessor(
-    { sender, deadLetters, metrics: new SubscriptionMetrics('1'), logger, gate: () => gate, breaker: () => breaker, concurrency: null, parked: new ParkedKeys(), maxMessageBytes: 1 << 20 },
+    {
+      sender,
+      deadLetters,
+      metrics: new SubscriptionMetrics('1'),
+      logger,
+      gate: () => gate,
+      breaker: () => breaker,
+      concurrency: null,
+      parked: new ParkedKeys(),
+      maxMessageBytes: 1 << 20,
+    },
     () => compiled,
   );
   return { processor, sent, permits, rows, breaker };
@@ -123,7 +133,9 @@ describe('RecordProcessor batches', () => {
   });
 
   it('a record that times out every time spends its retries even as the only probe: it cannot hold its partition forever', async () => {
-    const w = world(() => ({ status: 0, error: 'timed out after 100 ms' }), { delivery: { batchSize: 1, maxRetries: 3, circuitBreaker: { probeIntervalMs: 10, maxProbeIntervalMs: 20 } } });
+    const w = world(() => ({ status: 0, error: 'timed out after 100 ms' }), {
+      delivery: { batchSize: 1, maxRetries: 3, circuitBreaker: { probeIntervalMs: 10, maxProbeIntervalMs: 20 } },
+    });
     const result = await w.processor.process(msgs(1)[0], new AbortController().signal);
     expect(result).toBe('done');
     expect(w.rows.map((r) => [r.reason, r.attempts])).toEqual([['retries_exhausted', 4]]);

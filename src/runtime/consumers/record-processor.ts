@@ -47,10 +47,7 @@ interface Failure {
   firstAttemptAt: Date | null;
 }
 
-type Prepared =
-  | { readonly kind: 'done' }
-  | { readonly kind: 'dead'; readonly failure: Failure }
-  | { readonly kind: 'deliver'; readonly body: Buffer | string };
+type Prepared = { readonly kind: 'done' } | { readonly kind: 'dead'; readonly failure: Failure } | { readonly kind: 'deliver'; readonly body: Buffer | string };
 
 type Delivery = 'delivered' | 'abandoned' | Failure;
 
@@ -257,7 +254,8 @@ export class RecordProcessor implements RecordSink {
       const latencyMs = performance.now() - started;
       let verdict = cfg.target.judge(res);
       const items = verdict.ok && refusedItem && cfg.target.success.itemResultsPath ? cfg.target.success.items(res.body, records) : null;
-      if (items && 'problem' in items) verdict = { ok: false, problem: items.problem, retryable: items.retryable, excerpt: res.body?.slice(0, EXCERPT_CHARS) ?? null };
+      if (items && 'problem' in items)
+        verdict = { ok: false, problem: items.problem, retryable: items.retryable, excerpt: res.body?.slice(0, EXCERPT_CHARS) ?? null };
       // A request cut short by a stop says nothing of the endpoint; a delivered one still counts.
       if (!verdict.ok && signal.aborted) {
         if (probe) breaker.cancelProbe();
@@ -317,7 +315,11 @@ export class RecordProcessor implements RecordSink {
    * internal_error): a bug must not hold a partition forever. Resolves like process().
    */
   deadLetterUnexpected(msg: Message, signal: AbortSignal, error: string, failures: number): Promise<ProcessResult> {
-    return this.deadLetter(msg, signal, failure(DeadLetterReason.InternalError, `kproxy failed on this record ${failures} times in a row: ${error}`.slice(0, 1000)));
+    return this.deadLetter(
+      msg,
+      signal,
+      failure(DeadLetterReason.InternalError, `kproxy failed on this record ${failures} times in a row: ${error}`.slice(0, 1000)),
+    );
   }
 
   /**

@@ -20,7 +20,11 @@ function source(marks: Record<number, [number, number]>, commits: Record<number,
 }
 
 /** consumer_starts in memory; `aged` marks every row as decided long ago. */
-function ledger(rows: Record<number, [number, RecordedStart['reason']]> = {}, aged = false, topicId = 'T1'): StartLedger & { rows: Map<number, RecordedStart> } {
+function ledger(
+  rows: Record<number, [number, RecordedStart['reason']]> = {},
+  aged = false,
+  topicId = 'T1',
+): StartLedger & { rows: Map<number, RecordedStart> } {
   const map = new Map<number, RecordedStart>(Object.entries(rows).map(([p, [offset, reason]]) => [Number(p), { topicId, offset, reason, aged }]));
   return {
     rows: map,
@@ -74,7 +78,7 @@ describe('StartPositionResolver', () => {
     expect(book.rows.get(2)).toMatchObject({ offset: 0, reason: 'new-partition' });
   });
 
-  it('when Kafka forgot the group\'s offsets long after the first start: the recorded start or the log start, never latest', async () => {
+  it("when Kafka forgot the group's offsets long after the first start: the recorded start or the log start, never latest", async () => {
     const book = ledger({ 0: [4, 'start-from'], 1: [1, 'start-from'] }, true);
     const starts = await startsOf(source({ 0: [0, 90], 1: [30, 90] }, {}), book, [0, 1], 'latest', null);
     expect(starts).toEqual([
@@ -94,9 +98,15 @@ describe('StartPositionResolver', () => {
     const book = ledger({ 0: [40, 'start-from'], 1: [40, 'start-from'] }, false, 'T-old');
     const starts = await startsOf(source({ 0: [0, 8], 1: [0, 2] }, {}, 'T-new'), book, [0], 'latest', null);
     expect(starts).toEqual([{ partition: 0, offset: 0, reason: 'topic-recreated', committed: null, skipped: 0, commit: true }]);
-    expect([...book.rows.values()].map((r) => [r.topicId, r.offset])).toEqual([['T-new', 0], ['T-new', 0]]);
+    expect([...book.rows.values()].map((r) => [r.topicId, r.offset])).toEqual([
+      ['T-new', 0],
+      ['T-new', 0],
+    ]);
     // The other member then reads the new records: a plain start at the new topic's beginning.
-    expect((await startsOf(source({ 0: [0, 8], 1: [0, 2] }, { 0: 0 }, 'T-new'), book, [1], 'latest', null))[0]).toMatchObject({ offset: 0, reason: 'new-partition' });
+    expect((await startsOf(source({ 0: [0, 8], 1: [0, 2] }, { 0: 0 }, 'T-new'), book, [1], 'latest', null))[0]).toMatchObject({
+      offset: 0,
+      reason: 'new-partition',
+    });
   });
 
   it('a broker that gives no topic id does not hold the assignment', async () => {

@@ -16,7 +16,11 @@ export interface OffsetSource {
 export interface StartLedger {
   read(): Promise<Map<number, RecordedStart>>;
   /** Records positions not recorded yet (an existing one wins); `replace` first drops rows of another topic id. */
-  record(topicId: string | null, starts: ReadonlyArray<{ partition: number; offset: number; reason: RecordedStart['reason'] }>, replace?: boolean): Promise<void>;
+  record(
+    topicId: string | null,
+    starts: ReadonlyArray<{ partition: number; offset: number; reason: RecordedStart['reason'] }>,
+    replace?: boolean,
+  ): Promise<void>;
 }
 
 export interface ResolvedStarts {
@@ -107,8 +111,17 @@ export class StartPositionResolver {
     if (storedId !== null && topicId !== null && storedId !== topicId) {
       // Deleted and recreated since the first start: the new topic is delivered from its start.
       const low = await source.offsets(all, 'earliest');
-      await ledger.record(topicId, all.map((p) => ({ partition: p, offset: low.get(p)!, reason: 'new-partition' as const })), true);
-      return new Map(undecided.map((partition) => [partition, { partition, offset: low.get(partition)!, reason: 'topic-recreated' as const, committed: null, skipped: 0, commit: true }]));
+      await ledger.record(
+        topicId,
+        all.map((p) => ({ partition: p, offset: low.get(p)!, reason: 'new-partition' as const })),
+        true,
+      );
+      return new Map(
+        undecided.map((partition) => [
+          partition,
+          { partition, offset: low.get(partition)!, reason: 'topic-recreated' as const, committed: null, skipped: 0, commit: true },
+        ]),
+      );
     }
     let groupHasCommits = assignedHaveCommits;
     if (!groupHasCommits) {
@@ -120,10 +133,16 @@ export class StartPositionResolver {
       if (recorded.size === 0 && !groupHasCommits) {
         // The first start: one position per partition of the topic, for every member.
         const at = await source.offsets(all, startFrom);
-        await ledger.record(topicId, all.filter((p) => at.has(p)).map((p) => ({ partition: p, offset: at.get(p)!, reason: 'start-from' as const })));
+        await ledger.record(
+          topicId,
+          all.filter((p) => at.has(p)).map((p) => ({ partition: p, offset: at.get(p)!, reason: 'start-from' as const })),
+        );
       } else {
         const at = await source.offsets(missing, 'earliest');
-        await ledger.record(topicId, missing.map((p) => ({ partition: p, offset: at.get(p)!, reason: 'new-partition' as const })));
+        await ledger.record(
+          topicId,
+          missing.map((p) => ({ partition: p, offset: at.get(p)!, reason: 'new-partition' as const })),
+        );
       }
       recorded = await ledger.read();
     }

@@ -152,10 +152,14 @@ export class SubscriptionConsumer {
     this.ledger = new PartitionLedger(compiled.kafka.topic, compiled.policy, settings.partitionBufferSize, {
       skipped: (partition, fields) => {
         metrics.recordsSkipped(fields.skipped);
-        this.log('warn', 'the log start passed records before they were read: continuing at the log start; the records in between no longer exist on the broker', {
-          partition,
-          ...fields,
-        });
+        this.log(
+          'warn',
+          'the log start passed records before they were read: continuing at the log start; the records in between no longer exist on the broker',
+          {
+            partition,
+            ...fields,
+          },
+        );
       },
       rewound: (old, fresh, offset, fields) => this.rewound(old, offset, fields),
     });
@@ -229,7 +233,11 @@ export class SubscriptionConsumer {
       (outside, err) => this.onForeignMembers(outside, err),
     );
     this.share = new AssignmentShare(
-      () => this.session.offsetSource()?.partitions().then((p) => p.length) ?? Promise.reject(new Error('not connected')),
+      () =>
+        this.session
+          .offsetSource()
+          ?.partitions()
+          .then((p) => p.length) ?? Promise.reject(new Error('not connected')),
       (share) => this.deps.gates.setShare(this.compiled.id, share),
       (err) => this.log('warn', "cannot read the topic's partition count; the rate share stays as it was", { err: err.message }),
     );
@@ -372,7 +380,7 @@ export class SubscriptionConsumer {
   /** The ledger replaced a partition's state whose offsets went back: counted, logged, its buffered records dropped, committed at once. */
   private rewound(old: PartitionState, offset: number, fields: Record<string, unknown>): void {
     this.deps.metrics.wentBack();
-    this.log('warn', 'the partition\'s offsets went back: the topic was recreated or its log truncated; delivering from the new records on', {
+    this.log('warn', "the partition's offsets went back: the topic was recreated or its log truncated; delivering from the new records on", {
       partition: old.partition,
       offset,
       expectedOffset: old.expected,
@@ -392,19 +400,22 @@ export class SubscriptionConsumer {
   private reloadParked(): void {
     if (!this.compiled.policy.keyParking) return;
     const first = !this.parked.loaded;
-    this.parked.reload(() => this.deps.deadLetters.pendingKeys(this.compiled.id)).then(
-      () => {
-        if (first) this.dispatcher.dispatch();
-      },
-      (err: unknown) => this.log('warn', 'cannot read the parked keys; records wait until they are read', { ...sqlErrorSummary(err), retryInMs: PARKED_RELOAD_MS }),
-    );
+    this.parked
+      .reload(() => this.deps.deadLetters.pendingKeys(this.compiled.id))
+      .then(
+        () => {
+          if (first) this.dispatcher.dispatch();
+        },
+        (err: unknown) =>
+          this.log('warn', 'cannot read the parked keys; records wait until they are read', { ...sqlErrorSummary(err), retryInMs: PARKED_RELOAD_MS }),
+      );
   }
 
   private onForeignMembers(outside: readonly GroupMember[], err: Error | null): void {
     const group = this.compiled.kafka.groupId;
     if (err) this.log('warn', 'could not describe the consumer group to look for outside members', { group, err: err.message });
     else if (outside.length) {
-      this.log('error', 'the consumer group has members outside kproxy: they take partitions and commit in this subscription\'s name', {
+      this.log('error', "the consumer group has members outside kproxy: they take partitions and commit in this subscription's name", {
         group,
         members: outside.map((m) => `${m.clientId} at ${m.clientHost}`),
       });

@@ -79,13 +79,13 @@ export class TopicWatch {
         // Records the old position still brings (at or past it) are dropped until the seek's arrive.
         fresh.seekFloor = st.expected;
         restarted.push({ partition: st.partition, offset: at, reason: 'new-partition' });
-        this.session.seek(st.partition, at, 'seek to the new topic\'s log start failed');
+        this.session.seek(st.partition, at, "seek to the new topic's log start failed");
       }
       await this.starts.record(id, restarted);
     } catch (err) {
       if (!this.running()) return;
       const repeated = this.errors.admit(`topic watch: ${(err as Error).message}`);
-      if (repeated !== null) this.log('warn', 'cannot check the topic\'s id', { err: (err as Error).message, ...(repeated ? { repeated } : {}) });
+      if (repeated !== null) this.log('warn', "cannot check the topic's id", { err: (err as Error).message, ...(repeated ? { repeated } : {}) });
     } finally {
       this.checking = false;
     }

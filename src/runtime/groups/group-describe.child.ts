@@ -9,7 +9,15 @@
  * cost every subscription. Messages: {@link GroupDescribeRequest} in, {@link GroupDescribeAnswer}
  * out, over the IPC channel. It exits when the parent disconnects.
  */
-import { AdminClient, CODES, ConsumerGroupStates, type GroupDescription, type GroupOverview, type IAdminClient, type LibrdKafkaError } from '@confluentinc/kafka-javascript';
+import {
+  AdminClient,
+  CODES,
+  ConsumerGroupStates,
+  type GroupDescription,
+  type GroupOverview,
+  type IAdminClient,
+  type LibrdKafkaError,
+} from '@confluentinc/kafka-javascript';
 import type { GroupDescribeAnswer, GroupDescribeRequest } from './group-describer.service';
 
 /** An admin client unused this long is closed (ms). */

@@ -62,7 +62,9 @@ describe('GroupDescriber', () => {
 
   it('names the missing script instead of failing later', async () => {
     describer.script = '/nonexistent/group-describe.child.js';
-    await expect(describer.members(kafka('billing'), 1000)).rejects.toThrow("the group describe process's script is missing (/nonexistent/group-describe.child.js)");
+    await expect(describer.members(kafka('billing'), 1000)).rejects.toThrow(
+      "the group describe process's script is missing (/nonexistent/group-describe.child.js)",
+    );
   });
 
   it('shutdown kills a child with looks in flight at once (it may be spinning) and fails them', async () => {

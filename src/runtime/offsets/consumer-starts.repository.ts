@@ -32,11 +32,12 @@ export class ConsumerStartsRepository {
 
   /** Every recorded partition of the key; `aged` compares decided_at with NOW(3) - agedMs. */
   async read(key: ConsumerStartKey, agedMs: number): Promise<Map<number, RecordedStart>> {
-    const rows: Array<{ topic_id: string | null; partition_no: number; start_offset: string | number; reason: string; aged: number | string }> = await this.dataSource.query(
-      `SELECT topic_id, partition_no, start_offset, reason, decided_at < NOW(3) - INTERVAL ? MICROSECOND AS aged
+    const rows: Array<{ topic_id: string | null; partition_no: number; start_offset: string | number; reason: string; aged: number | string }> =
+      await this.dataSource.query(
+        `SELECT topic_id, partition_no, start_offset, reason, decided_at < NOW(3) - INTERVAL ? MICROSECOND AS aged
          FROM consumer_starts WHERE subscription_id = ? AND group_id = ? AND topic = ?`,
-      [agedMs * 1000, key.subscriptionId, key.groupId, key.topic],
-    );
+        [agedMs * 1000, key.subscriptionId, key.groupId, key.topic],
+      );
     return new Map(
       rows.map((r) => [
         Number(r.partition_no),
@@ -68,7 +69,10 @@ export class ConsumerStartsRepository {
           topicId,
         ]);
       }
-      await m.query(`INSERT IGNORE INTO consumer_starts (subscription_id, group_id, topic, topic_id, partition_no, start_offset, reason) VALUES ${values}`, params);
+      await m.query(
+        `INSERT IGNORE INTO consumer_starts (subscription_id, group_id, topic, topic_id, partition_no, start_offset, reason) VALUES ${values}`,
+        params,
+      );
     });
   }
 }

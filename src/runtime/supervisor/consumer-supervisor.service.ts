@@ -103,7 +103,14 @@ export class ConsumerSupervisor implements BeforeApplicationShutdown {
       endpoints: () =>
         [...this.consumers.values()].map((c) => {
           const h = c.health();
-          return { subscription: c.config.id, circuitState: h.circuit.state, opens: h.circuit.opens, probes: h.circuit.probes, openMs: h.circuit.openMs, inFlightLimit: h.inFlightLimit };
+          return {
+            subscription: c.config.id,
+            circuitState: h.circuit.state,
+            opens: h.circuit.opens,
+            probes: h.circuit.probes,
+            openMs: h.circuit.openMs,
+            inFlightLimit: h.inFlightLimit,
+          };
         }),
     });
     await this.reconcile();

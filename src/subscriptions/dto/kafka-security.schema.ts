@@ -25,7 +25,11 @@ const tlsSchema = z.strictObject({
   /** Client certificate and key, for brokers that require mutual TLS. */
   cert: pem('a certificate'),
   key: pem('a private key'),
-  keyPassword: z.string().max(1024).nullish().transform((v) => v ?? null),
+  keyPassword: z
+    .string()
+    .max(1024)
+    .nullish()
+    .transform((v) => v ?? null),
   verifyHostname: z.boolean({ error: 'must be true or false' }).default(true),
 });
 

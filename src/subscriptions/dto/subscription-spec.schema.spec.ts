@@ -66,7 +66,10 @@ describe('subscription spec schema', () => {
   });
 
   it('refuses breaker settings out of range, naming each', () => {
-    const lines = problems({ ...valid, delivery: { circuitBreaker: { failureRatio: 0, minFailures: 0, probeIntervalMs: 5000, maxProbeIntervalMs: 1000, colour: 1 }, adaptiveConcurrency: 'yes' } });
+    const lines = problems({
+      ...valid,
+      delivery: { circuitBreaker: { failureRatio: 0, minFailures: 0, probeIntervalMs: 5000, maxProbeIntervalMs: 1000, colour: 1 }, adaptiveConcurrency: 'yes' },
+    });
     expect(lines).toEqual(
       expect.arrayContaining([
         'delivery.circuitBreaker.failureRatio: must be more than 0',
@@ -94,7 +97,13 @@ describe('subscription spec schema', () => {
     const lines = problems({
       name: 'x',
       kafka: { brokers: 'nohost', topic: '' },
-      etl: { filter: [{ path: '$.a', op: 'like', value: 1 }, { path: 'a.b', op: 'eq', value: 1 }], fields: { a: '$[' } },
+      etl: {
+        filter: [
+          { path: '$.a', op: 'like', value: 1 },
+          { path: 'a.b', op: 'eq', value: 1 },
+        ],
+        fields: { a: '$[' },
+      },
       endpoint: { url: 'ftp://example.com/x', timeoutMs: -1, headers: { 'X-Kafka-Topic': 'x' } },
       delivery: { ratePerSec: -5, ordering: 'random', backoffMs: -1 },
       surprise: true,
@@ -125,7 +134,13 @@ describe('subscription spec schema', () => {
     const long = '$.' + 'a'.repeat(2000);
     const lines = problems({
       ...valid,
-      etl: { filter: [{ path: '$.a', op: 'regex', value: 'a(?=b)' }, { path: long, op: 'exists' }], fields: { x: '$..a..b' } },
+      etl: {
+        filter: [
+          { path: '$.a', op: 'regex', value: 'a(?=b)' },
+          { path: long, op: 'exists' },
+        ],
+        fields: { x: '$..a..b' },
+      },
       endpoint: { ...valid.endpoint, errcodePath: long },
     });
     expect(lines).toEqual(
@@ -145,7 +160,12 @@ describe('subscription spec schema', () => {
   });
 
   it('caps the JSONPath characters of one etl in all, before validating any of them', () => {
-    const script = '$.items[?(' + Array.from({ length: 60 }, (_, i) => `@.n${i} > ${i}`).join(' && ').slice(0, 900) + ')]';
+    const script =
+      '$.items[?(' +
+      Array.from({ length: 60 }, (_, i) => `@.n${i} > ${i}`)
+        .join(' && ')
+        .slice(0, 900) +
+      ')]';
     const fields = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`f${i}`, script]));
     const started = process.hrtime.bigint();
     const lines = problems({ ...valid, etl: { fields, filter: [{ path: script, op: 'exists' }] } });
@@ -176,9 +196,7 @@ describe('subscription spec schema', () => {
   });
 
   it('requires maxBackoffMs to be at least backoffMs', () => {
-    expect(problems({ ...valid, delivery: { backoffMs: 5000, maxBackoffMs: 100 } })).toEqual([
-      'delivery.maxBackoffMs: must be at least backoffMs',
-    ]);
+    expect(problems({ ...valid, delivery: { backoffMs: 5000, maxBackoffMs: 100 } })).toEqual(['delivery.maxBackoffMs: must be at least backoffMs']);
   });
 
   it('bounds maxBatchBytes between 1 KiB and 64 MiB, naming the field', () => {
@@ -190,10 +208,16 @@ describe('subscription spec schema', () => {
   });
 
   it('maps record headers only to HTTP header names kproxy does not set itself', () => {
-    const ok = parseSubscriptionSpec({ ...valid, endpoint: { ...valid.endpoint, recordHeaders: { tenant: 'X-Tenant-Id', 'correlation.id': 'X-Correlation-Id' } } });
+    const ok = parseSubscriptionSpec({
+      ...valid,
+      endpoint: { ...valid.endpoint, recordHeaders: { tenant: 'X-Tenant-Id', 'correlation.id': 'X-Correlation-Id' } },
+    });
     expect(ok.success && ok.data.endpoint.recordHeaders).toEqual({ tenant: 'X-Tenant-Id', 'correlation.id': 'X-Correlation-Id' });
     expect(
-      problems({ ...valid, endpoint: { ...valid.endpoint, recordHeaders: { a: 'X-Kafka-Offset', b: 'traceparent', c: 'bad header', d: 'X-Same', e: 'x-same', '': 'X-Empty' } } }),
+      problems({
+        ...valid,
+        endpoint: { ...valid.endpoint, recordHeaders: { a: 'X-Kafka-Offset', b: 'traceparent', c: 'bad header', d: 'X-Same', e: 'x-same', '': 'X-Empty' } },
+      }),
     ).toEqual([
       'endpoint.recordHeaders.a: "X-Kafka-Offset" is set by kproxy and cannot be mapped to',
       'endpoint.recordHeaders.b: "traceparent" is set by kproxy and cannot be mapped to',
@@ -263,7 +287,11 @@ describe('subscription spec schema', () => {
         'kafka.properties.check.crcs: must be true or false',
       ]);
       expect(
-        problems(withKafka({ properties: { 'heartbeat.interval.ms': 5000, 'session.timeout.ms': 5000, 'reconnect.backoff.ms': 900, 'reconnect.backoff.max.ms': 100 } })),
+        problems(
+          withKafka({
+            properties: { 'heartbeat.interval.ms': 5000, 'session.timeout.ms': 5000, 'reconnect.backoff.ms': 900, 'reconnect.backoff.max.ms': 100 },
+          }),
+        ),
       ).toEqual([
         'kafka.properties.heartbeat.interval.ms: must be less than session.timeout.ms (5000)',
         'kafka.properties.reconnect.backoff.ms: must be at most reconnect.backoff.max.ms (100)',
@@ -302,7 +330,9 @@ describe('subscription spec schema', () => {
       'endpoint.headers.x-big: the value is longer than 8192 bytes',
     ]);
     const wide = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`x-h${i}`, 'v'.repeat(8000)]));
-    expect(issues({ endpoint: { ...valid.endpoint, headers: wide } })).toEqual(['endpoint.headers: names and values add up to 40020 bytes; at most 32768 are allowed']);
+    expect(issues({ endpoint: { ...valid.endpoint, headers: wide } })).toEqual([
+      'endpoint.headers: names and values add up to 40020 bytes; at most 32768 are allowed',
+    ]);
     expect(issues({ delivery: { ratePerSec: 0.000001 } })).toEqual(['delivery.ratePerSec: must be 0 (unlimited) or at least 0.1 (one record in 10 s)']);
     expect(issues({ delivery: { ratePerSec: 0.1 } })).toEqual([]);
     expect(issues({ owner: 'Payments' })).toEqual(['owner: must be a team name: 1-64 lower-case letters, digits, ".", "_" or "-"']);

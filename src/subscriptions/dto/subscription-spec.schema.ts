@@ -34,16 +34,20 @@ const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding',
  * Headers gateways and frameworks read to reroute a request or change its method: with their
  * values hidden (every header is secret), an approver could not see where a request really goes.
  */
-const ROUTING_HEADERS = new Set(['forwarded', 'x-original-url', 'x-rewrite-url', 'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-host']);
+const ROUTING_HEADERS = new Set([
+  'forwarded',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-original-host',
+]);
 const isRoutingHeader = (lower: string): boolean => ROUTING_HEADERS.has(lower) || lower.startsWith('x-forwarded-');
 
 /** A whole-number setting; the default sits inside settingNumber so the OpenAPI document shows it. */
 const int = (min: number, max: number, fallback?: number) => {
-  const n = z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`);
+  const n = z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
   return settingNumber(fallback === undefined ? n : n.default(fallback));
 };
 
@@ -66,45 +70,45 @@ const brokers = z
     }
   });
 
-const kafkaSchema = z.strictObject({
-  brokers,
-  topic: z
-    .string({ error: 'is required' })
-    .regex(TOPIC, 'must be 1-249 characters of letters, digits, ".", "_" or "-"'),
-  groupId: z
-    .string()
-    .regex(/^[A-Za-z0-9._:-]{1,255}$/, 'must be 1-255 characters of letters, digits, ".", "_", ":" or "-"')
-    .nullish()
-    .transform((v) => v ?? null),
-  startFrom: z.enum(START_POSITIONS, { error: `must be one of ${START_POSITIONS.join(', ')}` }).default('earliest'),
-  security: kafkaSecuritySchema.nullish().transform((v) => v ?? null),
-  properties: z
-    .record(z.string(), settingNumber(z.union([z.string(), z.number(), z.boolean()], { error: 'values must be strings, numbers or booleans' })), {
-      error: 'must be an object of librdkafka property names to values',
-    })
-    .superRefine((props, ctx) => {
-      let valid = true;
-      for (const [name, value] of Object.entries(props)) {
-        const problem = kafkaPropertyProblem(name, value);
-        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
-        valid &&= !problem;
+const kafkaSchema = z
+  .strictObject({
+    brokers,
+    topic: z.string({ error: 'is required' }).regex(TOPIC, 'must be 1-249 characters of letters, digits, ".", "_" or "-"'),
+    groupId: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,255}$/, 'must be 1-255 characters of letters, digits, ".", "_", ":" or "-"')
+      .nullish()
+      .transform((v) => v ?? null),
+    startFrom: z.enum(START_POSITIONS, { error: `must be one of ${START_POSITIONS.join(', ')}` }).default('earliest'),
+    security: kafkaSecuritySchema.nullish().transform((v) => v ?? null),
+    properties: z
+      .record(z.string(), settingNumber(z.union([z.string(), z.number(), z.boolean()], { error: 'values must be strings, numbers or booleans' })), {
+        error: 'must be an object of librdkafka property names to values',
+      })
+      .superRefine((props, ctx) => {
+        let valid = true;
+        for (const [name, value] of Object.entries(props)) {
+          const problem = kafkaPropertyProblem(name, value);
+          if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+          valid &&= !problem;
+        }
+        if (valid) for (const [name, message] of kafkaPropertyPairProblems(props)) ctx.addIssue({ code: 'custom', path: [name], message });
+      })
+      .default({}),
+    groupProtocol: z.enum(GROUP_PROTOCOLS, { error: `must be one of ${GROUP_PROTOCOLS.join(', ')}` }).default('classic'),
+  })
+  .superRefine((kafka, ctx) => {
+    if (kafka.groupProtocol !== 'consumer') return;
+    for (const name of BROKER_OWNED_UNDER_KIP848) {
+      if (Object.hasOwn(kafka.properties, name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['properties', name],
+          message: 'cannot be set with groupProtocol "consumer": under KIP-848 the broker decides it (group.consumer.* broker settings)',
+        });
       }
-      if (valid) for (const [name, message] of kafkaPropertyPairProblems(props)) ctx.addIssue({ code: 'custom', path: [name], message });
-    })
-    .default({}),
-  groupProtocol: z.enum(GROUP_PROTOCOLS, { error: `must be one of ${GROUP_PROTOCOLS.join(', ')}` }).default('classic'),
-}).superRefine((kafka, ctx) => {
-  if (kafka.groupProtocol !== 'consumer') return;
-  for (const name of BROKER_OWNED_UNDER_KIP848) {
-    if (Object.hasOwn(kafka.properties, name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['properties', name],
-        message: 'cannot be set with groupProtocol "consumer": under KIP-848 the broker decides it (group.consumer.* broker settings)',
-      });
     }
-  }
-});
+  });
 
 const filterRuleSchema = z
   .strictObject({
@@ -146,11 +150,9 @@ const etlObjectSchema = z.strictObject({
         }
         return fields;
       },
-      z.record(
-      z.string().regex(/^[^\s]{1,128}$/, 'output names must be 1-128 characters without spaces'),
-      jsonPath,
-      { error: 'must be an object mapping output names to JSONPath expressions' },
-      ),
+      z.record(z.string().regex(/^[^\s]{1,128}$/, 'output names must be 1-128 characters without spaces'), jsonPath, {
+        error: 'must be an object mapping output names to JSONPath expressions',
+      }),
     )
     .refine((f) => Object.keys(f).length > 0 && Object.keys(f).length <= 500, 'must name between 1 and 500 fields')
     .nullish()
@@ -176,21 +178,29 @@ const headersSchema = z
   .record(z.string(), z.string({ error: 'header values must be strings' }), { error: 'must be an object of header names to values' })
   .superRefine((headers, ctx) => {
     const entries = Object.entries(headers);
-    if (entries.length > HEADER_LIMITS.count) ctx.addIssue({ code: 'custom', message: `may set at most ${HEADER_LIMITS.count} headers; ${entries.length} given` });
+    if (entries.length > HEADER_LIMITS.count)
+      ctx.addIssue({ code: 'custom', message: `may set at most ${HEADER_LIMITS.count} headers; ${entries.length} given` });
     let total = 0;
     for (const [name, value] of entries) total += Buffer.byteLength(name) + Buffer.byteLength(value);
-    if (total > HEADER_LIMITS.totalBytes) ctx.addIssue({ code: 'custom', message: `names and values add up to ${total} bytes; at most ${HEADER_LIMITS.totalBytes} are allowed` });
+    if (total > HEADER_LIMITS.totalBytes)
+      ctx.addIssue({ code: 'custom', message: `names and values add up to ${total} bytes; at most ${HEADER_LIMITS.totalBytes} are allowed` });
     for (const [name, value] of entries) {
       const lower = name.toLowerCase();
-      if (Buffer.byteLength(name) > HEADER_LIMITS.nameBytes) ctx.addIssue({ code: 'custom', path: [name.slice(0, 64)], message: `the name is longer than ${HEADER_LIMITS.nameBytes} bytes` });
+      if (Buffer.byteLength(name) > HEADER_LIMITS.nameBytes)
+        ctx.addIssue({ code: 'custom', path: [name.slice(0, 64)], message: `the name is longer than ${HEADER_LIMITS.nameBytes} bytes` });
       else if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
       else if (isKproxyHeader(lower)) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'is set by kproxy and cannot be configured' });
       } else if (isRoutingHeader(lower)) {
-        ctx.addIssue({ code: 'custom', path: [name], message: 'reroutes the request or changes its method at a gateway; put the destination in endpoint.url and the method in endpoint.method' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'reroutes the request or changes its method at a gateway; put the destination in endpoint.url and the method in endpoint.method',
+        });
       }
       if (/[\r\n\0]/.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'must not contain line breaks' });
-      if (Buffer.byteLength(value) > HEADER_LIMITS.valueBytes) ctx.addIssue({ code: 'custom', path: [name.slice(0, 64)], message: `the value is longer than ${HEADER_LIMITS.valueBytes} bytes` });
+      if (Buffer.byteLength(value) > HEADER_LIMITS.valueBytes)
+        ctx.addIssue({ code: 'custom', path: [name.slice(0, 64)], message: `the value is longer than ${HEADER_LIMITS.valueBytes} bytes` });
     }
   });
 
@@ -213,8 +223,10 @@ const recordHeadersSchema = z
       }
       const lower = httpHeader.toLowerCase();
       if (!HEADER_NAME.test(httpHeader)) ctx.addIssue({ code: 'custom', path: [recordHeader], message: `"${httpHeader}" is not a valid HTTP header name` });
-      else if (isKproxyHeader(lower)) ctx.addIssue({ code: 'custom', path: [recordHeader], message: `"${httpHeader}" is set by kproxy and cannot be mapped to` });
-      else if (targets.has(lower)) ctx.addIssue({ code: 'custom', path: [recordHeader], message: `"${httpHeader}" is already the target of another record header` });
+      else if (isKproxyHeader(lower))
+        ctx.addIssue({ code: 'custom', path: [recordHeader], message: `"${httpHeader}" is set by kproxy and cannot be mapped to` });
+      else if (targets.has(lower))
+        ctx.addIssue({ code: 'custom', path: [recordHeader], message: `"${httpHeader}" is already the target of another record header` });
       targets.add(lower);
     }
   });
@@ -303,9 +315,14 @@ const deliverySchema = z
     keyParking: z.boolean({ error: 'must be true or false' }).default(false),
   })
   .superRefine((d, ctx) => {
-    if (d.keyParking && d.ordering !== 'key') ctx.addIssue({ code: 'custom', path: ['keyParking'], message: 'needs ordering "key": records are parked behind an earlier record with the same key' });
+    if (d.keyParking && d.ordering !== 'key')
+      ctx.addIssue({ code: 'custom', path: ['keyParking'], message: 'needs ordering "key": records are parked behind an earlier record with the same key' });
     if (d.keyParking && d.batchSize > 1) {
-      ctx.addIssue({ code: 'custom', path: ['keyParking'], message: 'needs batchSize 1: a batch can hold later records of a key that one of its records is refused for' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keyParking'],
+        message: 'needs batchSize 1: a batch can hold later records of a key that one of its records is refused for',
+      });
     }
     if (d.maxBackoffMs < d.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], message: 'must be at least backoffMs' });
   });

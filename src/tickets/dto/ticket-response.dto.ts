@@ -23,7 +23,12 @@ export class TicketResponseDto {
   createdAt: string;
   updatedAt: string;
 
-  static from(row: TicketEntity, spec: Record<string, unknown>, review: ReviewFlag[] | null = null, effective: Record<string, unknown> | null = null): TicketResponseDto {
+  static from(
+    row: TicketEntity,
+    spec: Record<string, unknown>,
+    review: ReviewFlag[] | null = null,
+    effective: Record<string, unknown> | null = null,
+  ): TicketResponseDto {
     return Object.assign(new TicketResponseDto(), {
       id: row.id,
       state: row.state,

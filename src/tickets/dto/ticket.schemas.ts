@@ -10,7 +10,11 @@ const person = (what: string) =>
     .max(100, 'must be at most 100 characters')
     .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 
-const text = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') }).trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters');
+const text = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(2000, 'must be at most 2000 characters');
 
 /** A ticket is the subscription body plus who asks and why; the body is validated in full now. */
 export const ticketCreateSchema = subscriptionSpecSchema.extend({ requester: person('requester'), reason: text });

@@ -16,9 +16,15 @@ describe('offset reset body', () => {
   it('names what is missing or wrong', () => {
     expect(problems({ to: 'timestamp' })).toEqual(['timestamp: is required when "to" is "timestamp"']);
     expect(problems({ to: 'offsets' })).toEqual(['offsets: is required when "to" is "offsets"']);
-    expect(problems({ to: 'offsets', offsets: [{ partition: 0, offset: 1 }, { partition: 0, offset: 2 }] })).toEqual([
-      'offsets.1.partition: partition 0 is listed twice',
-    ]);
+    expect(
+      problems({
+        to: 'offsets',
+        offsets: [
+          { partition: 0, offset: 1 },
+          { partition: 0, offset: 2 },
+        ],
+      }),
+    ).toEqual(['offsets.1.partition: partition 0 is listed twice']);
     expect(problems({ to: 'offsets', offsets: [{ partition: -1, offset: 1.5 }] })).toEqual([
       'offsets.0.partition: must be 0 or more',
       'offsets.0.offset: must be a whole number',
