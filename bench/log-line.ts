@@ -15,7 +15,7 @@
 import { hrtime } from 'node:process';
 import { pino } from 'pino';
 import { JsonLogger } from '../src/common/logging/json.logger';
-import { LOG_CENSOR, LOG_REDACT_PATHS } from '../src/common/logging/log-redaction';
+import { LOG_CENSOR, LOG_REDACT_PATHS, SUBSCRIPTION_SECRETS } from '../src/common/logging/log-redaction';
 
 const ROUNDS = 11;
 const LINES = 100_000;
@@ -67,20 +67,7 @@ function cases(make: Make): Record<string, () => number> {
 function hotKeyCases(): Record<string, () => number> {
   const options = (paths: string[]) => ({ base: null, redact: { paths, censor: LOG_CENSOR } });
   const plain = pino(options([...LOG_REDACT_PATHS]), { write: drop });
-  const hot = pino(
-    options([
-      ...LOG_REDACT_PATHS,
-      ...[
-        'kafka.security.sasl.password',
-        'kafka.security.tls.key',
-        'kafka.security.tls.keyPassword',
-        'endpoint.url',
-        'endpoint.headers.*',
-        'alerts.webhookUrl',
-      ].map((p) => `subscription.${p}`),
-    ]),
-    { write: drop },
-  );
+  const hot = pino(options([...LOG_REDACT_PATHS, ...SUBSCRIPTION_SECRETS.map((p) => `subscription.${p}`)]), { write: drop });
   const fields = (i: number) => ({ subscription: 7, topic: 'payments', partition: i & 7, offset: i, reason: 'http-500', attempts: 4, lastStatus: 500 });
   return {
     'raw pino, no path under subscription': () => nsPerCall(LINES, (i) => plain.warn(fields(i), 'record dead-lettered')),

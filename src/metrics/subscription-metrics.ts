@@ -20,18 +20,13 @@ export interface SubscriptionCounters {
  * One subscription's figures as plain numbers: the hot path only adds. The Prometheus
  * families read them at scrape time (MetricsService), so no label lookup happens per record.
  */
+/** Every counter at 0: a new subscription's, and the sum's starting point. */
+export function zeroCounters(): SubscriptionCounters {
+  return { consumed: 0, delivered: 0, filtered: 0, retried: 0, deadLettered: 0, commits: 0, commitFailures: 0, skipped: 0, offsetsWentBack: 0 };
+}
+
 export class SubscriptionMetrics {
-  readonly counters: SubscriptionCounters = {
-    consumed: 0,
-    delivered: 0,
-    filtered: 0,
-    retried: 0,
-    deadLettered: 0,
-    commits: 0,
-    commitFailures: 0,
-    skipped: 0,
-    offsetsWentBack: 0,
-  };
+  readonly counters: SubscriptionCounters = zeroCounters();
   readonly deadLetteredByReason = new Map<string, number>();
   /** Seconds deliveries waited for the rate limiter. */
   rateWaitSeconds = 0;

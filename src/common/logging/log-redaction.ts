@@ -5,7 +5,7 @@
 export const LOG_CENSOR = '****';
 
 /** Where a subscription body (API input shape, ticket and audit shape) keeps a secret: SubscriptionSecrets' list. */
-const SUBSCRIPTION_SECRETS = [
+export const SUBSCRIPTION_SECRETS = [
   'kafka.security.sasl.password',
   'kafka.security.tls.key',
   'kafka.security.tls.keyPassword',

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InstancesService } from '../../cluster/instances.service';
 import { AppConfig } from '../../config/app.config';
-import type { SubscriptionCounters } from '../../metrics/subscription-metrics';
+import { zeroCounters, type SubscriptionCounters } from '../../metrics/subscription-metrics';
 import { SubscriptionChangeFeed } from '../../subscriptions/subscription-change-feed';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { CompiledSubscription } from '../../runtime/consumers/compiled-subscription';
@@ -41,18 +41,6 @@ export interface SubscriptionStatus {
 
 /** Kafka calls a status makes, by kind (counted in kproxy_status_kafka_calls_total). */
 type KafkaCall = 'connect' | 'metadata' | 'committed' | 'watermarks';
-
-const ZERO: SubscriptionCounters = {
-  consumed: 0,
-  delivered: 0,
-  filtered: 0,
-  retried: 0,
-  deadLettered: 0,
-  commits: 0,
-  commitFailures: 0,
-  skipped: 0,
-  offsetsWentBack: 0,
-};
 
 const CLIENT_IDLE_MS = 60_000;
 
@@ -127,7 +115,7 @@ export class SubscriptionStatusService implements OnApplicationShutdown {
   private async compute(id: number): Promise<Omit<SubscriptionStatus, 'generatedAt' | 'ageMs'>> {
     const stored = await this.subscriptions.load(id);
     const all = await this.instances.list();
-    const counters = { ...ZERO };
+    const counters = zeroCounters();
     const instances: SubscriptionStatus['instances'] = [];
     for (const inst of all) {
       if (!inst.live) continue;
