@@ -116,6 +116,16 @@ describe('admin API', () => {
       expect(res.body.code).toBe('INVALID_JSON');
     });
 
+    it("answers the body parser's refusals as 4xx with their codes, never 500", async () => {
+      const charset = await t.proxy.request('POST', '/api/subscriptions', { body: '{}', headers: { 'content-type': 'application/json; charset=klingon' } });
+      expect(charset.status).toBe(415);
+      expect(charset.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(charset.body.message).toEqual([expect.stringMatching(/^body: unsupported charset/i)]);
+      const encoding = await t.proxy.request('POST', '/api/subscriptions', { body: '{}', headers: { 'content-encoding': 'zstd-nope' } });
+      expect(encoding.status).toBe(415);
+      expect(encoding.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    });
+
     it('answers a created subscription, a list, a 400 with its fields, a 409 and 404s as the OpenAPI document describes them', async () => {
       const matches = await answerSchemas();
       const body = valid();

@@ -180,6 +180,17 @@ function jsonSchema(schema: Schema, io: 'input' | 'output' = 'input'): Record<st
   return out;
 }
 
+/** Drops every `additionalProperties: false` of a JSON Schema (recursively, in place); returns it. */
+function openObjects<T>(schema: T): T {
+  if (Array.isArray(schema)) for (const item of schema) openObjects(item);
+  else if (schema && typeof schema === 'object') {
+    const node = schema as Record<string, unknown>;
+    if (node.additionalProperties === false) delete node.additionalProperties;
+    for (const value of Object.values(node)) openObjects(value);
+  }
+  return schema;
+}
+
 /** The content of a success answer. */
 function answerContent(answer: Operation['answer']): Record<string, unknown> {
   if (typeof answer === 'object') return Object.fromEntries(answer.media.map((type) => [type, { schema: { type: 'string' } }]));
@@ -237,7 +248,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
               },
             }),
         ...(op.roles === 'operator' ? { '403': { description: 'The requester token may not call this (FORBIDDEN)', content: ERROR } } : {}),
-        ...(named || path.includes('{file}')
+        ...(named || path.includes('{path}')
           ? { '404': { description: 'No such resource (SUBSCRIPTION_NOT_FOUND, TICKET_NOT_FOUND, …) or file', content: ERROR } }
           : {}),
         ...(op.ifMatch ? { '412': { description: 'If-Match names a version that is no longer current (VERSION_MISMATCH)', content: ERROR } } : {}),
@@ -252,7 +263,10 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
   }
   const schemas: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(BODIES)) schemas[name] = jsonSchema(schema);
-  for (const [name, schema] of Object.entries(RESPONSES)) schemas[name] = jsonSchema(schema, 'output');
+  // Answers are open in the document: API.md lets the server add fields, and a client generated
+  // from this must accept them (a newer instance's heartbeat reaches /status through another).
+  // The zod schemas stay closed so response.schemas.spec.ts catches a field the code adds.
+  for (const [name, schema] of Object.entries(RESPONSES)) schemas[name] = openObjects(jsonSchema(schema, 'output'));
   return {
     openapi: '3.1.0',
     info: {

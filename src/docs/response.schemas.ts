@@ -9,8 +9,9 @@ import { DEAD_LETTER_STATES } from '../dead-letters/dto/dead-letter-query.schema
  * and the services' result types); response.schemas.spec.ts parses the DTOs' output with them,
  * and the admin API integration spec validates real answers against the document.
  *
- * Objects are closed (additionalProperties: false in the document), so a field added to an
- * answer must be added here too. Values read from JSON columns that rows written with SQL may
+ * Objects are closed here, so a field added to an answer must be added here too (the spec
+ * fails otherwise); the document opens them (API.md: fields may be added, and a generated client
+ * must accept them). Values read from JSON columns that rows written with SQL may
  * fill with anything are `unknown`; scalar columns keep their types.
  */
 

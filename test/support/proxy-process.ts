@@ -115,7 +115,7 @@ export class ProxyProcess {
   ): Promise<{ status: number; body: T; headers: Headers }> {
     const { body, token = this.options.adminToken } = options;
     const headers: Record<string, string> = { ...options.headers };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
     const res = await fetch(this.baseUrl + path, {
       method,

@@ -50,9 +50,16 @@ export function jsonBody(limit: string): Array<RequestHandler | ErrorRequestHand
       );
     next();
   };
-  const toDomain: ErrorRequestHandler = (err: { type?: string; message?: string; limit?: number }, _req, _res, next) => {
+  // body-parser's errors (https://github.com/expressjs/body-parser#errors) are not Nest
+  // exceptions: unmapped, an unknown charset or a cut-off body would be answered 500.
+  const toDomain: ErrorRequestHandler = (err: { type?: string; message?: string; status?: number; expose?: boolean }, _req, _res, next) => {
     if (err?.type === 'entity.too.large') {
       next(new DomainException(DomainErrorCode.BodyTooLarge, [`body: is larger than the ${limit} limit`]));
+    } else if (err?.type === 'charset.unsupported' || err?.type === 'encoding.unsupported') {
+      next(new DomainException(DomainErrorCode.UnsupportedMediaType, [`body: ${err.message ?? 'cannot be decoded'}`]));
+    } else if (err?.expose && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+      // request.aborted, request.size.invalid (Content-Length disagrees with the body), and the like.
+      next(new DomainException(DomainErrorCode.InvalidInput, [`body: ${err.message ?? 'could not be read'}`]));
     } else {
       next(err);
     }

@@ -70,9 +70,7 @@ function App() {
   };
   return html`<header>
       <b>kproxy</b>
-      <nav>
-        ${nav.map(([href, label]) => html`<a href=${href} class=${(href === '#/' ? route === '#/' : route.startsWith(href)) ? 'on' : ''}>${label}</a>`)}
-      </nav>
+      <nav>${nav.map(([href, label]) => html`<a href=${href} class=${(href === '#/' ? route === '#/' : route.startsWith(href)) ? 'on' : ''}>${label}</a>`)}</nav>
       <span class="who">signed in as <span data-testid="role">${role}</span>${hasToken() ? html` · <a href="#" onClick=${signOut}>sign out</a>` : ''}</span>
     </header>
     <main>${pageFor(route, role)}</main>`;

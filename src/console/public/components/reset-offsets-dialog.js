@@ -87,47 +87,39 @@ export function ResetOffsetsDialog({ sub, partitions, onClose, onDone }) {
       setConfirming(false);
     }
   };
-  return html`<div class="dialog" role="dialog" aria-label="Reset offsets">
-    <div>
-      <h3 style="margin-top:0">Reset offsets of ${sub.name}</h3>
-      ${
-        confirming
-          ? html`<p data-testid="confirm-text">
-                Consumption stops, the group moves to ${describe()}, and consumption starts again. Records after that point are delivered again. Continue?
-              </p>
-              <div class="row"><button class="danger" onClick=${apply}>Yes, reset</button><button onClick=${() => setConfirming(false)}>Back</button></div>`
-          : html`<label
-                ><span>Move to</span>
-                <select name="to" value=${to} onChange=${withValue(setTo)}>
-                  <option value="earliest">earliest (replay everything kept)</option>
-                  <option value="latest">latest (skip the backlog)</option>
-                  <option value="timestamp">a point in time</option>
-                  <option value="offsets">explicit offsets</option>
-                </select></label
-              >
-              ${
-                to === 'timestamp' &&
-                field(
-                  'timestamp',
-                  'Time',
-                  html`<input name="timestamp" type="datetime-local" step="1" value=${when} onInput=${withValue(setWhen)} />`,
-                  fieldErrors.timestamp,
-                )
-              }
-              ${
-                to === 'offsets' &&
-                field(
-                  'offsets',
-                  'One partition:offset per line',
-                  html`<textarea name="offsets" rows="5" value=${offsets} onInput=${withValue(setOffsets)}></textarea>`,
-                  fieldErrors.offsets,
-                )
-              }
-              ${errors.map((e) => html`<div class="err">${e}</div>`)}
-              <div class="row" style="margin-top:.6rem">
-                <button class="primary" onClick=${review}>Review</button><button onClick=${onClose}>Cancel</button>
-              </div>`
-      }
-    </div>
-  </div>`;
+  return html`<div class="dialog" role="dialog" aria-label="Reset offsets"><div>
+    <h3 style="margin-top:0">Reset offsets of ${sub.name}</h3>
+    ${
+      confirming
+        ? html`<p data-testid="confirm-text">Consumption stops, the group moves to ${describe()}, and consumption starts again. Records after that point are delivered again. Continue?</p>
+          <div class="row"><button class="danger" onClick=${apply}>Yes, reset</button><button onClick=${() => setConfirming(false)}>Back</button></div>`
+        : html`<label><span>Move to</span>
+            <select name="to" value=${to} onChange=${withValue(setTo)}>
+              <option value="earliest">earliest (replay everything kept)</option>
+              <option value="latest">latest (skip the backlog)</option>
+              <option value="timestamp">a point in time</option>
+              <option value="offsets">explicit offsets</option>
+            </select></label>
+          ${
+            to === 'timestamp' &&
+            field(
+              'timestamp',
+              'Time',
+              html`<input name="timestamp" type="datetime-local" step="1" value=${when} onInput=${withValue(setWhen)} />`,
+              fieldErrors.timestamp,
+            )
+          }
+          ${
+            to === 'offsets' &&
+            field(
+              'offsets',
+              'One partition:offset per line',
+              html`<textarea name="offsets" rows="5" value=${offsets} onInput=${withValue(setOffsets)}></textarea>`,
+              fieldErrors.offsets,
+            )
+          }
+          ${errors.map((e) => html`<div class="err">${e}</div>`)}
+          <div class="row" style="margin-top:.6rem"><button class="primary" onClick=${review}>Review</button><button onClick=${onClose}>Cancel</button></div>`
+    }
+  </div></div>`;
 }

@@ -33,61 +33,31 @@ export function Audit({ route }) {
     setError('');
   };
   usePoll(load, 5000, [resourceType, resourceId], (err) => setError(errorText(err)));
-  return html`<h2>Audit log</h2>
-    <${Banner} error=${error} />
+  return html`<h2>Audit log</h2><${Banner} error=${error} />
     <div class="row" style="margin-bottom:.8rem">
       <select name="resourceType" style="width:auto" value=${resourceType} onChange=${withValue(setResourceType)}>
-        <option value="">everything</option>
-        <option value="subscription">subscriptions</option>
-        <option value="ticket">tickets</option>
-        <option value="dead_letter">dead letters</option>
+        <option value="">everything</option><option value="subscription">subscriptions</option><option value="ticket">tickets</option><option value="dead_letter">dead letters</option>
       </select>
       ${resourceType && html`<input name="resourceId" style="width:8rem" placeholder="id" value=${resourceId} onInput=${withValue((v) => setResourceId(v.trim()))} />`}
     </div>
     ${
       rows === null
         ? 'Loading…'
-        : html`<table data-testid="audit">
-              <thead>
-                <tr>
-                  <th>when</th>
-                  <th>who</th>
-                  <th>action</th>
-                  <th>resource</th>
-                  <th>from</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows.map(
-                  (r) =>
-                    html`<tr class=${`clickable${selected && selected.id === r.id ? ' selected' : ''}`} onClick=${() => setSelected(r)} data-audit=${r.id}>
-                      <td>${new Date(r.at).toLocaleString()}</td>
-                      <td>${r.actor || html`<span class="muted">${r.role}</span>`}${r.actor ? html` <span class="muted">(${r.role})</span>` : ''}</td>
-                      <td>${r.action}</td>
-                      <td>
-                        ${r.resourceType === 'subscription' && r.resourceId ? html`<a href=${`#/subscriptions/${r.resourceId}`}>subscription #${r.resourceId}</a>` : `${r.resourceType.replace('_', ' ')} #${r.resourceId ?? '–'}`}
-                      </td>
-                      <td>${r.remote} <span class="muted">via ${r.instanceId}</span></td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-            ${rows.length === 0 ? html`<p class="muted">No changes recorded.</p>` : ''}`
+        : html`<table data-testid="audit"><thead><tr><th>when</th><th>who</th><th>action</th><th>resource</th><th>from</th></tr></thead>
+      <tbody>${rows.map(
+        (r) => html`<tr class=${`clickable${selected && selected.id === r.id ? ' selected' : ''}`} onClick=${() => setSelected(r)} data-audit=${r.id}>
+          <td>${new Date(r.at).toLocaleString()}</td><td>${r.actor || html`<span class="muted">${r.role}</span>`}${r.actor ? html` <span class="muted">(${r.role})</span>` : ''}</td>
+          <td>${r.action}</td>
+          <td>${r.resourceType === 'subscription' && r.resourceId ? html`<a href=${`#/subscriptions/${r.resourceId}`}>subscription #${r.resourceId}</a>` : `${r.resourceType.replace('_', ' ')} #${r.resourceId ?? '–'}`}</td>
+          <td>${r.remote} <span class="muted">via ${r.instanceId}</span></td></tr>`,
+      )}</tbody></table>
+      ${rows.length === 0 ? html`<p class="muted">No changes recorded.</p>` : ''}`
     }
     ${
       selected &&
       html`<div class="card" style="margin-top:1rem" data-testid="audit-detail">
-        <h3 style="margin-top:0">#${selected.id} ${selected.action}</h3>
-        <div class="grid">
-          <div>
-            <h3>Before</h3>
-            <pre>${json(selected.before)}</pre>
-          </div>
-          <div>
-            <h3>After</h3>
-            <pre>${json(selected.after)}</pre>
-          </div>
-        </div>
-      </div>`
+      <h3 style="margin-top:0">#${selected.id} ${selected.action}</h3>
+      <div class="grid"><div><h3>Before</h3><pre>${json(selected.before)}</pre></div><div><h3>After</h3><pre>${json(selected.after)}</pre></div></div>
+    </div>`
     }`;
 }

@@ -101,96 +101,48 @@ export function DeadLetters() {
     });
   /** @param {string} name */
   const cut = (name) => !!selected && selected.excerptedFields && selected.excerptedFields[name] !== undefined;
-  return html`<h2>Dead letters</h2>
-    <${Banner} error=${error} ok=${ok} />
+  return html`<h2>Dead letters</h2><${Banner} error=${error} ok=${ok} />
     <div class="row" style="margin-bottom:.8rem">
       <select name="subscription" style="width:auto" value=${subscriptionId} onChange=${withValue(setSubscriptionId)}>
         <option value="">all subscriptions</option>
         ${subs.map((s) => html`<option value=${String(s.id)}>${s.name}</option>`)}
       </select>
       <select name="state" style="width:auto" value=${state} onChange=${withValue(setState)}>
-        <option value="pending">pending</option>
-        <option value="redelivered">redelivered</option>
-        <option value="discarded">discarded</option>
-        <option value="">any state</option>
+        <option value="pending">pending</option><option value="redelivered">redelivered</option><option value="discarded">discarded</option><option value="">any state</option>
       </select>
       ${subscriptionId && html`<button disabled=${jobRunning} onClick=${redeliverAll}>Redeliver all pending</button><button class="danger" onClick=${discardAll}>Discard all pending</button>`}
     </div>
     ${
       job &&
       html`<div class="card" data-testid="redelivery-job" style="margin-bottom:.8rem">
-        <div class="row">
-          <b>Re-delivery job</b> <span data-testid="job-state">${job.state}</span>
-          <span
-            >${job.done} of ${job.total} done: ${job.succeeded} redelivered, ${job.failed} failed, ${job.discarded}
-            discarded${job.skipped ? `, ${job.skipped} skipped` : ''}</span
-          >
-          ${jobRunning && !job.cancelRequested && html`<button class="danger" onClick=${() => cancelJob(job)}>Cancel</button>`}
-          ${!jobRunning && html`<button onClick=${() => setJob(null)}>Dismiss</button>`}
-        </div>
-        ${job.total > 0 && html`<progress max=${job.total} value=${job.done} style="width:100%"></progress>`}
-        ${job.more && !jobRunning && html`<p class="muted">More were pending than one job covers (${job.limit}); start another for the rest.</p>`}
-        ${job.error && html`<p>${job.error}</p>`}
-      </div>`
+      <div class="row"><b>Re-delivery job</b> <span data-testid="job-state">${job.state}</span>
+        <span>${job.done} of ${job.total} done: ${job.succeeded} redelivered, ${job.failed} failed, ${job.discarded} discarded${job.skipped ? `, ${job.skipped} skipped` : ''}</span>
+        ${jobRunning && !job.cancelRequested && html`<button class="danger" onClick=${() => cancelJob(job)}>Cancel</button>`}
+        ${!jobRunning && html`<button onClick=${() => setJob(null)}>Dismiss</button>`}</div>
+      ${job.total > 0 && html`<progress max=${job.total} value=${job.done} style="width:100%"></progress>`}
+      ${job.more && !jobRunning && html`<p class="muted">More were pending than one job covers (${job.limit}); start another for the rest.</p>`}
+      ${job.error && html`<p>${job.error}</p>`}
+    </div>`
     }
-    <table data-testid="dead-letters">
-      <thead>
-        <tr>
-          <th>#</th>
-          <th>subscription</th>
-          <th>partition:offset</th>
-          <th>reason</th>
-          <th>attempts</th>
-          <th>last status</th>
-          <th>value</th>
-          <th>state</th>
-          <th>when</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows.map(
-          (r) =>
-            html`<tr class=${`clickable${selectedId === r.id ? ' selected' : ''}`} onClick=${() => setSelectedId(r.id)} data-dead-letter=${r.id}>
-              <td>${r.id}</td>
-              <td>${subs.find((s) => s.id === r.subscriptionId)?.name || r.subscriptionId}</td>
-              <td>${r.partition}:${r.offset}</td>
-              <td>${r.reason}</td>
-              <td>${r.attempts}</td>
-              <td>${r.lastStatus ?? '–'}</td>
-              <td>${r.valueBytes === null ? '–' : size(r.valueBytes)}</td>
-              <td>${r.state}</td>
-              <td>${new Date(r.createdAt).toLocaleString()}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-    ${rows.length === 0 ? html`<p class="muted">None.</p>` : ''} ${selectedId !== null && !selected && html`<p class="muted">Loading #${selectedId}…</p>`}
+    <table data-testid="dead-letters"><thead><tr><th>#</th><th>subscription</th><th>partition:offset</th><th>reason</th><th>attempts</th><th>last status</th><th>value</th><th>state</th><th>when</th></tr></thead>
+      <tbody>${rows.map(
+        (r) => html`<tr class=${`clickable${selectedId === r.id ? ' selected' : ''}`} onClick=${() => setSelectedId(r.id)} data-dead-letter=${r.id}>
+          <td>${r.id}</td><td>${subs.find((s) => s.id === r.subscriptionId)?.name || r.subscriptionId}</td><td>${r.partition}:${r.offset}</td>
+          <td>${r.reason}</td><td>${r.attempts}</td><td>${r.lastStatus ?? '–'}</td><td>${r.valueBytes === null ? '–' : size(r.valueBytes)}</td><td>${r.state}</td><td>${new Date(r.createdAt).toLocaleString()}</td></tr>`,
+      )}</tbody></table>
+    ${rows.length === 0 ? html`<p class="muted">None.</p>` : ''}
+    ${selectedId !== null && !selected && html`<p class="muted">Loading #${selectedId}…</p>`}
     ${
       selected &&
       html`<div class="card" style="margin-top:1rem" data-testid="dead-letter-detail">
-        <div class="row">
-          <h3 style="margin:0">Dead letter #${selected.id}</h3>
-          ${selected.state === 'pending' && html`<button class="primary" onClick=${() => one(selected, 'redeliver')}>Redeliver</button><button class="danger" onClick=${() => one(selected, 'discard')}>Discard</button>`}
-        </div>
-        <p><b>Error:</b> ${selected.lastError || '–'}</p>
-        <div class="grid">
-          <div>
-            <h3>
-              Record
-              value${selected.valueEncoding === 'base64' ? ' (base64)' : ''}${selected.valueBytes !== null ? ` · ${size(selected.valueBytes)}` : ''}${cut('value') ? ' · excerpt' : ''}
-            </h3>
-            <pre>${selected.value ?? '(none)'}</pre>
-          </div>
-          <div>
-            <h3>Last response</h3>
-            <pre>${selected.responseExcerpt ?? '(none)'}</pre>
-          </div>
-        </div>
-        ${
-          selected.transformedBody &&
-          html`<h3>Body sent</h3>
-            <pre>${selected.transformedBody}</pre>`
-        }
-      </div>`
+      <div class="row"><h3 style="margin:0">Dead letter #${selected.id}</h3>
+        ${selected.state === 'pending' && html`<button class="primary" onClick=${() => one(selected, 'redeliver')}>Redeliver</button><button class="danger" onClick=${() => one(selected, 'discard')}>Discard</button>`}</div>
+      <p><b>Error:</b> ${selected.lastError || '–'}</p>
+      <div class="grid">
+        <div><h3>Record value${selected.valueEncoding === 'base64' ? ' (base64)' : ''}${selected.valueBytes !== null ? ` · ${size(selected.valueBytes)}` : ''}${cut('value') ? ' · excerpt' : ''}</h3><pre>${selected.value ?? '(none)'}</pre></div>
+        <div><h3>Last response</h3><pre>${selected.responseExcerpt ?? '(none)'}</pre></div>
+      </div>
+      ${selected.transformedBody && html`<h3>Body sent</h3><pre>${selected.transformedBody}</pre>`}
+    </div>`
     }`;
 }

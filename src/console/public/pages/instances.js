@@ -19,55 +19,26 @@ export function Instances() {
     setError('');
   };
   usePoll(load, 2000, [], (err) => setError(errorText(err)));
-  if (instances === null)
-    return html`<h2>Instances</h2>
-      <${Banner} error=${error} />Loading…`;
+  if (instances === null) return html`<h2>Instances</h2><${Banner} error=${error} />Loading…`;
   /** @param {Instance} i */
   const running = (i) =>
     i.running.length
-      ? html`<ul class="plain">
-          ${i.running.map(
-            (r) =>
-              html`<li data-subscription=${r.subscriptionId}>
-                ${names[r.subscriptionId] ? html`<a href=${`#/subscriptions/${r.subscriptionId}`}>${names[r.subscriptionId]}</a>` : `#${r.subscriptionId}`}
-                <span class=${`state-${r.state}`}>${r.state}</span> · partitions ${r.partitions.join(', ') || 'none'}
-              </li>`,
-          )}
-        </ul>`
+      ? html`<ul class="plain">${i.running.map(
+          (r) => html`<li data-subscription=${r.subscriptionId}>
+            ${names[r.subscriptionId] ? html`<a href=${`#/subscriptions/${r.subscriptionId}`}>${names[r.subscriptionId]}</a>` : `#${r.subscriptionId}`} <span class=${`state-${r.state}`}>${r.state}</span> · partitions ${r.partitions.join(', ') || 'none'}</li>`,
+        )}</ul>`
       : html`<span class="muted">nothing</span>`;
-  return html`<h2>Instances</h2>
-    <${Banner} error=${error} />
+  return html`<h2>Instances</h2><${Banner} error=${error} />
     <table data-testid="instances">
-      <thead>
-        <tr>
-          <th>instance</th>
-          <th>host</th>
-          <th>version</th>
-          <th>started</th>
-          <th>last seen</th>
-          <th>state</th>
-          <th>runs</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${instances.map(
-          (i) =>
-            html`<tr data-instance=${i.instanceId}>
-              <td>${i.instanceId}${i.self ? html` <span class="muted">(answering)</span>` : ''}</td>
-              <td>${i.host}</td>
-              <td>${i.version || '–'}</td>
-              <td>${new Date(i.startedAt).toLocaleString()}</td>
-              <td>${new Date(i.lastSeenAt).toLocaleString()}</td>
-              <td class=${i.live ? 'state-running' : i.state === 'stopped' ? 'state-stopped' : 'state-failed'} data-testid="live">
-                ${i.state ?? (i.live ? 'live' : 'dead')}
-              </td>
-              <td>${i.live || !i.running.length ? running(i) : html`<div class="muted stale">last reported (no longer counted):${running(i)}</div>`}</td>
-            </tr>`,
-        )}
-      </tbody>
+      <thead><tr><th>instance</th><th>host</th><th>version</th><th>started</th><th>last seen</th><th>state</th><th>runs</th></tr></thead>
+      <tbody>${instances.map(
+        (i) => html`<tr data-instance=${i.instanceId}>
+          <td>${i.instanceId}${i.self ? html` <span class="muted">(answering)</span>` : ''}</td><td>${i.host}</td><td>${i.version || '–'}</td>
+          <td>${new Date(i.startedAt).toLocaleString()}</td><td>${new Date(i.lastSeenAt).toLocaleString()}</td>
+          <td class=${i.live ? 'state-running' : i.state === 'stopped' ? 'state-stopped' : 'state-failed'} data-testid="live">${i.state ?? (i.live ? 'live' : 'dead')}</td>
+          <td>${i.live || !i.running.length ? running(i) : html`<div class="muted stale">last reported (no longer counted):${running(i)}</div>`}</td>
+        </tr>`,
+      )}</tbody>
     </table>
-    <p class="muted">
-      Stopped: it shut down and said so. Dead: its heartbeat is older than INSTANCE_TIMEOUT_MS (a crash or a lost host). Either way it counts as running
-      nothing.
-    </p>`;
+    <p class="muted">Stopped: it shut down and said so. Dead: its heartbeat is older than INSTANCE_TIMEOUT_MS (a crash or a lost host). Either way it counts as running nothing.</p>`;
 }

@@ -31,19 +31,13 @@ export function Login({ onDone }) {
       setError(errorText(err));
     }
   };
-  return html`<main>
-    <div class="card" style="max-width:28rem">
-      <h2>Sign in</h2>
-      <p class="muted">Paste the operator token (ADMIN_TOKEN) or the requester token (REQUESTER_TOKEN).</p>
-      <form onSubmit=${submit}>
-        <label><span>Token</span><input name="token" type="password" autocomplete="off" value=${value} onInput=${withValue(setValue)} /></label>
-        <label
-          ><span>Your name (optional, recorded with your changes in the audit log)</span
-          ><input name="actor" autocomplete="username" value=${name} onInput=${withValue(setName)}
-        /></label>
-        ${error && html`<div class="err">${error}</div>`}
-        <button class="primary" type="submit">Sign in</button>
-      </form>
-    </div>
-  </main>`;
+  return html`<main><div class="card" style="max-width:28rem">
+    <h2>Sign in</h2>
+    <p class="muted">Paste the operator token (ADMIN_TOKEN) or the requester token (REQUESTER_TOKEN).</p>
+    <form onSubmit=${submit}>
+      <label><span>Token</span><input name="token" type="password" autocomplete="off" value=${value} onInput=${withValue(setValue)} /></label>
+      <label><span>Your name (optional, recorded with your changes in the audit log)</span><input name="actor" autocomplete="username" value=${name} onInput=${withValue(setName)} /></label>
+      ${error && html`<div class="err">${error}</div>`}
+      <button class="primary" type="submit">Sign in</button>
+    </form></div></main>`;
 }

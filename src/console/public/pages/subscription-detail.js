@@ -64,86 +64,51 @@ export function SubscriptionDetail({ id, role }) {
       ${
         role === 'operator'
           ? html`${sub.status === 'running' ? html`<button onClick=${() => act('stop')}>Stop</button>` : html`<button onClick=${() => act('start')}>Start</button>`}
-              <button onClick=${() => setResetting(true)}>Reset offsets…</button>`
+            <button onClick=${() => setResetting(true)}>Reset offsets…</button>`
           : ''
       }
     </div>
     <div class="card">
       <h3 style="margin-top:0">Throughput</h3>
       <canvas ref=${canvas}></canvas>
-      <div class="muted">
-        <span style="color:#2457c5">■</span> delivered/s ${last ? last.delivered.toFixed(1) : '…'} · <span style="color:#b42318">■</span> retries + dead
-        letters/s ${last ? last.errors.toFixed(1) : '…'} · totals: ${status.counters.delivered} delivered, ${status.counters.deadLettered} dead-lettered,
-        ${status.counters.filtered} filtered
-      </div>
+      <div class="muted"><span style="color:#2457c5">■</span> delivered/s ${last ? last.delivered.toFixed(1) : '…'}
+        · <span style="color:#b42318">■</span> retries + dead letters/s ${last ? last.errors.toFixed(1) : '…'}
+        · totals: ${status.counters.delivered} delivered, ${status.counters.deadLettered} dead-lettered, ${status.counters.filtered} filtered</div>
     </div>
     <h3>Partitions</h3>
-    <table data-testid="partitions">
-      <thead>
-        <tr>
-          <th>partition</th>
-          <th>committed offset</th>
-          <th>high watermark</th>
-          <th>lag</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${status.partitions.map(
-          (p) =>
-            html`<tr>
-              <td>${p.partition}</td>
-              <td>${p.committedOffset ?? '–'}</td>
-              <td>${p.highWatermark ?? '–'}</td>
-              <td>${p.lag ?? '–'}</td>
-            </tr>`,
-        )}
-      </tbody>
+    <table data-testid="partitions"><thead><tr><th>partition</th><th>committed offset</th><th>high watermark</th><th>lag</th></tr></thead>
+      <tbody>${status.partitions.map((p) => html`<tr><td>${p.partition}</td><td>${p.committedOffset ?? '–'}</td><td>${p.highWatermark ?? '–'}</td><td>${p.lag ?? '–'}</td></tr>`)}</tbody>
     </table>
     <h3>Instances</h3>
     <p data-testid="placement">placement: ${status.placement ? status.placement.reason : '–'}</p>
-    <p>
-      ${status.instances.length ? status.instances.map((i) => `${i.instanceId} (${i.state}, partitions ${i.partitions.join(', ') || 'none'})`).join('; ') : html`<span class="muted">not running anywhere</span>`}
-    </p>
+    <p>${status.instances.length ? status.instances.map((i) => `${i.instanceId} (${i.state}, partitions ${i.partitions.join(', ') || 'none'})`).join('; ') : html`<span class="muted">not running anywhere</span>`}</p>
     <h3>Endpoint</h3>
-    <table data-testid="endpoint-health">
-      <thead>
-        <tr>
-          <th>instance</th>
-          <th>circuit</th>
-          <th>open for</th>
-          <th>openings / probes</th>
-          <th>in-flight limit</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${status.instances.flatMap((i) => {
-          const e = i.endpoint;
-          if (!e) return [];
-          return html`<tr data-instance=${i.instanceId}>
-            <td>${i.instanceId}</td>
-            <td data-testid="circuit" class=${e.circuit.state === 'closed' ? '' : 'err'}>
-              ${e.circuit.enabled ? e.circuit.state.replace('_', '-') : 'off'}${e.circuit.holdUntil ? ` (Retry-After until ${e.circuit.holdUntil})` : ''}
-            </td>
-            <td>${e.circuit.state === 'closed' ? '–' : `${Math.round(e.circuit.openForMs / 1000)} s, next probe ${e.circuit.nextProbeAt ?? 'now'}`}</td>
-            <td>${e.circuit.opens} / ${e.circuit.probes}</td>
-            <td data-testid="inflight-limit">${e.inFlightLimit} of ${e.maxInFlight}${e.adaptive ? ' (adaptive)' : ''}</td>
-          </tr>`;
-        })}
-      </tbody>
+    <table data-testid="endpoint-health"><thead><tr><th>instance</th><th>circuit</th><th>open for</th><th>openings / probes</th><th>in-flight limit</th></tr></thead>
+      <tbody>${status.instances.flatMap((i) => {
+        const e = i.endpoint;
+        if (!e) return [];
+        return html`<tr data-instance=${i.instanceId}>
+        <td>${i.instanceId}</td>
+        <td data-testid="circuit" class=${e.circuit.state === 'closed' ? '' : 'err'}>${e.circuit.enabled ? e.circuit.state.replace('_', '-') : 'off'}${e.circuit.holdUntil ? ` (Retry-After until ${e.circuit.holdUntil})` : ''}</td>
+        <td>${e.circuit.state === 'closed' ? '–' : `${Math.round(e.circuit.openForMs / 1000)} s, next probe ${e.circuit.nextProbeAt ?? 'now'}`}</td>
+        <td>${e.circuit.opens} / ${e.circuit.probes}</td>
+        <td data-testid="inflight-limit">${e.inFlightLimit} of ${e.maxInFlight}${e.adaptive ? ' (adaptive)' : ''}</td>
+      </tr>`;
+      })}</tbody>
     </table>
     <h3>Configuration <span class="muted">(secrets masked)</span></h3>
     <pre data-testid="config">${JSON.stringify(sub, null, 2)}</pre>
     ${
       resetting &&
       html`<${ResetOffsetsDialog}
-        sub=${sub}
-        partitions=${status.partitions}
-        onClose=${() => setResetting(false)}
-        onDone=${(/** @type {string} */ text) => {
-          setResetting(false);
-          setOk(text);
-          load().catch((err) => setError(errorText(err)));
-        }}
-      />`
+      sub=${sub}
+      partitions=${status.partitions}
+      onClose=${() => setResetting(false)}
+      onDone=${(/** @type {string} */ text) => {
+        setResetting(false);
+        setOk(text);
+        load().catch((err) => setError(errorText(err)));
+      }}
+    />`
     }`;
 }

@@ -59,57 +59,34 @@ export function Subscriptions({ role }) {
       setError(errorText(err));
     }
   };
-  if (subs === null)
-    return html`<h2>Subscriptions</h2>
-      <${Banner} error=${error} />Loading…`;
-  return html`<h2>Subscriptions</h2>
-    <${Banner} error=${error} />
+  if (subs === null) return html`<h2>Subscriptions</h2><${Banner} error=${error} />Loading…`;
+  return html`<h2>Subscriptions</h2><${Banner} error=${error} />
     <table data-testid="subscriptions">
-      <thead>
-        <tr>
-          <th>name</th>
-          <th>topic</th>
-          <th>state</th>
-          <th>instances</th>
-          <th>endpoint</th>
-          <th>delivered/s</th>
-          <th>lag</th>
-          <th>dead-lettered</th>
-          <th></th>
-        </tr>
-      </thead>
-      <tbody>
-        ${subs.map((s) => {
-          const { status, rate } = statuses[s.id] || { status: null, rate: null };
-          if (s.view === 'summary') {
-            return html`<tr data-name=${s.name}>
-              <td>${s.name}</td>
-              <td>${s.kafka.topic}</td>
-              <td class=${`state-${s.status}`}>${s.status}</td>
-              <td colspan="6" class="muted">team ${s.owner || 'operators'}: only its owner sees the details</td>
-            </tr>`;
-          }
-          return html`<tr data-name=${s.name}>
-            <td><a href=${`#/subscriptions/${s.id}`}>${s.name}</a></td>
-            <td>${s.kafka.topic}</td>
-            <td class=${`state-${s.status}`} data-testid="state">${s.status}${s.configErrors ? html` <span class="err">invalid config</span>` : ''}</td>
-            <td>${status ? status.instances.filter((i) => i.state === 'running').length : '…'}</td>
-            <td data-testid="circuit">${status ? circuitSummary(status) : '…'}</td>
-            <td>${rate === null ? '…' : rate.toFixed(1)}</td>
-            <td>${status ? totalLag(status) : '…'}</td>
-            <td>${status ? status.counters.deadLettered : '…'}</td>
-            <td>
-              ${
-                role === 'operator'
-                  ? s.status === 'running'
-                    ? html`<button onClick=${() => act(s.id, 'stop')}>Stop</button>`
-                    : html`<button onClick=${() => act(s.id, 'start')}>Start</button>`
-                  : ''
-              }
-            </td>
-          </tr>`;
-        })}
-      </tbody>
+      <thead><tr><th>name</th><th>topic</th><th>state</th><th>instances</th><th>endpoint</th><th>delivered/s</th><th>lag</th><th>dead-lettered</th><th></th></tr></thead>
+      <tbody>${subs.map((s) => {
+        const { status, rate } = statuses[s.id] || { status: null, rate: null };
+        if (s.view === 'summary') {
+          return html`<tr data-name=${s.name}><td>${s.name}</td><td>${s.kafka.topic}</td><td class=${`state-${s.status}`}>${s.status}</td>
+            <td colspan="6" class="muted">team ${s.owner || 'operators'}: only its owner sees the details</td></tr>`;
+        }
+        return html`<tr data-name=${s.name}>
+          <td><a href=${`#/subscriptions/${s.id}`}>${s.name}</a></td>
+          <td>${s.kafka.topic}</td>
+          <td class=${`state-${s.status}`} data-testid="state">${s.status}${s.configErrors ? html` <span class="err">invalid config</span>` : ''}</td>
+          <td>${status ? status.instances.filter((i) => i.state === 'running').length : '…'}</td>
+          <td data-testid="circuit">${status ? circuitSummary(status) : '…'}</td>
+          <td>${rate === null ? '…' : rate.toFixed(1)}</td>
+          <td>${status ? totalLag(status) : '…'}</td>
+          <td>${status ? status.counters.deadLettered : '…'}</td>
+          <td>${
+            role === 'operator'
+              ? s.status === 'running'
+                ? html`<button onClick=${() => act(s.id, 'stop')}>Stop</button>`
+                : html`<button onClick=${() => act(s.id, 'start')}>Start</button>`
+              : ''
+          }</td>
+        </tr>`;
+      })}</tbody>
     </table>
     ${subs.length === 0 ? html`<p class="muted">No subscriptions yet${role === 'requester' ? ': ask for one under Tickets' : ''}.</p>` : ''}`;
 }

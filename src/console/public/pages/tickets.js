@@ -103,125 +103,57 @@ export function Tickets({ role }) {
   };
   const pending = tickets.filter((t) => t.state === 'pending');
   const decided = tickets.filter((t) => t.state !== 'pending');
-  return html`<h2>Tickets</h2>
-    <${Banner} error=${error} ok=${ok} />
+  return html`<h2>Tickets</h2><${Banner} error=${error} ok=${ok} />
     <div class="card">
       <h3 style="margin-top:0">Ask for a subscription</h3>
-      <form onSubmit=${submit} novalidate data-testid="ticket-form">
+      <form onSubmit=${submit} noValidate data-testid="ticket-form">
         <div class="grid">
           ${field('name', 'Subscription name', html`<input name="name" value=${form.name} onInput=${set('name')} />`, fieldErrors.name)}
           ${field('topic', 'Kafka topic', html`<input name="topic" value=${form.topic} onInput=${set('topic')} />`, fieldErrors.topic)}
           ${field('brokers', 'Kafka brokers (host:port, …)', html`<input name="brokers" value=${form.brokers} onInput=${set('brokers')} />`, fieldErrors.brokers)}
           ${field('url', 'Your API endpoint URL', html`<input name="url" value=${form.url} onInput=${set('url')} />`, fieldErrors.url)}
-          ${field(
-            'ordering',
-            'Ordering',
-            html`<select name="ordering" value=${form.ordering} onChange=${set('ordering')}>
-              <option>partition</option>
-              <option>key</option>
-              <option>unordered</option>
-            </select>`,
-            fieldErrors.ordering,
-          )}
+          ${field('ordering', 'Ordering', html`<select name="ordering" value=${form.ordering} onChange=${set('ordering')}><option>partition</option><option>key</option><option>unordered</option></select>`, fieldErrors.ordering)}
           ${field('requester', 'Your name', html`<input name="requester" value=${form.requester} onInput=${set('requester')} />`, fieldErrors.requester)}
         </div>
         ${field('reason', 'Why', html`<textarea name="reason" rows="2" value=${form.reason} onInput=${set('reason')}></textarea>`, fieldErrors.reason)}
-        <label class="row" style="width:auto"
-          ><input type="checkbox" style="width:auto" checked=${form.start} onChange=${set('start')} /> start consuming when approved</label
-        >
+        <label class="row" style="width:auto"><input type="checkbox" style="width:auto" checked=${form.start} onChange=${set('start')} /> start consuming when approved</label>
         <button class="primary" type="submit">Submit ticket</button>
       </form>
     </div>
     <h3>Waiting for approval</h3>
-    <table data-testid="pending-tickets">
-      <thead>
-        <tr>
-          <th>#</th>
-          <th>name</th>
-          <th>topic</th>
-          <th>requester</th>
-          <th>reason</th>
-          <th></th>
+    <table data-testid="pending-tickets"><thead><tr><th>#</th><th>name</th><th>topic</th><th>requester</th><th>reason</th><th></th></tr></thead>
+      <tbody>${pending.map(
+        (t) => html`<tr data-ticket=${t.id}>
+          <td>${t.id}</td><td>${t.name}</td><td>${t.subscription.kafka && t.subscription.kafka.topic}</td><td>${t.requester}</td><td>${t.reason}</td>
+          <td>${
+            role === 'operator'
+              ? rejecting === t.id
+                ? html`<div class="row"><input name="reject-reason" placeholder="reason" value=${rejectReason} onInput=${withValue(setRejectReason)} />
+                  <button class="danger" onClick=${() => reject(t.id)}>Reject</button>
+                  <button onClick=${() => {
+                    setRejecting(null);
+                    setRejectError('');
+                  }}>Cancel</button></div>
+                  ${rejectError && html`<div class="err" data-testid="reject-error">${rejectError}</div>`}`
+                : html`<div class="row"><button class="primary" onClick=${() => approve(t.id)}>Approve</button><button onClick=${() => setRejecting(t.id)}>Reject…</button></div>`
+              : html`<span class="muted">pending</span>`
+          }</td>
         </tr>
-      </thead>
-      <tbody>
-        ${pending.map(
-          (t) =>
-            html`<tr data-ticket=${t.id}>
-                <td>${t.id}</td>
-                <td>${t.name}</td>
-                <td>${t.subscription.kafka && t.subscription.kafka.topic}</td>
-                <td>${t.requester}</td>
-                <td>${t.reason}</td>
-                <td>
-                  ${
-                    role === 'operator'
-                      ? rejecting === t.id
-                        ? html`<div class="row">
-                              <input name="reject-reason" placeholder="reason" value=${rejectReason} onInput=${withValue(setRejectReason)} />
-                              <button class="danger" onClick=${() => reject(t.id)}>Reject</button>
-                              <button
-                                onClick=${() => {
-                                  setRejecting(null);
-                                  setRejectError('');
-                                }}
-                              >
-                                Cancel
-                              </button>
-                            </div>
-                            ${rejectError && html`<div class="err" data-testid="reject-error">${rejectError}</div>`}`
-                        : html`<div class="row">
-                            <button class="primary" onClick=${() => approve(t.id)}>Approve</button><button onClick=${() => setRejecting(t.id)}>Reject…</button>
-                          </div>`
-                      : html`<span class="muted">pending</span>`
-                  }
-                </td>
-              </tr>
-              <tr data-ticket-spec=${t.id}>
-                <td colspan="6">
-                  ${
-                    t.review && t.review.length
-                      ? html`<ul class="plain review" data-testid="review-flags">
-                          ${t.review.map((f) => html`<li><b>${f.field}</b>: ${f.concern}</li>`)}
-                        </ul>`
-                      : ''
-                  }
-                  <details open=${role === 'operator'}>
-                    <summary>
-                      ${t.effective ? 'the subscription approval creates, defaults filled in' : 'the requested subscription'}${t.team ? ` (team ${t.team})` : ''}
-                    </summary>
-                    <pre data-testid="ticket-spec">${JSON.stringify(t.effective || t.subscription, null, 2)}</pre>
-                  </details>
-                </td>
-              </tr>`,
-        )}
-      </tbody>
-    </table>
+        <tr data-ticket-spec=${t.id}><td colspan="6">
+          ${
+            t.review && t.review.length
+              ? html`<ul class="plain review" data-testid="review-flags">${t.review.map((f) => html`<li><b>${f.field}</b>: ${f.concern}</li>`)}</ul>`
+              : ''
+          }
+          <details open=${role === 'operator'}><summary>${t.effective ? 'the subscription approval creates, defaults filled in' : 'the requested subscription'}${t.team ? ` (team ${t.team})` : ''}</summary>
+            <pre data-testid="ticket-spec">${JSON.stringify(t.effective || t.subscription, null, 2)}</pre></details>
+        </td></tr>`,
+      )}</tbody></table>
     ${pending.length === 0 ? html`<p class="muted">Nothing waiting.</p>` : ''}
     <h3>Decided</h3>
-    <table>
-      <thead>
-        <tr>
-          <th>#</th>
-          <th>name</th>
-          <th>state</th>
-          <th>by</th>
-          <th>when</th>
-          <th>note</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${decided.map(
-          (t) =>
-            html`<tr>
-              <td>${t.id}</td>
-              <td>${t.subscriptionId ? html`<a href=${`#/subscriptions/${t.subscriptionId}`}>${t.name}</a>` : t.name}</td>
-              <td>${t.state}</td>
-              <td>${t.decidedBy}</td>
-              <td>${t.decidedAt && new Date(t.decidedAt).toLocaleString()}</td>
-              <td>${t.rejectionReason || ''}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+    <table><thead><tr><th>#</th><th>name</th><th>state</th><th>by</th><th>when</th><th>note</th></tr></thead>
+      <tbody>${decided.map(
+        (t) => html`<tr><td>${t.id}</td><td>${t.subscriptionId ? html`<a href=${`#/subscriptions/${t.subscriptionId}`}>${t.name}</a>` : t.name}</td>
+          <td>${t.state}</td><td>${t.decidedBy}</td><td>${t.decidedAt && new Date(t.decidedAt).toLocaleString()}</td><td>${t.rejectionReason || ''}</td></tr>`,
+      )}</tbody></table>`;
 }
