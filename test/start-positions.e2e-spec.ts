@@ -251,7 +251,10 @@ describe('start positions survive stops, new partitions, retention and recreated
       ]);
     });
     await waitFor(() => bodies('/recreated-stopped').filter((b) => b.gen === 2).length === 2, "the recreated topic's records");
-    expect(proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith('the topic was deleted and recreated since'))).toMatchObject({
+    // The proxy's log arrives on its own pipe: the line may land after the deliveries.
+    const said = () => proxy.logs.find((l) => l.subscription === sub.id && String(l.msg).startsWith('the topic was deleted and recreated since'));
+    await waitFor(() => said() !== undefined, 'the recreation logged');
+    expect(said()).toMatchObject({
       partition: 0,
       offset: 0,
     });

@@ -129,4 +129,22 @@ describe('StartPositionResolver', () => {
     book.record = () => Promise.reject(new Error('connect ECONNREFUSED'));
     await expect(startsOf(source({ 0: [0, 1] }, {}), book, [0], 'latest', null)).rejects.toThrow('ECONNREFUSED');
   });
+
+  it('will not decide without the topic id when the first start recorded one: a recreated topic would look like the old one', async () => {
+    const book = ledger({ 0: [5, 'start-from'] });
+    const blind: OffsetSource = { ...source({ 0: [0, 2] }, {}, 'T2'), topicId: () => Promise.reject(new Error('describe topic: Local: Timed out')) };
+    await expect(startsOf(blind, book, [0], 'latest', null)).rejects.toThrow(/recorded at the first start but cannot be read now.*Timed out/);
+    // Once the broker answers, the new id shows the recreation.
+    expect(await startsOf(source({ 0: [0, 2] }, {}, 'T2'), book, [0], 'latest', null)).toEqual([
+      { partition: 0, offset: 0, reason: 'topic-recreated', committed: null, skipped: 0, commit: true },
+    ]);
+  });
+
+  it('a broker without topic ids (none recorded either) still decides', async () => {
+    const book = ledger({}, false, null as unknown as string);
+    const blind: OffsetSource = { ...source({ 0: [0, 4] }, {}), topicId: () => Promise.reject(new Error('DescribeTopics not supported')) };
+    expect(await startsOf(blind, book, [0], 'latest', null)).toEqual([
+      { partition: 0, offset: 4, reason: 'start-from', committed: null, skipped: 0, commit: true },
+    ]);
+  });
 });

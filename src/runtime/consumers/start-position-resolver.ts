@@ -80,12 +80,18 @@ export class StartPositionResolver {
     resume: ReadonlyMap<number, number> | null,
   ): Promise<ResolvedStarts> {
     // Best effort: a broker without topic ids (or DescribeTopics: librdkafka's mock) must not
-    // hold the assignment; the running consumer learns the id later.
-    const topicId = await source.topicId().catch(() => null);
+    // hold the assignment; the running consumer learns the id later. Where the first start
+    // recorded an id, though, the broker has them: decide() refuses to go on without it.
+    let idError: unknown = null;
+    const topicId = await source.topicId().catch((err: unknown) => {
+      idError = err;
+      return null;
+    });
     if (partitions.length === 0) return { starts: [], topicId };
     const committed = await source.committed(partitions);
     const undecided = partitions.filter((p) => !committed.has(p) && resume?.get(p) === undefined);
-    const decided = undecided.length > 0 ? await StartPositionResolver.decide(source, ledger, topicId, committed.size > 0, undecided, startFrom) : null;
+    const decided =
+      undecided.length > 0 ? await StartPositionResolver.decide(source, ledger, topicId, idError, committed.size > 0, undecided, startFrom) : null;
     const starts = partitions.map((partition): PartitionStart => {
       const at = committed.get(partition);
       const was = at ?? null;
@@ -101,6 +107,8 @@ export class StartPositionResolver {
     source: OffsetSource,
     ledger: StartLedger,
     topicId: string | null,
+    /** Why the topic's id could not be read now (null: it was, or the broker has none). */
+    idError: unknown,
     assignedHaveCommits: boolean,
     undecided: readonly number[],
     startFrom: 'earliest' | 'latest',
@@ -108,6 +116,12 @@ export class StartPositionResolver {
     let recorded = await ledger.read();
     const all = await source.partitions();
     const storedId = [...recorded.values()].find((r) => r.topicId !== null)?.topicId ?? null;
+    if (storedId !== null && topicId === null) {
+      // Without the id a recreated topic looks like the recorded one: its partitions would start
+      // at the old topic's offsets (and be rewound on the first record). The caller asks again.
+      const why = idError instanceof Error ? idError.message : String(idError ?? 'the broker gave none');
+      throw new Error(`the topic's id was recorded at the first start but cannot be read now, so a recreated topic cannot be told apart: ${why}`);
+    }
     if (storedId !== null && topicId !== null && storedId !== topicId) {
       // Deleted and recreated since the first start: the new topic is delivered from its start.
       const low = await source.offsets(all, 'earliest');
