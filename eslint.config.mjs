@@ -34,9 +34,8 @@ export default tseslint.config(
   },
   {
     // Settings come from AppConfig, validated once at boot (docs/decisions/0016).
-    // Unit specs are not shipped (they may hand the environment to a child process).
     files: ['src/**/*.ts'],
-    ignores: ['src/config/**', 'src/**/*.spec.ts'],
+    ignores: ['src/config/**'],
     rules: {
       'no-restricted-properties': [
         'error',

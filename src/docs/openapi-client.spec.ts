@@ -14,8 +14,9 @@ const ROOT = join(__dirname, '..', '..');
 const GENERATE = `
 import openapiTS, { astToString } from 'openapi-typescript';
 import { readFileSync, writeFileSync } from 'node:fs';
-const document = JSON.parse(readFileSync(process.env.OPENAPI_DOCUMENT, 'utf8'));
-writeFileSync(process.env.OPENAPI_TYPES, astToString(await openapiTS(document)));
+const [, documentPath, typesPath] = process.argv;
+const document = JSON.parse(readFileSync(documentPath, 'utf8'));
+writeFileSync(typesPath, astToString(await openapiTS(document)));
 `;
 
 /** A client of GET /api/subscriptions/{id} typed only by the generated types, reading `code` and `fields` off an error. */
@@ -82,9 +83,8 @@ describe('a client generated from the OpenAPI document', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'kproxy-openapi-'));
     writeFileSync(join(dir, 'openapi.json'), JSON.stringify(buildOpenApiDocument('1.2.3')));
-    execFileSync(process.execPath, ['--input-type=module', '-e', GENERATE], {
+    execFileSync(process.execPath, ['--input-type=module', '-e', GENERATE, join(dir, 'openapi.json'), join(dir, 'api.ts')], {
       cwd: ROOT,
-      env: { ...process.env, OPENAPI_DOCUMENT: join(dir, 'openapi.json'), OPENAPI_TYPES: join(dir, 'api.ts') },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   }, 60_000);
