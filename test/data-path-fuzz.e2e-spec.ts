@@ -61,7 +61,8 @@ const key: fc.Arbitrary<string | Buffer | null> = fc.oneof(
 
 const headers = fc.option(
   fc.dictionary(
-    fc.string({ minLength: 1, maxLength: 12 }),
+    // A plain object drops a __proto__ key into its prototype, and the producer then refuses the header.
+    fc.string({ minLength: 1, maxLength: 12 }).filter((name) => name !== '__proto__'),
     fc.uint8Array({ maxLength: 32 }).map((b) => Buffer.from(b)),
     { maxKeys: 3 },
   ),
