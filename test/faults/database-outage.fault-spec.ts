@@ -69,7 +69,12 @@ describe('database outage', () => {
       const healthy = await create(healthyTopic, '/healthy');
       const committed = (sub: { kafka: { groupId: string } }, topic: string) => t.client.committed(sub.kafka.groupId, topic, PARTITIONS);
       const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      // Both subscriptions must be past their first assignment before the cut: a partition's start
+      // position is recorded in the database when it is first assigned, so one still starting waits for it.
       await waitFor(async () => sum(await committed(held, heldTopic)) === WAVE1, 'the first wave committed', { timeoutMs: 60_000 });
+      await waitFor(async () => sum(await committed(healthy, healthyTopic)) === WAVE1, 'the other subscription committed its first wave', {
+        timeoutMs: 60_000,
+      });
 
       await cutter.cut();
       const cutAt = Date.now();
