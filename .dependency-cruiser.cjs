@@ -50,12 +50,15 @@ const LAYERS = {
   cluster: ['runtime'],
   // Acts on Kafka groups from the admin side: offset reset, status.
   'control-plane': ['cluster'],
+  // What a subscription would do (ETL preview, test delivery): the data path's shaping and
+  // judging, called from the admin side.
+  preview: ['runtime'],
   alerts: ['runtime'],
   health: ['runtime'],
-  docs: ['control-plane', 'tickets'],
+  docs: ['control-plane', 'tickets', 'preview'],
 
   // Wiring and entry points.
-  root: ['alerts', 'health', 'docs', 'console', 'common'],
+  root: ['alerts', 'health', 'docs', 'console', 'common', 'preview'],
   cli: ['root'],
 };
 
@@ -65,7 +68,7 @@ const DATA_PATH = '^src/(runtime/consumers|delivery|etl|model)/';
 const ADMIN_HTTP = [
   '[.](controller|guard|pipe|filter|decorator)[.]ts$',
   '^src/common/(http|auth|validation|request-context)/',
-  '^src/(control-plane|docs|console)/',
+  '^src/(control-plane|docs|console|preview)/',
 ];
 /** npm packages the pure units may use: no framework, no I/O. */
 const PURE_PACKAGES = ['jsonpath-plus'];

@@ -14,6 +14,7 @@ import { ConsoleModule } from './console/console.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PreviewModule } from './preview/preview.module';
 import { RuntimeModule } from './runtime/runtime.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
@@ -37,6 +38,7 @@ export class AppModule {
         RuntimeModule,
         ClusterModule,
         ControlPlaneModule,
+        PreviewModule,
         AlertsModule,
         HealthModule,
         DocsModule,

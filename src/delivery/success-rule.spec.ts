@@ -99,4 +99,12 @@ describe('SuccessRule with an empty answer and exact errcodes', () => {
       expect(rule.items('['.repeat(600) + ']'.repeat(600), 1)).toMatchObject({ retryable: true, problem: expect.stringMatching(/nests deeper than/) });
     });
   });
+
+  it('reads the errcode an answer carries, exactly, for showing (null without a rule or a readable code)', () => {
+    const rule = new SuccessRule({ successStatus: [], errcodePath: '$.errcode', errcodeOk: [0] });
+    expect(rule.errcode('{"errcode":9007199254740993}')).toBe('9007199254740993');
+    expect(rule.errcode('{"errcode":"E1"}')).toBe('"E1"');
+    expect([rule.errcode('{}'), rule.errcode('<html>'), rule.errcode(''), rule.errcode(undefined)]).toEqual([null, null, null, null]);
+    expect(new SuccessRule({ successStatus: [], errcodePath: null, errcodeOk: [0] }).errcode('{"errcode":1}')).toBeNull();
+  });
 });

@@ -95,6 +95,21 @@ export class SuccessRule {
     return this.statuses ? this.statuses.has(status) : status >= 200 && status < 300;
   }
 
+  /**
+   * The errcode a response carries, as its exact JSON text (a 64-bit number is not rounded), for
+   * showing an operator; null when no errcodePath is set or the body is empty, not JSON, too deep
+   * (JsonDepth.MAX_ACCEPTED) or lacks the path. Never throws. evaluate() alone decides success.
+   */
+  errcode(body: string | undefined): string | null {
+    if (!this.errcodePath || body === undefined || BLANK.test(body) || JsonDepth.exceeds(body, JsonDepth.MAX_ACCEPTED)) return null;
+    try {
+      const code = this.errcodePath.get(ExactJson.parse(body));
+      return code === MISSING ? null : (ExactJson.stringify(code) ?? null);
+    } catch {
+      return null;
+    }
+  }
+
   evaluate(status: number, body: string | undefined): SuccessVerdict {
     if (!this.statusOk(status)) return { ok: false, problem: `HTTP status ${status} is not a success status` };
     if (!this.errcodePath) return OK;

@@ -12,6 +12,7 @@ import { SubscriptionStatusController } from '../control-plane/status/subscripti
 import { ConfigRefreshController } from '../runtime/supervisor/config-refresh.controller';
 import { SubscriptionsController } from '../subscriptions/subscriptions.controller';
 import { TicketsController } from '../tickets/tickets.controller';
+import { PreviewController } from '../preview/preview.controller';
 import { ConsoleController } from '../console/console.controller';
 import { DocsController } from './docs.controller';
 import { buildOpenApiDocument, OPERATIONS } from './openapi.document';
@@ -23,6 +24,7 @@ const CONTROLLERS = [
   ConfigRefreshController,
   DeadLettersController,
   TicketsController,
+  PreviewController,
   InstancesController,
   AuditController,
   HealthController,

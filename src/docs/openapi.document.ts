@@ -4,6 +4,7 @@ import { deadLetterBulkSchema } from '../dead-letters/dto/dead-letter-bulk.schem
 import { deadLetterQuerySchema } from '../dead-letters/dto/dead-letter-query.schema';
 import { deadLetterRedeliverSchema } from '../dead-letters/dto/dead-letter-redeliver.schema';
 import { offsetResetSchema } from '../control-plane/offsets/dto/offset-reset.schema';
+import { previewRequestSchema, subscriptionPreviewSchema, testDeliverySchema } from '../preview/dto/preview-request.schema';
 import { subscriptionSpecSchema } from '../subscriptions/dto/subscription-spec.schema';
 import { ticketApproveSchema, ticketCreateSchema, ticketQuerySchema, ticketRejectSchema } from '../tickets/dto/ticket.schemas';
 import { RESPONSES, type ResponseName } from './response.schemas';
@@ -37,6 +38,9 @@ const BODIES: Record<string, Schema> = {
   OffsetReset: offsetResetSchema,
   DeadLetterBulk: deadLetterBulkSchema,
   DeadLetterRedeliver: deadLetterRedeliverSchema,
+  PreviewInput: previewRequestSchema,
+  SubscriptionPreviewInput: subscriptionPreviewSchema,
+  TestDeliveryInput: testDeliverySchema,
 };
 
 /** Every route the proxy serves, with its answer; openapi.document.spec.ts checks this against the controllers. */
@@ -78,6 +82,26 @@ export const OPERATIONS: Record<string, Operation> = {
     roles: 'operator',
     body: 'OffsetReset',
     answer: 'OffsetResetResult',
+  },
+  'POST /api/preview': {
+    summary:
+      'ETL preview of a subscription not stored (a ticket being written): for pasted records, or the last lastRecords (≤ 100) of the topic read without joining a group or committing, whether each is sent and the exact body and headers (secrets masked); a requester reads only clusters some subscription uses',
+    roles: 'operator, requester',
+    body: 'PreviewInput',
+    answer: 'Preview',
+  },
+  'POST /api/subscriptions/{id}/preview': {
+    summary: "ETL preview under the stored config (pasted records or the topic's last ones); 403 for a requester of another team",
+    roles: 'operator, requester',
+    body: 'SubscriptionPreviewInput',
+    answer: 'Preview',
+  },
+  'POST /api/subscriptions/{id}/test-delivery': {
+    summary:
+      'Send one body (given, or shaped from a record) to the endpoint with the configured headers and answer the verdict kproxy would reach: status, errcode, success / retry / dead letter and why, latency; touches neither Kafka nor the dead-letter store',
+    roles: 'operator',
+    body: 'TestDeliveryInput',
+    answer: 'TestDeliveryResult',
   },
   'POST /api/config/refresh': { summary: 'Re-read the subscriptions now instead of at the next interval', roles: 'operator', answer: 'ConfigRefresh' },
   'GET /api/dead-letters': {

@@ -14,7 +14,19 @@ import { SubscriptionEntity } from '../subscriptions/entities/subscription.entit
 import { SubscriptionMapper } from '../subscriptions/subscription.mapper';
 import { TicketResponseDto } from '../tickets/dto/ticket-response.dto';
 import { TicketEntity } from '../tickets/ticket.entity';
-import { deadLetterSchema, errorSchema, redeliveryJobSchema, subscriptionResponseSchema, ticketSchema } from './response.schemas';
+import { DeliveryTarget } from '../delivery/delivery-target';
+import { endpointSpec } from '../delivery/endpoint-spec.fixture';
+import { EtlPipeline } from '../etl/etl-pipeline';
+import { EtlPreview } from '../preview/etl-preview';
+import {
+  deadLetterSchema,
+  errorSchema,
+  previewSchema,
+  redeliveryJobSchema,
+  subscriptionResponseSchema,
+  testDeliveryResultSchema,
+  ticketSchema,
+} from './response.schemas';
 
 const AT = new Date('2026-05-01T10:00:00.000Z');
 const BODY = {
@@ -122,6 +134,48 @@ describe('answer schemas of the OpenAPI document', () => {
     });
     expectValid(ticketSchema, TicketResponseDto.from(row, BODY, [{ field: 'kafka.brokers', concern: 'new brokers' }], BODY));
     expectValid(ticketSchema, TicketResponseDto.from(Object.assign(row, { state: 'approved', subscriptionId: 9, decidedBy: 'olga', decidedAt: AT }), BODY));
+  });
+
+  it('describe an ETL preview, single and batched, and a test delivery', () => {
+    const record = (offset: number, value: string | null) => ({
+      topic: 't',
+      partition: 0,
+      offset,
+      timestamp: 1,
+      key: 'k',
+      value: value === null ? null : Buffer.from(value),
+    });
+    for (const batchSize of [1, 5]) {
+      const result = EtlPreview.run(
+        {
+          topic: 't',
+          etl: EtlPipeline.compile({ fields: { id: '$.id' } }),
+          target: new DeliveryTarget(endpointSpec('http://h.example/x')),
+          url: 'http://h.example/x',
+          batchSize,
+          maxBatchBytes: 1_048_576,
+          maxMessageBytes: 1_048_576,
+        },
+        [record(1, '{"id":1}'), record(2, null), record(3, '{}')],
+      );
+      expectValid(previewSchema, {
+        source: 'topic',
+        topic: 't',
+        read: { partitions: [{ partition: 0, low: 0, high: 4, from: 1 }], complete: true },
+        ...result,
+      });
+    }
+    expectValid(testDeliveryResultSchema, {
+      sent: true,
+      outcome: 'retry',
+      reason: null,
+      problem: 'HTTP status 500 is not a success status',
+      status: 500,
+      errcode: null,
+      latencyMs: 3.2,
+      responseExcerpt: 'oops',
+      request: { method: 'POST', url: 'http://h.example/x', body: '{}', headers: [['content-type', 'application/json']] },
+    });
   });
 
   it('describe every error body the filter answers', () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
 import { ERROR_STATUS } from '../common/errors/domain-exception.filter';
 import { DEAD_LETTER_STATES } from '../dead-letters/dto/dead-letter-query.schema';
+import { DeadLetterReason } from '../model/dead-letter-reason.enum';
 
 /**
  * The bodies the API answers, as zod schemas for the OpenAPI document (openapi.document.ts
@@ -297,6 +298,62 @@ export const healthReadySchema = z.strictObject({
   checks: z.strictObject({ database: z.enum(['up', 'down']), supervisor: z.enum(['started', 'starting']) }),
 });
 
+const headerPairs = z
+  .array(z.tuple([z.string(), z.string()]))
+  .describe('the request headers as sent, in order, as [name, value] pairs (lower-case names); values of secret endpoint headers masked "****"');
+const reason = z.enum(DeadLetterReason).describe('the dead-letter reason');
+
+const previewedRecord = z.strictObject({
+  partition: z.number().int(),
+  offset: z.number().int(),
+  timestamp: z.number().nullable().describe('the record timestamp, ms since the epoch'),
+  keyBytes: z.number().int().nullable(),
+  valueBytes: z.number().int().nullable().describe('null: no value (a tombstone)'),
+  kept: z.boolean().describe('true when it would be sent; false when the filter drops it or it would be dead-lettered'),
+  outcome: z.enum(['deliver', 'filtered', 'dead_letter']),
+  reason: reason.nullable(),
+  problem: z.string().nullable().describe('why it would be dead-lettered'),
+  body: z.string().nullable().describe("the request body exactly as sent (batchSize 1), or this record's element of the batch array"),
+  headers: headerPairs.nullable().describe('batchSize 1: the request headers; null when batching (see batches) or not kept'),
+});
+
+/** POST /api/preview and /api/subscriptions/{id}/preview (EtlPreviewService). */
+export const previewSchema = z.strictObject({
+  source: z.enum(['records', 'topic']),
+  topic: z.string().describe('the topic the headers name ("<topic>" when the subscription given has no kafka section)'),
+  endpoint: z.strictObject({ method: z.string(), url: z.string().describe('user info and query values masked') }),
+  batchSize: z.number().int(),
+  records: z.array(previewedRecord),
+  batches: z
+    .array(
+      z.strictObject({ records: z.array(z.strictObject({ partition: z.number().int(), offset: z.number().int() })), body: z.string(), headers: headerPairs }),
+    )
+    .describe('batchSize > 1: the array requests the kept records make, grouped as records that arrive together are'),
+  read: z
+    .strictObject({
+      partitions: z.array(z.strictObject({ partition: z.number().int(), low: z.number().int(), high: z.number().int(), from: z.number().int() })),
+      complete: z.boolean().describe('false when the 10 s or 8 MiB bound stopped the read early'),
+    })
+    .nullable()
+    .describe('source topic: the watermarks seen and the first offset read per partition'),
+});
+
+/** POST /api/subscriptions/{id}/test-delivery (TestDeliveryService). */
+export const testDeliveryResultSchema = z.strictObject({
+  sent: z.boolean(),
+  outcome: z.enum(['success', 'retry', 'dead_letter', 'filtered']).describe('what kproxy would conclude from this attempt'),
+  reason: reason.nullable(),
+  problem: z.string().nullable(),
+  status: z.number().int().nullable().describe('null: no answer (connection error, timeout) or not sent'),
+  errcode: z.string().nullable().describe('the errcode at endpoint.errcodePath, as JSON text'),
+  latencyMs: z.number().nullable(),
+  responseExcerpt: z.string().nullable(),
+  request: z
+    .strictObject({ method: z.string(), url: z.string(), body: z.string(), headers: headerPairs })
+    .nullable()
+    .describe('what was sent (idempotency-key kproxy-test-<uuid>, x-kproxy-test-delivery: 1)'),
+});
+
 /** Codes by status, for the description of `code`: "400: VALIDATION_FAILED, …; 401: …". */
 function codesByStatus(): string {
   const byStatus = new Map<number, string[]>();
@@ -339,6 +396,8 @@ export const RESPONSES = {
   Ticket: ticketSchema,
   Instance: instanceSchema,
   AuditEntry: auditEntrySchema,
+  Preview: previewSchema,
+  TestDeliveryResult: testDeliveryResultSchema,
   HealthLive: healthLiveSchema,
   HealthReady: healthReadySchema,
   Error: errorSchema,

@@ -86,6 +86,19 @@ export class RealKafka {
     });
   }
 
+  /** The client ids of the group's members as its coordinator lists them (kafka-consumer-groups --describe --members). */
+  groupMembers(groupId: string): Promise<string[]> {
+    return this.freshAdmin(async (admin) => {
+      const { groups } = await admin.describeGroups([groupId]);
+      return (groups[0]?.members ?? []).map((m) => m.clientId);
+    });
+  }
+
+  /** Every consumer group the cluster knows (kafka-consumer-groups --list). */
+  groupIds(): Promise<string[]> {
+    return this.freshAdmin(async (admin) => (await admin.listGroups()).groups.map((g) => g.groupId));
+  }
+
   /** Deletes records below `offset` in each given partition (as kafka-delete-records does). */
   async deleteRecords(topic: string, offsets: Array<{ partition: number; offset: number }>): Promise<void> {
     await this.admin.deleteTopicRecords({ topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })) });

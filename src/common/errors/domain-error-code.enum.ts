@@ -45,6 +45,8 @@ export enum DomainErrorCode {
   Forbidden = 'FORBIDDEN',
   /** A requester asked for the status of a subscription that is not its team's. */
   OtherTeamsSubscription = 'OTHER_TEAMS_SUBSCRIPTION',
+  /** A requester asked to preview the last records of a topic on brokers no subscription uses; `fields` names kafka.brokers. */
+  PreviewBrokersUnknown = 'PREVIEW_BROKERS_UNKNOWN',
   /** A browser write from another web origin (Origin, Sec-Fetch-Site). */
   CrossOriginWrite = 'CROSS_ORIGIN_WRITE',
   /** An open admin API (no ADMIN_TOKEN) asked under a Host that is not loopback (DNS rebinding guard). */
@@ -89,7 +91,7 @@ export enum DomainErrorCode {
   OffsetResetRunning = 'OFFSET_RESET_RUNNING',
   /** The subscription's topic does not exist on its brokers. */
   TopicNotFound = 'TOPIC_NOT_FOUND',
-  /** The proxy could not connect to the subscription's Kafka cluster for an offset reset. */
+  /** The proxy could not connect to the subscription's Kafka cluster for an offset reset or a preview of its last records. */
   KafkaConnectFailed = 'KAFKA_CONNECT_FAILED',
   /** An explicit reset offset names a partition the topic lacks or an offset outside its retained range. */
   OffsetOutOfRange = 'OFFSET_OUT_OF_RANGE',

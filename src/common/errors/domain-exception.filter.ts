@@ -23,6 +23,7 @@ export const ERROR_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   [DomainErrorCode.Unauthenticated]: 401,
   [DomainErrorCode.Forbidden]: 403,
   [DomainErrorCode.OtherTeamsSubscription]: 403,
+  [DomainErrorCode.PreviewBrokersUnknown]: 403,
   [DomainErrorCode.CrossOriginWrite]: 403,
   [DomainErrorCode.HostNotLoopback]: 403,
   [DomainErrorCode.NotFound]: 404,

@@ -5,17 +5,17 @@ import { sqlErrorSummary } from '../../database/sql-failure';
 import { cutUtf8 } from '../../dead-letters/dead-letter-bounds';
 import type { DeadLetterRecord } from '../../model/dead-letter-record';
 import { DeadLetterReason } from '../../model/dead-letter-reason.enum';
-import { batchBody, batchRequestHeaders } from '../../delivery/batch-headers';
 import type { AdaptiveConcurrency } from '../../delivery/adaptive-concurrency';
 import { BatchSplitter } from '../../delivery/batch-splitter';
 import type { CircuitBreaker } from '../../delivery/circuit-breaker';
 import { DeliveryTarget, EXCERPT_CHARS } from '../../delivery/delivery-target';
-import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '../../delivery/kafka-headers';
+import type { HeaderList, RecordCoordinates } from '../../delivery/kafka-headers';
 import type { RateGate } from '../../delivery/rate-gate';
 import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
 import type { DeadLetterSink, RecordSender } from './delivery-ports';
 import { ParkedKeys } from './parked-keys';
+import { RecordShaper } from './record-shaper';
 import type { ProcessResult, RecordSink } from './record-sink';
 
 export type { ProcessResult } from './record-sink';
@@ -85,7 +85,7 @@ export class RecordProcessor implements RecordSink {
     if (prepared.kind === 'done') return 'done';
     if (prepared.kind === 'dead') return this.deadLetter(msg, signal, prepared.failure);
     const body = prepared.body;
-    const outcome = await this.deliver(body, 1, signal, (target) => kafkaRequestHeaders(target.headers, msg as RecordCoordinates, target.forward));
+    const outcome = await this.deliver(body, 1, signal, (target) => RecordShaper.headers(target, msg as RecordCoordinates));
     if (outcome === 'delivered') return 'done';
     if (outcome === 'abandoned') return 'abandoned';
     outcome.transformed = bodyText(body);
@@ -126,10 +126,10 @@ export class RecordProcessor implements RecordSink {
       const run = await new BatchSplitter(cfg.policy.maxBatchBytes).deliver<Failure>(sizes, async (from, to) => {
         const part = members.slice(from, to) as RecordCoordinates[];
         const outcome = await this.deliver(
-          batchBody(bodies.slice(from, to)),
+          RecordShaper.batchBody(bodies.slice(from, to)),
           part.length,
           signal,
-          (target) => batchRequestHeaders(target.headers, topic, part),
+          (target) => RecordShaper.batchHeaders(target, topic, part),
           (index, f) => refusedItems.set(from + index, f),
         );
         if (outcome === 'delivered' || outcome === 'abandoned') return outcome;
@@ -176,23 +176,13 @@ export class RecordProcessor implements RecordSink {
   private prepare(msg: Message): Prepared {
     const { metrics, maxMessageBytes } = this.deps;
     metrics.consumed();
-    const value = msg.value;
-    if (value === null || value === undefined) {
-      return { kind: 'dead', failure: failure(DeadLetterReason.NoValue, 'record has no value (a tombstone); there is nothing to deliver') };
-    }
-    if (value.length > maxMessageBytes) {
-      return {
-        kind: 'dead',
-        failure: failure(DeadLetterReason.TooLarge, `value is ${value.length} bytes, over the ${maxMessageBytes}-byte limit (MAX_MESSAGE_BYTES)`),
-      };
-    }
-    const outcome = this.config().etl.apply(value);
+    const outcome = RecordShaper.prepare(msg.value, this.config().etl, maxMessageBytes);
+    if (outcome.kind === 'deliver') return outcome;
     if (outcome.kind === 'filtered') {
       metrics.filtered();
       return PREPARED_DONE;
     }
-    if (outcome.kind === 'reject') return { kind: 'dead', failure: failure(outcome.reason, outcome.error) };
-    return outcome;
+    return { kind: 'dead', failure: failure(outcome.reason, outcome.error) };
   }
 
   /**

@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { BoundedConcurrency } from '../common/concurrency/bounded-concurrency';
+import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
+import { DomainException } from '../common/errors/domain.exception';
+import type { RequestActor } from '../common/request-context/request-actor';
+import { AppConfig } from '../config/app.config';
+import { DeliveryTarget } from '../delivery/delivery-target';
+import { EtlPipeline } from '../etl/etl-pipeline';
+import { kafkaClientProperties } from '../runtime/consumers/kafka-client-properties';
+import type { SubscriptionSpec } from '../subscriptions/dto/subscription-spec.schema';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import type { PreviewRequest, SubscriptionPreviewRequest } from './dto/preview-request.schema';
+import { EtlPreview, type PreviewResult } from './etl-preview';
+import { PreviewRecords } from './preview-record';
+import { TopicTailReader, type TailPartition } from './topic-tail-reader';
+
+/** How long reading the last records may take in all, ms. */
+export const PREVIEW_READ_TIMEOUT_MS = 10_000;
+/** Key and value bytes one preview reads from the topic at most. */
+export const PREVIEW_READ_MAX_BYTES = 8 * 1_048_576;
+/** The x-kafka-topic a preview without a kafka section shows. */
+const NO_TOPIC = '<topic>';
+
+export interface PreviewAnswer extends PreviewResult {
+  /** `records`: pasted; `topic`: the last records read from the topic. */
+  readonly source: 'records' | 'topic';
+  readonly topic: string;
+  /** Where the topic was read (source topic), else null. */
+  readonly read: { readonly partitions: TailPartition[]; readonly complete: boolean } | null;
+}
+
+type PreviewedSpec = Pick<SubscriptionSpec, 'etl' | 'endpoint' | 'delivery'> & { kafka?: SubscriptionSpec['kafka'] };
+
+/**
+ * The ETL preview routes: what a subscription (given, or stored) does with sample records, pasted
+ * or read from the topic (TopicTailReader: no group joined, nothing committed). Reading Kafka
+ * runs librdkafka's blocking calls on the shared thread pool, so at most 2 previews read at once
+ * and 8 wait (then 429 BUSY).
+ */
+@Injectable()
+export class EtlPreviewService {
+  private readonly reads = new BoundedConcurrency(2, 8, 'previews reading a topic');
+
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * A preview of a subscription not stored (a ticket being written). A requester reads a topic
+   * only on brokers some subscription already uses (403 PREVIEW_BROKERS_UNKNOWN): kproxy must not
+   * open connections to any host:port a requester names.
+   */
+  async previewSpec(req: PreviewRequest, actor: RequestActor): Promise<PreviewAnswer> {
+    const spec = req.subscription;
+    if (req.lastRecords !== undefined && actor.role === 'requester') await this.assertKnownBrokers(spec.kafka!.brokers);
+    return this.preview(spec, req);
+  }
+
+  /** A preview under the stored config; a requester only of its own team's subscription (403 OTHER_TEAMS_SUBSCRIPTION). */
+  async previewStored(id: number, req: SubscriptionPreviewRequest, actor: RequestActor): Promise<PreviewAnswer> {
+    if (actor.role === 'requester') await this.subscriptions.assertReadableBy(id, actor);
+    const { spec } = await this.subscriptions.loadRunnable(id);
+    return this.preview(spec, req);
+  }
+
+  private async preview(spec: PreviewedSpec, req: SubscriptionPreviewRequest): Promise<PreviewAnswer> {
+    const topic = spec.kafka?.topic ?? NO_TOPIC;
+    const config = {
+      topic,
+      etl: EtlPipeline.compile(spec.etl),
+      target: new DeliveryTarget(spec.endpoint),
+      url: spec.endpoint.url,
+      batchSize: spec.delivery.batchSize,
+      maxBatchBytes: spec.delivery.maxBatchBytes,
+      maxMessageBytes: this.config.maxMessageBytes,
+    };
+    if (req.records) {
+      return {
+        source: 'records',
+        topic,
+        read: null,
+        ...EtlPreview.run(
+          config,
+          req.records.map((r) => PreviewRecords.fromSample(r, topic)),
+        ),
+      };
+    }
+    const kafka = spec.kafka!;
+    const client = kafkaClientProperties(kafka.brokers, kafka.security, kafka.properties);
+    const tail = await this.reads.run(() =>
+      TopicTailReader.read(client, kafka.brokers, kafka.topic, req.lastRecords!, { timeoutMs: PREVIEW_READ_TIMEOUT_MS, maxBytes: PREVIEW_READ_MAX_BYTES }),
+    );
+    return { source: 'topic', topic, read: { partitions: tail.partitions, complete: tail.complete }, ...EtlPreview.run(config, tail.records) };
+  }
+
+  private async assertKnownBrokers(brokers: string): Promise<void> {
+    const known = new Set((await this.subscriptions.knownBrokers()).flatMap(hostPorts));
+    const unknown = hostPorts(brokers).filter((b) => !known.has(b));
+    if (unknown.length) {
+      throw new DomainException(
+        DomainErrorCode.PreviewBrokersUnknown,
+        `kafka.brokers: no subscription uses ${unknown.join(', ')}; a requester token may read the last records only from clusters kproxy already consumes (paste records instead, or ask an operator)`,
+        { fields: [{ path: 'subscription.kafka.brokers', message: `no subscription uses ${unknown.join(', ')}` }] },
+      );
+    }
+  }
+}
+
+function hostPorts(list: string): string[] {
+  return list
+    .split(',')
+    .map((b) =>
+      b
+        .trim()
+        .toLowerCase()
+        .replace(/\.:(\d+)$/, ':$1'),
+    )
+    .filter(Boolean);
+}
