@@ -44,8 +44,14 @@ describe('lists that scale', () => {
       });
     }
     const marks = (n: number, row: string) => Array.from({ length: n }, () => row).join(', ');
-    await db.query(`INSERT INTO kafka_sources (brokers, topic) VALUES ${marks(COUNT, '(?, ?)')}`, subs.flatMap((s) => [t.kafka.bootstrap, s.topic]));
-    await db.query(`INSERT INTO endpoints (url) VALUES ${marks(COUNT, '(?)')}`, subs.map((s) => `${t.sink.url}/s${s.id}`));
+    await db.query(
+      `INSERT INTO kafka_sources (brokers, topic) VALUES ${marks(COUNT, '(?, ?)')}`,
+      subs.flatMap((s) => [t.kafka.bootstrap, s.topic]),
+    );
+    await db.query(
+      `INSERT INTO endpoints (url) VALUES ${marks(COUNT, '(?)')}`,
+      subs.map((s) => `${t.sink.url}/s${s.id}`),
+    );
     await db.query(
       `INSERT INTO subscriptions (id, name, owner, kafka_source_id, endpoint_id, status, hosts) VALUES ${marks(COUNT, `(?, ?, ?, ?, ?, ?, '["nowhere"]')`)}`,
       subs.flatMap((s) => [s.id, s.name, s.owner, s.id, s.id, s.status]),
@@ -119,7 +125,7 @@ describe('lists that scale', () => {
       );
     });
 
-    it('filters by health from the instances\' reports and the dead-letter table', async () => {
+    it("filters by health from the instances' reports and the dead-letter table", async () => {
       const peer = unique('peer');
       const snapshot = (id: number, lag: number, circuit: 'closed' | 'open' | 'half_open') => ({
         subscriptionId: id,
@@ -127,7 +133,18 @@ describe('lists that scale', () => {
         partitions: [0],
         lag,
         endpoint: {
-          circuit: { state: circuit, openedAt: null, openForMs: 0, opens: 0, probes: 0, nextProbeAt: null, holdUntil: null, enabled: true, openMs: 0, lastOpenForMs: 0 },
+          circuit: {
+            state: circuit,
+            openedAt: null,
+            openForMs: 0,
+            opens: 0,
+            probes: 0,
+            nextProbeAt: null,
+            holdUntil: null,
+            enabled: true,
+            openMs: 0,
+            lastOpenForMs: 0,
+          },
           inFlightLimit: 1,
           maxInFlight: 1,
           adaptive: false,

@@ -259,7 +259,7 @@ export class DeadLetterRedeliveryService {
       settle: (outcome) => control.settle(outcome),
     };
     try {
-      for (let after = 0; !stopped; ) {
+      for (let after = 0; !stopped;) {
         const ids = await this.repository.pendingIdsSelected(selection, after, BULK_PAGE);
         if (ids.length === 0) break;
         after = ids[ids.length - 1];
@@ -297,7 +297,7 @@ export class DeadLetterRedeliveryService {
    * database fails.
    */
   async discardSelection(selection: DeadLetterSelection, control: BulkControl): Promise<void> {
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const ids = await this.repository.pendingIdsSelected(selection, after, BULK_PAGE);
       if (ids.length === 0) return;
       after = ids[ids.length - 1];

@@ -246,10 +246,11 @@ export class DeadLettersRepository {
   /** Pending ids of a selection after `afterId`, ascending: bulk work pages with it. */
   async pendingIdsSelected(selection: DeadLetterSelection, afterId: number, limit: number): Promise<number[]> {
     const { where, params } = pendingOf(selection);
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM dead_letters WHERE ${where.join(' AND ')} AND id > ? ORDER BY id LIMIT ?`,
-      [...params, afterId, limit],
-    );
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM dead_letters WHERE ${where.join(' AND ')} AND id > ? ORDER BY id LIMIT ?`, [
+      ...params,
+      afterId,
+      limit,
+    ]);
     return rows.map((r) => Number(r.id));
   }
 

@@ -193,9 +193,7 @@ export class RedeliveryJobsService implements OnApplicationShutdown {
           resourceId: job.subscriptionId,
           after: { ...totals, jobId: job.id, state: job.state },
         };
-    await this.audit
-      .record(change, actor)
-      .catch((err: Error) => log.warn('could not audit a bulk re-delivery', { err: err.message }));
+    await this.audit.record(change, actor).catch((err: Error) => log.warn('could not audit a bulk re-delivery', { err: err.message }));
   }
 
   private forgetOldFinished(): void {

@@ -112,7 +112,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'POST /api/dead-letters/bulk-jobs': {
     summary:
-      'Start a background job that re-delivers or discards a selection: ids (at most 1000), or every pending dead letter a filter matches (the list\'s filter fields), at most limit; 202 with the job (watch and cancel it under redeliver-jobs); 429 when DEAD_LETTER_BULK_JOBS run',
+      "Start a background job that re-delivers or discards a selection: ids (at most 1000), or every pending dead letter a filter matches (the list's filter fields), at most limit; 202 with the job (watch and cancel it under redeliver-jobs); 429 when DEAD_LETTER_BULK_JOBS run",
     roles: 'operator',
     body: 'DeadLetterBulkJob',
     ok: 202,

@@ -109,7 +109,7 @@ export class SubscriptionsRepository {
       pageParams.push(search.after);
     }
     let sql = `SELECT s.id FROM subscriptions s JOIN kafka_sources k ON k.id = s.kafka_source_id${page.length ? ` WHERE ${page.join(' AND ')}` : ''} ORDER BY ${ORDER_BY[search.sort]}`;
-    if (search.limit !== undefined) (sql += ' LIMIT ?'), pageParams.push(search.limit + 1);
+    if (search.limit !== undefined) ((sql += ' LIMIT ?'), pageParams.push(search.limit + 1));
     const ids = ((await this.dataSource.query(sql, pageParams)) as Array<{ id: number | string }>).map((r) => Number(r.id));
     const more = search.limit !== undefined && ids.length > search.limit;
     const pageIds = more ? ids.slice(0, search.limit) : ids;

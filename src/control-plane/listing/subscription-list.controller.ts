@@ -4,12 +4,7 @@ import { RequesterAllowed } from '../../common/auth/requester-allowed.decorator'
 import { Actor } from '../../common/request-context/actor.decorator';
 import type { RequestActor } from '../../common/request-context/request-actor';
 import { ZodValidationPipe } from '../../common/validation/zod-validation.pipe';
-import {
-  isPaged,
-  SubscriptionCursor,
-  type SubscriptionListQuery,
-  subscriptionListQuerySchema,
-} from '../../subscriptions/dto/subscription-list-query.schema';
+import { isPaged, SubscriptionCursor, type SubscriptionListQuery, subscriptionListQuerySchema } from '../../subscriptions/dto/subscription-list-query.schema';
 import type { SubscriptionResponseDto } from '../../subscriptions/dto/subscription-response.dto';
 import { SubscriptionListService } from './subscription-list.service';
 
