@@ -16,6 +16,7 @@ import type { DeliveryPolicySpec } from '../model/delivery-spec';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { recordFieldsNotKept } from './dead-letter-bounds';
 import { DeadLetterEntity } from './dead-letter.entity';
+import type { DeadLetterSelection } from './dead-letter-selection';
 import { DeadLettersRepository } from './dead-letters.repository';
 import { DeadLetterResponseDto } from './dto/dead-letter-response.dto';
 
@@ -219,6 +220,95 @@ export class DeadLetterRedeliveryService {
           }),
         );
       }
+    }
+  }
+
+  /**
+   * Re-delivers the pending dead letters of a selection (ids, or a filter; any subscriptions)
+   * under `control`, in id order, 8 at a time, each under its subscription's current config and
+   * rate gate. A row of a subscription with delivery.keyParking re-delivers its key's pending
+   * dead letters in record order, as a single re-delivery does, stopping at the key's first
+   * failure. Rows whose subscription is gone or cannot run are left pending and settle as
+   * skipped (the single re-delivery names why). Rejects only when the database fails.
+   */
+  async redeliverSelection(selection: DeadLetterSelection, control: BulkControl): Promise<void> {
+    type Held = { sub: CurrentDelivery; gate: { gate: RateGate; done: () => void } } | null;
+    // One compilation and one borrowed gate per subscription, shared by the rows read side by side.
+    const subs = new Map<number, Promise<Held>>();
+    const keysDone = new Set<string>();
+    const subFor = (subscriptionId: number): Promise<Held> => {
+      let held = subs.get(subscriptionId);
+      if (!held) {
+        held = this.compiled(subscriptionId).then(
+          (sub) => ({ sub, gate: this.gateFor(sub) }),
+          (err: unknown) => {
+            if (err instanceof DomainException) return null;
+            throw err;
+          },
+        );
+        subs.set(subscriptionId, held);
+      }
+      return held;
+    };
+    let stopped = false;
+    const steered: BulkControl = {
+      take: () => {
+        if (stopped || !control.take()) stopped = true;
+        return !stopped;
+      },
+      settle: (outcome) => control.settle(outcome),
+    };
+    try {
+      for (let after = 0; !stopped;) {
+        const ids = await this.repository.pendingIdsSelected(selection, after, BULK_PAGE);
+        if (ids.length === 0) break;
+        after = ids[ids.length - 1];
+        for (let i = 0; i < ids.length && !stopped; i += BULK_CONCURRENCY) {
+          await Promise.all(
+            ids.slice(i, i + BULK_CONCURRENCY).map(async (rowId) => {
+              const row = await this.repository.findById(rowId);
+              if (!row || row.state !== 'pending') return;
+              const current = await subFor(row.subscriptionId);
+              if (!current) {
+                if (steered.take()) steered.settle(null);
+                return;
+              }
+              if (current.sub.policy.keyParking && row.key && row.reason !== 'no_value') {
+                const key = `${row.subscriptionId}:${row.key.toString('hex')}`;
+                if (keysDone.has(key)) return;
+                keysDone.add(key);
+                await this.redeliverKey(current.sub, current.gate.gate, row.key, steered);
+                return;
+              }
+              if (!steered.take()) return;
+              steered.settle((await this.attempt(row, current.sub, current.gate.gate))?.outcome ?? null);
+            }),
+          );
+        }
+      }
+    } finally {
+      for (const held of await Promise.allSettled(subs.values())) if (held.status === 'fulfilled') held.value?.gate.done();
+    }
+  }
+
+  /**
+   * Discards the pending dead letters of a selection under `control`, a page of ids at a time,
+   * leaving rows a re-delivery holds right now (they settle as skipped). Rejects only when the
+   * database fails.
+   */
+  async discardSelection(selection: DeadLetterSelection, control: BulkControl): Promise<void> {
+    for (let after = 0; ;) {
+      const ids = await this.repository.pendingIdsSelected(selection, after, BULK_PAGE);
+      if (ids.length === 0) return;
+      after = ids[ids.length - 1];
+      const taken: number[] = [];
+      for (const rowId of ids) {
+        if (!control.take()) break;
+        taken.push(rowId);
+      }
+      const discarded = await this.repository.discardUnclaimed(taken);
+      for (let i = 0; i < taken.length; i++) control.settle(i < discarded ? 'discarded' : null);
+      if (taken.length < ids.length) return;
     }
   }
 

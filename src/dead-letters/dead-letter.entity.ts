@@ -4,6 +4,9 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Update
 /** A record's identity: its coordinates and its content digest (offsets are reused when a topic is recreated). */
 @Index('uq_dead_letters_record', ['subscriptionId', 'topic', 'partition', 'offset', 'digest'], { unique: true })
 @Index('ix_dead_letters_state', ['subscriptionId', 'state', 'id'])
+@Index('ix_dead_letters_pending', ['state', 'subscriptionId', 'id'])
+@Index('ix_dead_letters_reason', ['reason', 'state', 'id'])
+@Index('ix_dead_letters_created', ['createdAt', 'id'])
 export class DeadLetterEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;

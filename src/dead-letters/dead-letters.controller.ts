@@ -6,6 +6,7 @@ import { IdParamPipe } from '../common/validation/id-param.pipe';
 import { ZodValidationPipe } from '../common/validation/zod-validation.pipe';
 import { DeadLetterRedeliveryService } from './dead-letter-redelivery.service';
 import { DeadLettersService } from './dead-letters.service';
+import { DeadLetterBulkJobRequest, deadLetterBulkJobSchema } from './dto/dead-letter-bulk-job.schema';
 import { DeadLetterBulkRequest, deadLetterBulkSchema } from './dto/dead-letter-bulk.schema';
 import { DeadLetterQueryInput, deadLetterQuerySchema } from './dto/dead-letter-query.schema';
 import { DeadLetterRedeliverRequest, deadLetterRedeliverSchema } from './dto/dead-letter-redeliver.schema';
@@ -49,6 +50,21 @@ export class DeadLettersController {
     @Actor() actor: RequestActor,
   ): Promise<RedeliveryJobResponseDto> {
     return RedeliveryJobResponseDto.from(await this.jobs.start(body.subscriptionId, body.limit, actor));
+  }
+
+  /**
+   * Starts a background job that re-delivers or discards a selection: `ids`, or every pending
+   * dead letter `filter` matches (the list's filter). 202 with the job at once; it is watched and
+   * cancelled through redeliver-jobs/:jobId like any bulk job, and shares their slots.
+   */
+  @Post('bulk-jobs')
+  @HttpCode(202)
+  async startBulkJob(
+    @Body(new ZodValidationPipe(deadLetterBulkJobSchema)) body: DeadLetterBulkJobRequest,
+    @Actor() actor: RequestActor,
+  ): Promise<RedeliveryJobResponseDto> {
+    const selection = body.ids ? { ids: [...new Set(body.ids)] } : { filter: body.filter! };
+    return RedeliveryJobResponseDto.from(await this.jobs.startSelection(body.action, selection, body.limit, actor));
   }
 
   /** This instance's jobs, newest first. Declared before ':id', which would take this path. */

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, FindOptionsWhere, LessThan } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { DeadLetterEntity } from './dead-letter.entity';
+import type { DeadLetterFilter, DeadLetterSelection } from './dead-letter-selection';
 import type { FetchedPrefix } from './dead-letter-excerpt';
 import { cutUtf8, ROW_MARGIN_BYTES, SMALL_COLUMN_BYTES, type StoredDeadLetter } from './dead-letter-bounds';
 
@@ -74,12 +75,28 @@ export interface DeadLetterExcerptRow {
   updatedAt: Date;
 }
 
-export interface DeadLetterQuery {
-  subscriptionId?: number;
-  topic?: string;
-  state?: string;
+export interface DeadLetterQuery extends DeadLetterFilter {
   beforeId?: number;
   limit: number;
+}
+
+/** The WHERE conditions of a filter (and of a selection's ids), with their parameters. */
+function filterSql(f: DeadLetterFilter, ids?: readonly number[]): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (f.subscriptionId !== undefined) (where.push('subscription_id = ?'), params.push(f.subscriptionId));
+  if (f.state !== undefined) (where.push('state = ?'), params.push(f.state));
+  if (f.topic !== undefined) (where.push('topic = ?'), params.push(f.topic));
+  if (f.reason !== undefined) (where.push('reason = ?'), params.push(f.reason));
+  if (f.createdFrom !== undefined) (where.push('created_at >= ?'), params.push(f.createdFrom));
+  if (f.createdTo !== undefined) (where.push('created_at < ?'), params.push(f.createdTo));
+  if (ids) (where.push(`id IN (${ids.map(() => '?').join(', ') || 'NULL'})`), params.push(...ids));
+  return { where, params };
+}
+
+/** A selection's pending rows as a filter (a selection by ids also only takes pending ones). */
+function pendingOf(selection: DeadLetterSelection): { where: string[]; params: unknown[] } {
+  return 'ids' in selection ? filterSql({ state: 'pending' }, selection.ids) : filterSql({ ...selection.filter, state: 'pending' });
 }
 
 @Injectable()
@@ -164,15 +181,6 @@ export class DeadLettersRepository {
     return { maxAllowedPacket, literalBytes: maxAllowedPacket - UPSERT_SQL_BYTES - ROW_MARGIN_BYTES };
   }
 
-  find(q: DeadLetterQuery): Promise<DeadLetterEntity[]> {
-    const where: FindOptionsWhere<DeadLetterEntity> = {};
-    if (q.subscriptionId !== undefined) where.subscriptionId = q.subscriptionId;
-    if (q.state !== undefined) where.state = q.state;
-    if (q.topic !== undefined) where.topic = q.topic;
-    if (q.beforeId !== undefined) where.id = LessThan(String(q.beforeId));
-    return this.dataSource.getRepository(DeadLetterEntity).find({ where, order: { id: 'DESC' }, take: q.limit });
-  }
-
   /**
    * The rows of {@link find} with their large columns cut in SQL: at most `excerptBytes` + 1
    * bytes of key and value, `excerptBytes` characters of headers, transformed body, last error
@@ -180,11 +188,7 @@ export class DeadLettersRepository {
    * values costs the database and the wire a few KiB per row.
    */
   async findExcerpts(q: DeadLetterQuery, excerptBytes: number): Promise<DeadLetterExcerptRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.subscriptionId !== undefined) (where.push('subscription_id = ?'), params.push(q.subscriptionId));
-    if (q.state !== undefined) (where.push('state = ?'), params.push(q.state));
-    if (q.topic !== undefined) (where.push('topic = ?'), params.push(q.topic));
+    const { where, params } = filterSql(q);
     if (q.beforeId !== undefined) (where.push('id < ?'), params.push(q.beforeId));
     const bytes = (column: string, as: string) => `SUBSTRING(${column}, 1, ${excerptBytes + 1}) AS ${as}_x, LENGTH(${column}) AS ${as}_n`;
     const text = (column: string, as: string) => `LEFT(${column}, ${excerptBytes}) AS ${as}_x, LENGTH(${column}) AS ${as}_n`;
@@ -230,6 +234,41 @@ export class DeadLettersRepository {
       [subscriptionId],
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /** How many pending dead letters a selection takes (a bulk job's total). */
+  async countPendingSelected(selection: DeadLetterSelection): Promise<number> {
+    const { where, params } = pendingOf(selection);
+    const rows: Array<{ n: string | number }> = await this.dataSource.query(`SELECT COUNT(*) AS n FROM dead_letters WHERE ${where.join(' AND ')}`, params);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Pending ids of a selection after `afterId`, ascending: bulk work pages with it. */
+  async pendingIdsSelected(selection: DeadLetterSelection, afterId: number, limit: number): Promise<number[]> {
+    const { where, params } = pendingOf(selection);
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM dead_letters WHERE ${where.join(' AND ')} AND id > ? ORDER BY id LIMIT ?`, [
+      ...params,
+      afterId,
+      limit,
+    ]);
+    return rows.map((r) => Number(r.id));
+  }
+
+  /** Discards those of `ids` that are pending and not held by a re-delivery now; answers how many. */
+  async discardUnclaimed(ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const res = await this.dataSource.query(
+      `UPDATE dead_letters SET state = 'discarded'
+       WHERE id IN (${ids.map(() => '?').join(', ')}) AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < CURRENT_TIMESTAMP(3))`,
+      [...ids],
+    );
+    return res.affectedRows;
+  }
+
+  /** Ids of the subscriptions with at least one pending dead letter (read from the index ix_dead_letters_pending). */
+  async subscriptionsWithPending(): Promise<number[]> {
+    const rows: Array<{ s: string | number }> = await this.dataSource.query("SELECT DISTINCT subscription_id AS s FROM dead_letters WHERE state = 'pending'");
+    return rows.map((r) => Number(r.s));
   }
 
   /** Pending ids of a subscription after `afterId`, ascending (only rows without a key when `keyless`): bulk work pages with it. */

@@ -80,6 +80,11 @@ export class DeadLettersService {
     if (this.config.deadLetterDir) await this.appendJsonLine(this.config.deadLetterDir, row);
   }
 
+  /** Ids of the subscriptions that have pending dead letters (the list's pendingDeadLetters filter). */
+  subscriptionsWithPending(): Promise<number[]> {
+    return this.repository.subscriptionsWithPending();
+  }
+
   /** The distinct keys of a subscription's pending dead letters, as bytes (for key parking). */
   pendingKeys(subscriptionId: number): Promise<Buffer[]> {
     return this.repository.pendingKeys(subscriptionId);

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { BulkControl, RedeliveryOutcome } from './dead-letter-redelivery.service';
+import type { DeadLetterSelection } from './dead-letter-selection';
 
 export type RedeliveryJobState = 'queued' | 'running' | 'done' | 'cancelled' | 'failed';
+/** What a job does to each dead letter it takes. */
+export type BulkAction = 'redeliver' | 'discard';
 
 /**
- * One bulk re-delivery of a subscription's pending dead letters, run in the background by
+ * One bulk action on pending dead letters — a subscription's re-delivery, or a re-delivery or
+ * discard of a selection (ids, or a filter; `selection`) — run in the background by
  * RedeliveryJobsService, in the memory of the instance that runs it. It is the run's
  * BulkControl: take() lets at most `limit` records be sent and none once cancelled (a cancel
  * stops it between records; records in flight finish), settle() counts each outcome.
@@ -36,10 +40,14 @@ export class RedeliveryJob implements BulkControl {
   readonly finished = new Promise<void>((resolve) => (this.settleFinished = resolve));
 
   constructor(
-    readonly subscriptionId: number,
+    /** The subscription whose dead letters it takes; null: a selection across subscriptions. */
+    readonly subscriptionId: number | null,
     /** The most records it may send (records). */
     readonly limit: number,
     readonly instanceId: string,
+    readonly action: BulkAction = 'redeliver',
+    /** The dead letters it takes; null: every pending one of `subscriptionId`. */
+    readonly selection: DeadLetterSelection | null = null,
   ) {}
 
   /** Records it has an outcome for (sent, or found held by another request). */

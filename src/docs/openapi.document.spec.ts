@@ -8,6 +8,7 @@ import { DeadLettersController } from '../dead-letters/dead-letters.controller';
 import { HealthController } from '../health/health.controller';
 import { MetricsController } from '../metrics/metrics.controller';
 import { OffsetsController } from '../control-plane/offsets/offsets.controller';
+import { SubscriptionListController } from '../control-plane/listing/subscription-list.controller';
 import { SubscriptionStatusController } from '../control-plane/status/subscription-status.controller';
 import { ConfigRefreshController } from '../runtime/supervisor/config-refresh.controller';
 import { SubscriptionsController } from '../subscriptions/subscriptions.controller';
@@ -19,6 +20,7 @@ import { buildOpenApiDocument, OPERATIONS } from './openapi.document';
 
 const CONTROLLERS = [
   SubscriptionsController,
+  SubscriptionListController,
   SubscriptionStatusController,
   OffsetsController,
   ConfigRefreshController,

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { auditQuerySchema } from '../audit/dto/audit-query.schema';
+import { deadLetterBulkJobSchema } from '../dead-letters/dto/dead-letter-bulk-job.schema';
 import { deadLetterBulkSchema } from '../dead-letters/dto/dead-letter-bulk.schema';
 import { deadLetterQuerySchema } from '../dead-letters/dto/dead-letter-query.schema';
 import { deadLetterRedeliverSchema } from '../dead-letters/dto/dead-letter-redeliver.schema';
 import { offsetResetSchema } from '../control-plane/offsets/dto/offset-reset.schema';
 import { previewRequestSchema, subscriptionPreviewSchema, testDeliverySchema } from '../preview/dto/preview-request.schema';
+import { subscriptionListQuerySchema } from '../subscriptions/dto/subscription-list-query.schema';
 import { subscriptionSpecSchema } from '../subscriptions/dto/subscription-spec.schema';
 import { ticketApproveSchema, ticketCreateSchema, ticketQuerySchema, ticketRejectSchema } from '../tickets/dto/ticket.schemas';
 import { RESPONSES, type ResponseName } from './response.schemas';
@@ -41,14 +43,17 @@ const BODIES: Record<string, Schema> = {
   PreviewInput: previewRequestSchema,
   SubscriptionPreviewInput: subscriptionPreviewSchema,
   TestDeliveryInput: testDeliverySchema,
+  DeadLetterBulkJob: deadLetterBulkJobSchema,
 };
 
 /** Every route the proxy serves, with its answer; openapi.document.spec.ts checks this against the controllers. */
 export const OPERATIONS: Record<string, Operation> = {
   'POST /api/subscriptions': { summary: 'Create a subscription', roles: 'operator', body: 'SubscriptionInput', ok: 201, answer: 'Subscription' },
   'GET /api/subscriptions': {
-    summary: 'List subscriptions (secrets masked; a requester sees other teams\' as summaries, "view": "summary")',
+    summary:
+      'List subscriptions (secrets masked; a requester sees other teams\' as summaries, "view": "summary"), searched and filtered (q, topic, status, owner; health from the instances\' heartbeats: lagOver, breakerOpen, pendingDeadLetters), sorted (sort); X-Total-Count says how many match. Without limit and cursor the whole list; with them a page and, while more follow, a Link rel="next" header with the next cursor',
     roles: 'operator, requester',
+    query: subscriptionListQuerySchema,
     answer: 'Subscription[]',
   },
   'GET /api/subscriptions/{id}': {
@@ -106,7 +111,7 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /api/config/refresh': { summary: 'Re-read the subscriptions now instead of at the next interval', roles: 'operator', answer: 'ConfigRefresh' },
   'GET /api/dead-letters': {
     summary:
-      'List dead letters, newest first, as excerpts (large fields at most DEAD_LETTER_EXCERPT_BYTES each, named in excerptedFields with their full sizes); a page ends before DEAD_LETTER_LIST_MAX_BYTES with a Link rel="next" header',
+      'List dead letters, newest first, filtered by subscriptionId, topic, state, reason and createdFrom/createdTo (ISO 8601, on when it became a dead letter), as excerpts (large fields at most DEAD_LETTER_EXCERPT_BYTES each, named in excerptedFields with their full sizes); a page ends before DEAD_LETTER_LIST_MAX_BYTES with a Link rel="next" header',
     roles: 'operator',
     query: deadLetterQuerySchema,
     answer: 'DeadLetter[]',
@@ -126,6 +131,14 @@ export const OPERATIONS: Record<string, Operation> = {
       "Start a background job re-delivering a subscription's pending dead letters (at most limit); 202 with the job; 429 naming the running jobs when DEAD_LETTER_BULK_JOBS run",
     roles: 'operator',
     body: 'DeadLetterRedeliver',
+    ok: 202,
+    answer: 'RedeliveryJob',
+  },
+  'POST /api/dead-letters/bulk-jobs': {
+    summary:
+      "Start a background job that re-delivers or discards a selection: ids (at most 1000), or every pending dead letter a filter matches (the list's filter fields), at most limit; 202 with the job (watch and cancel it under redeliver-jobs); 429 when DEAD_LETTER_BULK_JOBS run",
+    roles: 'operator',
+    body: 'DeadLetterBulkJob',
     ok: 202,
     answer: 'RedeliveryJob',
   },

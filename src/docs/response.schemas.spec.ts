@@ -114,6 +114,9 @@ describe('answer schemas of the OpenAPI document', () => {
     expectValid(redeliveryJobSchema, RedeliveryJobResponseDto.from(job));
     job.finish('failed', 'subscription 7 no longer exists');
     expectValid(redeliveryJobSchema, RedeliveryJobResponseDto.from(job));
+    const filtered = new RedeliveryJob(null, 100, 'host-a', 'discard', { filter: { reason: 'rejected', createdFrom: AT } });
+    expectValid(redeliveryJobSchema, RedeliveryJobResponseDto.from(filtered));
+    expectValid(redeliveryJobSchema, RedeliveryJobResponseDto.from(new RedeliveryJob(null, 100, 'host-a', 'redeliver', { ids: [1, 2] })));
   });
 
   it('describe a ticket pending with its review, and decided', () => {

@@ -136,6 +136,7 @@ const consumerSnapshot = z.looseObject({
   partitions: z.array(z.number().int()),
   endpoint: deliveryHealth.optional(),
   foreignMembers: z.array(groupMember).optional(),
+  lag: count.optional(),
 });
 
 /** SubscriptionStatus (subscription-status.service.ts). */
@@ -225,7 +226,9 @@ export const deadLetterSchema = z.strictObject({
 /** RedeliveryJobResponseDto; counts are records. */
 export const redeliveryJobSchema = z.strictObject({
   id: z.uuid(),
-  subscriptionId: id,
+  subscriptionId: id.nullable(),
+  action: z.enum(['redeliver', 'discard']),
+  selection: z.record(z.string(), z.unknown()).nullable(),
   instanceId: z.string(),
   state: z.enum(['queued', 'running', 'done', 'cancelled', 'failed']),
   limit: count,

@@ -25,11 +25,8 @@ export class SubscriptionsController {
     return tagged(res, await this.subscriptions.create(spec, actor));
   }
 
-  @Get()
-  @RequesterAllowed()
-  list(@Actor() actor: RequestActor): Promise<SubscriptionResponseDto[]> {
-    return this.subscriptions.list(actor);
-  }
+  // GET /api/subscriptions (the list) is SubscriptionListController's, in src/control-plane: its
+  // health filters read what the instances report, which sits above this module.
 
   @Get(':id')
   @RequesterAllowed()

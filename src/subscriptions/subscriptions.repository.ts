@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
+import { DataSource, EntityManager, In, ObjectLiteral } from 'typeorm';
+import type { SubscriptionSort } from './dto/subscription-list-query.schema';
 import { EndpointEntity } from './entities/endpoint.entity';
 import { EtlConfigEntity } from './entities/etl-config.entity';
 import { KafkaSourceEntity } from './entities/kafka-source.entity';
@@ -8,6 +9,26 @@ import { SubscriptionEntity } from './entities/subscription.entity';
 import { SubscriptionSnapshot } from './subscription-snapshot';
 
 type ConfigEntity = typeof KafkaSourceEntity | typeof EndpointEntity | typeof EtlConfigEntity;
+
+/** What {@link SubscriptionsRepository.search} matches, in SQL; every field narrows (AND). */
+export interface SubscriptionSearch {
+  /** A case-insensitive substring of the name or the topic. */
+  q?: string;
+  topic?: string;
+  status?: string;
+  owner?: string;
+  /** Only these ids (found from runtime data); [] matches nothing. */
+  onlyIds?: readonly number[];
+  /** None of these ids. */
+  exceptIds?: readonly number[];
+  sort: SubscriptionSort;
+  /** The sort key (id or name) of the last row of the previous page. */
+  after?: number | string;
+  /** Rows a page; absent: every matching row. */
+  limit?: number;
+}
+
+const ORDER_BY: Record<SubscriptionSort, string> = { id: 's.id ASC', '-id': 's.id DESC', name: 's.name ASC', '-name': 's.name DESC' };
 
 /**
  * Subscription rows and their three config rows. Every write touches only the columns it
@@ -56,6 +77,47 @@ export class SubscriptionsRepository {
   async knownBrokers(): Promise<string[]> {
     const rows: { brokers: string }[] = await this.dataSource.query('SELECT DISTINCT brokers FROM kafka_sources');
     return rows.map((r) => r.brokers);
+  }
+
+  /**
+   * A page of the subscriptions `search` matches, in its sort, after `search.after`, with the
+   * number matching in all (`total`, cursor left out) and whether rows follow the page (`more`).
+   * Two statements (the ids of the page, then their rows), plus the count; names and topics are
+   * compared lower-cased (LOWER, so the utf8mb4_bin columns match case-insensitively).
+   */
+  async search(search: SubscriptionSearch): Promise<{ rows: SubscriptionEntity[]; total: number; more: boolean }> {
+    if (search.onlyIds && search.onlyIds.length === 0) return { rows: [], total: 0, more: false };
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (search.q !== undefined) {
+      where.push('(LOCATE(LOWER(?), LOWER(s.name)) > 0 OR LOCATE(LOWER(?), LOWER(k.topic)) > 0)');
+      params.push(search.q, search.q);
+    }
+    if (search.topic !== undefined) (where.push('k.topic = ?'), params.push(search.topic));
+    if (search.status !== undefined) (where.push('s.status = ?'), params.push(search.status));
+    if (search.owner !== undefined) (where.push('s.owner = ?'), params.push(search.owner));
+    const marks = (ids: readonly number[]) => ids.map(() => '?').join(', ');
+    if (search.onlyIds) (where.push(`s.id IN (${marks(search.onlyIds)})`), params.push(...search.onlyIds));
+    if (search.exceptIds?.length) (where.push(`s.id NOT IN (${marks(search.exceptIds)})`), params.push(...search.exceptIds));
+    const from = `FROM subscriptions s JOIN kafka_sources k ON k.id = s.kafka_source_id${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    const [{ n }] = (await this.dataSource.query(`SELECT COUNT(*) AS n ${from}`, params)) as Array<{ n: string | number }>;
+    const page = [...where];
+    const pageParams = [...params];
+    if (search.after !== undefined) {
+      const column = search.sort.endsWith('name') ? 's.name' : 's.id';
+      page.push(`${column} ${search.sort.startsWith('-') ? '<' : '>'} ?`);
+      pageParams.push(search.after);
+    }
+    let sql = `SELECT s.id FROM subscriptions s JOIN kafka_sources k ON k.id = s.kafka_source_id${page.length ? ` WHERE ${page.join(' AND ')}` : ''} ORDER BY ${ORDER_BY[search.sort]}`;
+    if (search.limit !== undefined) ((sql += ' LIMIT ?'), pageParams.push(search.limit + 1));
+    const ids = ((await this.dataSource.query(sql, pageParams)) as Array<{ id: number | string }>).map((r) => Number(r.id));
+    const more = search.limit !== undefined && ids.length > search.limit;
+    const pageIds = more ? ids.slice(0, search.limit) : ids;
+    const found = pageIds.length ? await this.dataSource.getRepository(SubscriptionEntity).find({ where: { id: In(pageIds) } }) : [];
+    const byId = new Map(found.map((row) => [row.id, row]));
+    // A row deleted between the two statements is left out.
+    const rows = pageIds.map((id) => byId.get(id)).filter((row): row is SubscriptionEntity => row !== undefined);
+    return { rows, total: Number(n), more };
   }
 
   findById(id: number): Promise<SubscriptionEntity | null> {

@@ -12,7 +12,7 @@ import { SubscriptionEntity } from './entities/subscription.entity';
 import { SubscriptionChangeFeed } from './subscription-change-feed';
 import { SubscriptionMapper } from './subscription.mapper';
 import { SubscriptionSecrets } from './subscription-secrets';
-import { SubscriptionsRepository } from './subscriptions.repository';
+import { SubscriptionsRepository, type SubscriptionSearch } from './subscriptions.repository';
 import type { VersionPrecondition } from './version-precondition';
 
 const SECTIONS = ['kafka', 'etl', 'endpoint', 'delivery', 'alerts'] as const;
@@ -58,14 +58,18 @@ export class SubscriptionsService {
     if (problems.length) throw DomainException.forFields(DomainErrorCode.SecretNotSent, problems);
   }
 
-  /** Every subscription; a requester sees its own team's in full and the others as summaries. */
-  async list(actor?: RequestActor): Promise<SubscriptionResponseDto[]> {
-    return (await this.repository.findAll()).map((row) =>
-      SubscriptionsService.fullViewFor(row, actor) ? this.view(row) : SubscriptionResponseDto.summary(row),
-    );
+  /**
+   * A page of the subscriptions `search` matches, with the
+   * number matching in all and whether more rows follow (SubscriptionsRepository.search).
+   * A requester sees its own team's in full and the others as summaries.
+   */
+  async search(search: SubscriptionSearch, actor?: RequestActor): Promise<{ rows: SubscriptionResponseDto[]; total: number; more: boolean }> {
+    const found = await this.repository.search(search);
+    const rows = found.rows.map((row) => (SubscriptionsService.fullViewFor(row, actor) ? this.view(row) : SubscriptionResponseDto.summary(row)));
+    return { rows, total: found.total, more: found.more };
   }
 
-  /** One subscription, as `list` shows it to this actor; 404 SUBSCRIPTION_NOT_FOUND when it does not exist. */
+  /** One subscription, as `search` shows it to this actor; 404 SUBSCRIPTION_NOT_FOUND when it does not exist. */
   async get(id: number, actor?: RequestActor): Promise<SubscriptionResponseDto> {
     const row = await this.require(id);
     return SubscriptionsService.fullViewFor(row, actor) ? this.view(row) : SubscriptionResponseDto.summary(row);

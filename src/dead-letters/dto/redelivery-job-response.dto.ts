@@ -1,9 +1,15 @@
-import type { RedeliveryJob, RedeliveryJobState } from '../redelivery-job';
+import { describeSelection } from '../dead-letter-selection';
+import type { BulkAction, RedeliveryJob, RedeliveryJobState } from '../redelivery-job';
 
-/** A bulk re-delivery job as the API answers it; counts are records, times ISO 8601. */
+/** A bulk job (re-delivery, or a selection's discard) as the API answers it; counts are records, times ISO 8601. */
 export class RedeliveryJobResponseDto {
   id: string;
-  subscriptionId: number;
+  /** The subscription whose dead letters it takes; null for a selection by ids, or by a filter naming none. */
+  subscriptionId: number | null;
+  /** redeliver, or discard (POST /api/dead-letters/bulk-jobs). */
+  action: BulkAction;
+  /** What it takes: null for every pending dead letter of subscriptionId; {ids: n} for n selected ids; else the filter's fields. */
+  selection: Record<string, unknown> | null;
   /** The instance that runs it: jobs live in its memory, so ask that instance. */
   instanceId: string;
   /** queued, running, done, cancelled (stopped between records after a cancel) or failed (see error). */
@@ -14,13 +20,13 @@ export class RedeliveryJobResponseDto {
   total: number;
   /** Records with an outcome so far: succeeded + failed + discarded + skipped. */
   done: number;
-  /** Re-delivered (the endpoint accepted them; now redelivered). */
+  /** Re-delivered (the endpoint accepted them; now redelivered); 0 for a discard. */
   succeeded: number;
   /** Sent and failed again (still pending, with the new error). */
   failed: number;
-  /** Skipped by the current filter rules (now discarded). */
+  /** Discarded: by a discard job, or skipped by the current filter rules on re-delivery. */
   discarded: number;
-  /** Held by another request or no longer pending when reached. */
+  /** Held by another request or no longer pending when reached, or (a selection's re-delivery) of a subscription that is gone or cannot run. */
   skipped: number;
   /** More dead letters were pending than limit: start another job for the rest. */
   more: boolean;
@@ -34,6 +40,8 @@ export class RedeliveryJobResponseDto {
     return Object.assign(new RedeliveryJobResponseDto(), {
       id: job.id,
       subscriptionId: job.subscriptionId,
+      action: job.action,
+      selection: job.selection ? describeSelection(job.selection) : null,
       instanceId: job.instanceId,
       state: job.state,
       limit: job.limit,

@@ -67,6 +67,11 @@ export interface ConsumerSnapshot {
   endpoint?: DeliveryHealth;
   /** Members of its consumer group that are not its kproxy consumers (GroupMemberWatch); absent when none. */
   foreignMembers?: readonly GroupMember[];
+  /**
+   * Records behind on the partitions it owns here, from the high watermarks its own fetches
+   * brought (no extra Kafka call); 0 while not running. Absent in heartbeats written before issue 20.
+   */
+  lag?: number;
 }
 
 const CONSUME_BATCH = 500;
@@ -269,6 +274,7 @@ export class SubscriptionConsumer {
       partitions: this.ledger.partitions(),
       endpoint: this.health(),
       ...(foreign.length ? { foreignMembers: foreign } : {}),
+      lag: this.lag().reduce((sum, l) => sum + l.lag, 0),
     };
   }
 
