@@ -39,8 +39,10 @@ const LAYERS = {
   // The data path's building blocks, then the features the admin API manages.
   etl: ['model'],
   delivery: ['model', 'common/concurrency', 'common/logging'],
+  // What one record becomes as a request (RecordShaper): live delivery, re-delivery and the preview share it.
+  shaping: ['etl', 'delivery'],
   audit: ['common/validation', 'common/request-context'],
-  subscriptions: ['audit', 'secrets', 'delivery', 'etl', 'common/auth'],
+  subscriptions: ['audit', 'secrets', 'shaping', 'common/auth'],
   tickets: ['subscriptions'],
   'dead-letters': ['subscriptions'],
 
@@ -63,7 +65,7 @@ const LAYERS = {
 };
 
 /** The data path: what runs per record. */
-const DATA_PATH = '^src/(runtime/consumers|delivery|etl|model)/';
+const DATA_PATH = '^src/(runtime/consumers|delivery|etl|model|shaping)/';
 /** Admin HTTP code: controllers and Nest's HTTP plumbing, and the folders that only serve admins. */
 const ADMIN_HTTP = [
   '[.](controller|guard|pipe|filter|decorator)[.]ts$',
@@ -157,14 +159,14 @@ module.exports = {
     },
     {
       name: 'data-path-not-to-admin-http',
-      comment: 'The data path (runtime/consumers, delivery, etl, model) never imports controllers, HTTP plumbing or admin-only folders.',
+      comment: 'The data path (runtime/consumers, delivery, etl, model, shaping) never imports controllers, HTTP plumbing or admin-only folders.',
       severity: 'error',
       from: { path: DATA_PATH, pathNot: SPECS },
       to: { path: ADMIN_HTTP },
     },
     {
       name: 'data-path-not-to-express',
-      comment: 'The data path (runtime/consumers, delivery, etl, model) never touches the admin HTTP server.',
+      comment: 'The data path (runtime/consumers, delivery, etl, model, shaping) never touches the admin HTTP server.',
       severity: 'error',
       from: { path: DATA_PATH, pathNot: SPECS },
       to: { path: '^node_modules/(express|@nestjs/platform-express)/' },

@@ -6,13 +6,13 @@ import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
 import { AppConfig } from '../config/app.config';
 import { HttpSender } from '../delivery/http-sender.service';
-import { batchBody, batchRequestHeaders } from '../delivery/batch-headers';
 import { DeliveryTarget, EXCERPT_CHARS } from '../delivery/delivery-target';
-import { kafkaRequestHeaders, type HeaderList, type RecordHeader } from '../delivery/kafka-headers';
+import type { HeaderList, RecordHeader } from '../delivery/kafka-headers';
 import { RateGate } from '../delivery/rate-gate';
 import { RateGateRegistry } from '../delivery/rate-gate.registry';
 import { EtlPipeline } from '../etl/etl-pipeline';
 import type { DeliveryPolicySpec } from '../model/delivery-spec';
+import { RecordShaper } from '../shaping/record-shaper';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { recordFieldsNotKept } from './dead-letter-bounds';
 import { DeadLetterEntity } from './dead-letter.entity';
@@ -349,11 +349,7 @@ export class DeadLetterRedeliveryService {
     const unprocessable = (error: string) => ({ ...fail(error), unprocessable: true });
     const notKept = bytesNotKept(row);
     if (notKept) return unprocessable(`cannot be re-delivered: ${notKept}`);
-    if (!row.value) return unprocessable('the record has no value, so there is nothing to deliver; discard it');
-    if (row.value.length > this.config.maxMessageBytes) {
-      return unprocessable(`value is ${row.value.length} bytes, over the ${this.config.maxMessageBytes}-byte limit (MAX_MESSAGE_BYTES)`);
-    }
-    const etl = sub.etl.apply(row.value);
+    const etl = RecordShaper.prepare(row.value, sub.etl, this.config.maxMessageBytes);
     if (etl.kind === 'filtered') return { outcome: 'discarded', status: null, error: 'filtered out by the current filter rules', excerpt: null };
     if (etl.kind === 'reject') return unprocessable(`${etl.reason}: ${etl.error}`);
     const request = liveShape(row, sub, etl.body);
@@ -414,8 +410,8 @@ export class DeadLetterRedeliveryService {
  */
 function liveShape(row: DeadLetterEntity, sub: CurrentDelivery, body: Buffer | string): { body: Buffer | string; headers: HeaderList } {
   const record = { topic: row.topic, partition: row.partition, offset: Number(row.offset), key: row.key, headers: storedHeaders(row.headers) };
-  if (sub.policy.batchSize > 1) return { body: batchBody([body]), headers: batchRequestHeaders(sub.target.headers, row.topic, [record]) };
-  return { body, headers: kafkaRequestHeaders(sub.target.headers, record, sub.target.forward) };
+  if (sub.policy.batchSize > 1) return { body: RecordShaper.batchBody([body]), headers: RecordShaper.batchHeaders(sub.target, row.topic, [record]) };
+  return { body, headers: RecordShaper.headers(sub.target, record) };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { DeliveryTarget } from '../delivery/delivery-target';
 import type { HeaderList, RecordCoordinates } from '../delivery/kafka-headers';
 import type { EtlPipeline } from '../etl/etl-pipeline';
 import type { DeadLetterReason } from '../model/dead-letter-reason.enum';
-import { RecordShaper } from '../runtime/consumers/record-shaper';
+import { RecordShaper } from '../shaping/record-shaper';
 import { isSecretHeader } from '../subscriptions/subscription-secrets';
 import { MASK, SubscriptionMapper } from '../subscriptions/subscription.mapper';
 import type { PreviewRecord } from './preview-record';

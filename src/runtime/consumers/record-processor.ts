@@ -15,7 +15,7 @@ import type { SubscriptionMetrics } from '../../metrics/subscription-metrics';
 import type { CompiledSubscription } from './compiled-subscription';
 import type { DeadLetterSink, RecordSender } from './delivery-ports';
 import { ParkedKeys } from './parked-keys';
-import { RecordShaper } from './record-shaper';
+import { RecordShaper } from '../../shaping/record-shaper';
 import type { ProcessResult, RecordSink } from './record-sink';
 
 export type { ProcessResult } from './record-sink';

@@ -1,8 +1,8 @@
-import { DeliveryTarget } from '../../delivery/delivery-target';
-import { endpointSpec } from '../../delivery/endpoint-spec.fixture';
-import { headerValue } from '../../delivery/kafka-headers';
-import { EtlPipeline } from '../../etl/etl-pipeline';
-import { DeadLetterReason } from '../../model/dead-letter-reason.enum';
+import { DeliveryTarget } from '../delivery/delivery-target';
+import { endpointSpec } from '../delivery/endpoint-spec.fixture';
+import { headerValue } from '../delivery/kafka-headers';
+import { EtlPipeline } from '../etl/etl-pipeline';
+import { DeadLetterReason } from '../model/dead-letter-reason.enum';
 import { RecordShaper } from './record-shaper';
 
 const LIMIT = 1_048_576;

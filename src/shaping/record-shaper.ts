@@ -1,13 +1,13 @@
-import { batchBody, batchRequestHeaders } from '../../delivery/batch-headers';
-import type { DeliveryTarget } from '../../delivery/delivery-target';
-import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '../../delivery/kafka-headers';
-import type { EtlOutcome, EtlPipeline } from '../../etl/etl-pipeline';
-import { DeadLetterReason } from '../../model/dead-letter-reason.enum';
+import { batchBody, batchRequestHeaders } from '../delivery/batch-headers';
+import type { DeliveryTarget } from '../delivery/delivery-target';
+import { kafkaRequestHeaders, type HeaderList, type RecordCoordinates } from '../delivery/kafka-headers';
+import type { EtlOutcome, EtlPipeline } from '../etl/etl-pipeline';
+import { DeadLetterReason } from '../model/dead-letter-reason.enum';
 
 /**
  * What one record becomes under a subscription's config: whether it is sent, and the exact body
- * and headers. The one implementation the data path (RecordProcessor) and the ETL preview both
- * call, so a preview cannot drift from what is delivered. Pure: no I/O, no metrics, no clock
+ * and headers. The one implementation the data path (RecordProcessor), dead-letter re-delivery and
+ * the ETL preview all call, so neither a preview nor a re-delivery can drift from live delivery. Pure: no I/O, no metrics, no clock
  * (except the new span id of a continued W3C trace, see kafkaRequestHeaders).
  */
 export class RecordShaper {
