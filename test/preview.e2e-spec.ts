@@ -164,6 +164,12 @@ describe('ETL preview and test delivery', () => {
     expect(t.sink.requests.filter((r) => r.path.startsWith('/verdict'))).toHaveLength(4);
 
     expect((await t.proxy.api('GET', `/api/dead-letters?subscriptionId=${id}`)).body).toEqual([]);
+    // Each test delivery is in the audit log with its verdict, never its body.
+    const audit = (await t.proxy.api('GET', `/api/audit?resourceType=subscription&resourceId=${id}`)).body as Array<{ action: string; after: unknown }>;
+    const tests = audit.filter((e) => e.action === 'subscription.test_delivery');
+    expect(tests).toHaveLength(5);
+    expect(tests.map((e) => (e.after as { outcome: string }).outcome).sort()).toEqual(['dead_letter', 'filtered', 'retry', 'retry', 'success']);
+    expect(JSON.stringify(tests)).not.toContain('mode');
     const bad = await t.proxy.api('POST', `/api/subscriptions/${id}/test-delivery`, { body: '{}', record: { value: '{}' } });
     expect(bad.status).toBe(400);
     expect(bad.body.fields).toEqual([{ path: 'body', message: 'give exactly one of body (sent as is) and record (shaped by the subscription first)' }]);

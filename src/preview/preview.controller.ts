@@ -43,7 +43,11 @@ export class PreviewController {
 
   @Post('subscriptions/:id/test-delivery')
   @HttpCode(200)
-  testDelivery(@Param('id', IdParamPipe) id: number, @Body(new ZodValidationPipe(testDeliverySchema)) body: TestDeliveryRequest): Promise<TestDeliveryResult> {
-    return this.tests.send(id, body);
+  testDelivery(
+    @Param('id', IdParamPipe) id: number,
+    @Body(new ZodValidationPipe(testDeliverySchema)) body: TestDeliveryRequest,
+    @Actor() actor: RequestActor,
+  ): Promise<TestDeliveryResult> {
+    return this.tests.send(id, body, actor);
   }
 }

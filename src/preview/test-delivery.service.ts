@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { AuditLog } from '../audit/audit-log.service';
+import type { RequestActor } from '../common/request-context/request-actor';
 import { AppConfig } from '../config/app.config';
 import { EXCERPT_CHARS, type AttemptVerdict } from '../delivery/delivery-target';
 import { HttpSender } from '../delivery/http-sender.service';
 import type { HeaderList, RecordCoordinates } from '../delivery/kafka-headers';
 import { DeadLetterReason } from '../model/dead-letter-reason.enum';
 import { CompiledSubscription } from '../runtime/consumers/compiled-subscription';
-import { RecordShaper } from '../runtime/consumers/record-shaper';
+import { RecordShaper } from '../shaping/record-shaper';
 import { SubscriptionMapper } from '../subscriptions/subscription.mapper';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import type { TestDeliveryRequest } from './dto/preview-request.schema';
@@ -56,10 +58,29 @@ export class TestDeliveryService {
     private readonly subscriptions: SubscriptionsService,
     private readonly sender: HttpSender,
     private readonly config: AppConfig,
+    private readonly audit: AuditLog,
   ) {}
 
-  /** @throws DomainException SUBSCRIPTION_NOT_FOUND, SUBSCRIPTION_CONFIG_INVALID, DESTINATION_NOT_ALLOWED */
-  async send(id: number, req: TestDeliveryRequest): Promise<TestDeliveryResult> {
+  /**
+   * Sends and judges one test delivery, and records it in the audit log as
+   * `subscription.test_delivery` (the verdict only: outcome, status, latency; never the body).
+   * @throws DomainException SUBSCRIPTION_NOT_FOUND, SUBSCRIPTION_CONFIG_INVALID, DESTINATION_NOT_ALLOWED
+   */
+  async send(id: number, req: TestDeliveryRequest, actor: RequestActor): Promise<TestDeliveryResult> {
+    const result = await this.attempt(id, req);
+    await this.audit.record(
+      {
+        action: 'subscription.test_delivery',
+        resourceType: 'subscription',
+        resourceId: id,
+        after: { sent: result.sent, outcome: result.outcome, status: result.status, latencyMs: result.latencyMs },
+      },
+      actor,
+    );
+    return result;
+  }
+
+  private async attempt(id: number, req: TestDeliveryRequest): Promise<TestDeliveryResult> {
     const { spec } = await this.subscriptions.loadRunnable(id);
     this.subscriptions.assertOutboundAllowed(spec);
     const sub = new CompiledSubscription(id, spec);
