@@ -15,6 +15,7 @@ import { LocalKafkaCluster } from '../scripts/kafka/kafka-cluster';
 import { connectAdmin, createTopic } from '../scripts/kafka/kafka-topics';
 import { costPerRecord } from './cost';
 import { PeersSection } from './peers';
+import { runLists } from './lists';
 import { localBrokerPid, runScale } from './scale';
 
 const ROOT = join(__dirname, '..', '..');
@@ -396,6 +397,8 @@ export async function viaProxy(
 
 async function main(): Promise<void> {
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required (scripts/bench.sh sets up a local MariaDB)');
+  // BENCH_ONLY=lists: the admin lists at platform sizes (bench/lists.ts) alone; it needs no broker.
+  if (ONLY?.has('lists')) return runLists();
   const kafka = await BenchKafka.start();
   say(`Apache Kafka at ${kafka.bootstrap}${env.KAFKA_BROKERS ? ' (KAFKA_BROKERS)' : ' (a local single node started for this run)'}`);
   // BENCH_ONLY=scale: the scale section (bench/scale.ts) alone, never in a full run: its instances and 1,000 topics would weigh on every other row.

@@ -4,6 +4,7 @@
 # Sizes: BENCH_RECORDS, BENCH_SLOW_RECORDS, BENCH_NAIVE_SLOW_RECORDS, BENCH_REPLAY_RECORDS, BENCH_REPLAY_RATE.
 # Subsets: BENCH_ONLY=modes,slow,batch,adaptive,cost,peers,replay,many (ceilings and naive baselines always run).
 # BENCH_ONLY=scale: the scale section alone (bench/scale.ts, BENCH_SCALE_* settings; up to 15 min).
+# BENCH_ONLY=lists: the admin lists at 300 to 10,000 subscriptions (bench/lists.ts, BENCH_LISTS_* settings).
 # Profiling: BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
 set -euo pipefail
 cd "$(dirname "$0")/.."
