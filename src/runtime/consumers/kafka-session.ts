@@ -59,6 +59,8 @@ const MEMBERSHIP_CHANGING = new Set<number>([
 ]);
 /** How long one broker query (start positions, topic checks, seeks) may take before it is retried (ms). */
 export const BROKER_QUERY_TIMEOUT_MS = 5_000;
+/** How long a lagging partition's cached high watermark may stand still before the broker is asked, and how often at most, ms. */
+export const PAUSED_WATERMARK_INTERVAL_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 /** Kafka client errors repeat on every retry during an outage: one line per window per message. */
 const CLIENT_ERROR_LOG_WINDOW_MS = 30_000;
@@ -71,6 +73,13 @@ const CLIENT_ERROR_LOG_WINDOW_MS = 30_000;
  */
 export class KafkaSession {
   private client: RdKafkaConsumer | null = null;
+  /**
+   * High watermarks asked of the broker for partitions not being fetched, by partition (see
+   * refreshStaleWatermarks; librdkafka's rd_kafka_get_watermark_offsets answers from fetches).
+   */
+  private readonly askedHigh = new Map<number, { high: number; at: number; pending: boolean }>();
+  /** The cached high watermark per partition as refreshStaleWatermarks last saw it, and since when (ms). */
+  private readonly cachedHigh = new Map<number, { high: number; since: number }>();
   /** Closing (a stop): a revoke fired by the close can no longer commit. */
   private released = false;
   private wake: (() => void) | null = null;
@@ -196,6 +205,10 @@ export class KafkaSession {
       const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
       // The assignment's offsets are set where the partitions start (assign) before it is taken up.
       const tps = assignment as TopicPartitionOffset[];
+      for (const tp of tps) {
+        this.askedHigh.delete(tp.partition);
+        this.cachedHigh.delete(tp.partition);
+      }
       if (err?.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) this.handler.rebalance({ kind: 'assign', assignment: tps, cooperative });
       else if (err?.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) this.handler.rebalance({ kind: 'revoke', assignment: tps, cooperative });
       else this.handler.rebalance({ kind: 'error', message: err?.message ?? 'no error code', code: err?.code ?? 0 });
@@ -281,6 +294,10 @@ export class KafkaSession {
   resume(partitions: readonly number[], onRevoke = false): void {
     const client = this.client;
     if (!client || partitions.length === 0) return;
+    for (const partition of partitions) {
+      this.askedHigh.delete(partition);
+      this.cachedHigh.delete(partition);
+    }
     try {
       client.resume(partitions.map((partition) => ({ topic: this.kafka.topic, partition })));
     } catch (err) {
@@ -340,13 +357,59 @@ export class KafkaSession {
     }
   }
 
-  /** The watermarks the client has cached for a partition (-1 each when none is known yet). */
+  /**
+   * The watermarks the client has cached for a partition (-1 each when none is known yet); the
+   * high one is raised to what the broker answered refreshStaleWatermarks, when that is newer.
+   */
   watermarks(partition: number): Watermarks {
+    const asked = this.askedHigh.size ? (this.askedHigh.get(partition)?.high ?? -1) : -1;
     try {
       const { lowOffset, highOffset } = this.client!.getWatermarkOffsets(this.kafka.topic, partition);
-      return { low: lowOffset, high: highOffset };
+      return { low: lowOffset, high: Math.max(highOffset, asked) };
     } catch {
-      return { low: -1, high: -1 };
+      return { low: -1, high: asked };
+    }
+  }
+
+  /**
+   * Asks the broker for the high watermark of each of `partitions` (those with lag) whose cached
+   * one has not moved for PAUSED_WATERMARK_INTERVAL_MS, at most once per interval and one request
+   * at a time per partition, without waiting for the answer (watermarks() uses it once it came).
+   * librdkafka caches high watermarks from fetch answers, and a partition kproxy paused, or whose
+   * prefetch queue is full (queued.max.messages.kbytes, queued.min.messages), is not fetched, so
+   * its lag would stop growing exactly while its consumer is stuck; with this the heartbeats, the
+   * lag alert and the lag metric keep counting what is produced. A resume or a rebalance forgets
+   * the answers. Failures are ignored: the cached value stays.
+   */
+  refreshStaleWatermarks(partitions: readonly number[]): void {
+    const client = this.client;
+    if (!client || !this.live) return;
+    const now = Date.now();
+    for (const partition of partitions) {
+      let cached = -1;
+      try {
+        cached = client.getWatermarkOffsets(this.kafka.topic, partition).highOffset;
+      } catch {
+        continue;
+      }
+      const seen = this.cachedHigh.get(partition);
+      if (!seen || seen.high !== cached) {
+        this.cachedHigh.set(partition, { high: cached, since: now });
+        continue;
+      }
+      if (now - seen.since < PAUSED_WATERMARK_INTERVAL_MS) continue;
+      const asked = this.askedHigh.get(partition);
+      if (asked && (asked.pending || now - asked.at < PAUSED_WATERMARK_INTERVAL_MS)) continue;
+      const entry = { high: asked?.high ?? -1, at: now, pending: true };
+      this.askedHigh.set(partition, entry);
+      try {
+        client.queryWatermarkOffsets(this.kafka.topic, partition, BROKER_QUERY_TIMEOUT_MS, (err, offsets) => {
+          entry.pending = false;
+          if (!err && offsets && this.askedHigh.get(partition) === entry) entry.high = offsets.highOffset;
+        });
+      } catch {
+        entry.pending = false;
+      }
     }
   }
 

@@ -283,10 +283,18 @@ export class SubscriptionConsumer {
     return this.groupWatch.members;
   }
 
-  /** Lag per owned partition from the client's cached high watermark; no broker round trip. */
+  /**
+   * Lag per owned partition from the client's cached high watermark, or, for a lagging partition
+   * not being fetched (paused, or its prefetch queue full), from the broker's answer to an earlier
+   * call's request (KafkaSession.refreshStaleWatermarks); this call never waits on the broker.
+   */
   lag(): Array<{ partition: number; lag: number }> {
     if (!this.session.live || this.state !== 'running') return [];
-    return this.ledger.lag(this.positionOf, (partition) => this.session.watermarks(partition).high);
+    const lag = this.ledger.lag(this.positionOf, (partition) => this.session.watermarks(partition).high);
+    let lagging: number[] | null = null;
+    for (const l of lag) if (l.lag > 0) (lagging ??= []).push(l.partition);
+    if (lagging) this.session.refreshStaleWatermarks(lagging);
+    return lag;
   }
 
   /** ETL, endpoint, retry and rate changes: applied to the next record without touching the group. */
