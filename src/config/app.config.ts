@@ -122,6 +122,7 @@ const envSchema = z.object({
   ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   ALERT_WEBHOOK_FORMAT: z.enum(['json', 'slack', 'wecom', 'dingtalk'], { error: 'must be one of json, slack, wecom, dingtalk' }).default('json'),
   ALERT_EVALUATE_INTERVAL_MS: intFromEnv(50, 600_000, 5_000),
+  PREVIEW_REQUESTER_TOPICS: z.enum(['unclaimed', 'own', 'none'], { error: 'must be one of unclaimed, own, none' }).default('unclaimed'),
   ENDPOINT_ALLOWED_HOSTS: z
     .string()
     .transform((v) =>
@@ -214,6 +215,13 @@ export class AppConfig {
   /** Alerts of subscriptions without their own webhook go here (and in this format). */
   readonly alertWebhook: { readonly url: string; readonly format: 'json' | 'slack' | 'wecom' | 'dingtalk' } | undefined;
   readonly alertEvaluateIntervalMs: number;
+  /**
+   * Which topics a requester may read the last records of in a ticket's preview (POST
+   * /api/preview with lastRecords): `unclaimed` those no other team's or the operators'
+   * subscription consumes, `own` only those its team's subscriptions consume, `none` no topic.
+   * Kafka credentials of the requester's own (kafka.security.sasl) let the cluster decide instead.
+   */
+  readonly previewRequesterTopics: 'unclaimed' | 'own' | 'none';
   /** Empty: any endpoint host except link-local and metadata addresses. */
   readonly endpointAllowedHosts: string[];
   readonly refreshIntervalMs: number;
@@ -269,6 +277,7 @@ export class AppConfig {
     this.authFailureWindowMs = values.AUTH_FAILURE_WINDOW_MS;
     this.alertWebhook = values.ALERT_WEBHOOK_URL ? { url: values.ALERT_WEBHOOK_URL, format: values.ALERT_WEBHOOK_FORMAT } : undefined;
     this.alertEvaluateIntervalMs = values.ALERT_EVALUATE_INTERVAL_MS;
+    this.previewRequesterTopics = values.PREVIEW_REQUESTER_TOPICS;
     this.endpointAllowedHosts = values.ENDPOINT_ALLOWED_HOSTS ?? [];
     this.refreshIntervalMs = values.CONFIG_REFRESH_INTERVAL_MS;
     this.commitIntervalMs = values.COMMIT_INTERVAL_MS;

@@ -49,11 +49,16 @@ export class EtlPreviewService {
   /**
    * A preview of a subscription not stored (a ticket being written). A requester reads a topic
    * only on brokers some subscription already uses (403 PREVIEW_BROKERS_UNKNOWN): kproxy must not
-   * open connections to any host:port a requester names.
+   * open connections to any host:port a requester names; and only a topic PREVIEW_REQUESTER_TOPICS
+   * lets it read (403 PREVIEW_TOPIC_NOT_ALLOWED), since the records of a topic another team
+   * consumes are that team's, and a preview must not read around the ticket's approval.
    */
   async previewSpec(req: PreviewRequest, actor: RequestActor): Promise<PreviewAnswer> {
     const spec = req.subscription;
-    if (req.lastRecords !== undefined && actor.role === 'requester') await this.assertKnownBrokers(spec.kafka!.brokers);
+    if (req.lastRecords !== undefined && actor.role === 'requester') {
+      await this.assertKnownBrokers(spec.kafka!.brokers);
+      await this.assertTopicReadable(spec.kafka!, actor);
+    }
     return this.preview(spec, req);
   }
 
@@ -73,6 +78,7 @@ export class EtlPreviewService {
       url: spec.endpoint.url,
       batchSize: spec.delivery.batchSize,
       maxBatchBytes: spec.delivery.maxBatchBytes,
+      ordering: spec.delivery.ordering,
       maxMessageBytes: this.config.maxMessageBytes,
     };
     if (req.records) {
@@ -92,6 +98,34 @@ export class EtlPreviewService {
       TopicTailReader.read(client, kafka.brokers, kafka.topic, req.lastRecords!, { timeoutMs: PREVIEW_READ_TIMEOUT_MS, maxBytes: PREVIEW_READ_MAX_BYTES }),
     );
     return { source: 'topic', topic, read: { partitions: tail.partitions, complete: tail.complete }, ...EtlPreview.run(config, tail.records) };
+  }
+
+  /**
+   * PREVIEW_REQUESTER_TOPICS for a requester's tail read: `none` refuses every topic, `own` allows
+   * a topic only its team's subscriptions consume, `unclaimed` also one no subscription consumes.
+   * A topic consumed by a subscription of another team (or of the operators, owner null) is
+   * refused under every setting, unless the requester brings its own SASL credentials: then the
+   * cluster's ACLs decide what it may read. Topics match by name on any cluster (conservative).
+   */
+  private async assertTopicReadable(kafka: NonNullable<PreviewedSpec['kafka']>, actor: RequestActor): Promise<void> {
+    if (kafka.security?.sasl) return;
+    const mode = this.config.previewRequesterTopics;
+    const consumers = await this.subscriptions.topicConsumers(kafka.topic);
+    const others = consumers.filter((c) => c.owner === null || c.owner !== actor.team);
+    const problem =
+      mode === 'none'
+        ? 'this proxy lets requesters preview pasted records only (PREVIEW_REQUESTER_TOPICS=none)'
+        : others.length
+          ? "another team's or the operators' subscription consumes it, so its records are not yours to read"
+          : mode === 'own' && consumers.length === 0
+            ? 'no subscription of your team consumes it (PREVIEW_REQUESTER_TOPICS=own)'
+            : null;
+    if (problem === null) return;
+    throw new DomainException(
+      DomainErrorCode.PreviewTopicNotAllowed,
+      `kafka.topic: ${problem}; paste sample records instead, give your own kafka.security.sasl credentials, or ask an operator to preview it from the approval view`,
+      { fields: [{ path: 'subscription.kafka.topic', message: problem }] },
+    );
   }
 
   private async assertKnownBrokers(brokers: string): Promise<void> {

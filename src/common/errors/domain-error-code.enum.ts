@@ -47,6 +47,11 @@ export enum DomainErrorCode {
   OtherTeamsSubscription = 'OTHER_TEAMS_SUBSCRIPTION',
   /** A requester asked to preview the last records of a topic on brokers no subscription uses; `fields` names kafka.brokers. */
   PreviewBrokersUnknown = 'PREVIEW_BROKERS_UNKNOWN',
+  /**
+   * A requester asked to preview the last records of a topic PREVIEW_REQUESTER_TOPICS keeps from
+   * it (another team's or the operators' subscription consumes it); `fields` names kafka.topic.
+   */
+  PreviewTopicNotAllowed = 'PREVIEW_TOPIC_NOT_ALLOWED',
   /** A browser write from another web origin (Origin, Sec-Fetch-Site). */
   CrossOriginWrite = 'CROSS_ORIGIN_WRITE',
   /** An open admin API (no ADMIN_TOKEN) asked under a Host that is not loopback (DNS rebinding guard). */

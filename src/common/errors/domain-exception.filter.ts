@@ -24,6 +24,7 @@ export const ERROR_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   [DomainErrorCode.Forbidden]: 403,
   [DomainErrorCode.OtherTeamsSubscription]: 403,
   [DomainErrorCode.PreviewBrokersUnknown]: 403,
+  [DomainErrorCode.PreviewTopicNotAllowed]: 403,
   [DomainErrorCode.CrossOriginWrite]: 403,
   [DomainErrorCode.HostNotLoopback]: 403,
   [DomainErrorCode.NotFound]: 404,
