@@ -26,12 +26,18 @@ export interface TopicTail {
 export interface TailLimits {
   /** The whole read (connect, metadata, watermarks, fetches), ms. */
   readonly timeoutMs: number;
-  /** Key and value bytes held at most; the read stops once past it. */
+  /** Key and value bytes held at most; the read stops at the record that would pass it (complete: false). */
   readonly maxBytes: number;
 }
 
 /** How long one poll waits for data, ms: short, so the deadline is kept and no pool thread is held long. */
 const POLL_MS = 250;
+/** Bytes one fetch asks for at most (librdkafka fetch.max.bytes), whatever the subscription's kafka.properties say. */
+const FETCH_MAX_BYTES = 4 * 1_048_576;
+/** Bytes one fetch asks for per partition at most (max.partition.fetch.bytes). */
+const PARTITION_FETCH_MAX_BYTES = 1_048_576;
+/** How long the read waits for the consumer to close, ms, so a caller's slot is not freed before its threads and sockets are. */
+const CLOSE_WAIT_MS = 5_000;
 
 /**
  * Reads the last records of a topic without joining any consumer group and without committing:
@@ -67,8 +73,12 @@ export class TopicTailReader {
         'enable.auto.commit': false,
         'enable.auto.offset.store': false,
         'enable.partition.eof': true,
-        // A preview reads at most MAX_PREVIEW_RECORDS records: prefetch little.
+        // A preview reads at most MAX_PREVIEW_RECORDS records: prefetch little, and fetch little
+        // at once, so the byte bound is not overshot by what one fetch brings. librdkafka needs
+        // receive.message.max.bytes >= fetch.max.bytes + 512 (CONFIGURATION.md).
         'queued.max.messages.kbytes': 4096,
+        'fetch.max.bytes': fetchMaxBytes(client),
+        'max.partition.fetch.bytes': PARTITION_FETCH_MAX_BYTES,
         log_level: 0,
       },
       // An offset retention removed while reading: start at what is left.
@@ -93,12 +103,13 @@ export class TopicTailReader {
       const highOf = new Map(partitions.map((p) => [p.partition, p.high]));
       const read: Message[] = [];
       let bytes = 0;
+      let cut = false;
       if (pending.size > 0) {
         consumer.on('partition.eof', (eof: { partition: number }) => pending.delete(eof.partition));
         consumer.assign(partitions.filter((p) => pending.has(p.partition)).map((p) => ({ topic, partition: p.partition, offset: p.from })));
         consumer.setDefaultConsumeTimeout(POLL_MS);
         consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
-        while (pending.size > 0 && Date.now() < deadline && bytes <= limits.maxBytes) {
+        while (pending.size > 0 && Date.now() < deadline && !cut) {
           const batch = await new Promise<Message[]>((resolve, reject) =>
             consumer.consume(count, (err, msgs) => (err ? reject(kafkaError(err, brokers)) : resolve(msgs ?? []))),
           );
@@ -109,18 +120,52 @@ export class TopicTailReader {
               pending.delete(msg.partition);
               continue;
             }
-            read.push(msg);
             bytes += (msg.value?.length ?? 0) + (msg.key?.length ?? 0);
+            // Counted per record, so one consume() of many large records stops at the bound too.
+            if (bytes > limits.maxBytes) {
+              cut = true;
+              break;
+            }
+            read.push(msg);
             if (msg.offset >= high - 1) pending.delete(msg.partition);
           }
         }
       }
       return { records: newest(read, count), partitions, complete: pending.size === 0 };
     } finally {
-      // Closing takes librdkafka a moment; nothing was committed, so the answer need not wait.
-      void new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+      // Awaited (up to CLOSE_WAIT_MS): the caller's concurrency slot must bound open consumers,
+      // whose close holds a libuv pool thread the data path's Kafka calls and DNS look-ups share.
+      await closeWithin(consumer, CLOSE_WAIT_MS);
     }
   }
+}
+
+/** Resolves when the consumer closed or after `ms`, whichever is first; never rejects. */
+function closeWithin(consumer: RdKafkaConsumer, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    try {
+      consumer.disconnect(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
+
+/**
+ * FETCH_MAX_BYTES within what librdkafka accepts with the client's own settings (CONFIGURATION.md):
+ * at least message.max.bytes (default 1000000), at most receive.message.max.bytes − 512.
+ */
+function fetchMaxBytes(client: Readonly<Record<string, KafkaPropertyValue>>): number {
+  const num = (name: string, fallback: number) => {
+    const v = Number(client[name]);
+    return Number.isFinite(v) && v > 0 ? v : fallback;
+  };
+  return Math.min(Math.max(FETCH_MAX_BYTES, num('message.max.bytes', 1_000_000)), num('receive.message.max.bytes', 100_000_000) - 512);
 }
 
 function partitionsOf(consumer: RdKafkaConsumer, topic: string, brokers: string, timeout: number): Promise<number[]> {
