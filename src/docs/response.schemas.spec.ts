@@ -157,6 +157,7 @@ describe('answer schemas of the OpenAPI document', () => {
           url: 'http://h.example/x',
           batchSize,
           maxBatchBytes: 1_048_576,
+          ordering: 'partition',
           maxMessageBytes: 1_048_576,
         },
         [record(1, '{"id":1}'), record(2, null), record(3, '{}')],

@@ -15,6 +15,7 @@ function config(over: Partial<PreviewConfig> = {}): PreviewConfig {
     url,
     batchSize: 1,
     maxBatchBytes: 1_048_576,
+    ordering: 'partition',
     maxMessageBytes: 1_048_576,
     ...over,
   };
@@ -77,6 +78,29 @@ describe('EtlPreview', () => {
     ]);
     expect(result.batches[0].headers).toContainEqual(['x-kafka-records', '0:1']);
     expect(result.batches[0].headers).toContainEqual(['authorization', '****']);
+  });
+
+  it('fills a batch across partitions under key and unordered ordering, as the dispatcher does', () => {
+    const records = [
+      sample({ value: '{"type":"order","id":1}', partition: 0, offset: 1 }),
+      sample({ value: '{"type":"order","id":4}', partition: 1, offset: 9 }),
+      sample({ value: '{"type":"order","id":5}', partition: 1, offset: 10 }),
+    ];
+    for (const ordering of ['key', 'unordered'] as const) {
+      const result = EtlPreview.run(config({ batchSize: 2, ordering }), records);
+      expect(result.batches.map((b) => [b.records, b.body])).toEqual([
+        [
+          [
+            { partition: 0, offset: 1 },
+            { partition: 1, offset: 9 },
+          ],
+          '[{"id":1},{"id":4}]',
+        ],
+        [[{ partition: 1, offset: 10 }], '[{"id":5}]'],
+      ]);
+      expect(result.batches[0].headers).toContainEqual(['x-kafka-records', '0:1,1:9']);
+    }
+    expect(EtlPreview.run(config({ batchSize: 2 }), records).batches.map((b) => b.body)).toEqual(['[{"id":1}]', '[{"id":4},{"id":5}]']);
   });
 });
 

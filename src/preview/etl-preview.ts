@@ -17,6 +17,8 @@ export interface PreviewConfig {
   readonly url: string;
   readonly batchSize: number;
   readonly maxBatchBytes: number;
+  /** delivery.ordering: with `partition` a batch holds one partition's records only. */
+  readonly ordering: 'partition' | 'key' | 'unordered';
   /** MAX_MESSAGE_BYTES. */
   readonly maxMessageBytes: number;
 }
@@ -110,8 +112,10 @@ export class EtlPreview {
   /**
    * The data path hands a lane's records to processBatch up to batchSize at a time (filtered and
    * dead-lettered ones included), and sends the kept ones as arrays within maxBatchBytes
-   * (BatchSplitter.parts). Here consecutive records of one partition form such a group; live
-   * batches hold whatever was ready together, so they may be smaller.
+   * (BatchSplitter.parts). Here consecutive records form such a group: of one partition under
+   * `partition` ordering (RecordDispatcher fills a batch from its lane only), of any partition
+   * under `key` and `unordered` (it fills from other lanes too). Live batches hold whatever was
+   * ready together, so their members may differ: the preview shows the shape, not the grouping.
    */
   private static batches(config: PreviewConfig, records: readonly PreviewRecord[], bodies: ReadonlyArray<Buffer | string | null>): PreviewedBatch[] {
     const out: PreviewedBatch[] = [];
@@ -121,7 +125,8 @@ export class EtlPreview {
       const members: PreviewRecord[] = [];
       const kept: Array<Buffer | string> = [];
       const start = i;
-      while (i < records.length && i - start < config.batchSize && records[i].partition === records[start].partition) {
+      const onePartition = config.ordering === 'partition';
+      while (i < records.length && i - start < config.batchSize && (!onePartition || records[i].partition === records[start].partition)) {
         const body = bodies[i];
         if (body !== null) {
           members.push(records[i]);
