@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditLog } from '../audit/audit-log.service';
 import type { RequestActor } from '../common/request-context/request-actor';
+import { DomainErrorCode } from '../common/errors/domain-error-code.enum';
+import { DomainException } from '../common/errors/domain.exception';
 import { AppConfig } from '../config/app.config';
 import { EXCERPT_CHARS, type AttemptVerdict } from '../delivery/delivery-target';
 import { HttpSender } from '../delivery/http-sender.service';
@@ -88,6 +90,7 @@ export class TestDeliveryService {
     const batching = sub.policy.batchSize > 1;
     let body: Buffer | string;
     let record: RecordCoordinates;
+    let records = 1;
     if (req.record) {
       const sample = PreviewRecords.fromSample(req.record, topic);
       const prepared = RecordShaper.prepare(sample.value, sub.etl, this.config.maxMessageBytes);
@@ -98,15 +101,18 @@ export class TestDeliveryService {
     } else {
       body = req.body!;
       record = { topic, partition: 0, offset: 0 };
+      if (batching) records = batchLength(body, sub.policy.batchSize);
     }
-    const headers = testHeaders(batching ? RecordShaper.batchHeaders(sub.target, topic, [record]) : RecordShaper.headers(sub.target, record));
+    // A pasted batch of n elements goes with the headers of n records, as a live batch of n would.
+    const members = Array.from({ length: records }, (_, i) => (i === 0 ? record : { topic, partition: record.partition, offset: record.offset + i }));
+    const headers = testHeaders(batching ? RecordShaper.batchHeaders(sub.target, topic, members) : RecordShaper.headers(sub.target, record));
     const started = performance.now();
     const res = await this.sender.send(sub.target, body, headers);
     let verdict: AttemptVerdict = sub.target.judge(res);
     let refusedItem: string | null = null;
     if (verdict.ok && batching && sub.target.success.itemResultsPath) {
       // As processBatch reads a delivered array's answer: a missing list fails the attempt, a refused item dead-letters that record.
-      const items = sub.target.success.items(res.body, 1);
+      const items = sub.target.success.items(res.body, records);
       if ('problem' in items) verdict = { ok: false, problem: items.problem, retryable: items.retryable, excerpt: res.body?.slice(0, EXCERPT_CHARS) ?? null };
       else refusedItem = items.refused[0]?.problem ?? null;
     }
@@ -146,6 +152,29 @@ function conclusion(verdict: AttemptVerdict, refusedItem: string | null, mayRetr
   if (!verdict.retryable) return { outcome: 'dead_letter', reason: DeadLetterReason.Rejected, problem: verdict.problem };
   if (mayRetry) return { outcome: 'retry', reason: null, problem: verdict.problem };
   return { outcome: 'dead_letter', reason: DeadLetterReason.RetriesExhausted, problem: verdict.problem };
+}
+
+/**
+ * How many records a pasted body stands for on a batching subscription: it must be a JSON array
+ * of 1 to batchSize elements, as live batches are (and as a preview's `batches` show them).
+ * @throws DomainException VALIDATION_FAILED naming `body`
+ */
+function batchLength(body: string, batchSize: number): number {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > batchSize) {
+    throw DomainException.forFields(DomainErrorCode.ValidationFailed, [
+      {
+        path: 'body',
+        message: `this subscription sends batches (delivery.batchSize ${batchSize}): give a JSON array of 1 to ${batchSize} record bodies, as the preview's batches show, or a record`,
+      },
+    ]);
+  }
+  return parsed.length;
 }
 
 function notSent(outcome: 'filtered' | 'dead_letter', reason: DeadLetterReason | null, problem: string | null): TestDeliveryResult {
