@@ -311,6 +311,42 @@ describe('lists that scale', () => {
       expect(stillPending).toHaveLength(left.length - 2);
     });
 
+    it("re-delivers a key's rows up to the last one a filter selects, older ones first, and none after it, under keyParking", async () => {
+      const created = await t.proxy.api('POST', '/api/subscriptions', {
+        name: unique('parked'),
+        kafka: { brokers: t.kafka.bootstrap, topic: unique('parked') },
+        endpoint: { url: `${t.sink.url}/parked` },
+        delivery: { ordering: 'key', keyParking: true },
+        status: 'stopped',
+      });
+      expect(created.status).toBe(201);
+      const sub = created.body as { id: number; kafka: { topic: string } };
+      // One key, offsets 1-4: the first two before the cut-off, the last two after it.
+      const cut = base + 100 * 60_000;
+      const at = [cut - 120_000, cut - 60_000, cut + 60_000, cut + 120_000];
+      await db.query(
+        `INSERT INTO dead_letters (subscription_id, topic, partition_no, record_offset, record_digest, record_key, record_value, reason, state, created_at)
+         VALUES ${at.map(() => "(?, ?, 0, ?, ?, 'K', ?, 'rejected', 'pending', ?)").join(', ')}`,
+        at.flatMap((createdAt, i) => [sub.id, sub.kafka.topic, i + 1, Buffer.alloc(32), Buffer.from(JSON.stringify({ offset: i + 1 })), new Date(createdAt)]),
+      );
+      const started = await t.proxy.api('POST', '/api/dead-letters/bulk-jobs', {
+        action: 'redeliver',
+        filter: { subscriptionId: sub.id, createdTo: new Date(cut).toISOString() },
+      });
+      expect(started.status).toBe(202);
+      const job = await finished(started.body.id);
+      expect(job).toMatchObject({ total: 2, succeeded: 2, failed: 0 });
+      const sent = t.sink.requests.filter((r) => r.path === '/parked').map((r) => JSON.parse(r.body) as { offset: number });
+      expect(sent).toEqual([{ offset: 1 }, { offset: 2 }]);
+      const states = (await get(`/api/dead-letters?subscriptionId=${sub.id}&limit=10`)).body as Array<{ offset: number; state: string }>;
+      expect(states.map((d) => [Number(d.offset), d.state]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
+        [1, 'redelivered'],
+        [2, 'redelivered'],
+        [3, 'pending'],
+        [4, 'pending'],
+      ]);
+    });
+
     it('refuses a bulk job without a selection, with both, or over the limit', async () => {
       const neither = await t.proxy.api('POST', '/api/dead-letters/bulk-jobs', { action: 'discard' });
       expect(neither.status).toBe(400);

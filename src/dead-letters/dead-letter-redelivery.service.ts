@@ -154,20 +154,35 @@ export class DeadLetterRedeliveryService {
   /**
    * Re-delivers the pending dead letters of one key in record order (partition, offset), until
    * one fails or none is left; rows parked while this runs are picked up too. Tombstone rows
-   * (no_value) are left alone: they hold nothing back. Returns each attempted row's result
+   * (no_value) are left alone: they hold nothing back. With `selected` (a bulk job's selection
+   * among this key's rows) it stops once the last of them was sent: older rows of the key go
+   * first, as key order needs, but none after the selection. Returns each attempted row's result
    * (null: another request held it), in order.
    */
-  private async redeliverKey(sub: CurrentDelivery, gate: RateGate, key: Buffer, control: BulkControl = UNBOUNDED): Promise<Map<number, Attempted | null>> {
+  private async redeliverKey(
+    sub: CurrentDelivery,
+    gate: RateGate,
+    key: Buffer,
+    control: BulkControl = UNBOUNDED,
+    selected?: Set<number>,
+  ): Promise<Map<number, Attempted | null>> {
     const results = new Map<number, Attempted | null>();
+    if (selected?.size === 0) return results;
     const pass = async (ids: number[]): Promise<boolean> => {
       for (const rowId of ids) {
         const row = await this.repository.findById(rowId);
-        if (!row || row.state !== 'pending') continue;
+        if (!row || row.state !== 'pending') {
+          selected?.delete(rowId);
+          if (selected?.size === 0) return false;
+          continue;
+        }
         if (!control.take()) return false;
         const result = await this.attempt(row, sub, gate);
         control.settle(result?.outcome ?? null);
         results.set(rowId, result);
         if (result === null || result.outcome === 'failed') return false;
+        selected?.delete(rowId);
+        if (selected?.size === 0) return false;
       }
       return true;
     };
@@ -228,7 +243,7 @@ export class DeadLetterRedeliveryService {
    * under `control`, in id order, 8 at a time, each under its subscription's current config and
    * rate gate. A row of a subscription with delivery.keyParking re-delivers its key's pending
    * dead letters in record order, as a single re-delivery does, stopping at the key's first
-   * failure. Rows whose subscription is gone or cannot run are left pending and settle as
+   * failure and after the last selected row of the key (older ones go first for key order). Rows whose subscription is gone or cannot run are left pending and settle as
    * skipped (the single re-delivery names why). Rejects only when the database fails.
    */
   async redeliverSelection(selection: DeadLetterSelection, control: BulkControl): Promise<void> {
@@ -277,7 +292,8 @@ export class DeadLetterRedeliveryService {
                 const key = `${row.subscriptionId}:${row.key.toString('hex')}`;
                 if (keysDone.has(key)) return;
                 keysDone.add(key);
-                await this.redeliverKey(current.sub, current.gate.gate, row.key, steered);
+                const ofKey = await this.repository.pendingIdsSelectedOfKey(selection, row.subscriptionId, row.key);
+                await this.redeliverKey(current.sub, current.gate.gate, row.key, steered, ofKey);
                 return;
               }
               if (!steered.take()) return;

@@ -254,6 +254,16 @@ export class DeadLettersRepository {
     return rows.map((r) => Number(r.id));
   }
 
+  /** Pending ids a selection takes among one key's dead letters (a bulk job stops the key after the last of them). */
+  async pendingIdsSelectedOfKey(selection: DeadLetterSelection, subscriptionId: number, key: Buffer): Promise<Set<number>> {
+    const { where, params } = pendingOf(selection);
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM dead_letters WHERE ${where.join(' AND ')} AND subscription_id = ? AND record_key = ?`,
+      [...params, subscriptionId, key],
+    );
+    return new Set(rows.map((r) => Number(r.id)));
+  }
+
   /** Discards those of `ids` that are pending and not held by a re-delivery now; answers how many. */
   async discardUnclaimed(ids: readonly number[]): Promise<number> {
     if (ids.length === 0) return 0;
