@@ -175,6 +175,40 @@ describe('ETL preview and test delivery', () => {
     expect(bad.body.fields).toEqual([{ path: 'body', message: 'give exactly one of body (sent as is) and record (shaped by the subscription first)' }]);
   });
 
+  it('judges a pasted batch as a batch of its length, and names body when a batching subscription gets no array', async () => {
+    t.sink.respond((req) => {
+      if (!req.path.startsWith('/items')) return { status: 200 };
+      const items = JSON.parse(req.body) as Array<{ id: number }>;
+      return { status: 200, body: { results: items.map((i) => (i.id === 3 ? 1003 : 0)) } };
+    });
+    const created = await t.proxy.api(
+      'POST',
+      '/api/subscriptions',
+      subscriptionBody({
+        name: unique('batch-test'),
+        brokers: t.kafka.bootstrap,
+        topic: unique('batch-test'),
+        url: `${t.sink.url}/items`,
+        endpoint: { itemResultsPath: '$.results', errcodeOk: [0] },
+        delivery: { batchSize: 10 },
+        status: 'stopped',
+      }),
+    );
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: number }).id;
+    const two = await t.proxy.api('POST', `/api/subscriptions/${id}/test-delivery`, { body: '[{"id":1},{"id":2}]' });
+    expect(two.body).toMatchObject({ sent: true, outcome: 'success', status: 200 });
+    const sent = t.sink.requests.filter((r) => r.path.startsWith('/items'));
+    expect(sent[sent.length - 1].headers['x-kafka-batch-size']).toBe('2');
+    const refused = await t.proxy.api('POST', `/api/subscriptions/${id}/test-delivery`, { body: '[{"id":1},{"id":3}]' });
+    expect(refused.body).toMatchObject({ outcome: 'dead_letter', reason: 'rejected' });
+    for (const body of ['{"id":1}', '[]', JSON.stringify(Array.from({ length: 11 }, (_, i) => ({ id: i })))]) {
+      const bad = await t.proxy.api('POST', `/api/subscriptions/${id}/test-delivery`, { body });
+      expect([bad.status, bad.body.code, bad.body.fields?.[0]?.path]).toEqual([400, 'VALIDATION_FAILED', 'body']);
+    }
+    expect(t.sink.requests.filter((r) => r.path.startsWith('/items'))).toHaveLength(2);
+  });
+
   it('lets a requester preview, on clusters kproxy already reads, but not send a test delivery', async () => {
     const admin = 'admin-token-preview-0123456789';
     const requester = 'requester-token-preview-0123';
@@ -198,6 +232,18 @@ describe('ETL preview and test delivery', () => {
     const id = (created.body as { id: number }).id;
     expect((await proxy.api('POST', `/api/subscriptions/${id}/preview`, { records: [{ value: '{}' }] }, requester)).body.code).toBe('OTHER_TEAMS_SUBSCRIPTION');
     expect((await proxy.api('POST', `/api/subscriptions/${id}/preview`, { records: [{ value: '{}' }] }, admin)).status).toBe(200);
+    // Now the operators' subscription consumes the topic: its records are no longer the requester's to read.
+    const claimed = await proxy.api('POST', '/api/preview', { subscription: spec, lastRecords: 5 }, requester);
+    expect([claimed.status, claimed.body.code, claimed.body.fields]).toEqual([
+      403,
+      'PREVIEW_TOPIC_NOT_ALLOWED',
+      [{ path: 'subscription.kafka.topic', message: "another team's or the operators' subscription consumes it, so its records are not yours to read" }],
+    ]);
+    expect((await proxy.api('POST', '/api/preview', { subscription: spec, records: [{ value: '{"id":2}' }] }, requester)).status).toBe(200);
+    expect((await proxy.api('POST', '/api/preview', { subscription: spec, lastRecords: 5 }, admin)).status).toBe(200);
+    // Once it is the requester team's own subscription, the team may read it again.
+    expect((await proxy.api('PATCH', `/api/subscriptions/${id}`, { owner: 'payments' }, admin)).status).toBe(200);
+    expect((await proxy.api('POST', '/api/preview', { subscription: spec, lastRecords: 5 }, requester)).status).toBe(200);
     const test = await proxy.api('POST', `/api/subscriptions/${id}/test-delivery`, { body: '{}' }, requester);
     expect([test.status, test.body.code]).toEqual([403, 'FORBIDDEN']);
   });
