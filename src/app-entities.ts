@@ -1,5 +1,6 @@
 import { AuditEntryEntity } from './audit/audit-entry.entity';
 import { InstanceEntity } from './cluster/instance.entity';
+import { MetricSampleEntity } from './cluster/metrics-history/metric-sample.entity';
 import { DeadLetterEntity } from './dead-letters/dead-letter.entity';
 import { EndpointEntity } from './subscriptions/entities/endpoint.entity';
 import { EtlConfigEntity } from './subscriptions/entities/etl-config.entity';
@@ -21,4 +22,5 @@ export const APP_ENTITIES = [
   InstanceEntity,
   TicketEntity,
   AuditEntryEntity,
+  MetricSampleEntity,
 ];

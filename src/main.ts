@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { InstanceHeartbeat } from './cluster/instance-heartbeat.service';
+import { MetricsSampler } from './cluster/metrics-history/metrics-sampler.service';
 import { CrossOriginWriteCheck } from './common/http/cross-origin-write-check';
 import { OpenAdminHostCheck } from './common/http/open-admin-host-check';
 import { SecurityHeaders } from './common/http/security-headers';
@@ -46,6 +47,7 @@ async function bootstrap(): Promise<void> {
   // live and split the subscriptions, instead of each seeing only itself and running all of them.
   await app.get(InstanceHeartbeat).start();
   await app.get(ConsumerSupervisor).start();
+  app.get(MetricsSampler).start();
   logger.info('kproxy ready', { port: config.port, host: config.host, instanceId: config.instanceId, adminAuth: config.adminToken ? 'on' : 'off' });
   if (!config.adminToken) {
     logger.warn('the admin API is open: no ADMIN_TOKEN is set, so anyone who can reach this address can change every subscription', {

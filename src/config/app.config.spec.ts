@@ -14,6 +14,19 @@ describe('AppConfig', () => {
     expect(c.database).toEqual({ url: base.DATABASE_URL, poolSize: 10 });
   });
 
+  it('samples the metrics history every 15 s for an hour unless told otherwise, within bounds', () => {
+    expect(AppConfig.fromEnv(base).metricsHistory).toEqual({ sampleIntervalMs: 15_000, retentionMs: 3_600_000 });
+    expect(AppConfig.fromEnv({ ...base, METRICS_SAMPLE_INTERVAL_MS: '1000', METRICS_RETENTION_MS: '600000' }).metricsHistory).toEqual({
+      sampleIntervalMs: 1_000,
+      retentionMs: 600_000,
+    });
+    expect(() => AppConfig.fromEnv({ ...base, METRICS_SAMPLE_INTERVAL_MS: '500' })).toThrow('METRICS_SAMPLE_INTERVAL_MS: must be at least 1000');
+    expect(() => AppConfig.fromEnv({ ...base, METRICS_RETENTION_MS: '90000000' })).toThrow('METRICS_RETENTION_MS: must be at most 86400000');
+    expect(() => AppConfig.fromEnv({ ...base, METRICS_SAMPLE_INTERVAL_MS: '60000', METRICS_RETENTION_MS: '120000' })).toThrow(
+      'METRICS_RETENTION_MS: must be at least 4 × METRICS_SAMPLE_INTERVAL_MS (240000)',
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(AppConfig.fromEnv({ ...base, PORT: '', ADMIN_TOKEN: '' }).port).toBe(8080);
   });

@@ -147,6 +147,8 @@ const envSchema = z.object({
   SHUTDOWN_DRAIN_TIMEOUT_MS: intFromEnv(0, 600_000, 10_000),
   HEARTBEAT_INTERVAL_MS: intFromEnv(100, 600_000, 5_000),
   INSTANCE_TIMEOUT_MS: intFromEnv(300, 3_600_000, 15_000),
+  METRICS_SAMPLE_INTERVAL_MS: intFromEnv(1_000, 600_000, 15_000),
+  METRICS_RETENTION_MS: intFromEnv(60_000, 86_400_000, 3_600_000),
   SUBSCRIPTION_REPLICAS: intFromEnv(1, 1000, 2),
   RESET_WAIT_TIMEOUT_MS: intFromEnv(1_000, 3_600_000, 60_000),
   DEAD_LETTER_DIR: z.string().trim().min(1).optional(),
@@ -231,6 +233,12 @@ export class AppConfig {
   readonly heartbeatIntervalMs: number;
   /** An instance whose heartbeat is older than this no longer counts as running anything. */
   readonly instanceTimeoutMs: number;
+  /**
+   * The metrics history (GET /api/subscriptions/:id/metrics): every METRICS_SAMPLE_INTERVAL_MS
+   * each instance writes one row per subscription it runs; rows older than METRICS_RETENTION_MS
+   * are deleted, and no window may ask for more.
+   */
+  readonly metricsHistory: { readonly sampleIntervalMs: number; readonly retentionMs: number };
   /** Live instances a subscription with empty `hosts` and no `replicas` of its own runs on; the same on every instance. */
   readonly subscriptionReplicas: number;
   /** How long an offset reset waits for every instance to stop the subscription. */
@@ -285,6 +293,7 @@ export class AppConfig {
     this.heartbeatIntervalMs = values.HEARTBEAT_INTERVAL_MS;
     this.instanceTimeoutMs = Math.max(values.INSTANCE_TIMEOUT_MS, values.HEARTBEAT_INTERVAL_MS * 2);
     this.subscriptionReplicas = values.SUBSCRIPTION_REPLICAS;
+    this.metricsHistory = { sampleIntervalMs: values.METRICS_SAMPLE_INTERVAL_MS, retentionMs: values.METRICS_RETENTION_MS };
     this.resetWaitTimeoutMs = values.RESET_WAIT_TIMEOUT_MS;
     this.deadLetterDir = values.DEAD_LETTER_DIR;
     this.maxMessageBytes = values.MAX_MESSAGE_BYTES;
@@ -325,6 +334,12 @@ export class AppConfig {
     }
     if (REQUESTER_TOKEN !== undefined && REQUESTER_TOKEN === ADMIN_TOKEN) {
       throw new InvalidConfigError('Invalid environment:\n  REQUESTER_TOKEN: must differ from ADMIN_TOKEN');
+    }
+    const { METRICS_SAMPLE_INTERVAL_MS, METRICS_RETENTION_MS } = parsed.data;
+    if (METRICS_RETENTION_MS < 4 * METRICS_SAMPLE_INTERVAL_MS) {
+      throw new InvalidConfigError(
+        `Invalid environment:\n  METRICS_RETENTION_MS: must be at least 4 × METRICS_SAMPLE_INTERVAL_MS (${4 * METRICS_SAMPLE_INTERVAL_MS}), or the history holds too few samples to draw`,
+      );
     }
     const teams = new Set<string>(REQUESTER_TOKEN === undefined ? [] : [SHARED_REQUESTER_TEAM]);
     const tokens = new Set<string>([ADMIN_TOKEN ?? '', REQUESTER_TOKEN ?? '']);

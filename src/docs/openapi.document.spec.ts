@@ -10,6 +10,7 @@ import { MetricsController } from '../metrics/metrics.controller';
 import { OffsetsController } from '../control-plane/offsets/offsets.controller';
 import { SubscriptionListController } from '../control-plane/listing/subscription-list.controller';
 import { SubscriptionStatusController } from '../control-plane/status/subscription-status.controller';
+import { MetricsHistoryController } from '../control-plane/metrics-history/metrics-history.controller';
 import { ConfigRefreshController } from '../runtime/supervisor/config-refresh.controller';
 import { SubscriptionsController } from '../subscriptions/subscriptions.controller';
 import { TicketsController } from '../tickets/tickets.controller';
@@ -22,6 +23,7 @@ const CONTROLLERS = [
   SubscriptionsController,
   SubscriptionListController,
   SubscriptionStatusController,
+  MetricsHistoryController,
   OffsetsController,
   ConfigRefreshController,
   DeadLettersController,

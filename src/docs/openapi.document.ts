@@ -4,6 +4,7 @@ import { deadLetterBulkJobSchema } from '../dead-letters/dto/dead-letter-bulk-jo
 import { deadLetterBulkSchema } from '../dead-letters/dto/dead-letter-bulk.schema';
 import { deadLetterQuerySchema } from '../dead-letters/dto/dead-letter-query.schema';
 import { deadLetterRedeliverSchema } from '../dead-letters/dto/dead-letter-redeliver.schema';
+import { metricsQuerySchema } from '../control-plane/metrics-history/dto/metrics-query.schema';
 import { offsetResetSchema } from '../control-plane/offsets/dto/offset-reset.schema';
 import { previewRequestSchema, subscriptionPreviewSchema, testDeliverySchema } from '../preview/dto/preview-request.schema';
 import { subscriptionListQuerySchema } from '../subscriptions/dto/subscription-list-query.schema';
@@ -81,6 +82,13 @@ export const OPERATIONS: Record<string, Operation> = {
       'Instances (with outside group members), per-partition committed offset / high watermark / lag, counters; shared for STATUS_CACHE_MS (generatedAt, ageMs say how old); 429 with Retry-After when too many wait for Kafka; 403 for a requester of another team',
     roles: 'operator, requester',
     answer: 'SubscriptionStatus',
+  },
+  'GET /api/subscriptions/{id}/metrics': {
+    summary:
+      "The last window (query window: 90s, 15m, 1h, default 1h, at most METRICS_RETENTION_MS) of the subscription's numbers, one point per sampling interval (METRICS_SAMPLE_INTERVAL_MS) or a multiple of it: delivered/s, errors/s and error rate, p50/p99 delivery latency (Prometheus' histogram_quantile), lag; summed over instances from the metrics history they write; 403 for a requester of another team",
+    roles: 'operator, requester',
+    query: metricsQuerySchema,
+    answer: 'SubscriptionMetrics',
   },
   'POST /api/subscriptions/{id}/offsets/reset': {
     summary: 'Reset the group offsets (earliest, latest, timestamp or explicit)',

@@ -18,11 +18,13 @@ import { DeliveryTarget } from '../delivery/delivery-target';
 import { endpointSpec } from '../delivery/endpoint-spec.fixture';
 import { EtlPipeline } from '../etl/etl-pipeline';
 import { EtlPreview } from '../preview/etl-preview';
+import { buildSeries } from '../metrics/history/metric-series';
 import {
   deadLetterSchema,
   errorSchema,
   previewSchema,
   redeliveryJobSchema,
+  subscriptionMetricsSchema,
   subscriptionResponseSchema,
   testDeliveryResultSchema,
   ticketSchema,
@@ -179,6 +181,30 @@ describe('answer schemas of the OpenAPI document', () => {
       latencyMs: 3.2,
       responseExcerpt: 'oops',
       request: { method: 'POST', url: 'http://h.example/x', body: '{}', headers: [['content-type', 'application/json']] },
+    });
+  });
+
+  it('describe a metrics series, with points that have data and points that do not', () => {
+    const slots = new Array<number>(15).fill(0);
+    const at = (seconds: number, delivered: number) => ({
+      instanceId: 'a',
+      run: 1,
+      at: AT.getTime() + seconds * 1000,
+      counters: { consumed: delivered, delivered, filtered: 0, retried: 1, deadLettered: 0 },
+      success: slots.map((_, i) => (i === 4 ? delivered : 0)),
+      failure: slots,
+      lag: 3,
+    });
+    const points = buildSeries([at(0, 0), at(15, 30), at(90, 60)], { from: AT.getTime(), stepMs: 15_000, samplingIntervalMs: 15_000 });
+    expect(points.some((p) => p.deliveredPerSecond === null)).toBe(true);
+    expectValid(subscriptionMetricsSchema, {
+      subscriptionId: 4,
+      window: '1h',
+      from: AT.toISOString(),
+      to: AT.toISOString(),
+      samplingIntervalMs: 15_000,
+      stepMs: 15_000,
+      points,
     });
   });
 

@@ -168,6 +168,42 @@ export const subscriptionStatusSchema = z.strictObject({
   ageMs: z.number().min(0),
 });
 
+const perSecond = z.number().min(0).nullable();
+
+/** SubscriptionMetricsSeries (metrics-history.service.ts; the maths in metric-series.ts). */
+export const subscriptionMetricsSchema = z.strictObject({
+  subscriptionId: id,
+  window: z.string().describe('the window asked for, e.g. "1h"'),
+  from: isoTime.describe('start of the first step'),
+  to: isoTime.describe('end of the last step: the newest sample counted'),
+  samplingIntervalMs: z.number().int().min(1).describe('METRICS_SAMPLE_INTERVAL_MS'),
+  stepMs: z.number().int().min(1).describe('between points: a whole number of sampling intervals, at most 720 points'),
+  points: z.array(
+    z.strictObject({
+      time: isoTime.describe('start of the step'),
+      seconds: z.number().min(0).describe('length of the step (the last may be shorter)'),
+      deliveredPerSecond: perSecond.describe('records the endpoint accepted per second, summed over instances; null: no instance sampled it then'),
+      consumedPerSecond: perSecond,
+      filteredPerSecond: perSecond,
+      errorsPerSecond: perSecond.describe('retries plus dead letters per second'),
+      errorRate: z
+        .number()
+        .min(0)
+        .max(1)
+        .nullable()
+        .describe('(retried + deadLettered) / (delivered + retried + deadLettered) in the step; null when none happened'),
+      attempts: z.number().min(0).nullable().describe('delivery attempts that ended in the step'),
+      p50Ms: z
+        .number()
+        .min(0)
+        .nullable()
+        .describe("median attempt duration, ms, by Prometheus' histogram_quantile over the step's bucket increases; null without attempts"),
+      p99Ms: z.number().min(0).nullable().describe('99th percentile attempt duration, ms, likewise'),
+      lag: count.nullable().describe("records behind, summed over the instances' latest samples in the step"),
+    }),
+  ),
+});
+
 /** OffsetResetResult (offset-reset.service.ts). */
 export const offsetResetResultSchema = z.strictObject({
   partitions: z.array(z.strictObject({ partition: z.number().int(), offset: z.number().int() })),
@@ -390,6 +426,7 @@ export const RESPONSES = {
   Subscription: subscriptionResponseSchema,
   SubscriptionDeleted: subscriptionDeletedSchema,
   SubscriptionStatus: subscriptionStatusSchema,
+  SubscriptionMetrics: subscriptionMetricsSchema,
   OffsetResetResult: offsetResetResultSchema,
   ConfigRefresh: configRefreshSchema,
   DeadLetter: deadLetterSchema,

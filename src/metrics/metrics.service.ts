@@ -219,6 +219,11 @@ export class MetricsService {
     return out;
   }
 
+  /** Every subscription's figures this process keeps (read them, never change them): the metrics history samples these. */
+  all(): Iterable<SubscriptionMetrics> {
+    return this.perSubscription.values();
+  }
+
   render(): Promise<string> {
     return this.registry.metrics();
   }

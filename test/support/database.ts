@@ -19,6 +19,7 @@ export async function resetDatabase(): Promise<void> {
       'tickets',
       'audit_log',
       'consumer_starts',
+      'metric_samples',
     ]) {
       await conn.query(`TRUNCATE TABLE ${table}`);
     }

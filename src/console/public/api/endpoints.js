@@ -1,5 +1,6 @@
 // @ts-check
 /** @import { AuditEntry, DeadLetter, Instance, OffsetResetRequest, RedeliveryJob, Subscription, SubscriptionStatus, Ticket } from './types.js' */
+/** @import { SubscriptionMetrics } from './types.js' */
 import { request } from './client.js';
 
 /**
@@ -16,6 +17,8 @@ export const Api = {
   subscription: (id) => request('GET', `/api/subscriptions/${id}`),
   /** @param {number} id @returns {Promise<SubscriptionStatus>} */
   status: (id) => request('GET', `/api/subscriptions/${id}/status`),
+  /** @param {number} id @param {string} window e.g. "1h" @returns {Promise<SubscriptionMetrics>} */
+  metrics: (id, window) => request('GET', `/api/subscriptions/${id}/metrics?window=${encodeURIComponent(window)}`),
   /** @param {number} id @param {'start' | 'stop'} verb @returns {Promise<Subscription>} */
   startOrStop: (id, verb) => request('POST', `/api/subscriptions/${id}/${verb}`),
   /** @param {number} id @param {OffsetResetRequest} body @returns {Promise<{partitions: Array<{partition: number, offset: number}>}>} */

@@ -74,6 +74,29 @@
  */
 
 /**
+ * One step of GET /api/subscriptions/:id/metrics; rates are null where no instance sampled.
+ * @typedef {object} MetricPoint
+ * @property {string} time ISO 8601, start of the step
+ * @property {number} seconds
+ * @property {number | null} deliveredPerSecond
+ * @property {number | null} errorsPerSecond retries plus dead letters per second
+ * @property {number | null} errorRate 0 to 1: (retried + deadLettered) / (delivered + retried + deadLettered)
+ * @property {number | null} p50Ms
+ * @property {number | null} p99Ms
+ * @property {number | null} lag
+ */
+
+/**
+ * @typedef {object} SubscriptionMetrics
+ * @property {string} window
+ * @property {string} from ISO 8601
+ * @property {string} to ISO 8601
+ * @property {number} samplingIntervalMs
+ * @property {number} stepMs
+ * @property {MetricPoint[]} points oldest first
+ */
+
+/**
  * One consumer an instance reports in its heartbeat.
  * @typedef {object} RunningConsumer
  * @property {number} subscriptionId

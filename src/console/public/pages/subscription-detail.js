@@ -7,6 +7,7 @@ import { Api } from '../api/endpoints.js';
 import { Banner } from '../components/banner.js';
 import { html } from '../components/html.js';
 import { ResetOffsetsDialog } from '../components/reset-offsets-dialog.js';
+import { SubscriptionCharts } from '../components/subscription-charts.js';
 import { CHART_SAMPLES, drawChart } from '../components/throughput-chart.js';
 import { usePoll } from '../hooks/use-poll.js';
 
@@ -75,6 +76,7 @@ export function SubscriptionDetail({ id, role }) {
         · <span style="color:#b42318">■</span> retries + dead letters/s ${last ? last.errors.toFixed(1) : '…'}
         · totals: ${status.counters.delivered} delivered, ${status.counters.deadLettered} dead-lettered, ${status.counters.filtered} filtered</div>
     </div>
+    <${SubscriptionCharts} id=${id} status=${status} />
     <h3>Partitions</h3>
     <table data-testid="partitions"><thead><tr><th>partition</th><th>committed offset</th><th>high watermark</th><th>lag</th></tr></thead>
       <tbody>${status.partitions.map((p) => html`<tr><td>${p.partition}</td><td>${p.committedOffset ?? '–'}</td><td>${p.highWatermark ?? '–'}</td><td>${p.lag ?? '–'}</td></tr>`)}</tbody>
