@@ -12,6 +12,7 @@ function show(v) {
   if (v === undefined) return html`<span class="muted">default</span>`;
   if (v === null) return html`<span class="muted">none</span>`;
   if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : html`<span class="muted">none</span>`;
+  if (isObject(v) && !Object.keys(v).length) return html`<span class="muted">none</span>`;
   if (isObject(v))
     return Object.entries(v)
       .map(([k, x]) => `${k} ${typeof x === 'string' ? x : JSON.stringify(x)}`)
@@ -66,7 +67,8 @@ export function SpecView({ spec }) {
     <section><h4>Kafka</h4>${list([
       item('kafka.brokers', 'brokers', kafka, 'brokers'),
       item('kafka.topic', 'topic', kafka, 'topic'),
-      item('kafka.groupId', 'consumer group', kafka, 'groupId'),
+      // A group left unset is kproxy.<name>, fixed at creation (README, "Semantics worth knowing").
+      ['kafka.groupId', 'consumer group', at(kafka, 'groupId') ?? `kproxy.${str(at(spec, 'name'))} (default)`],
       item('kafka.startFrom', 'start position', kafka, 'startFrom'),
       item('kafka.groupProtocol', 'group protocol', kafka, 'groupProtocol'),
       [
@@ -97,7 +99,13 @@ export function SpecView({ spec }) {
     <section><h4>Endpoint</h4>${list([
       ['endpoint.url', 'request', html`${show(at(endpoint, 'method'))} ${show(at(endpoint, 'url'))}`],
       item('endpoint.timeoutMs', 'timeout (ms)', endpoint, 'timeoutMs'),
-      item('endpoint.successStatus', 'success statuses', endpoint, 'successStatus'),
+      [
+        'endpoint.successStatus',
+        'success statuses',
+        Array.isArray(at(endpoint, 'successStatus')) && /** @type {unknown[]} */ (at(endpoint, 'successStatus')).length === 0
+          ? 'any 2xx'
+          : show(at(endpoint, 'successStatus')),
+      ],
       item('endpoint.errcodePath', 'errcode path', endpoint, 'errcodePath'),
       item('endpoint.errcodeOk', 'accepted errcodes', endpoint, 'errcodeOk'),
       item('endpoint.itemResultsPath', 'per-item results path', endpoint, 'itemResultsPath'),
