@@ -46,15 +46,16 @@ export function clearCredentials() {
  * The console does not check what it sends: the API validates every field and its 400 names
  * each bad one, which the pages show.
  * @template T the answer's shape (see types.js)
- * @param {'GET' | 'POST'} method
+ * @param {'GET' | 'POST' | 'PATCH'} method
  * @param {string} path e.g. /api/subscriptions
  * @param {unknown} [body]
+ * @param {Record<string, string>} [extraHeaders] e.g. If-Match
  * @returns {Promise<T>}
  * @throws {ApiError} when the answer is not 2xx, or no answer came (status 0)
  */
-export async function request(method, path, body) {
+export async function request(method, path, body, extraHeaders = {}) {
   /** @type {Record<string, string>} */
-  const headers = {};
+  const headers = { ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
   if (actor) headers['x-kproxy-actor'] = actor;

@@ -21,6 +21,12 @@ export const Api = {
   metrics: (id, window) => request('GET', `/api/subscriptions/${id}/metrics?window=${encodeURIComponent(window)}`),
   /** @param {number} id @param {'start' | 'stop'} verb @returns {Promise<Subscription>} */
   startOrStop: (id, verb) => request('POST', `/api/subscriptions/${id}/${verb}`),
+  /**
+   * PATCH on the version the change was made from (If-Match: its ETag, RFC 9110 §13.1.1): a
+   * newer one answers 412 VERSION_MISMATCH and changes nothing.
+   * @param {number} id @param {Record<string, unknown>} body @param {number} version @returns {Promise<Subscription>}
+   */
+  patchSubscription: (id, body, version) => request('PATCH', `/api/subscriptions/${id}`, body, { 'if-match': `"${version}"` }),
   /** @param {number} id @param {OffsetResetRequest} body @returns {Promise<{partitions: Array<{partition: number, offset: number}>}>} */
   resetOffsets: (id, body) => request('POST', `/api/subscriptions/${id}/offsets/reset`, body),
 

@@ -1,20 +1,32 @@
 // @ts-check
 /** @import { Role, Subscription, SubscriptionStatus } from '../api/types.js' */
 /** @import { RateSample } from '../components/throughput-chart.js' */
+/** @import { SpecDraft } from '../components/spec-draft.js' */
 import { useRef, useState } from 'preact/hooks';
-import { errorText } from '../api/api-error.js';
+import { ApiError, errorText, placeErrors } from '../api/api-error.js';
 import { Api } from '../api/endpoints.js';
 import { Banner } from '../components/banner.js';
 import { html } from '../components/html.js';
+import { RecentChanges } from '../components/recent-changes.js';
 import { ResetOffsetsDialog } from '../components/reset-offsets-dialog.js';
 import { SubscriptionCharts } from '../components/subscription-charts.js';
+import { changedPaths, draftFromSpec, emptyDraft, patchBody, placeProblem } from '../components/spec-draft.js';
+import { SpecView } from '../components/spec-view.js';
+import { SubscriptionForm } from '../components/subscription-form.js';
 import { CHART_SAMPLES, drawChart } from '../components/throughput-chart.js';
 import { usePoll } from '../hooks/use-poll.js';
 
+/** The subscription as the form's input: its config sections, as GET answers them. @param {Subscription} sub */
+const specOf = (sub) => /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (sub));
+
 /**
  * One subscription, polled every 2 s: a chart of deliveries and failures per second, its
- * partitions, where it runs and why, its endpoint's breaker per instance, and its config
- * (secrets masked); operators get start/stop and the offset reset.
+ * partitions, where it runs and why, its endpoint's breaker per instance, and its config by
+ * section (secrets masked). Operators get start/stop, the offset reset, its recent audit
+ * entries, and "Edit": the same form as a ticket, filled from the subscription, saved as a PATCH
+ * of only what changed on the version it was filled from (If-Match; a 412 reloads the form with
+ * the current values and says so). The running consumer takes the change live. While editing,
+ * the spec being composed is the form's onChange spec, for a preview beside it.
  * @param {{id: number, role: Role}} props
  */
 export function SubscriptionDetail({ id, role }) {
@@ -23,6 +35,12 @@ export function SubscriptionDetail({ id, role }) {
   const [error, setError] = useState('');
   const [ok, setOk] = useState('');
   const [resetting, setResetting] = useState(false);
+  const [editing, setEditing] = useState(/** @type {{initial: SpecDraft, version: number} | null} */ (null));
+  const [draft, setDraft] = useState(emptyDraft);
+  const [fieldErrors, setFieldErrors] = useState(/** @type {Record<string, string>} */ ({}));
+  const [formErrors, setFormErrors] = useState(/** @type {string[]} */ ([]));
+  const [saving, setSaving] = useState(false);
+  const [audited, setAudited] = useState(0);
   const samples = useRef(/** @type {RateSample[]} */ ([]));
   const previous = useRef(/** @type {{at: number, delivered: number, failures: number} | null} */ (null));
   const canvas = useRef(/** @type {HTMLCanvasElement | null} */ (null));
@@ -54,6 +72,53 @@ export function SubscriptionDetail({ id, role }) {
       await load();
     } catch (err) {
       setError(errorText(err));
+    }
+  };
+  /** @param {Subscription} from */
+  const beginEdit = (from) => {
+    const filled = draftFromSpec(specOf(from));
+    setEditing({ initial: filled, version: from.version });
+    setDraft(filled);
+    setFieldErrors({});
+    setFormErrors([]);
+    setOk('');
+  };
+  const save = async () => {
+    if (!editing || !sub) return;
+    const body = patchBody(editing.initial, draft);
+    setFieldErrors({});
+    if (!Object.keys(body).length) {
+      setFormErrors(['Nothing changed.']);
+      return;
+    }
+    setSaving(true);
+    try {
+      const saved = await Api.patchSubscription(id, body, editing.version);
+      const changes = changedPaths(specOf(sub), specOf(saved));
+      setSub(saved);
+      setEditing(null);
+      setFormErrors([]);
+      setOk(
+        `Saved as version ${saved.version}${changes.length ? `: ${changes.map((c) => `${c.path} ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`).join(', ')}` : ''}. The running consumer applies it now.`,
+      );
+      setAudited((n) => n + 1);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 412) {
+        const fresh = await Api.subscription(id).catch(() => null);
+        if (fresh) {
+          setSub(fresh);
+          beginEdit(fresh);
+        }
+        setFormErrors([
+          `Not saved: the subscription was changed by someone else while you edited it${fresh ? ` (it is now at version ${fresh.version})` : ''}. The form now shows the current values; make your change again.`,
+        ]);
+      } else {
+        const { byKey, general } = placeErrors(err, placeProblem(draft, [], role === 'operator'));
+        setFieldErrors(byKey);
+        setFormErrors(general);
+      }
+    } finally {
+      setSaving(false);
     }
   };
   if (!sub || !status) return html`<${Banner} error=${error} />Loading…`;
@@ -98,8 +163,25 @@ export function SubscriptionDetail({ id, role }) {
       </tr>`;
       })}</tbody>
     </table>
-    <h3>Configuration <span class="muted">(secrets masked)</span></h3>
-    <pre data-testid="config">${JSON.stringify(sub, null, 2)}</pre>
+    <h3>Configuration <span class="muted">(secrets masked)</span>
+      ${role === 'operator' && sub.view === 'full' && !editing && html` <button data-testid="edit" onClick=${() => beginEdit(sub)}>Edit</button>`}</h3>
+    ${
+      editing
+        ? html`<div class="card" data-testid="edit-form">
+        <p class="muted" style="margin-top:0">Editing version ${editing.version}. Only what you change is sent; secret inputs left empty keep their stored values.</p>
+        <${SubscriptionForm} draft=${draft} onChange=${(/** @type {SpecDraft} */ next) => setDraft(next)} errors=${fieldErrors} role=${role} editing=${true} />
+        ${formErrors.map((e) => html`<div class="err" data-testid="form-error">${e}</div>`)}
+        <div class="row" style="margin-top:.6rem">
+          <button class="primary" disabled=${saving} onClick=${save}>Save changes</button>
+          <button onClick=${() => setEditing(null)}>Cancel</button>
+        </div>
+      </div>`
+        : sub.view === 'summary'
+          ? html`<p class="muted">Another team's subscription: only its name, owner, topic and state are shown.</p>`
+          : html`<${SpecView} spec=${specOf(sub)} />`
+    }
+    <details><summary>as JSON</summary><pre data-testid="config">${JSON.stringify(sub, null, 2)}</pre></details>
+    ${role === 'operator' && html`<${RecentChanges} id=${id} refresh=${audited} />`}
     ${
       resetting &&
       html`<${ResetOffsetsDialog}

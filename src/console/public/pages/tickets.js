@@ -1,44 +1,30 @@
 // @ts-check
 /** @import { Role, Ticket } from '../api/types.js' */
-/** @import { PlaceProblem } from '../api/api-error.js' */
+/** @import { SpecDraft } from '../components/spec-draft.js' */
 import { useState } from 'preact/hooks';
 import { errorText, placeErrors } from '../api/api-error.js';
 import { Api } from '../api/endpoints.js';
 import { Banner } from '../components/banner.js';
-import { checkedOf, field, valueOf, withValue } from '../components/form.js';
+import { checkedOf, field, withValue } from '../components/form.js';
 import { html } from '../components/html.js';
+import { buildSpec, emptyDraft, placeProblem } from '../components/spec-draft.js';
+import { SpecView } from '../components/spec-view.js';
+import { SubscriptionForm } from '../components/subscription-form.js';
 import { usePoll } from '../hooks/use-poll.js';
 
-/** The form's inputs by the API field each fills (POST /api/tickets). */
-const TICKET_FIELDS = {
-  name: 'name',
-  'kafka.brokers': 'brokers',
-  'kafka.topic': 'topic',
-  'endpoint.url': 'url',
-  'delivery.ordering': 'ordering',
-  requester: 'requester',
-  reason: 'reason',
-};
-
-/** A problem at an API field path goes beside the input that fills it (a deeper path keeps its tail). @type {PlaceProblem} */
-const placeTicketProblem = (path, message) => {
-  for (const [apiPath, key] of Object.entries(TICKET_FIELDS)) {
-    if (path === apiPath) return { key, text: message };
-    if (path.startsWith(`${apiPath}.`)) return { key, text: `${path.slice(apiPath.length + 1)}: ${message}` };
-  }
-  return null;
-};
-
-const EMPTY = { name: '', brokers: '', topic: '', url: '', ordering: 'partition', requester: '', reason: '', start: true };
-
 /**
- * Tickets: the form in which a requester asks for a subscription (the API checks it and each
- * problem shows beside its input), the queue operators approve or reject (with a reason) from,
- * and the decided ones. Polled every 3 s.
+ * Tickets: the form in which a requester asks for a subscription, every field of the API
+ * (SubscriptionForm) plus who asks and why (the API checks it and each problem shows beside its
+ * input), the queue operators approve or reject (with a reason) from, each ticket's whole spec
+ * shown by section, and the decided ones. Polled every 3 s. The spec being composed is
+ * buildSpec(draft) (SubscriptionForm's onChange hands it over too), for a preview beside the form.
  * @param {{role: Role}} props
  */
 export function Tickets({ role }) {
-  const [form, setForm] = useState(EMPTY);
+  const [draft, setDraft] = useState(emptyDraft);
+  const [requester, setRequester] = useState('');
+  const [reason, setReason] = useState('');
+  const [start, setStart] = useState(true);
   const [fieldErrors, setFieldErrors] = useState(/** @type {Record<string, string>} */ ({}));
   const [error, setError] = useState('');
   const [ok, setOk] = useState('');
@@ -48,29 +34,22 @@ export function Tickets({ role }) {
   const [rejectError, setRejectError] = useState('');
   const load = async () => setTickets(await Api.tickets());
   usePoll(load, 3000, [], (err) => setError(errorText(err)));
-  /** @param {keyof typeof EMPTY} key */
-  const set = (key) => (/** @type {Event} */ e) => setForm({ ...form, [key]: key === 'start' ? checkedOf(e) : valueOf(e) });
   /** @param {Event} e */
   const submit = async (e) => {
     e.preventDefault();
     setOk('');
     setFieldErrors({});
     try {
-      const t = await Api.submitTicket({
-        name: form.name,
-        kafka: { brokers: form.brokers, topic: form.topic },
-        endpoint: { url: form.url },
-        delivery: { ordering: form.ordering },
-        status: form.start ? 'running' : 'stopped',
-        requester: form.requester,
-        reason: form.reason,
-      });
+      const t = await Api.submitTicket({ ...buildSpec(draft), status: start ? 'running' : 'stopped', requester, reason });
       setOk(`Ticket #${t.id} submitted; it waits for an operator.`);
-      setForm(EMPTY);
+      setDraft(emptyDraft());
+      setRequester('');
+      setReason('');
+      setStart(true);
       setError('');
       await load();
     } catch (err) {
-      const { byKey, general } = placeErrors(err, placeTicketProblem);
+      const { byKey, general } = placeErrors(err, placeProblem(draft, ['requester', 'reason'], role === 'operator'));
       setFieldErrors(byKey);
       setError(general.join('; '));
     }
@@ -107,16 +86,14 @@ export function Tickets({ role }) {
     <div class="card">
       <h3 style="margin-top:0">Ask for a subscription</h3>
       <form onSubmit=${submit} noValidate data-testid="ticket-form">
-        <div class="grid">
-          ${field('name', 'Subscription name', html`<input name="name" value=${form.name} onInput=${set('name')} />`, fieldErrors.name)}
-          ${field('topic', 'Kafka topic', html`<input name="topic" value=${form.topic} onInput=${set('topic')} />`, fieldErrors.topic)}
-          ${field('brokers', 'Kafka brokers (host:port, …)', html`<input name="brokers" value=${form.brokers} onInput=${set('brokers')} />`, fieldErrors.brokers)}
-          ${field('url', 'Your API endpoint URL', html`<input name="url" value=${form.url} onInput=${set('url')} />`, fieldErrors.url)}
-          ${field('ordering', 'Ordering', html`<select name="ordering" value=${form.ordering} onChange=${set('ordering')}><option>partition</option><option>key</option><option>unordered</option></select>`, fieldErrors.ordering)}
-          ${field('requester', 'Your name', html`<input name="requester" value=${form.requester} onInput=${set('requester')} />`, fieldErrors.requester)}
-        </div>
-        ${field('reason', 'Why', html`<textarea name="reason" rows="2" value=${form.reason} onInput=${set('reason')}></textarea>`, fieldErrors.reason)}
-        <label class="row" style="width:auto"><input type="checkbox" style="width:auto" checked=${form.start} onChange=${set('start')} /> start consuming when approved</label>
+        <${SubscriptionForm} draft=${draft} onChange=${(/** @type {SpecDraft} */ next) => setDraft(next)} errors=${fieldErrors} role=${role} />
+        <fieldset><legend>The request</legend>
+          <div class="grid">
+            ${field('requester', 'Your name', html`<input name="requester" value=${requester} onInput=${withValue(setRequester)} />`, fieldErrors.requester)}
+          </div>
+          ${field('reason', 'Why', html`<textarea name="reason" rows="2" value=${reason} onInput=${withValue(setReason)}></textarea>`, fieldErrors.reason)}
+          <label class="row" style="width:auto"><input type="checkbox" style="width:auto" checked=${start} onChange=${(/** @type {Event} */ e) => setStart(checkedOf(e))} /> start consuming when approved</label>
+        </fieldset>
         <button class="primary" type="submit">Submit ticket</button>
       </form>
     </div>
@@ -146,7 +123,8 @@ export function Tickets({ role }) {
               : ''
           }
           <details open=${role === 'operator'}><summary>${t.effective ? 'the subscription approval creates, defaults filled in' : 'the requested subscription'}${t.team ? ` (team ${t.team})` : ''}</summary>
-            <pre data-testid="ticket-spec">${JSON.stringify(t.effective || t.subscription, null, 2)}</pre></details>
+            <${SpecView} spec=${t.effective || t.subscription} />
+            <details><summary>as JSON</summary><pre data-testid="ticket-spec">${JSON.stringify(t.effective || t.subscription, null, 2)}</pre></details></details>
         </td></tr>`,
       )}</tbody></table>
     ${pending.length === 0 ? html`<p class="muted">Nothing waiting.</p>` : ''}
