@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from '../api/api-error.js';
 import { Api } from '../api/endpoints.js';
 import { Banner } from '../components/banner.js';
+import { FilterInput } from '../components/filter-input.js';
 import { checkedOf, withValue } from '../components/form.js';
 import { html } from '../components/html.js';
 import { PAGE_SIZES, Pager } from '../components/pager.js';
@@ -252,8 +253,8 @@ export function DeadLetters({ route }) {
       <select name="state" style="width:auto" value=${filters.state || 'pending'} onChange=${withValue((v) => refilter({ state: v === 'pending' ? '' : v }))}>
         <option value="pending">pending</option><option value="redelivered">redelivered</option><option value="discarded">discarded</option><option value="any">any state</option>
       </select>
-      <label class="inline"><span>from</span><input name="createdFrom" type="datetime-local" value=${toLocalInput(filters.createdFrom)} onChange=${withValue((v) => refilter({ createdFrom: fromLocalInput(v) }))} /></label>
-      <label class="inline"><span>until</span><input name="createdTo" type="datetime-local" value=${toLocalInput(filters.createdTo)} onChange=${withValue((v) => refilter({ createdTo: fromLocalInput(v) }))} /></label>
+      <label class="inline"><span>from</span><${FilterInput} name="createdFrom" type="datetime-local" value=${toLocalInput(filters.createdFrom)} onCommit=${(/** @type {string} */ v) => refilter({ createdFrom: fromLocalInput(v) })} /></label>
+      <label class="inline"><span>until</span><${FilterInput} name="createdTo" type="datetime-local" value=${toLocalInput(filters.createdTo)} onCommit=${(/** @type {string} */ v) => refilter({ createdTo: fromLocalInput(v) })} /></label>
       ${KEYS.some((k) => filters[k]) && html`<button onClick=${() => goToQuery('#/dead-letters', {})}>Clear filters</button>`}
     </div>
     <div class="row bulk" data-testid="bulk-actions">

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from '../api/api-error.js';
 import { Api } from '../api/endpoints.js';
 import { Banner } from '../components/banner.js';
+import { FilterInput } from '../components/filter-input.js';
 import { withValue } from '../components/form.js';
 import { html } from '../components/html.js';
 import { PAGE_SIZES, Pager } from '../components/pager.js';
@@ -151,12 +152,12 @@ export function Subscriptions({ role, route }) {
 
   const controls = html`<div class="row filters" data-testid="subscription-filters">
       <input name="search" type="search" style="width:16rem" placeholder="search name or topic" value=${text} onInput=${withValue(setText)} />
-      <input name="topic" style="width:11rem" placeholder="topic (exact)" value=${filters.topic} onChange=${onFilter('topic')} />
+      <${FilterInput} name="topic" style="width:11rem" placeholder="topic (exact)" value=${filters.topic} onCommit=${(/** @type {string} */ v) => refilter({ topic: v })} />
       <select name="status" style="width:auto" value=${filters.status} onChange=${onFilter('status')}>
         <option value="">any state</option><option value="running">running</option><option value="stopped">stopped</option>
       </select>
-      <input name="owner" style="width:9rem" placeholder="owner team" value=${filters.owner} onChange=${onFilter('owner')} />
-      <input name="lagOver" style="width:8rem" inputmode="numeric" placeholder="lag over N" value=${filters.lagOver} onChange=${onFilter('lagOver')} />
+      <${FilterInput} name="owner" style="width:9rem" placeholder="owner team" value=${filters.owner} onCommit=${(/** @type {string} */ v) => refilter({ owner: v })} />
+      <${FilterInput} name="lagOver" style="width:8rem" inputmode="numeric" placeholder="lag over N" value=${filters.lagOver} onCommit=${(/** @type {string} */ v) => refilter({ lagOver: v })} />
       <select name="breakerOpen" style="width:auto" value=${filters.breakerOpen} onChange=${onFilter('breakerOpen')}>
         <option value="">any breaker</option><option value="true">breaker open</option><option value="false">breaker closed</option>
       </select>
