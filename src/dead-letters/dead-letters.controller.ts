@@ -26,6 +26,7 @@ export class DeadLettersController {
   /**
    * A page of excerpts (see DeadLettersService.list). When the byte bound ended the page before
    * `limit` rows, a `Link: <…&beforeId=N>; rel="next"` header (RFC 8288) names the next page.
+   * `X-Total-Count` says how many match the filter in all (every page), as for subscriptions.
    */
   @Get()
   async list(
@@ -33,7 +34,8 @@ export class DeadLettersController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<DeadLetterResponseDto[]> {
-    const page = await this.deadLetters.list(query);
+    const [page, total] = await Promise.all([this.deadLetters.list(query), this.deadLetters.count(query)]);
+    res.setHeader('X-Total-Count', String(total));
     if (page.more) {
       const next = new URLSearchParams(req.query as Record<string, string>);
       next.set('beforeId', String(page.more.beforeId));

@@ -227,6 +227,16 @@ export class DeadLettersRepository {
     }));
   }
 
+  /** How many dead letters a filter matches in all, whatever their page (the list's X-Total-Count). */
+  async countMatching(f: DeadLetterFilter): Promise<number> {
+    const { where, params } = filterSql(f);
+    const rows: Array<{ n: string | number }> = await this.dataSource.query(
+      `SELECT COUNT(*) AS n FROM dead_letters${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`,
+      params,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** How many pending dead letters a subscription has (a bulk re-delivery's total). */
   async countPending(subscriptionId: number): Promise<number> {
     const rows: Array<{ n: string | number }> = await this.dataSource.query(

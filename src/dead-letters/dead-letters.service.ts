@@ -184,6 +184,15 @@ export class DeadLettersService {
     return { rows: out, more: null };
   }
 
+  /**
+   * How many dead letters the list's filter matches in all (subscriptionId, topic, state, reason,
+   * createdFrom, createdTo; beforeId and limit are ignored): one COUNT over the same indexes the
+   * list reads, for its X-Total-Count.
+   */
+  count(query: DeadLetterQueryInput): Promise<number> {
+    return this.repository.countMatching(query);
+  }
+
   async get(id: number): Promise<DeadLetterResponseDto> {
     const row = await this.repository.findById(id);
     if (!row) throw DomainException.notFound(DomainErrorCode.DeadLetterNotFound, 'dead letter', id);

@@ -119,7 +119,7 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /api/config/refresh': { summary: 'Re-read the subscriptions now instead of at the next interval', roles: 'operator', answer: 'ConfigRefresh' },
   'GET /api/dead-letters': {
     summary:
-      'List dead letters, newest first, filtered by subscriptionId, topic, state, reason and createdFrom/createdTo (ISO 8601, on when it became a dead letter), as excerpts (large fields at most DEAD_LETTER_EXCERPT_BYTES each, named in excerptedFields with their full sizes); a page ends before DEAD_LETTER_LIST_MAX_BYTES with a Link rel="next" header',
+      'List dead letters, newest first, filtered by subscriptionId, topic, state, reason and createdFrom/createdTo (ISO 8601, on when it became a dead letter), as excerpts (large fields at most DEAD_LETTER_EXCERPT_BYTES each, named in excerptedFields with their full sizes); a page ends before DEAD_LETTER_LIST_MAX_BYTES with a Link rel="next" header; X-Total-Count says how many match the filter',
     roles: 'operator',
     query: deadLetterQuerySchema,
     answer: 'DeadLetter[]',

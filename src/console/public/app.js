@@ -21,7 +21,8 @@ import { Tickets } from './pages/tickets.js';
 
 /**
  * The page for a route and role: #/subscriptions/:id, #/tickets, and for operators
- * #/dead-letters, #/instances and #/audit; anything else is the subscriptions list.
+ * #/dead-letters, #/instances and #/audit; anything else is the subscriptions list. List pages
+ * read their filters and page from the route's query (#/?q=orders, #/dead-letters?reason=…).
  * @param {string} route the location hash
  * @param {Exclude<Role, 'anonymous'>} role
  */
@@ -29,10 +30,10 @@ function pageFor(route, role) {
   const detail = /^#\/subscriptions\/(\d+)/.exec(route);
   if (detail) return html`<${SubscriptionDetail} id=${Number(detail[1])} role=${role} />`;
   if (route.startsWith('#/tickets')) return html`<${Tickets} role=${role} />`;
-  if (route.startsWith('#/dead-letters') && role === 'operator') return html`<${DeadLetters} />`;
+  if (route.startsWith('#/dead-letters') && role === 'operator') return html`<${DeadLetters} route=${route} />`;
   if (route.startsWith('#/instances') && role === 'operator') return html`<${Instances} />`;
   if (route.startsWith('#/audit') && role === 'operator') return html`<${Audit} route=${route} />`;
-  return html`<${Subscriptions} role=${role} />`;
+  return html`<${Subscriptions} role=${role} route=${route} />`;
 }
 
 /** Signs in when needed, then shows the navigation for the role and the routed page. */
@@ -70,7 +71,7 @@ function App() {
   };
   return html`<header>
       <b>kproxy</b>
-      <nav>${nav.map(([href, label]) => html`<a href=${href} class=${(href === '#/' ? route === '#/' : route.startsWith(href)) ? 'on' : ''}>${label}</a>`)}</nav>
+      <nav>${nav.map(([href, label]) => html`<a href=${href} class=${(href === '#/' ? route.split('?')[0] === '#/' : route.startsWith(href)) ? 'on' : ''}>${label}</a>`)}</nav>
       <span class="who">signed in as <span data-testid="role">${role}</span>${hasToken() ? html` · <a href="#" onClick=${signOut}>sign out</a>` : ''}</span>
     </header>
     <main>${pageFor(route, role)}</main>`;

@@ -54,6 +54,21 @@ export function clearCredentials() {
  * @throws {ApiError} when the answer is not 2xx, or no answer came (status 0)
  */
 export async function request(method, path, body, extraHeaders = {}) {
+  return /** @type {T} */ ((await requestWithHeaders(method, path, body, extraHeaders)).data);
+}
+
+/**
+ * request() that also gives the answer's headers, for the lists that page with them
+ * (X-Total-Count, Link rel="next"). Same arguments, same errors.
+ * @template T the answer's shape (see types.js)
+ * @param {'GET' | 'POST' | 'PATCH'} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @param {Record<string, string>} [extraHeaders]
+ * @returns {Promise<{data: T, headers: Headers}>}
+ * @throws {ApiError} when the answer is not 2xx, or no answer came (status 0)
+ */
+export async function requestWithHeaders(method, path, body, extraHeaders = {}) {
   /** @type {Record<string, string>} */
   const headers = { ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -75,7 +90,39 @@ export async function request(method, path, body, extraHeaders = {}) {
     data = text;
   }
   if (!res.ok) throw ApiError.fromBody(res.status, data);
-  return /** @type {T} */ (data);
+  return { data: /** @type {T} */ (data), headers: res.headers };
+}
+
+/**
+ * The query of a Link header's rel="next" target (RFC 8288), e.g. `</api/subscriptions?sort=name&cursor=x>; rel="next"`
+ * gives its URLSearchParams; null when there is none.
+ * @param {string | null} link the Link header
+ */
+export function nextLinkQuery(link) {
+  if (!link) return null;
+  for (const part of link.split(',')) {
+    const m = /^\s*<([^>]*)>\s*;\s*rel="?next"?\s*$/.exec(part);
+    if (m) return new URLSearchParams(m[1].split('?')[1] || '');
+  }
+  return null;
+}
+
+/**
+ * A page of a list that pages by headers: its rows, how many match in all (X-Total-Count; null
+ * when the server did not say) and the query of the next page (Link rel="next"; null at the end).
+ * @template T
+ * @param {string} path
+ * @returns {Promise<import('./types.js').Page<T>>}
+ * @throws {ApiError}
+ */
+export async function requestPage(path) {
+  const { data, headers } = await requestWithHeaders('GET', path);
+  const total = headers.get('x-total-count');
+  return {
+    rows: /** @type {T[]} */ (data) || [],
+    total: total !== null && /^\d+$/.test(total) ? Number(total) : null,
+    next: nextLinkQuery(headers.get('link')),
+  };
 }
 
 /**

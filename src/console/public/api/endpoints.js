@@ -1,7 +1,7 @@
 // @ts-check
-/** @import { AuditEntry, DeadLetter, Instance, OffsetResetRequest, RedeliveryJob, Subscription, SubscriptionStatus, Ticket } from './types.js' */
+/** @import { AuditEntry, BulkJobRequest, DeadLetter, Instance, OffsetResetRequest, Page, RedeliveryJob, Subscription, SubscriptionStatus, Ticket } from './types.js' */
+import { request, requestPage } from './client.js';
 /** @import { SubscriptionMetrics } from './types.js' */
-import { request } from './client.js';
 
 /**
  * The admin API calls the console makes, one function each, typed by their answers (see
@@ -13,6 +13,12 @@ export const Api = {
 
   /** @returns {Promise<Subscription[]>} */
   subscriptions: () => request('GET', '/api/subscriptions'),
+  /**
+   * One page of the subscriptions a query matches (q, topic, status, owner, lagOver, breakerOpen,
+   * pendingDeadLetters, sort, limit, cursor), with the total and the next page's query.
+   * @param {URLSearchParams} query @returns {Promise<Page<Subscription>>}
+   */
+  subscriptionPage: (query) => requestPage(`/api/subscriptions?${query}`),
   /** @param {number} id @returns {Promise<Subscription>} */
   subscription: (id) => request('GET', `/api/subscriptions/${id}`),
   /** @param {number} id @returns {Promise<SubscriptionStatus>} */
@@ -41,6 +47,14 @@ export const Api = {
 
   /** @param {URLSearchParams} query subscriptionId, state, limit @returns {Promise<DeadLetter[]>} */
   deadLetters: (query) => request('GET', `/api/dead-letters?${query}`),
+  /**
+   * One page of dead letters (subscriptionId, topic, state, reason, createdFrom, createdTo,
+   * beforeId, limit), with the total matching and, when the byte bound cut it, the next page's query.
+   * @param {URLSearchParams} query @returns {Promise<Page<DeadLetter>>}
+   */
+  deadLetterPage: (query) => requestPage(`/api/dead-letters?${query}`),
+  /** @param {BulkJobRequest} body @returns {Promise<RedeliveryJob>} the job, at once (202); follow it with redeliveryJob */
+  startBulkJob: (body) => request('POST', '/api/dead-letters/bulk-jobs', body),
   /** @param {number} id @returns {Promise<DeadLetter>} the whole row, no excerpts */
   deadLetter: (id) => request('GET', `/api/dead-letters/${id}`),
   /** @param {number} id @param {'redeliver' | 'discard'} verb @returns {Promise<DeadLetter>} */

@@ -175,6 +175,9 @@
  * @property {boolean} more more were pending than `limit`
  * @property {boolean} cancelRequested
  * @property {string | null} error
+ * @property {'redeliver' | 'discard'} [action] what it does (bulk jobs; older servers re-deliver only)
+ * @property {Record<string, unknown> | null} [selection] what it takes: the filter's fields, {ids: n}, or null for every pending one of subscriptionId
+ * @property {number | null} [subscriptionId] null when the selection spans subscriptions
  */
 
 /**
@@ -201,6 +204,38 @@
  * @property {number} [timestamp] ms since the epoch
  * @property {Array<{partition: number | string, offset?: number | string}>} [offsets]
  * @property {boolean} restart
+ */
+
+/**
+ * A page of a list that pages by headers (GET /api/subscriptions, GET /api/dead-letters).
+ * @template T
+ * @typedef {object} Page
+ * @property {T[]} rows
+ * @property {number | null} total how many match in all (X-Total-Count); null when the server did not say
+ * @property {URLSearchParams | null} next the next page's query (Link rel="next"); null at the end
+ */
+
+/** @typedef {'no_value' | 'too_large' | 'not_json' | 'too_deep' | 'etl_error' | 'path_not_matched' | 'rejected' | 'retries_exhausted' | 'internal_error' | 'parked'} DeadLetterReason Why a record became a dead letter. */
+
+/**
+ * A bulk action's `filter` (the dead-letter list's filter, numbers as numbers; at least one of
+ * subscriptionId, topic, reason, createdFrom, createdTo). Times are ISO 8601 with an offset.
+ * @typedef {object} DeadLetterFilter
+ * @property {number} [subscriptionId]
+ * @property {string} [topic]
+ * @property {'pending'} [state]
+ * @property {DeadLetterReason} [reason]
+ * @property {string} [createdFrom] inclusive
+ * @property {string} [createdTo] exclusive
+ */
+
+/**
+ * The body of POST /api/dead-letters/bulk-jobs: either ids (1-1000) or filter.
+ * @typedef {object} BulkJobRequest
+ * @property {'redeliver' | 'discard'} action
+ * @property {number[]} [ids]
+ * @property {DeadLetterFilter} [filter]
+ * @property {number} [limit] at most this many records
  */
 
 export {};
