@@ -1,5 +1,5 @@
 // @ts-check
-/** @import { AuditEntry, DeadLetter, Instance, OffsetResetRequest, RedeliveryJob, Subscription, SubscriptionStatus, Ticket } from './types.js' */
+/** @import { AuditEntry, DeadLetter, Instance, OffsetResetRequest, PreviewAnswer, PreviewSource, RedeliveryJob, Subscription, SubscriptionStatus, TestDeliveryResult, Ticket } from './types.js' */
 import { request } from './client.js';
 
 /**
@@ -20,6 +20,13 @@ export const Api = {
   startOrStop: (id, verb) => request('POST', `/api/subscriptions/${id}/${verb}`),
   /** @param {number} id @param {OffsetResetRequest} body @returns {Promise<{partitions: Array<{partition: number, offset: number}>}>} */
   resetOffsets: (id, body) => request('POST', `/api/subscriptions/${id}/offsets/reset`, body),
+
+  /** @param {Record<string, unknown>} subscription the spec being composed (name and kafka optional) @param {PreviewSource} source @returns {Promise<PreviewAnswer>} */
+  preview: (subscription, source) => request('POST', '/api/preview', { subscription, ...source }),
+  /** @param {number} id @param {PreviewSource} source @returns {Promise<PreviewAnswer>} under the stored config */
+  previewSubscription: (id, source) => request('POST', `/api/subscriptions/${id}/preview`, source),
+  /** @param {number} id @param {string} body sent as is @returns {Promise<TestDeliveryResult>} */
+  testDelivery: (id, body) => request('POST', `/api/subscriptions/${id}/test-delivery`, { body }),
 
   /** @returns {Promise<Ticket[]>} */
   tickets: () => request('GET', '/api/tickets?limit=200'),
