@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { errorText, placeErrors } from '../api/api-error.js';
 import { Api } from '../api/endpoints.js';
 import { Banner } from '../components/banner.js';
+import { EtlPreview } from '../components/etl-preview.js';
 import { checkedOf, field, valueOf, withValue } from '../components/form.js';
 import { html } from '../components/html.js';
 import { usePoll } from '../hooks/use-poll.js';
@@ -14,6 +15,7 @@ const TICKET_FIELDS = {
   name: 'name',
   'kafka.brokers': 'brokers',
   'kafka.topic': 'topic',
+  etl: 'etl',
   'endpoint.url': 'url',
   'delivery.ordering': 'ordering',
   requester: 'requester',
@@ -29,7 +31,32 @@ const placeTicketProblem = (path, message) => {
   return null;
 };
 
-const EMPTY = { name: '', brokers: '', topic: '', url: '', ordering: 'partition', requester: '', reason: '', start: true };
+const EMPTY = { name: '', brokers: '', topic: '', url: '', ordering: 'partition', etl: '', requester: '', reason: '', start: true };
+
+/** JSON text as its value; text that does not parse is sent as it is, for the API to name. @param {string} text */
+const jsonOr = (text) => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * The subscription the form describes: the body of POST /api/tickets without requester and
+ * reason, which the ETL preview shows too. The ETL box holds the API's `etl` as JSON.
+ * @param {typeof EMPTY} form
+ */
+function ticketSpec(form) {
+  return {
+    name: form.name,
+    kafka: { brokers: form.brokers, topic: form.topic },
+    ...(form.etl.trim() ? { etl: jsonOr(form.etl) } : {}),
+    endpoint: { url: form.url },
+    delivery: { ordering: form.ordering },
+    status: form.start ? 'running' : 'stopped',
+  };
+}
 
 /**
  * Tickets: the form in which a requester asks for a subscription (the API checks it and each
@@ -56,15 +83,7 @@ export function Tickets({ role }) {
     setOk('');
     setFieldErrors({});
     try {
-      const t = await Api.submitTicket({
-        name: form.name,
-        kafka: { brokers: form.brokers, topic: form.topic },
-        endpoint: { url: form.url },
-        delivery: { ordering: form.ordering },
-        status: form.start ? 'running' : 'stopped',
-        requester: form.requester,
-        reason: form.reason,
-      });
+      const t = await Api.submitTicket({ ...ticketSpec(form), requester: form.requester, reason: form.reason });
       setOk(`Ticket #${t.id} submitted; it waits for an operator.`);
       setForm(EMPTY);
       setError('');
@@ -115,10 +134,12 @@ export function Tickets({ role }) {
           ${field('ordering', 'Ordering', html`<select name="ordering" value=${form.ordering} onChange=${set('ordering')}><option>partition</option><option>key</option><option>unordered</option></select>`, fieldErrors.ordering)}
           ${field('requester', 'Your name', html`<input name="requester" value=${form.requester} onInput=${set('requester')} />`, fieldErrors.requester)}
         </div>
+        ${field('etl', 'ETL (JSON: {"filter": [{"path", "op", "value"}], "fields": {"name": "$.path"}}; optional)', html`<textarea name="etl" rows="3" value=${form.etl} onInput=${set('etl')}></textarea>`, fieldErrors.etl)}
         ${field('reason', 'Why', html`<textarea name="reason" rows="2" value=${form.reason} onInput=${set('reason')}></textarea>`, fieldErrors.reason)}
         <label class="row" style="width:auto"><input type="checkbox" style="width:auto" checked=${form.start} onChange=${set('start')} /> start consuming when approved</label>
         <button class="primary" type="submit">Submit ticket</button>
       </form>
+      <${EtlPreview} spec=${() => ticketSpec(form)} placeSpecProblem=${placeTicketProblem} onSpecErrors=${setFieldErrors} />
     </div>
     <h3>Waiting for approval</h3>
     <table data-testid="pending-tickets"><thead><tr><th>#</th><th>name</th><th>topic</th><th>requester</th><th>reason</th><th></th></tr></thead>
@@ -147,6 +168,7 @@ export function Tickets({ role }) {
           }
           <details open=${role === 'operator'}><summary>${t.effective ? 'the subscription approval creates, defaults filled in' : 'the requested subscription'}${t.team ? ` (team ${t.team})` : ''}</summary>
             <pre data-testid="ticket-spec">${JSON.stringify(t.effective || t.subscription, null, 2)}</pre></details>
+          ${t.effective && html`<details data-testid="ticket-preview"><summary>preview against the topic's last records</summary><${EtlPreview} key=${t.id} spec=${() => t.effective || {}} title=${`ETL preview of ticket #${t.id}`} /></details>`}
         </td></tr>`,
       )}</tbody></table>
     ${pending.length === 0 ? html`<p class="muted">Nothing waiting.</p>` : ''}
