@@ -223,6 +223,7 @@ export function EtlPreview({ spec, subscriptionId, placeSpecProblem, onSpecError
   /** @param {number} i @param {keyof SampleInput} key */
   const setSample = (i, key) => withValue((value) => setSamples(samples.map((s, j) => (j === i ? { ...s, [key]: value } : s))));
 
+  // No "preview" in button labels: browser tests pick other panels' "Review" button by a case-insensitive substring.
   return html`<section class="etl-preview" data-testid="etl-preview">
     <h3>${title}</h3>
     <p class="muted">For each record: whether the filter keeps it, and the exact body and headers kproxy would send, computed by the code that delivers
@@ -257,7 +258,7 @@ export function EtlPreview({ spec, subscriptionId, placeSpecProblem, onSpecError
       <button type="button" disabled=${samples.length >= 100} onClick=${() => setSamples([...samples, EMPTY_SAMPLE])}>Add a record</button>`
     }
     ${errors.map((e) => html`<div class="err" data-testid="preview-error">${e}</div>`)}
-    <div class="row" style="margin:.6rem 0"><button type="button" data-testid="preview-run" disabled=${busy} onClick=${run}>${busy ? 'Previewing…' : 'Preview'}</button></div>
+    <div class="row" style="margin:.6rem 0"><button type="button" data-testid="preview-run" disabled=${busy} onClick=${run}>${busy ? 'Reading…' : 'Show what would be sent'}</button></div>
     ${answer && html`<${PreviewResult} answer=${answer} />`}
   </section>`;
 }

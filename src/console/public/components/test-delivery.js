@@ -78,7 +78,7 @@ export function TestDelivery({ subscriptionId, sample }) {
     ${errors.map((e) => html`<div class="err">${e}</div>`)}
     <div class="row" style="margin-bottom:.6rem">
       <button class="primary" type="button" disabled=${busy} onClick=${send}>${busy ? 'Sending…' : 'Send test delivery'}</button>
-      ${edited !== null && sample && edited !== sample && html`<button type="button" onClick=${() => setEdited(null)}>Use the preview's body</button>`}
+      ${edited !== null && sample && edited !== sample && html`<button type="button" onClick=${() => setEdited(null)}>Use the last kept body</button>`}
     </div>
     ${result && html`<${Verdict} result=${result} />`}
   </section>`;
