@@ -1,7 +1,7 @@
 // @ts-check
-/** @import { AuditEntry, BulkJobRequest, DeadLetter, Instance, OffsetResetRequest, Page, RedeliveryJob, Subscription, SubscriptionStatus, Ticket } from './types.js' */
-import { request, requestPage } from './client.js';
+/** @import { AuditEntry, BulkJobRequest, DeadLetter, Instance, OffsetResetRequest, Page, PreviewAnswer, PreviewSource, RedeliveryJob, Subscription, SubscriptionStatus, TestDeliveryResult, Ticket } from './types.js' */
 /** @import { SubscriptionMetrics } from './types.js' */
+import { request, requestPage } from './client.js';
 
 /**
  * The admin API calls the console makes, one function each, typed by their answers (see
@@ -35,6 +35,13 @@ export const Api = {
   patchSubscription: (id, body, version) => request('PATCH', `/api/subscriptions/${id}`, body, { 'if-match': `"${version}"` }),
   /** @param {number} id @param {OffsetResetRequest} body @returns {Promise<{partitions: Array<{partition: number, offset: number}>}>} */
   resetOffsets: (id, body) => request('POST', `/api/subscriptions/${id}/offsets/reset`, body),
+
+  /** @param {Record<string, unknown>} subscription the spec being composed (name and kafka optional) @param {PreviewSource} source @returns {Promise<PreviewAnswer>} */
+  preview: (subscription, source) => request('POST', '/api/preview', { subscription, ...source }),
+  /** @param {number} id @param {PreviewSource} source @returns {Promise<PreviewAnswer>} under the stored config */
+  previewSubscription: (id, source) => request('POST', `/api/subscriptions/${id}/preview`, source),
+  /** @param {number} id @param {string} body sent as is @returns {Promise<TestDeliveryResult>} */
+  testDelivery: (id, body) => request('POST', `/api/subscriptions/${id}/test-delivery`, { body }),
 
   /** @returns {Promise<Ticket[]>} */
   tickets: () => request('GET', '/api/tickets?limit=200'),

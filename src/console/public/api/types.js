@@ -238,4 +238,63 @@
  * @property {number} [limit] at most this many records
  */
 
+/** @typedef {Array<[string, string]>} HeaderPairs Request headers as [name, value] pairs, in the order sent; secret endpoint headers read "****". */
+
+/**
+ * One pasted record as POST /api/preview and /api/subscriptions/:id/preview take it: `value` as
+ * text (usually JSON text), an optional `key`, and its Kafka headers in order.
+ * @typedef {object} SampleRecord
+ * @property {string} value
+ * @property {string} [key]
+ * @property {Array<{name: string, value?: string}>} [headers]
+ */
+
+/**
+ * What to preview: pasted `records` or the topic's `lastRecords` (1-100), exactly one. A count
+ * that does not read as a number is sent as typed, for the API to name.
+ * @typedef {{records: SampleRecord[]} | {lastRecords: number | string}} PreviewSource
+ */
+
+/**
+ * One record of a preview answer.
+ * @typedef {object} PreviewedRecord
+ * @property {number} partition
+ * @property {number} offset
+ * @property {number | null} timestamp ms since the epoch
+ * @property {number | null} keyBytes
+ * @property {number | null} valueBytes null: a tombstone
+ * @property {boolean} kept whether it would be sent
+ * @property {'deliver' | 'filtered' | 'dead_letter'} outcome
+ * @property {string | null} reason the dead-letter reason (not_json, too_deep, …) when outcome is dead_letter
+ * @property {string | null} problem why it would be dead-lettered
+ * @property {string | null} body the request body as sent (batchSize 1) or this record's element of the array; null unless kept
+ * @property {HeaderPairs | null} headers this record's request headers; null when batching or not kept
+ */
+
+/**
+ * POST /api/preview and /api/subscriptions/:id/preview.
+ * @typedef {object} PreviewAnswer
+ * @property {'records' | 'topic'} source
+ * @property {string} topic
+ * @property {{method: string, url: string}} endpoint the URL with its credentials masked
+ * @property {number} batchSize
+ * @property {PreviewedRecord[]} records
+ * @property {Array<{records: Array<{partition: number, offset: number}>, body: string, headers: HeaderPairs}>} batches batchSize > 1: the array requests the kept records make
+ * @property {{partitions: Array<{partition: number, low: number, high: number, from: number}>, complete: boolean} | null} read where the topic was read; complete is false when the time or size bound cut it short
+ */
+
+/**
+ * POST /api/subscriptions/:id/test-delivery: the verdict kproxy would reach on one attempt.
+ * @typedef {object} TestDeliveryResult
+ * @property {boolean} sent
+ * @property {'success' | 'retry' | 'dead_letter' | 'filtered'} outcome
+ * @property {string | null} reason the dead-letter reason (rejected, retries_exhausted)
+ * @property {string | null} problem why it is not a success
+ * @property {number | null} status HTTP status; null when no answer came
+ * @property {string | null} errcode the value at errcodePath, as JSON text
+ * @property {number | null} latencyMs
+ * @property {string | null} responseExcerpt
+ * @property {{method: string, url: string, body: string, headers: HeaderPairs} | null} request as sent, secrets masked
+ */
+
 export {};

@@ -1,11 +1,12 @@
 // @ts-check
-/** @import { Role, Subscription, SubscriptionStatus } from '../api/types.js' */
+/** @import { PreviewAnswer, Role, Subscription, SubscriptionStatus } from '../api/types.js' */
 /** @import { RateSample } from '../components/throughput-chart.js' */
 /** @import { SpecDraft } from '../components/spec-draft.js' */
 import { useRef, useState } from 'preact/hooks';
 import { ApiError, errorText, placeErrors } from '../api/api-error.js';
 import { Api } from '../api/endpoints.js';
 import { Banner } from '../components/banner.js';
+import { EtlPreview, firstKeptBody } from '../components/etl-preview.js';
 import { html } from '../components/html.js';
 import { RecentChanges } from '../components/recent-changes.js';
 import { ResetOffsetsDialog } from '../components/reset-offsets-dialog.js';
@@ -13,6 +14,7 @@ import { SubscriptionCharts } from '../components/subscription-charts.js';
 import { changedPaths, draftFromSpec, emptyDraft, patchBody, placeProblem } from '../components/spec-draft.js';
 import { SpecView } from '../components/spec-view.js';
 import { SubscriptionForm } from '../components/subscription-form.js';
+import { TestDelivery } from '../components/test-delivery.js';
 import { CHART_SAMPLES, drawChart } from '../components/throughput-chart.js';
 import { usePoll } from '../hooks/use-poll.js';
 
@@ -142,6 +144,7 @@ export function SubscriptionDetail({ id, role }) {
         · totals: ${status.counters.delivered} delivered, ${status.counters.deadLettered} dead-lettered, ${status.counters.filtered} filtered</div>
     </div>
     <${SubscriptionCharts} id=${id} status=${status} />
+    ${sub.view !== 'summary' && html`<${PreviewAndTest} id=${id} role=${role} />`}
     <h3>Partitions</h3>
     <table data-testid="partitions"><thead><tr><th>partition</th><th>committed offset</th><th>high watermark</th><th>lag</th></tr></thead>
       <tbody>${status.partitions.map((p) => html`<tr><td>${p.partition}</td><td>${p.committedOffset ?? '–'}</td><td>${p.highWatermark ?? '–'}</td><td>${p.lag ?? '–'}</td></tr>`)}</tbody>
@@ -195,4 +198,20 @@ export function SubscriptionDetail({ id, role }) {
       }}
     />`
     }`;
+}
+
+/**
+ * The ETL preview of the stored config, and for operators the test delivery, whose body starts
+ * as the last preview's first kept body.
+ * @param {{id: number, role: Role}} props
+ */
+function PreviewAndTest({ id, role }) {
+  const [sample, setSample] = useState(/** @type {string | null} */ (null));
+  /** @param {PreviewAnswer} answer */
+  const took = (answer) => {
+    const body = firstKeptBody(answer);
+    if (body !== null) setSample(body);
+  };
+  return html`<div class="card"><${EtlPreview} subscriptionId=${id} onResult=${took} /></div>
+    ${role === 'operator' && html`<${TestDelivery} subscriptionId=${id} sample=${sample} />`}`;
 }

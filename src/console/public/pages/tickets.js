@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { errorText, placeErrors } from '../api/api-error.js';
 import { Api } from '../api/endpoints.js';
 import { Banner } from '../components/banner.js';
+import { EtlPreview } from '../components/etl-preview.js';
 import { checkedOf, field, withValue } from '../components/form.js';
 import { html } from '../components/html.js';
 import { buildSpec, emptyDraft, placeProblem } from '../components/spec-draft.js';
@@ -96,6 +97,7 @@ export function Tickets({ role }) {
         </fieldset>
         <button class="primary" type="submit">Submit ticket</button>
       </form>
+      <${EtlPreview} spec=${() => buildSpec(draft)} placeSpecProblem=${placeProblem(draft, [], role === 'operator')} onSpecErrors=${setFieldErrors} />
     </div>
     <h3>Waiting for approval</h3>
     <table data-testid="pending-tickets"><thead><tr><th>#</th><th>name</th><th>topic</th><th>requester</th><th>reason</th><th></th></tr></thead>
@@ -125,6 +127,7 @@ export function Tickets({ role }) {
           <details open=${role === 'operator'}><summary>${t.effective ? 'the subscription approval creates, defaults filled in' : 'the requested subscription'}${t.team ? ` (team ${t.team})` : ''}</summary>
             <${SpecView} spec=${t.effective || t.subscription} />
             <details><summary>as JSON</summary><pre data-testid="ticket-spec">${JSON.stringify(t.effective || t.subscription, null, 2)}</pre></details></details>
+          ${t.effective && html`<details data-testid="ticket-preview"><summary>preview against the topic's last records</summary><${EtlPreview} key=${t.id} spec=${() => t.effective || {}} title=${`ETL preview of ticket #${t.id}`} /></details>`}
         </td></tr>`,
       )}</tbody></table>
     ${pending.length === 0 ? html`<p class="muted">Nothing waiting.</p>` : ''}
