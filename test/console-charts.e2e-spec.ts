@@ -1,15 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { ConsoleBrowser } from './support/console-browser';
 import { subscriptionBody, unique } from './support/fixtures';
-import { ROOT } from './support/test-env';
 import { useTestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 const OPERATOR = 'operator-token-0123456789';
 const INSTANCE = 'charts-1';
-const SHOTS = join(ROOT, 'test-output', 'console');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RECORDS = 150;
 const DELAY_MS = 40;
 
@@ -23,22 +19,13 @@ describe('web console: metrics charts', () => {
     responder: () => ({ status: 200, delayMs: DELAY_MS }),
     proxy: { instanceId: INSTANCE, adminToken: OPERATOR, env: { METRICS_SAMPLE_INTERVAL_MS: '1000' } },
   });
-  let browser: Browser;
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
-  });
-  afterAll(() => browser?.close());
+  const browser = ConsoleBrowser.use();
 
   // Polled from here with strings: the console's CSP (no 'unsafe-eval') forbids page.waitForFunction.
   const textOf = async (page: Page, testid: string) => String(await page.evaluate(`document.querySelector('[data-testid=${testid}]')?.textContent ?? ''`));
 
   it('draws delivered/s, error rate, latency and lag from the history once records were delivered', async () => {
-    const errors: string[] = [];
+    const errors = browser.errors;
     const topic = unique('charts');
     await t.kafka.createTopic(topic, 1);
     const created = await t.proxy.api(
@@ -52,15 +39,7 @@ describe('web console: metrics charts', () => {
     // Two idle samples first, so every delivery falls inside the series.
     await waitFor(async () => (await metrics()).points.length > 0, 'a first point', { timeoutMs: 60_000, intervalMs: 250 });
 
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 1400 } })).newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(t.proxy.baseUrl + '/');
-    await page.fill('input[name=token]', OPERATOR);
-    await page.click('button:text("Sign in")');
-    await page.waitForSelector('[data-testid=role]:text-is("operator")');
+    const page = await browser.signIn(t.proxy.baseUrl, OPERATOR, 'operator', '', { width: 1280, height: 1400 });
     await page.goto(`${t.proxy.baseUrl}/#/subscriptions/${id}`);
     await page.waitForSelector('[data-testid=metrics-charts] [data-testid=chart-delivered] canvas');
 
@@ -78,7 +57,7 @@ describe('web console: metrics charts', () => {
       { timeoutMs: 30_000, intervalMs: 200 },
     );
     expect(Number(/^([\d.]+)/.exec(await textOf(page, 'latest-lag'))?.[1])).toBeGreaterThanOrEqual(0);
-    await page.screenshot({ path: join(SHOTS, 'charts-1-draining.png'), fullPage: true });
+    await ConsoleBrowser.shot(page, 'charts-1-draining');
 
     await waitFor(() => new Set(t.sink.requests.filter((q) => q.status === 200).map((q) => q.body)).size === RECORDS, 'every record delivered', {
       timeoutMs: 60_000,
@@ -110,7 +89,7 @@ describe('web console: metrics charts', () => {
     expect(canvases).toHaveLength(4);
     for (const [w, h] of canvases) expect(w * h).toBeGreaterThan(0);
     expect(await textOf(page, 'breaker-summary')).toMatch(new RegExp(`^${INSTANCE}: breaker closed, in-flight limit 1 of 1( \\(adaptive\\))?$`));
-    await page.screenshot({ path: join(SHOTS, 'charts-2-delivered.png'), fullPage: true });
+    await ConsoleBrowser.shot(page, 'charts-2-delivered');
     expect(errors).toEqual([]);
   });
 });

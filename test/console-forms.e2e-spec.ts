@@ -1,15 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { ConsoleBrowser } from './support/console-browser';
 import { unique } from './support/fixtures';
-import { ROOT } from './support/test-env';
 import { useTestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 const OPERATOR = 'operator-token-0123456789';
 const REQUESTER = 'requester-token-0123456789';
-const SHOTS = join(ROOT, 'test-output', 'console');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * The console's subscription form in a real browser (Debian's chromium through playwright-core)
@@ -22,38 +18,11 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 describe('console subscription forms', () => {
   const t = useTestWorld({ proxy: { instanceId: 'forms-1', adminToken: OPERATOR, env: { REQUESTER_TOKEN: REQUESTER } } });
-  let browser: Browser;
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
-  });
-  afterAll(() => browser?.close());
-
-  const errors: string[] = [];
-  async function signIn(tokenValue: string, role: string, actor = ''): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(t.proxy.baseUrl + '/');
-    await page.fill('input[name=token]', tokenValue);
-    if (actor) await page.fill('input[name=actor]', actor);
-    await page.click('button:text("Sign in")');
-    await page.waitForSelector(`[data-testid=role]:text-is("${role}")`);
-    return page;
-  }
-  // Polled from here with a string run in the page: the console's CSP forbids page.waitForFunction (see console.e2e-spec.ts).
-  const text = (page: Page, pattern: RegExp, timeout = 20_000) =>
-    waitFor(async () => pattern.test(String(await page.evaluate('document.body.innerText'))), `the page to show ${pattern}`, {
-      timeoutMs: timeout,
-      intervalMs: 100,
-    });
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const browser = ConsoleBrowser.use();
+  const errors = browser.errors;
+  const signIn = (token: string, role: string, actor = '') => browser.signIn(t.proxy.baseUrl, token, role, actor);
+  const text = ConsoleBrowser.text;
+  const shot = ConsoleBrowser.shot;
   const inputValue = (page: Page, name: string) => page.inputValue(`[name="${name}"]`);
 
   it('takes a ticket with a filter, fields and a secret header to a subscription the operator edits live', async () => {

@@ -1,14 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { ConsoleBrowser } from './support/console-browser';
 import { subscriptionBody, unique } from './support/fixtures';
-import { ROOT } from './support/test-env';
 import { useTestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 const OPERATOR = 'operator-token-0123456789';
-const SHOTS = join(ROOT, 'test-output', 'console');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const COUNT = 300;
 const LIVE = 2;
 
@@ -24,7 +20,7 @@ describe('web console lists', () => {
     responder: (q) => (q.body.includes('"refuse":true') && !acceptRefused ? { status: 422, body: { error: 'refused' } } : { status: 200 }),
     proxy: { instanceId: 'lists-1', adminToken: OPERATOR },
   });
-  let browser: Browser;
+  const browser = ConsoleBrowser.use();
   const run = unique('lists');
   const deadTopic = `${run}-dl`;
   const stoppedName = (i: number) => `${run}-s${i}`;
@@ -32,11 +28,6 @@ describe('web console lists', () => {
   const liveIds: number[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
     // 298 stopped (nothing consumes them) in batches of 10 at once, then the two that run.
     const stopped = Array.from({ length: COUNT - LIVE }, (_, n) => n + 1);
     for (let at = 0; at < stopped.length; at += 10) {
@@ -61,21 +52,9 @@ describe('web console lists', () => {
       liveIds.push(created.body.id);
     }
   }, 120_000);
-  afterAll(() => browser?.close());
 
-  const errors: string[] = [];
-  async function signIn(): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(t.proxy.baseUrl + '/');
-    await page.fill('input[name=token]', OPERATOR);
-    await page.click('button:text("Sign in")');
-    await page.waitForSelector('[data-testid=role]:text-is("operator")');
-    return page;
-  }
+  const errors = browser.errors;
+  const signIn = () => browser.signIn(t.proxy.baseUrl, OPERATOR, 'operator', '', { width: 1400, height: 1000 });
   // Strings run in the page (this file has no DOM types), polled from here: the CSP forbids page.waitForFunction.
   const evaluate = async <T>(page: Page, script: string): Promise<T> => JSON.parse(String(await page.evaluate(`JSON.stringify(${script})`))) as T;
   const shownNames = (page: Page) =>
@@ -90,7 +69,7 @@ describe('web console lists', () => {
     until(page, `the list to show ${names.length} rows from ${names[0]}`, async () => JSON.stringify(await shownNames(page)) === JSON.stringify(names));
   const showsTotal = (page: Page, testId: string, text: string) =>
     until(page, `${testId} to read "${text}"`, async () => (await textOf(page, testId)) === text);
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = ConsoleBrowser.shot;
 
   /** The names of each page of the API's answer for `query`, following Link rel="next". */
   async function apiPages(query: string): Promise<string[][]> {

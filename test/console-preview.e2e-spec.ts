@@ -1,15 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { ConsoleBrowser } from './support/console-browser';
 import { subscriptionBody, unique } from './support/fixtures';
-import { ROOT } from './support/test-env';
 import { useTestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 const OPERATOR = 'operator-token-preview-0123456789';
 const REQUESTER = 'requester-token-preview-0123456789';
-const SHOTS = join(ROOT, 'test-output', 'console');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SECRET = 'k-secret-console-4711';
 const PATH = '/preview-orders';
 
@@ -38,32 +34,10 @@ describe('web console: ETL preview and test delivery', () => {
       q.headers['x-kproxy-test-delivery'] && q.body.includes('"refuse"') ? { status: 422, body: { error: 'unknown account' } } : { status: 200 },
     proxy: { adminToken: OPERATOR, env: { REQUESTER_TOKENS: `shop=${REQUESTER}` } },
   });
-  let browser: Browser;
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
-  });
-  afterAll(() => browser?.close());
-
-  const errors: string[] = [];
-  async function signIn(tokenValue: string, role: string, actor = ''): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(t.proxy.baseUrl + '/');
-    await page.fill('input[name=token]', tokenValue);
-    if (actor) await page.fill('input[name=actor]', actor);
-    await page.click('button:text("Sign in")');
-    await page.waitForSelector(`[data-testid=role]:text-is("${role}")`);
-    return page;
-  }
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const browser = ConsoleBrowser.use();
+  const errors = browser.errors;
+  const signIn = (token: string, role: string, actor = '') => browser.signIn(t.proxy.baseUrl, token, role, actor, { width: 1400, height: 1000 });
+  const shot = ConsoleBrowser.shot;
 
   /**
    * The record rows the preview panel at `panel` (a CSS selector) shows, read from the DOM. A

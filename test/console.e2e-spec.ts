@@ -1,16 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { ConsoleBrowser } from './support/console-browser';
 import { unique } from './support/fixtures';
-import { ROOT } from './support/test-env';
 import { useTestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 const OPERATOR = 'operator-token-0123456789';
 const INSTANCE = 'console-1';
 const REQUESTER = 'requester-token-0123456789';
-const SHOTS = join(ROOT, 'test-output', 'console');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * The web console in a real browser (Debian's chromium through playwright-core) against the
@@ -24,41 +20,11 @@ describe('web console', () => {
     responder: (q) => (q.body.includes('"bad":true') && !acceptBad ? { status: 422, body: { error: 'no such account' } } : { status: 200 }),
     proxy: { instanceId: INSTANCE, adminToken: OPERATOR, env: { REQUESTER_TOKEN: REQUESTER } },
   });
-  let browser: Browser;
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
-  });
-  afterAll(() => browser?.close());
-
-  const errors: string[] = [];
-  async function signIn(tokenValue: string, role: string, actor = ''): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    // The strict Content-Security-Policy must not block any of the console's own scripts or styles.
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(t.proxy.baseUrl + '/');
-    await page.fill('input[name=token]', tokenValue);
-    if (actor) await page.fill('input[name=actor]', actor);
-    await page.click('button:text("Sign in")');
-    await page.waitForSelector(`[data-testid=role]:text-is("${role}")`);
-    return page;
-  }
-  // A string runs in the page, where document exists (this file is compiled without DOM types).
-  // Polled from here: page.waitForFunction compiles its predicate inside the page, which the
-  // console's CSP (no 'unsafe-eval') forbids; page.evaluate runs through DevTools, which it does not.
-  const text = (page: Page, pattern: RegExp, timeout = 20_000) =>
-    waitFor(async () => pattern.test(String(await page.evaluate('document.body.innerText'))), `the page to show ${pattern}`, {
-      timeoutMs: timeout,
-      intervalMs: 100,
-    });
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const browser = ConsoleBrowser.use();
+  const errors = browser.errors;
+  const signIn = (token: string, role: string, actor = '') => browser.signIn(t.proxy.baseUrl, token, role, actor);
+  const text = ConsoleBrowser.text;
+  const shot = ConsoleBrowser.shot;
 
   it('takes a ticket from request to a delivering subscription, and operates it', async () => {
     const topic = unique('console');
@@ -184,7 +150,7 @@ describe('web console', () => {
     // A reload keeps the session; a new tab (another context here) has to sign in again.
     await page.reload();
     await page.waitForSelector('[data-testid=role]:text-is("operator")');
-    const other = await (await browser.newContext()).newPage();
+    const other = await browser.page();
     await other.goto(t.proxy.baseUrl + '/');
     await other.waitForSelector('input[name=token]');
     // A name the API refuses (X-Kproxy-Actor is printable ASCII) shows its 400, and nothing is kept.
