@@ -54,7 +54,7 @@ const LAYERS = {
   'control-plane': ['cluster'],
   // What a subscription would do (ETL preview, test delivery): the data path's shaping and
   // judging, called from the admin side.
-  preview: ['runtime'],
+  preview: ['runtime', 'tickets'],
   alerts: ['runtime'],
   health: ['runtime'],
   docs: ['control-plane', 'tickets', 'preview'],

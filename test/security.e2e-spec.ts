@@ -256,6 +256,34 @@ describe('security', () => {
     for (const id of ids) await t.proxy.api('POST', `/api/subscriptions/${id}/stop`);
   });
 
+  it('previews a ticket with its own SASL credentials, which its answers mask, and never shows them', async () => {
+    const cluster = realKafka(t.kafka).own();
+    const topic = unique('ticket-sasl');
+    await t.kafka.createTopic(topic, 1);
+    await t.client.produceJson(topic, [{ n: 1 }, { n: 2 }]);
+    const body = subscriptionBody({
+      name: unique('ticket-sasl'),
+      brokers: cluster.listenerBootstrap('SASL_PLAINTEXT'),
+      topic,
+      url: `${t.sink.url}/ticket-sasl`,
+    });
+    const sasl = { mechanism: 'SCRAM-SHA-512', ...SASL_USERS['SCRAM-SHA-512'] };
+    (body.kafka as Record<string, unknown>).security = { protocol: 'sasl_plaintext', sasl };
+    const submitted = await t.proxy.api('POST', '/api/tickets', { ...body, status: 'stopped', requester: 'dana@shop', reason: 'orders' });
+    expect(submitted.status).toBe(201);
+    const id = (submitted.body as { id: number }).id;
+    const ticket = (await t.proxy.api('GET', `/api/tickets/${id}`)).body as { effective: { kafka: { security: { sasl: { password: string } } } } };
+    expect(ticket.effective.kafka.security.sasl.password).toBe('****');
+    // The masked spec cannot sign in; the ticket's own preview reads with the stored password.
+    const masked = await t.proxy.api('POST', '/api/preview', { subscription: ticket.effective, lastRecords: 5 });
+    expect([masked.status, masked.body.code]).toEqual([409, 'KAFKA_CONNECT_FAILED']);
+    const preview = await t.proxy.api('POST', `/api/tickets/${id}/preview`, { lastRecords: 5 });
+    expect(preview.status).toBe(200);
+    expect((preview.body as { records: Array<{ body: string }> }).records.map((r) => r.body)).toEqual(['{"n":1}', '{"n":2}']);
+    expect(JSON.stringify(preview.body)).not.toContain(sasl.password);
+    expect((await t.proxy.api('POST', '/api/tickets/999999/preview', { lastRecords: 5 })).body.code).toBe('TICKET_NOT_FOUND');
+  });
+
   it('reseals every secret under a new key, after which the old key alone no longer opens them', async () => {
     const newKey = randomBytes(32).toString('base64');
     const env = { ...process.env, DATABASE_URL: TEST_DATABASE_URL, SECRETS_KEY: newKey, SECRETS_PREVIOUS_KEYS: TEST_SECRETS_KEY };

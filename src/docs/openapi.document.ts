@@ -109,6 +109,13 @@ export const OPERATIONS: Record<string, Operation> = {
     body: 'SubscriptionPreviewInput',
     answer: 'Preview',
   },
+  'POST /api/tickets/{id}/preview': {
+    summary:
+      "ETL preview of a ticket's subscription as its approval would create it, with its own credentials (pasted records or the topic's last ones; secrets masked in the answer); 400 TICKET_SPEC_INVALID when the current rules refuse it",
+    roles: 'operator',
+    body: 'SubscriptionPreviewInput',
+    answer: 'Preview',
+  },
   'POST /api/subscriptions/{id}/test-delivery': {
     summary:
       'Send one body (given, or shaped from a record) to the endpoint with the configured headers and answer the verdict kproxy would reach: status, errcode, success / retry / dead letter and why, latency; touches neither Kafka nor the dead-letter store',

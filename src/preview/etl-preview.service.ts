@@ -9,6 +9,7 @@ import { EtlPipeline } from '../etl/etl-pipeline';
 import { kafkaClientProperties } from '../runtime/consumers/kafka-client-properties';
 import type { SubscriptionSpec } from '../subscriptions/dto/subscription-spec.schema';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { TicketsService } from '../tickets/tickets.service';
 import type { PreviewRequest, SubscriptionPreviewRequest } from './dto/preview-request.schema';
 import { EtlPreview, type PreviewResult } from './etl-preview';
 import { PreviewRecords } from './preview-record';
@@ -43,6 +44,7 @@ export class EtlPreviewService {
 
   constructor(
     private readonly subscriptions: SubscriptionsService,
+    private readonly tickets: TicketsService,
     private readonly config: AppConfig,
   ) {}
 
@@ -67,6 +69,16 @@ export class EtlPreviewService {
     if (actor.role === 'requester') await this.subscriptions.assertReadableBy(id, actor);
     const { spec } = await this.subscriptions.loadRunnable(id);
     return this.preview(spec, req);
+  }
+
+  /**
+   * An operator's preview of a ticket: the subscription its approval would create, secrets
+   * included (they never appear in the answer: headers and URLs are masked as always), so the
+   * topic's last records can be read from a cluster that needs the ticket's SASL credentials.
+   * @throws DomainException TICKET_NOT_FOUND, TICKET_SPEC_INVALID, and what previewSpec throws when reading
+   */
+  async previewTicket(id: number, req: SubscriptionPreviewRequest): Promise<PreviewAnswer> {
+    return this.preview(await this.tickets.specFor(id), req);
   }
 
   private async preview(spec: PreviewedSpec, req: SubscriptionPreviewRequest): Promise<PreviewAnswer> {

@@ -41,6 +41,16 @@ export class PreviewController {
     return this.previews.previewStored(id, body, actor);
   }
 
+  /** Operators only: it reads with the ticket's own (unmasked) credentials. */
+  @Post('tickets/:id/preview')
+  @HttpCode(200)
+  previewTicket(
+    @Param('id', IdParamPipe) id: number,
+    @Body(new ZodValidationPipe(subscriptionPreviewSchema)) body: SubscriptionPreviewRequest,
+  ): Promise<PreviewAnswer> {
+    return this.previews.previewTicket(id, body);
+  }
+
   @Post('subscriptions/:id/test-delivery')
   @HttpCode(200)
   testDelivery(

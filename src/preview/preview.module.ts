@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { TicketsModule } from '../tickets/tickets.module';
 import { EtlPreviewService } from './etl-preview.service';
 import { PreviewController } from './preview.controller';
 import { TestDeliveryService } from './test-delivery.service';
@@ -11,7 +12,7 @@ import { TestDeliveryService } from './test-delivery.service';
  * RecordShaper and judge answers with its DeliveryTarget, so they sit above the data plane.
  */
 @Module({
-  imports: [SubscriptionsModule, DeliveryModule],
+  imports: [SubscriptionsModule, TicketsModule, DeliveryModule],
   controllers: [PreviewController],
   providers: [EtlPreviewService, TestDeliveryService],
 })

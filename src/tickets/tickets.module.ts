@@ -9,5 +9,6 @@ import { TicketsService } from './tickets.service';
   imports: [SubscriptionsModule],
   controllers: [TicketsController],
   providers: [TicketsRepository, TicketsService, TicketReview],
+  exports: [TicketsService],
 })
 export class TicketsModule {}

@@ -6,8 +6,8 @@ import { DomainException } from '../common/errors/domain.exception';
 import { JsonLogger } from '../common/logging/json.logger';
 import { AppConfig } from '../config/app.config';
 import { NamedLock } from '../database/named-lock';
-import { formatZodIssues } from '../common/validation/format-zod-issues';
-import { parseSubscriptionSpec } from '../subscriptions/dto/subscription-spec.schema';
+import { formatZodIssues, zodFieldProblems } from '../common/validation/format-zod-issues';
+import { parseSubscriptionSpec, type SubscriptionSpec } from '../subscriptions/dto/subscription-spec.schema';
 import { SubscriptionSecrets } from '../subscriptions/subscription-secrets';
 import type { SubscriptionResponseDto } from '../subscriptions/dto/subscription-response.dto';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
@@ -104,6 +104,27 @@ export class TicketsService {
     const row = await this.repository.findById(id);
     if (!row || (actor.role === 'requester' && row.team !== actor.team)) throw DomainException.notFound(DomainErrorCode.TicketNotFound, 'ticket', id);
     return this.view(row, actor);
+  }
+
+  /**
+   * The subscription a ticket asks for, its secrets opened and its defaults filled in, as its
+   * approval would create it: what an operator's preview of the ticket runs (the answers of
+   * GET /api/tickets mask secrets, so a preview of those could not sign in to a SASL cluster).
+   * Never returned to a client as is.
+   * @throws DomainException TICKET_NOT_FOUND (404); SECRETS_UNREADABLE (409) when no configured key opens its secrets;
+   *   TICKET_SPEC_INVALID (400, `fields`) when the current rules refuse it
+   */
+  async specFor(id: number): Promise<SubscriptionSpec> {
+    const row = await this.repository.findById(id);
+    if (!row) throw DomainException.notFound(DomainErrorCode.TicketNotFound, 'ticket', id);
+    const opened = this.secrets.open(row.spec);
+    // As approval refuses it: sealed text must never reach a broker as a password or a key.
+    if (opened.errors.length) {
+      throw new DomainException(DomainErrorCode.SecretsUnreadable, ['the stored request has secrets no configured key opens:', ...opened.errors]);
+    }
+    const parsed = parseSubscriptionSpec(opened.input);
+    if (!parsed.success) throw DomainException.forFields(DomainErrorCode.TicketSpecInvalid, zodFieldProblems(parsed.error.issues));
+    return parsed.data;
   }
 
   /**

@@ -40,6 +40,8 @@ export const Api = {
   preview: (subscription, source) => request('POST', '/api/preview', { subscription, ...source }),
   /** @param {number} id @param {PreviewSource} source @returns {Promise<PreviewAnswer>} under the stored config */
   previewSubscription: (id, source) => request('POST', `/api/subscriptions/${id}/preview`, source),
+  /** @param {number} id @param {PreviewSource} source @returns {Promise<PreviewAnswer>} as the ticket's approval would create it, with its own credentials (operators) */
+  previewTicket: (id, source) => request('POST', `/api/tickets/${id}/preview`, source),
   /** @param {number} id @param {string} body sent as is @returns {Promise<TestDeliveryResult>} */
   testDelivery: (id, body) => request('POST', `/api/subscriptions/${id}/test-delivery`, { body }),
 

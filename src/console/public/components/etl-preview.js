@@ -125,8 +125,9 @@ function PreviewResult({ answer }) {
  * The ETL preview: pasted sample records or the topic's last N (N ≤ 100, read without joining a
  * group or committing), and for each whether the filter keeps it and the exact body and headers
  * that would be sent (secret headers masked, as the API answers). It previews either the
- * subscription being composed (`spec`, POST /api/preview) or a stored one (`subscriptionId`,
- * POST /api/subscriptions/:id/preview). Nothing is checked here: the API's 400 is shown beside
+ * subscription being composed (`spec`, POST /api/preview), a stored one (`subscriptionId`,
+ * POST /api/subscriptions/:id/preview) or a ticket's (`ticketId`, POST /api/tickets/:id/preview,
+ * operators: with the ticket's own credentials). Nothing is checked here: the API's 400 is shown beside
  * the input it names, and a problem in the spec itself beside the host form's input when the
  * host places it (`placeSpecProblem`, given the path inside the subscription, e.g.
  * "etl.filter.0.op"; `onSpecErrors` gets those after each preview, {} when there were none),
@@ -134,13 +135,14 @@ function PreviewResult({ answer }) {
  * @param {{
  *   spec?: () => Record<string, unknown>,
  *   subscriptionId?: number,
+ *   ticketId?: number,
  *   placeSpecProblem?: PlaceProblem,
  *   onSpecErrors?: (byKey: Record<string, string>) => void,
  *   onResult?: (answer: PreviewAnswer) => void,
  *   title?: string,
  * }} props
  */
-export function EtlPreview({ spec, subscriptionId, placeSpecProblem, onSpecErrors, onResult, title = 'ETL preview' }) {
+export function EtlPreview({ spec, subscriptionId, ticketId, placeSpecProblem, onSpecErrors, onResult, title = 'ETL preview' }) {
   const [mode, setMode] = useState(/** @type {'last' | 'paste'} */ ('last'));
   const [count, setCount] = useState('10');
   const [samples, setSamples] = useState(/** @type {SampleInput[]} */ ([EMPTY_SAMPLE]));
@@ -194,6 +196,7 @@ export function EtlPreview({ spec, subscriptionId, placeSpecProblem, onSpecError
     try {
       let got;
       if (subscriptionId !== undefined) got = await Api.previewSubscription(subscriptionId, source());
+      else if (ticketId !== undefined) got = await Api.previewTicket(ticketId, source());
       else {
         const whole = spec ? spec() : {};
         got = await Api.preview(Object.fromEntries(Object.entries(whole).filter(([k]) => PREVIEWED.includes(k))), source());

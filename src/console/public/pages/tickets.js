@@ -97,7 +97,10 @@ export function Tickets({ role }) {
         </fieldset>
         <button class="primary" type="submit">Submit ticket</button>
       </form>
-      <${EtlPreview} spec=${() => buildSpec(draft)} placeSpecProblem=${placeProblem(draft, [], role === 'operator')} onSpecErrors=${setFieldErrors} />
+      <${EtlPreview} spec=${() => buildSpec(draft)} placeSpecProblem=${placeProblem(draft, [], role === 'operator')} onSpecErrors=${(
+        /** @type {Record<string, string>} */ spec,
+      ) =>
+        setFieldErrors((prev) => ({ ...(prev.requester ? { requester: prev.requester } : {}), ...(prev.reason ? { reason: prev.reason } : {}), ...spec }))} />
     </div>
     <h3>Waiting for approval</h3>
     <table data-testid="pending-tickets"><thead><tr><th>#</th><th>name</th><th>topic</th><th>requester</th><th>reason</th><th></th></tr></thead>
@@ -127,7 +130,7 @@ export function Tickets({ role }) {
           <details open=${role === 'operator'}><summary>${t.effective ? 'the subscription approval creates, defaults filled in' : 'the requested subscription'}${t.team ? ` (team ${t.team})` : ''}</summary>
             <${SpecView} spec=${t.effective || t.subscription} />
             <details><summary>as JSON</summary><pre data-testid="ticket-spec">${JSON.stringify(t.effective || t.subscription, null, 2)}</pre></details></details>
-          ${t.effective && html`<details data-testid="ticket-preview"><summary>preview against the topic's last records</summary><${EtlPreview} key=${t.id} spec=${() => t.effective || {}} title=${`ETL preview of ticket #${t.id}`} /></details>`}
+          ${t.effective && html`<details data-testid="ticket-preview"><summary>preview against the topic's last records</summary><${EtlPreview} key=${t.id} ticketId=${t.id} title=${`ETL preview of ticket #${t.id}`} /></details>`}
         </td></tr>`,
       )}</tbody></table>
     ${pending.length === 0 ? html`<p class="muted">Nothing waiting.</p>` : ''}
