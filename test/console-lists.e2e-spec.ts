@@ -161,6 +161,8 @@ describe('web console lists', () => {
     asked.length = 0;
     const readsBefore = listReads.length;
     await until(page, 'three more polls of the list', async () => listReads.length >= readsBefore + 3);
+    // Stopped rows have their status read every 15 s: wait for reads to come, then check whose they were.
+    await until(page, 'status reads of shown rows', async () => asked.length > 0, 30_000);
     expect(asked.every((id) => shownIds.has(id))).toBe(true);
     expect(asked.length).toBeLessThanOrEqual(shownIds.size);
     expect(errors).toEqual([]);

@@ -28,7 +28,8 @@ import { Tickets } from './pages/tickets.js';
  */
 function pageFor(route, role) {
   const detail = /^#\/subscriptions\/(\d+)/.exec(route);
-  if (detail) return html`<${SubscriptionDetail} id=${Number(detail[1])} role=${role} />`;
+  // Keyed by id: another subscription's page starts afresh (its edit draft and version, preview, samples).
+  if (detail) return html`<${SubscriptionDetail} key=${detail[1]} id=${Number(detail[1])} role=${role} />`;
   if (route.startsWith('#/tickets')) return html`<${Tickets} role=${role} />`;
   if (route.startsWith('#/dead-letters') && role === 'operator') return html`<${DeadLetters} route=${route} />`;
   if (route.startsWith('#/instances') && role === 'operator') return html`<${Instances} />`;

@@ -27,8 +27,8 @@ const specOf = (sub) => /** @type {Record<string, unknown>} */ (/** @type {unkno
  * section (secrets masked). Operators get start/stop, the offset reset, its recent audit
  * entries, and "Edit": the same form as a ticket, filled from the subscription, saved as a PATCH
  * of only what changed on the version it was filled from (If-Match; a 412 reloads the form with
- * the current values and says so). The running consumer takes the change live. While editing,
- * the spec being composed is the form's onChange spec, for a preview beside it.
+ * the current values and says so). The running consumer takes the change live. The ETL preview
+ * and the test delivery (operators) run the stored config.
  * @param {{id: number, role: Role}} props
  */
 export function SubscriptionDetail({ id, role }) {
@@ -144,7 +144,7 @@ export function SubscriptionDetail({ id, role }) {
         · totals: ${status.counters.delivered} delivered, ${status.counters.deadLettered} dead-lettered, ${status.counters.filtered} filtered</div>
     </div>
     <${SubscriptionCharts} id=${id} status=${status} />
-    ${sub.view !== 'summary' && html`<${PreviewAndTest} id=${id} role=${role} />`}
+    ${sub.view !== 'summary' && html`<${PreviewAndTest} key=${sub.version} id=${id} role=${role} editing=${editing !== null} />`}
     <h3>Partitions</h3>
     <table data-testid="partitions"><thead><tr><th>partition</th><th>committed offset</th><th>high watermark</th><th>lag</th></tr></thead>
       <tbody>${status.partitions.map((p) => html`<tr><td>${p.partition}</td><td>${p.committedOffset ?? '–'}</td><td>${p.highWatermark ?? '–'}</td><td>${p.lag ?? '–'}</td></tr>`)}</tbody>
@@ -202,16 +202,20 @@ export function SubscriptionDetail({ id, role }) {
 
 /**
  * The ETL preview of the stored config, and for operators the test delivery, whose body starts
- * as the last preview's first kept body.
- * @param {{id: number, role: Role}} props
+ * as the last preview's first kept body. Keyed by the subscription's version, so a saved edit
+ * clears results of the config before it; while an edit is open it says the preview is of the
+ * stored config (the edit form holds masked secrets, which a preview cannot run with).
+ * @param {{id: number, role: Role, editing: boolean}} props
  */
-function PreviewAndTest({ id, role }) {
+function PreviewAndTest({ id, role, editing }) {
   const [sample, setSample] = useState(/** @type {string | null} */ (null));
   /** @param {PreviewAnswer} answer */
   const took = (answer) => {
     const body = firstKeptBody(answer);
     if (body !== null) setSample(body);
   };
-  return html`<div class="card"><${EtlPreview} subscriptionId=${id} onResult=${took} /></div>
+  return html`<div class="card">
+      ${editing && html`<p class="muted" data-testid="preview-stored-note">This preview runs the stored config, not the edit being made: save the edit to preview it.</p>`}
+      <${EtlPreview} subscriptionId=${id} onResult=${took} /></div>
     ${role === 'operator' && html`<${TestDelivery} subscriptionId=${id} sample=${sample} />`}`;
 }
