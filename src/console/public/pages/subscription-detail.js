@@ -144,7 +144,7 @@ export function SubscriptionDetail({ id, role }) {
         · totals: ${status.counters.delivered} delivered, ${status.counters.deadLettered} dead-lettered, ${status.counters.filtered} filtered</div>
     </div>
     <${SubscriptionCharts} id=${id} status=${status} />
-    ${sub.view !== 'summary' && html`<${PreviewAndTest} key=${sub.version} id=${id} role=${role} editing=${editing !== null} />`}
+    ${sub.view !== 'summary' && html`<${PreviewAndTest} key=${audited} id=${id} role=${role} editing=${editing !== null} />`}
     <h3>Partitions</h3>
     <table data-testid="partitions"><thead><tr><th>partition</th><th>committed offset</th><th>high watermark</th><th>lag</th></tr></thead>
       <tbody>${status.partitions.map((p) => html`<tr><td>${p.partition}</td><td>${p.committedOffset ?? '–'}</td><td>${p.highWatermark ?? '–'}</td><td>${p.lag ?? '–'}</td></tr>`)}</tbody>
@@ -202,8 +202,8 @@ export function SubscriptionDetail({ id, role }) {
 
 /**
  * The ETL preview of the stored config, and for operators the test delivery, whose body starts
- * as the last preview's first kept body. Keyed by the subscription's version, so a saved edit
- * clears results of the config before it; while an edit is open it says the preview is of the
+ * as the last preview's first kept body. Keyed by the count of saved edits, so a saved edit
+ * clears results of the config before it (a start or stop keeps them); while an edit is open it says the preview is of the
  * stored config (the edit form holds masked secrets, which a preview cannot run with).
  * @param {{id: number, role: Role, editing: boolean}} props
  */
