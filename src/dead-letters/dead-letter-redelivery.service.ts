@@ -37,6 +37,24 @@ export interface BulkControl {
 
 const UNBOUNDED: BulkControl = { take: () => true, settle: () => undefined };
 
+/**
+ * `control` that stays refused once it refused: a bulk pass that read "no more" (job cancelled
+ * or its limit reached) stops taking rows, though rows already started still settle.
+ */
+function latched(control: BulkControl): { control: BulkControl; stopped: () => boolean } {
+  let stopped = false;
+  return {
+    control: {
+      take: () => {
+        if (stopped || !control.take()) stopped = true;
+        return !stopped;
+      },
+      settle: (outcome) => control.settle(outcome),
+    },
+    stopped: () => stopped,
+  };
+}
+
 /** One attempt's result; `unprocessable` when the record cannot become a request under the current config (nothing was sent). */
 interface Attempted {
   outcome: Outcome;
@@ -205,28 +223,22 @@ export class DeadLetterRedeliveryService {
 
   private async redeliverPages(sub: CurrentDelivery, gate: RateGate, control: BulkControl): Promise<void> {
     const subscriptionId = sub.id;
-    let stopped = false;
-    const steered: BulkControl = {
-      take: () => {
-        if (stopped || !control.take()) stopped = true;
-        return !stopped;
-      },
-      settle: (outcome) => control.settle(outcome),
-    };
+    const latch = latched(control);
+    const steered = latch.control;
     const keyed = sub.policy.keyParking;
     if (keyed) {
       // Each key in record order, stopping at its first failure; keys side by side.
       const keys = await this.repository.pendingKeys(subscriptionId);
-      for (let i = 0; i < keys.length && !stopped; i += BULK_CONCURRENCY) {
+      for (let i = 0; i < keys.length && !latch.stopped(); i += BULK_CONCURRENCY) {
         await Promise.all(keys.slice(i, i + BULK_CONCURRENCY).map((key) => this.redeliverKey(sub, gate, key, steered)));
       }
     }
     // Rows that fail stay pending; paging by id visits each one once.
-    for (let after = 0; !stopped;) {
+    for (let after = 0; !latch.stopped();) {
       const ids = await this.repository.pendingIds(subscriptionId, after, BULK_PAGE, keyed);
       if (ids.length === 0) break;
       after = ids[ids.length - 1];
-      for (let i = 0; i < ids.length && !stopped; i += BULK_CONCURRENCY) {
+      for (let i = 0; i < ids.length && !latch.stopped(); i += BULK_CONCURRENCY) {
         await Promise.all(
           ids.slice(i, i + BULK_CONCURRENCY).map(async (rowId) => {
             const row = await this.repository.findById(rowId);
@@ -265,20 +277,14 @@ export class DeadLetterRedeliveryService {
       }
       return held;
     };
-    let stopped = false;
-    const steered: BulkControl = {
-      take: () => {
-        if (stopped || !control.take()) stopped = true;
-        return !stopped;
-      },
-      settle: (outcome) => control.settle(outcome),
-    };
+    const latch = latched(control);
+    const steered = latch.control;
     try {
-      for (let after = 0; !stopped;) {
+      for (let after = 0; !latch.stopped();) {
         const ids = await this.repository.pendingIdsSelected(selection, after, BULK_PAGE);
         if (ids.length === 0) break;
         after = ids[ids.length - 1];
-        for (let i = 0; i < ids.length && !stopped; i += BULK_CONCURRENCY) {
+        for (let i = 0; i < ids.length && !latch.stopped(); i += BULK_CONCURRENCY) {
           await Promise.all(
             ids.slice(i, i + BULK_CONCURRENCY).map(async (rowId) => {
               const row = await this.repository.findById(rowId);
